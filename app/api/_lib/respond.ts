@@ -1,0 +1,37 @@
+import { AppError, methodNotAllowed, toAppError } from "@/lib/errors";
+import { describeError, log } from "@/lib/log";
+
+type Handler<C> = (request: Request, context: C) => Promise<Response>;
+
+/** The one error envelope every API path answers with. */
+export function errorResponse(error: AppError): Response {
+  return Response.json({ success: false, error: error.toBody() }, { status: error.status, headers: error.headers });
+}
+
+export function ok(data: unknown, status = 200): Response {
+  return Response.json({ success: true, data }, { status });
+}
+
+/**
+ * Wraps a route handler: typed errors become their status, database outages a 503 with
+ * Retry-After, and anything else a 500 envelope that reveals nothing. Never an HTML page.
+ */
+export function withApi<C = unknown>(handler: Handler<C>): Handler<C> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.status >= 500) {
+        const path = new URL(request.url).pathname;
+        log[appError.status === 503 ? "warn" : "error"]("request failed", { method: request.method, path, status: appError.status, ...describeError(error) });
+      }
+      return errorResponse(appError);
+    }
+  };
+}
+
+/** A handler for the methods a path does not support. */
+export function rejectMethod(allowed: string[]) {
+  return async () => errorResponse(methodNotAllowed(allowed));
+}

@@ -1,0 +1,22 @@
+import { ingestReport } from "@/lib/ingest";
+import { MAX_BODY_BYTES } from "@/lib/ingest/schema";
+import { readJsonBody } from "../_lib/read-json";
+import { rejectMethod, withApi } from "../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withApi(async (request) => {
+  const receivedAt = Date.now();
+  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  const result = await ingestReport(body, receivedAt);
+  if (result.kind === "single") {
+    return Response.json(result.duplicate ? { success: true, duplicate: true } : { success: true }, { status: 201 });
+  }
+  const { kind: _kind, ...counts } = result;
+  return Response.json({ success: true, ...counts }, { status: 201 });
+});
+
+export const GET = rejectMethod(["POST"]);
+export const PUT = GET;
+export const PATCH = GET;
+export const DELETE = GET;

@@ -1,0 +1,7 @@
+// Under a plain `next start` (no server.ts) this is where the process gets ready: the
+// configuration is checked and the database migrated before the first request.
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { prepareServer } = await import("./lib/startup");
+  await prepareServer();
+}

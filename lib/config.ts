@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "node:util";
+import { validate as isValidCron } from "node-cron";
+import { z } from "zod";
+
+export const DEFAULT_DATABASE_URL = "file:./instance/work_events.db";
+
+/** A setting that cannot be used; the message is one line that names it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const wholeNumber = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const configSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine(
+      (url) => /^file:.+/.test(url) || /^postgres(ql)?:\/\/[^\s]+$/.test(url),
+      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    )
+    .refine((url) => !/^postgres/.test(url) || URL.canParse(url), "DATABASE_URL is not a valid PostgreSQL URL"),
+  HOST: z.string().trim().min(1, "HOST must not be empty"),
+  PORT: wholeNumber("PORT", 1, 65535),
+  SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),
+  REPORT_TIMEZONE: z
+    .string()
+    .trim()
+    .refine(isKnownTimeZone, "REPORT_TIMEZONE must be an IANA time zone such as Asia/Dubai or Europe/Berlin"),
+  WEEK_STARTS_ON: wholeNumber("WEEK_STARTS_ON", 0, 6),
+  REAL_HOUR_BLOCK_MINUTES: wholeNumber("REAL_HOUR_BLOCK_MINUTES", 1, 1440),
+  HEARTBEAT_TIMEOUT_MINUTES: wholeNumber("HEARTBEAT_TIMEOUT_MINUTES", 0, 1440),
+  PROCESS_CRON: z
+    .string()
+    .trim()
+    .refine(
+      (expr) => expr.toLowerCase() === "off" || isValidCron(expr),
+      "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
+    ),
+  CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+});
+
+const defaults = {
+  DATABASE_URL: DEFAULT_DATABASE_URL,
+  HOST: "0.0.0.0",
+  PORT: "5050",
+  REPORT_TIMEZONE: "Asia/Dubai",
+  WEEK_STARTS_ON: "1",
+  REAL_HOUR_BLOCK_MINUTES: "40",
+  HEARTBEAT_TIMEOUT_MINUTES: "15",
+  PROCESS_CRON: "*/15 * * * *",
+} satisfies Partial<Record<keyof z.input<typeof configSchema>, string>>;
+
+export type Config = {
+  databaseUrl: string;
+  provider: "sqlite" | "postgresql";
+  host: string;
+  port: number;
+  secretKey?: string;
+  reportTimezone: string;
+  weekStartsOn: number;
+  realHourBlockMinutes: number;
+  heartbeatTimeoutMinutes: number;
+  processCron: string | null;
+  cronSecret?: string;
+  rootDir: string;
+};
+
+type Source = Record<string, string | undefined>;
+
+function readEnvFile(file: string): Source {
+  if (!existsSync(file)) return {};
+  try {
+    return parseEnv(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`${path.basename(file)} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The environment wins over config.env, which wins over .env; every setting has a default.
+ * Empty values count as unset, so `PORT=` in a file falls back to the default.
+ */
+export function loadConfig(env: Source = process.env, rootDir = process.cwd()): Config {
+  const files = [readEnvFile(path.join(rootDir, "config.env")), readEnvFile(path.join(rootDir, ".env"))];
+  const pick = (name: string): string | undefined => {
+    for (const source of [env, ...files]) {
+      const value = source[name];
+      if (value !== undefined && value.trim() !== "") return value;
+    }
+    return undefined;
+  };
+  const raw: Source = {};
+  for (const name of Object.keys(configSchema.shape)) {
+    raw[name] = pick(name) ?? defaults[name as keyof typeof defaults];
+  }
+  raw.DATABASE_URL = pick("DATABASE_URL") ?? pick("DATABASE_URI") ?? defaults.DATABASE_URL;
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    const shown = name === "SECRET_KEY" || name === "CRON_SECRET" ? "" : ` (got "${raw[name]}")`;
+    throw new ConfigError(`Invalid configuration: ${issue.message}${shown}`);
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    provider: c.DATABASE_URL.startsWith("file:") ? "sqlite" : "postgresql",
+    host: c.HOST,
+    port: c.PORT,
+    secretKey: c.SECRET_KEY,
+    reportTimezone: c.REPORT_TIMEZONE,
+    weekStartsOn: c.WEEK_STARTS_ON,
+    realHourBlockMinutes: c.REAL_HOUR_BLOCK_MINUTES,
+    heartbeatTimeoutMinutes: c.HEARTBEAT_TIMEOUT_MINUTES,
+    processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
+    cronSecret: c.CRON_SECRET,
+    rootDir,
+  };
+}
+
+const cache = globalThis as typeof globalThis & { __workTracingConfig?: Config };
+
+/** The process's configuration, parsed once. */
+export function getConfig(): Config {
+  cache.__workTracingConfig ??= loadConfig();
+  return cache.__workTracingConfig;
+}
+
+/** Resolves a SQLite `file:` URL to an absolute path; relative paths are from the project root. */
+export function sqlitePathFromUrl(url: string, rootDir = getConfig().rootDir): string {
+  const withoutScheme = url.replace(/^file:(\/\/)?/, "").replace(/\?.*$/, "");
+  return path.resolve(rootDir, withoutScheme);
+}

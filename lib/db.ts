@@ -1,0 +1,134 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
+import { getConfig, sqlitePathFromUrl } from "./config.ts";
+import { describeError, log } from "./log.ts";
+
+/** Both generated clients expose the same models (tests/schema-parity.test.ts); this is their type. */
+export type Prisma = SqliteClient;
+export type Provider = "sqlite" | "postgresql";
+export type SqlValue = string | number | bigint | null | boolean | Date;
+
+/**
+ * Plain SQL beside Prisma for the hot paths (ingest, the hours engine), written once with `?`
+ * placeholders. On SQLite it runs on a second connection to the same file; on PostgreSQL it
+ * shares Prisma's pool.
+ */
+export type RawSql = {
+  query<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  execute(sql: string, params?: SqlValue[]): Promise<number>;
+};
+
+export type Db = {
+  provider: Provider;
+  url: string;
+  prisma: Prisma;
+  raw: RawSql;
+  /** Present on SQLite: the synchronous connection used for group commits. */
+  sqlite?: Database.Database;
+  /** Present on PostgreSQL: the pool shared with Prisma. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+};
+
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+function openSqlite(url: string): Db {
+  const file = sqlitePathFromUrl(url);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
+  // before it returns, which is what a 201 promises.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  const adapter = new PrismaBetterSqlite3(
+    { url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS },
+    { timestampFormat: "unixepoch-ms" },
+  );
+  const prisma = new SqliteClient({ adapter });
+  const raw: RawSql = {
+    query: async (sql, params = []) => sqlite.prepare(sql).all(...params.map(toSqliteValue)) as never,
+    execute: async (sql, params = []) => sqlite.prepare(sql).run(...params.map(toSqliteValue)).changes,
+  };
+  return {
+    provider: "sqlite",
+    url,
+    prisma,
+    raw,
+    sqlite,
+    async close() {
+      await prisma.$disconnect().catch(() => undefined);
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+function toSqliteValue(value: SqlValue): string | number | bigint | null {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+function toPostgresPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function openPostgres(url: string): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection must not take the process down; the next query
+  // reports the failure to its caller.
+  pool.on("error", (error) => log.warn("database connection lost", describeError(error)));
+  const prisma = new PostgresClient({ adapter: new PrismaPg(pool) }) as unknown as Prisma;
+  const raw: RawSql = {
+    query: async (sql, params = []) => (await pool.query(toPostgresPlaceholders(sql), params)).rows,
+    execute: async (sql, params = []) => (await pool.query(toPostgresPlaceholders(sql), params)).rowCount ?? 0,
+  };
+  let closed = false;
+  return {
+    provider: "postgresql",
+    url,
+    prisma,
+    raw,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Opens a new connection set for `url`; callers own it and must close it. */
+export function openDb(url: string): Db {
+  return url.startsWith("file:") ? openSqlite(url) : openPostgres(url);
+}
+
+// Next's bundles and server.ts load separate copies of this module in one process: the
+// connections live on globalThis so both share one set.
+const cache = globalThis as typeof globalThis & { __workTracingDb?: Db };
+
+/** The process's database, opened on first use from DATABASE_URL. */
+export function getDb(): Db {
+  cache.__workTracingDb ??= openDb(getConfig().databaseUrl);
+  return cache.__workTracingDb;
+}
+
+/** Closes the process's database, if it was opened. */
+export async function closeDb(): Promise<void> {
+  const db = cache.__workTracingDb;
+  cache.__workTracingDb = undefined;
+  await db?.close();
+}

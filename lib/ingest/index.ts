@@ -1,0 +1,72 @@
+import { badRequest, payloadTooLarge, type ErrorBody } from "../errors.ts";
+import { getDb } from "../db.ts";
+import { checkEvent, MAX_BATCH_EVENTS, type ParsedEvent } from "./schema.ts";
+import { EventStore } from "./store.ts";
+
+export type SingleResult = { kind: "single"; duplicate: boolean };
+export type BatchResult = {
+  kind: "batch";
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; error: ErrorBody }[];
+};
+
+const cache = globalThis as typeof globalThis & { __workTracingStore?: EventStore };
+
+/** The process's event store; one per process so that all requests share its group commits. */
+export function getEventStore(): EventStore {
+  cache.__workTracingStore ??= new EventStore(getDb());
+  return cache.__workTracingStore;
+}
+
+/** Waits for every event already handed to the store to be committed (used at shutdown). */
+export async function drainEventStore(): Promise<void> {
+  await cache.__workTracingStore?.drain();
+}
+
+/** The body's events: `{events: [...]}` or a bare array is a batch, anything else one event. */
+function splitBody(body: unknown): { batch: boolean; items: unknown[] } {
+  if (Array.isArray(body)) return { batch: true, items: body };
+  if (body && typeof body === "object" && "events" in body) {
+    const events = (body as { events: unknown }).events;
+    if (!Array.isArray(events)) throw badRequest("invalid_body", "events must be an array of events", [{ field: "events", message: "must be an array" }]);
+    return { batch: true, items: events };
+  }
+  return { batch: false, items: [body] };
+}
+
+/**
+ * Validates and durably stores a report (one event or a batch). Resolves only after the
+ * accepted events are committed; invalid events in a batch are listed, not fatal.
+ */
+export async function ingestReport(body: unknown, receivedAt = Date.now()): Promise<SingleResult | BatchResult> {
+  const { batch, items } = splitBody(body);
+  if (items.length > MAX_BATCH_EVENTS) {
+    throw payloadTooLarge(`A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${items.length}`);
+  }
+  if (batch && items.length === 0) throw badRequest("empty_batch", "The batch has no events");
+
+  const valid: ParsedEvent[] = [];
+  const rejected: BatchResult["rejected"] = [];
+  items.forEach((item, index) => {
+    const check = checkEvent(item, receivedAt);
+    if (check.ok) valid.push(check.event);
+    else rejected.push({ index, error: { code: "invalid_event", message: check.details.map((d) => d.message).join("; "), details: check.details } });
+  });
+
+  if (!batch) {
+    if (!valid.length) throw badRequest("invalid_event", "The event is invalid", rejected[0].error.details);
+    const [stored] = await getEventStore().store(valid, receivedAt);
+    return { kind: "single", duplicate: !stored };
+  }
+  if (!valid.length) {
+    throw badRequest(
+      "no_valid_events",
+      "No event in the batch is valid",
+      rejected.flatMap((r) => (r.error.details ?? []).map((d) => ({ ...d, index: r.index }))),
+    );
+  }
+  const stored = await getEventStore().store(valid, receivedAt);
+  const accepted = stored.filter(Boolean).length;
+  return { kind: "batch", accepted, duplicates: stored.length - accepted, rejected };
+}

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import type { ErrorDetail } from "../errors.ts";
+
+export const MAX_BATCH_EVENTS = 5000;
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+export const MAX_USERNAME_LENGTH = 256;
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+export const EARLIEST_TS = Date.UTC(2000, 0, 1);
+
+export const EVENT_STATES = ["working", "stopped"] as const;
+export type EventState = (typeof EVENT_STATES)[number];
+
+// ISO 8601 date-time with a required zone: Z or ±hh:mm / ±hhmm / ±hh. Fractions beyond the
+// millisecond (PowerShell's "o" format writes seven digits) are truncated.
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/** Parses an ISO 8601 timestamp with a zone to epoch milliseconds, or explains why it cannot. */
+export function parseTimestamp(text: string): { ms: number } | { error: string } {
+  const m = ISO_TIMESTAMP.exec(text.trim());
+  if (!m) {
+    return { error: "ts must be an ISO 8601 date-time with Z or an offset, such as 2026-03-02T05:20:30Z" };
+  }
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const second = m[6] ? Number(m[6]) : 0;
+  const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
+  const daysInMonth = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    return { error: `ts is not a real date and time: ${text.trim()}` };
+  }
+  let offsetMinutes = 0;
+  if (!m[8]) {
+    const offHours = Number(m[10]);
+    const offMinutes = m[11] ? Number(m[11]) : 0;
+    if (offHours > 18 || offMinutes > 59) return { error: "ts has an offset outside ±18:00" };
+    offsetMinutes = (m[9] === "-" ? -1 : 1) * (offHours * 60 + offMinutes);
+  }
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, millis);
+  return { ms: local.getTime() - offsetMinutes * 60_000 };
+}
+
+// Control characters (C0, DEL, C1) and the line/paragraph separators: a username with one
+// would corrupt logs, CSV exports and terminal output.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const eventSchema = z.object(
+  {
+    user: z
+      .string({ error: (issue) => (issue.input === undefined ? "user is required" : "user must be a string") })
+      .transform((value) => value.trim().normalize("NFC"))
+      .pipe(
+        z
+          .string()
+          .min(1, "user must not be empty")
+          .max(MAX_USERNAME_LENGTH, `user must be at most ${MAX_USERNAME_LENGTH} characters`)
+          .refine((value) => !CONTROL_CHARS.test(value), "user must not contain control characters")
+          .refine((value) => value.isWellFormed(), "user must be valid Unicode text"),
+      ),
+    state: z.enum(EVENT_STATES, {
+      error: (issue) => (issue.input === undefined ? "state is required" : 'state must be "working" or "stopped"'),
+    }),
+    ts: z.string({ error: "ts must be a string such as 2026-03-02T05:20:30Z" }).nullish(),
+  },
+  { error: "an event must be a JSON object with user, state and ts" },
+);
+
+export type EventInput = z.input<typeof eventSchema>;
+
+/** A validated event, ready to store. */
+export type ParsedEvent = {
+  /** Case-folded username: Windows accounts compare case-insensitively. */
+  userKey: string;
+  /** The username as sent (trimmed): the first spelling seen becomes the display name. */
+  username: string;
+  state: EventState;
+  /** Event time, epoch milliseconds UTC. */
+  ts: number;
+};
+
+export type EventCheck = { ok: true; event: ParsedEvent } | { ok: false; details: ErrorDetail[] };
+
+export function toUserKey(username: string): string {
+  return username.trim().normalize("NFC").toLowerCase();
+}
+
+/** Validates one event; `now` is the receive time, used when ts is missing and for the future limit. */
+export function checkEvent(input: unknown, now: number): EventCheck {
+  const parsed = eventSchema.safeParse(input);
+  const details: ErrorDetail[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        ...(issue.path.length ? { field: issue.path.join(".") } : {}),
+        message: issue.message,
+      }));
+  let ts = now;
+  const rawTs = parsed.success ? parsed.data.ts : (input as { ts?: unknown } | null)?.ts;
+  if (typeof rawTs === "string") {
+    const result = parseTimestamp(rawTs);
+    if ("error" in result) details.push({ field: "ts", message: result.error });
+    else if (result.ms > now + MAX_FUTURE_MS) details.push({ field: "ts", message: "ts is more than 5 minutes in the future" });
+    else if (result.ms < EARLIEST_TS) details.push({ field: "ts", message: "ts is before 2000-01-01" });
+    else ts = result.ms;
+  }
+  if (!parsed.success || details.length) return { ok: false, details };
+  const { user, state } = parsed.data;
+  return { ok: true, event: { userKey: toUserKey(user), username: user, state, ts } };
+}

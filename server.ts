@@ -1,0 +1,80 @@
+import { createServer } from "node:http";
+import type { Socket } from "node:net";
+
+const dev = process.argv.includes("--dev");
+Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main() {
+  const { getConfig, ConfigError } = await import("./lib/config.ts");
+  const { prepareServer } = await import("./lib/startup.ts");
+  const { closeDb } = await import("./lib/db.ts");
+  const { drainEventStore } = await import("./lib/ingest/index.ts");
+  const { log, describeError } = await import("./lib/log.ts");
+
+  let config;
+  try {
+    config = getConfig();
+    await prepareServer();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    fail(`Cannot start: ${(error as Error).message}`);
+  }
+
+  const { default: next } = await import("next");
+  const app = next({ dev, dir: process.cwd(), hostname: config.host, port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => void handle(req, res));
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE") fail(`Cannot start: port ${config.port} on ${config.host} is already in use (set PORT to another)`);
+    if (error.code === "EACCES") fail(`Cannot start: no permission to listen on port ${config.port}`);
+    fail(`Cannot start: ${error.message}`);
+  });
+  server.listen(config.port, config.host, () => {
+    const shown = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    log.info(`work-tracing ${dev ? "(development) " : ""}listening on http://${shown}:${config.port}`);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      log.warn("requests still open after the grace period; closing them");
+      for (const socket of sockets) socket.destroy();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    // Stop accepting, let requests in flight finish, then commit what they handed over.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    try {
+      await drainEventStore();
+      await closeDb();
+    } catch (error) {
+      log.error("error while closing the database", describeError(error));
+      process.exit(1);
+    }
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error) => fail(`Cannot start: ${(error as Error).message}`));
