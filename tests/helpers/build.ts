@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SOURCES = ["app", "lib", "public", "next.config.mjs", "instrumentation.ts", "package.json", "tailwind.config.ts"];
+
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  return newest;
+}
+
+/** Builds the app for the tests that start the real server, unless a build newer than every source exists. */
+export function ensureBuild(): void {
+  const buildId = path.join(ROOT, ".next", "BUILD_ID");
+  const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  const changed = Math.max(...SOURCES.map((source) => newestMtime(path.join(ROOT, source))));
+  if (built > changed) return;
+  process.stdout.write("Building the app for the server tests (next build)...\n");
+  const result = spawnSync("npx", ["next", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
+  if (result.status !== 0) throw new Error("next build failed; run `npm run build` to see why");
+}

@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
+import { startServer, type RunningServer } from "../helpers/server";
+
+describe.each(PROVIDERS)("the built server on %s", (provider) => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  beforeAll(async () => {
+    database = await createTestDatabase(provider);
+    server = await startServer({ DATABASE_URL: database.url });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it("migrates on start and accepts an event", async () => {
+    const health = await (await fetch(`${server.url}/api/health`)).json();
+    expect(health.data.database).toMatchObject({ status: "up", provider, migrations: { status: "current" } });
+    const res = await fetch(`${server.url}/api/report`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "smoke", state: "working" }),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ success: true });
+  });
+});
