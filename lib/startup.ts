@@ -2,6 +2,7 @@ import { getConfig } from "./config.ts";
 import { getDb } from "./db.ts";
 import { migrate } from "./migrator.ts";
 import { log } from "./log.ts";
+import { getSecretKey } from "./secret-key.ts";
 
 const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<void> };
 
@@ -12,6 +13,7 @@ const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<v
 export function prepareServer(): Promise<void> {
   state.__workTracingReady ??= (async () => {
     const config = getConfig();
+    getSecretKey();
     const db = getDb();
     const applied = await migrate(db);
     for (const name of applied) log.info("migration applied", { name });
