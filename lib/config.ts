@@ -37,7 +37,7 @@ const configSchema = z.object({
     .trim()
     .refine(
       (url) => /^file:.+/.test(url) || /^postgres(ql)?:\/\/[^\s]+$/.test(url),
-      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+      "DATABASE_URL (or DATABASE_URI) must start with file: (SQLite) or postgresql:// (PostgreSQL)",
     )
     .refine((url) => !/^postgres/.test(url) || URL.canParse(url), "DATABASE_URL is not a valid PostgreSQL URL"),
   HOST: z.string().trim().min(1, "HOST must not be empty"),
@@ -98,15 +98,37 @@ function readEnvFile(file: string): Source {
 }
 
 /**
+ * Accepts the original server's SQLAlchemy URLs so its config.env keeps working:
+ * `sqlite:///relative.db` is relative to instance/ (as Flask-SQLAlchemy resolves it),
+ * `sqlite:////abs.db` is absolute, and `postgresql+driver://` loses its driver suffix.
+ */
+export function normalizeDatabaseUrl(url: string, rootDir: string): string {
+  const trimmed = url.trim();
+  const sqlite = /^sqlite:\/\/\/(.+)$/.exec(trimmed);
+  if (sqlite && sqlite[1] !== ":memory:") {
+    const file = sqlite[1].startsWith("/") ? sqlite[1] : path.resolve(rootDir, "instance", sqlite[1]);
+    return `file:${file}`;
+  }
+  return trimmed.replace(/^postgres(ql)?\+[\w-]+:\/\//, "postgresql://");
+}
+
+function hidePassword(url: string): string {
+  return url.replace(/(:\/\/[^:/@]*:).*@/, "$1***@");
+}
+
+/**
  * The environment wins over config.env, which wins over .env; every setting has a default.
  * Empty values count as unset, so `PORT=` in a file falls back to the default.
  */
 export function loadConfig(env: Source = process.env, rootDir = process.cwd()): Config {
   const files = [readEnvFile(path.join(rootDir, "config.env")), readEnvFile(path.join(rootDir, ".env"))];
-  const pick = (name: string): string | undefined => {
+  // Sources first, then names: an alias in the environment beats the main name in a file.
+  const pick = (...names: string[]): string | undefined => {
     for (const source of [env, ...files]) {
-      const value = source[name];
-      if (value !== undefined && value.trim() !== "") return value;
+      for (const name of names) {
+        const value = source[name];
+        if (value !== undefined && value.trim() !== "") return value;
+      }
     }
     return undefined;
   };
@@ -114,13 +136,15 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
   for (const name of Object.keys(configSchema.shape)) {
     raw[name] = pick(name) ?? defaults[name as keyof typeof defaults];
   }
-  raw.DATABASE_URL = pick("DATABASE_URL") ?? pick("DATABASE_URI") ?? defaults.DATABASE_URL;
+  raw.DATABASE_URL = normalizeDatabaseUrl(pick("DATABASE_URL", "DATABASE_URI") ?? defaults.DATABASE_URL, rootDir);
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
-    const shown = name === "SECRET_KEY" || name === "CRON_SECRET" ? "" : ` (got "${raw[name]}")`;
+    // JSON quoting keeps the message on one line; a database password is never printed.
+    const value = name === "DATABASE_URL" ? hidePassword(String(raw[name])) : raw[name];
+    const shown = name === "SECRET_KEY" || name === "CRON_SECRET" ? "" : ` (got ${JSON.stringify(value)})`;
     throw new ConfigError(`Invalid configuration: ${issue.message}${shown}`);
   }
   const c = parsed.data;

@@ -9,7 +9,7 @@ import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts
 import { getConfig, sqlitePathFromUrl } from "./config.ts";
 import { describeError, log } from "./log.ts";
 
-/** Both generated clients expose the same models (tests/schema-parity.test.ts); this is their type. */
+/** Both generated clients expose the same models (tests/unit/schema-parity.test.ts); this is their type. */
 export type Prisma = SqliteClient;
 export type Provider = "sqlite" | "postgresql";
 export type SqlValue = string | number | bigint | null | boolean | Date;

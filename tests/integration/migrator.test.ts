@@ -1,0 +1,177 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDb, type Db } from "@/lib/db";
+import { getMigrationStatus, listMigrations, migrate, MigrationError, migrationsDir, type Migration } from "@/lib/migrator";
+import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const migration = (name: string, sql: string): Migration => ({ name, sql, checksum: createHash("sha256").update(sql).digest("hex") });
+
+type HistoryRow = {
+  id: string;
+  checksum: string;
+  finished_at: unknown;
+  migration_name: string;
+  logs: string | null;
+  rolled_back_at: unknown;
+  started_at: unknown;
+  applied_steps_count: unknown;
+};
+
+describe.each(PROVIDERS)("the migrator on %s", (provider) => {
+  let testDb: TestDatabase;
+  let db: Db;
+  beforeEach(async () => {
+    testDb = await createTestDatabase(provider);
+    db = openDb(testDb.url);
+  });
+  afterEach(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  const history = () => db.raw.query<HistoryRow>(`SELECT * FROM "_prisma_migrations" ORDER BY "migration_name"`);
+
+  async function tableNames(): Promise<string[]> {
+    const rows =
+      provider === "sqlite"
+        ? await db.raw.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+        : await db.raw.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`);
+    return rows.map((row) => row.name).sort();
+  }
+
+  it("creates every table on a fresh database and records each migration as Prisma does", async () => {
+    const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+    expect(shipped.length).toBeGreaterThan(0);
+    const before = Date.now();
+    expect(await migrate(db)).toEqual(shipped.map((m) => m.name));
+
+    expect(await tableNames()).toEqual(
+      ["_prisma_migrations", "engine_runs", "hours_queue", "tracked_users", "user_real_work_summary", "work_events", "work_periods"].sort(),
+    );
+    const rows = await history();
+    expect(rows.map((row) => row.migration_name)).toEqual(shipped.map((m) => m.name));
+    for (const row of rows) {
+      const file = path.join(ROOT, "prisma", provider, "migrations", row.migration_name, "migration.sql");
+      expect(row.id).toMatch(UUID);
+      expect(row.checksum).toBe(createHash("sha256").update(readFileSync(file)).digest("hex"));
+      expect(row.finished_at).not.toBeNull();
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.logs).toBeNull();
+      expect(Number(row.applied_steps_count)).toBe(1);
+      const finished = row.finished_at instanceof Date ? row.finished_at.getTime() : Number(row.finished_at);
+      expect(finished).toBeGreaterThanOrEqual(before - 1000);
+      expect(finished).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    expect(await getMigrationStatus(db, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [], modified: [] });
+  });
+
+  it("applies nothing and changes nothing when run again", async () => {
+    await migrate(db);
+    await db.raw.execute(
+      `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)`,
+      ["kept", "Kept", new Date(), new Date(), "working"],
+    );
+    const rowsBefore = await history();
+    const tablesBefore = await tableNames();
+    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(db)).toEqual([]);
+    expect(await history()).toEqual(rowsBefore);
+    expect(await tableNames()).toEqual(tablesBefore);
+    expect(await db.raw.query(`SELECT display_name FROM tracked_users`)).toEqual([{ display_name: "Kept" }]);
+  });
+
+  it("reports pending migrations before and applied ones after", async () => {
+    const migrations = [
+      migration("20260101000000_first", `CREATE TABLE "first_table" ("id" INTEGER NOT NULL PRIMARY KEY);`),
+      migration("20260102000000_second", `CREATE TABLE "second_table" ("id" INTEGER NOT NULL PRIMARY KEY);`),
+    ];
+    expect(await getMigrationStatus(db, migrations)).toEqual({ applied: [], pending: migrations.map((m) => m.name), modified: [] });
+    await migrate(db, migrations.slice(0, 1));
+    expect(await getMigrationStatus(db, migrations)).toEqual({
+      applied: ["20260101000000_first"],
+      pending: ["20260102000000_second"],
+      modified: [],
+    });
+    expect(await migrate(db, migrations)).toEqual(["20260102000000_second"]);
+    expect(await getMigrationStatus(db, migrations)).toEqual({ applied: migrations.map((m) => m.name), pending: [], modified: [] });
+  });
+
+  it("reports an applied migration whose file has changed as modified", async () => {
+    const original = migration("20260101000000_first", `CREATE TABLE "first_table" ("id" INTEGER NOT NULL PRIMARY KEY);`);
+    await migrate(db, [original]);
+    const edited = migration(original.name, `${original.sql}\n-- edited`);
+    expect(await getMigrationStatus(db, [edited])).toEqual({ applied: [original.name], pending: [], modified: [original.name] });
+  });
+
+  it("rolls a failing migration back completely, names it, and keeps the ones before it", async () => {
+    const good = migration("20260101000000_good", `CREATE TABLE "good_table" ("id" INTEGER NOT NULL PRIMARY KEY);`);
+    const broken = migration(
+      "20260102000000_broken",
+      `CREATE TABLE "half_table" ("id" INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO "half_table" ("id") VALUES (1);\nCREATE TABLEX oops (;`,
+    );
+    const after = migration("20260103000000_after", `CREATE TABLE "after_table" ("id" INTEGER NOT NULL PRIMARY KEY);`);
+
+    const error = await migrate(db, [good, broken, after]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as MigrationError).migration).toBe(broken.name);
+    expect((error as MigrationError).message).toContain(broken.name);
+
+    expect(await tableNames()).toEqual(["_prisma_migrations", "good_table"]);
+    expect((await history()).map((row) => row.migration_name)).toEqual([good.name]);
+    expect(await getMigrationStatus(db, [good, broken, after])).toEqual({
+      applied: [good.name],
+      pending: [broken.name, after.name],
+      modified: [],
+    });
+
+    // Once fixed, the next run picks up where it stopped.
+    const fixed = migration(broken.name, `CREATE TABLE "half_table" ("id" INTEGER NOT NULL PRIMARY KEY);`);
+    expect(await migrate(db, [good, fixed, after])).toEqual([fixed.name, after.name]);
+    expect(await tableNames()).toEqual(["_prisma_migrations", "after_table", "good_table", "half_table"]);
+  });
+
+  it("lets two migrators started together apply each migration once", async () => {
+    const second = openDb(testDb.url);
+    try {
+      const [a, b] = await Promise.all([migrate(db), migrate(second)]);
+      const shipped = listMigrations(provider, migrationsDir(provider, ROOT)).map((m) => m.name);
+      expect([...a, ...b].sort()).toEqual(shipped);
+      expect((await history()).map((row) => row.migration_name)).toEqual(shipped);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("a SQLite database in a folder that does not exist yet", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "wt-migrate-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is created, folder and file, and migrated", async () => {
+    const file = path.join(dir, "instance", "nested", "work_events.db");
+    expect(existsSync(path.dirname(file))).toBe(false);
+    const db = openDb(`file:${file}`);
+    try {
+      const applied = await migrate(db);
+      expect(applied.length).toBeGreaterThan(0);
+      expect(existsSync(file)).toBe(true);
+      expect(await getMigrationStatus(db)).toMatchObject({ pending: [] });
+    } finally {
+      await db.close();
+    }
+  });
+});
