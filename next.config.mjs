@@ -4,7 +4,8 @@ const nextConfig = {
   serverExternalPackages: ["better-sqlite3", "pg", "@prisma/client", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
   poweredByHeader: false,
   reactStrictMode: true,
-  typescript: { ignoreBuildErrors: false },
+  // `npm run typecheck` checks the whole project (tests and scripts too) as its own CI step.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

@@ -51,10 +51,12 @@ CREATE TABLE "work_periods" (
     "work_date" TEXT NOT NULL,
     "start_ts" TIMESTAMPTZ(3) NOT NULL,
     "end_ts" TIMESTAMPTZ(3) NOT NULL,
+    "last_event_id" INTEGER NOT NULL,
     CONSTRAINT "work_periods_pkey" PRIMARY KEY ("id")
 );
 CREATE INDEX "work_periods_user_key_work_date_idx" ON "work_periods"("user_key", "work_date");
 CREATE INDEX "work_periods_work_date_idx" ON "work_periods"("work_date");
+CREATE INDEX "work_periods_user_key_start_ts_idx" ON "work_periods"("user_key", "start_ts");
 
 CREATE TABLE "engine_runs" (
     "id" SERIAL NOT NULL,

@@ -44,10 +44,12 @@ CREATE TABLE "work_periods" (
     "user_key" TEXT NOT NULL,
     "work_date" TEXT NOT NULL,
     "start_ts" DATETIME NOT NULL,
-    "end_ts" DATETIME NOT NULL
+    "end_ts" DATETIME NOT NULL,
+    "last_event_id" INTEGER NOT NULL
 );
 CREATE INDEX "work_periods_user_key_work_date_idx" ON "work_periods"("user_key", "work_date");
 CREATE INDEX "work_periods_work_date_idx" ON "work_periods"("work_date");
+CREATE INDEX "work_periods_user_key_start_ts_idx" ON "work_periods"("user_key", "start_ts");
 
 CREATE TABLE "engine_runs" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
