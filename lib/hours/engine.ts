@@ -1,0 +1,202 @@
+import type { PoolClient } from "pg";
+import type { Statement } from "better-sqlite3";
+import type { Db, SqlValue } from "../db.ts";
+import type { Config } from "../config.ts";
+import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
+import { derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";
+import { findWindowEnd, findWindowStart } from "./window.ts";
+
+/** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */
+export type UserWork = { userKey: string; fromTs: number; toTs: number; revision: number | null };
+export type ReprocessOutcome = { events: number; dates: number };
+
+const MIN_TS = 0;
+const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
+export function rulesFromConfig(config: Config): HoursRules {
+  return {
+    gapMs: config.heartbeatTimeoutMinutes * 60_000,
+    blockMs: config.realHourBlockMinutes * 60_000,
+    timeZone: config.reportTimezone,
+  };
+}
+
+type Step = { kind: "all" | "run"; sql: string; params: SqlValue[] };
+type Rows = Record<string, unknown>[];
+
+/** How each provider writes "this parameter is an instant" and "this column as epoch ms". */
+type Dialect = { at: string; ms: (column: string) => string };
+const DIALECTS: Record<Db["provider"], Dialect> = {
+  sqlite: { at: "?", ms: (column) => column },
+  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
+};
+
+const toEvents = (rows: Rows): HoursEvent[] =>
+  rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
+
+type StoredPiece = Piece & { lastEventId: number };
+
+/** Gives each piece the highest id of the (sorted) events inside it. */
+function attachLastEventIds(pieces: Piece[], events: HoursEvent[]): StoredPiece[] {
+  let first = 0;
+  return pieces.map((piece) => {
+    while (first < events.length && events[first].ts < piece.start) first++;
+    let last = 0;
+    for (let i = first; i < events.length && events[i].ts <= piece.end; i++) last = Math.max(last, events[i].id);
+    return { ...piece, lastEventId: last };
+  });
+}
+
+/**
+ * Re-derives one user's periods and day summaries around the events in [fromTs, toTs], as a
+ * sequence of SQL steps, so that SQLite can run it synchronously inside one write transaction
+ * and PostgreSQL asynchronously inside another.
+ */
+function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Rows> {
+  const all = (sql: string, params: SqlValue[]): Step => ({ kind: "all", sql, params });
+  const run = (sql: string, params: SqlValue[]): Step => ({ kind: "run", sql, params });
+  const { userKey } = work;
+  const eventColumns = `id, ${d.ms("ts")} AS ts, state`;
+
+  let start: number | null = null;
+  for (let limit = 256; start === null; limit *= 4) {
+    const rows: Rows = yield all(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ts DESC, state ASC, id DESC LIMIT ?`,
+      [userKey, work.fromTs, limit],
+    );
+    start = findWindowStart(toEvents(rows), work.fromTs, rules.gapMs) ?? (rows.length < limit ? MIN_TS : null);
+  }
+  let end: number | null = null;
+  for (let limit = 256; end === null; limit *= 4) {
+    const rows: Rows = yield all(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ts ASC, state DESC, id ASC LIMIT ?`,
+      [userKey, work.toTs, limit],
+    );
+    end = findWindowEnd(toEvents(rows), work.toTs, rules.gapMs) ?? (rows.length < limit ? MAX_TS : null);
+  }
+
+  const events = toEvents(
+    yield all(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ts ASC, state DESC, id ASC`,
+      [userKey, start, end],
+    ),
+  );
+  const pieces = attachLastEventIds(
+    derivePeriods(events, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone)),
+    events,
+  );
+
+  const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
+  const oldDates: Rows = yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
+  yield run(`DELETE FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
+  for (const piece of pieces) {
+    yield run(
+      `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES (?, ?, ${d.at}, ${d.at}, ?)`,
+      [userKey, piece.date, piece.start, piece.end, piece.lastEventId],
+    );
+  }
+
+  const dates = new Set<LocalDate>([...oldDates.map((row) => String(row.work_date)), ...pieces.map((p) => p.date)]);
+  if (dates.size) {
+    const sorted = [...dates].sort();
+    const stored: Rows = yield all(
+      `SELECT work_date, ${d.ms("start_ts")} AS start_ts, ${d.ms("end_ts")} AS end_ts, last_event_id FROM work_periods
+       WHERE user_key = ? AND work_date >= ? AND work_date <= ?`,
+      [userKey, sorted[0], sorted[sorted.length - 1]],
+    );
+    const dayPieces = stored
+      .filter((row) => dates.has(String(row.work_date)))
+      .map((row) => ({ date: String(row.work_date), start: Number(row.start_ts), end: Number(row.end_ts), lastEventId: Number(row.last_event_id) }));
+    const lastIds = new Map<LocalDate, number>();
+    for (const piece of dayPieces) lastIds.set(piece.date, Math.max(lastIds.get(piece.date) ?? 0, piece.lastEventId));
+    const [user]: Rows = yield all(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey]);
+    const username = user ? String(user.display_name) : userKey;
+    const now = Date.now();
+    const summaries = summarisePieces(dayPieces, rules.blockMs);
+    for (const day of summaries) {
+      yield run(
+        `INSERT INTO user_real_work_summary (user_key, username, work_date, real_hours_counted, working_seconds,
+           first_activity, last_activity, last_processed_event_id, updated_at)
+         VALUES (?, ?, ?, ?, ?, ${d.at}, ${d.at}, ?, ${d.at})
+         ON CONFLICT (user_key, work_date) DO UPDATE SET username = excluded.username,
+           real_hours_counted = excluded.real_hours_counted, working_seconds = excluded.working_seconds,
+           first_activity = excluded.first_activity, last_activity = excluded.last_activity,
+           last_processed_event_id = excluded.last_processed_event_id, updated_at = excluded.updated_at`,
+        [userKey, username, day.date, day.realHours, day.workingSeconds, day.firstActivity, day.lastActivity, lastIds.get(day.date) ?? 0, now],
+      );
+    }
+    const kept = new Set(summaries.map((day) => day.date));
+    for (const date of dates) {
+      if (!kept.has(date)) yield run(`DELETE FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`, [userKey, date]);
+    }
+  }
+  if (work.revision !== null) {
+    // A newer report bumped the revision while we worked: leave the entry for the next run.
+    yield run(`DELETE FROM hours_queue WHERE user_key = ? AND revision = ?`, [userKey, work.revision]);
+  }
+  return { events: events.length, dates: dates.size };
+}
+
+/** Runs the steps for one user in one transaction of the given database. */
+export type UserProcessor = (work: UserWork, rules: HoursRules) => Promise<ReprocessOutcome>;
+
+function sqliteProcessor(db: Db): UserProcessor {
+  const sqlite = db.sqlite!;
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const runAll = sqlite.transaction((work: UserWork, rules: HoursRules) => {
+    const steps = reprocessUser(work, rules, DIALECTS.sqlite);
+    let result = steps.next();
+    while (!result.done) {
+      const { kind, sql, params } = result.value;
+      const statement = prepare(sql);
+      result = steps.next(kind === "all" ? (statement.all(...params) as Rows) : (statement.run(...params), []));
+    }
+    return result.value;
+  });
+  return async (work, rules) => runAll.immediate(work, rules);
+}
+
+function toPostgres(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function postgresProcessor(client: PoolClient): UserProcessor {
+  return async (work, rules) => {
+    await client.query("BEGIN");
+    try {
+      const steps = reprocessUser(work, rules, DIALECTS.postgresql);
+      let result = steps.next();
+      while (!result.done) {
+        const { sql, params } = result.value;
+        const { rows } = await client.query(toPostgres(sql), params);
+        result = steps.next(rows);
+      }
+      await client.query("COMMIT");
+      return result.value;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
+/** Opens what the engine needs for one run; `release` must be called when the run ends. */
+export async function openProcessor(db: Db): Promise<{ process: UserProcessor; release: () => Promise<void>; client?: PoolClient }> {
+  if (db.provider === "sqlite") return { process: sqliteProcessor(db), release: async () => undefined };
+  const client = await db.pool!.connect();
+  return { process: postgresProcessor(client), release: async () => client.release(), client };
+}
+
+/** The span of instants a range of local dates covers, for rebuilding part of the history. */
+export function instantsOfDates(from: LocalDate, to: LocalDate, timeZone: string): { fromTs: number; toTs: number } {
+  return { fromTs: startOfLocalDay(from, timeZone), toTs: startOfLocalDay(addDays(to, 1), timeZone) - 1 };
+}

@@ -1,0 +1,128 @@
+import { getConfig } from "../config.ts";
+import { getDb, type Db } from "../db.ts";
+import { toUserKey } from "../ingest/schema.ts";
+import type { LocalDate } from "../time.ts";
+import { instantsOfDates, openProcessor, rulesFromConfig, type UserWork } from "./engine.ts";
+import type { HoursRules } from "./periods.ts";
+
+export type EngineTrigger = "cron" | "manual" | "route" | "test";
+
+export type EngineOptions = {
+  trigger: EngineTrigger;
+  /** Re-derive from every stored event instead of only what changed. */
+  rebuild?: boolean;
+  /** With rebuild: only these local dates (inclusive). */
+  from?: LocalDate;
+  to?: LocalDate;
+  /** Only this user (any spelling). */
+  user?: string;
+  onProgress?: (progress: { done: number; total: number; events: number }) => void;
+  db?: Db;
+  rules?: HoursRules;
+};
+
+export type EngineResult =
+  | { status: "ok"; runId: number; users: number; events: number; durationMs: number }
+  | { status: "skipped"; reason: string };
+
+// Any fixed number: the advisory lock that lets one instance of many run the engine at a time.
+const PG_ENGINE_LOCK = 7_283_746_102;
+const KEPT_RUNS = 1000;
+
+const state = globalThis as typeof globalThis & { __workTracingEngineBusy?: boolean };
+
+async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Promise<UserWork[]> {
+  const userKey = options.user ? toUserKey(options.user) : null;
+  const ms = (column: string) => (db.provider === "sqlite" ? column : `(extract(epoch FROM ${column}) * 1000)::float8`);
+  if (!options.rebuild) {
+    const rows = await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, ${ms("from_ts")} AS from_ts, ${ms("to_ts")} AS to_ts, revision FROM hours_queue
+       ${userKey ? "WHERE user_key = ?" : ""} ORDER BY user_key`,
+      userKey ? [userKey] : [],
+    );
+    return rows.map((row) => ({ userKey: String(row.user_key), fromTs: Number(row.from_ts), toTs: Number(row.to_ts), revision: Number(row.revision) }));
+  }
+  const rows = await db.raw.query<Record<string, unknown>>(
+    `SELECT user_key, ${ms("MIN(ts)")} AS from_ts, ${ms("MAX(ts)")} AS to_ts FROM work_events
+     ${userKey ? "WHERE user_key = ?" : ""} GROUP BY user_key ORDER BY user_key`,
+    userKey ? [userKey] : [],
+  );
+  const range = options.from || options.to ? instantsOfDates(options.from ?? "2000-01-01", options.to ?? "9999-12-30", rules.timeZone) : null;
+  return rows
+    .map((row) => {
+      const fromTs = Math.max(Number(row.from_ts), range?.fromTs ?? -Infinity);
+      const toTs = Math.min(Number(row.to_ts), range?.toTs ?? Infinity);
+      return { userKey: String(row.user_key), fromTs, toTs, revision: null };
+    })
+    .filter((work) => work.fromTs <= work.toTs);
+}
+
+async function recordStart(db: Db, trigger: EngineTrigger): Promise<number> {
+  const at = db.provider === "sqlite" ? "?" : "to_timestamp(?::float8 / 1000)";
+  const [row] = await db.raw.query<{ id: number }>(
+    `INSERT INTO engine_runs (trigger, started_at, status) VALUES (?, ${at}, 'running') RETURNING id`,
+    [trigger, Date.now()],
+  );
+  return Number(row.id);
+}
+
+async function recordEnd(db: Db, runId: number, outcome: { status: "ok" | "failed"; users: number; events: number; error?: string }) {
+  const at = db.provider === "sqlite" ? "?" : "to_timestamp(?::float8 / 1000)";
+  await db.raw.execute(
+    `UPDATE engine_runs SET finished_at = ${at}, status = ?, users_processed = ?, events_processed = ?, error = ? WHERE id = ?`,
+    [Date.now(), outcome.status, outcome.users, outcome.events, outcome.error ?? null, runId],
+  );
+  await db.raw.execute(`DELETE FROM engine_runs WHERE id <= ?`, [runId - KEPT_RUNS]);
+}
+
+/** What an engine failure may say in public (the health endpoint): its kind, never data. */
+function describeFailure(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const name = error instanceof Error ? error.name : "Error";
+  return typeof code === "string" ? `${name} (${code})` : name;
+}
+
+/**
+ * Brings the derived hours up to date: by default only the users and dates that new events
+ * can touch; with `rebuild`, everything (or the given dates and user) from the stored events.
+ * Never runs twice at once: within a process, and across processes by a PostgreSQL advisory
+ * lock (SQLite serialises each user's update behind its write lock).
+ */
+export async function runHoursEngine(options: EngineOptions): Promise<EngineResult> {
+  if (state.__workTracingEngineBusy) return { status: "skipped", reason: "a run is already in progress in this process" };
+  state.__workTracingEngineBusy = true;
+  const db = options.db ?? getDb();
+  const rules = options.rules ?? rulesFromConfig(getConfig());
+  const started = performance.now();
+  let processor: Awaited<ReturnType<typeof openProcessor>> | undefined;
+  try {
+    processor = await openProcessor(db);
+    if (processor.client) {
+      const { rows } = await processor.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [PG_ENGINE_LOCK]);
+      if (!rows[0].locked) return { status: "skipped", reason: "another server instance is running the engine" };
+    }
+    const runId = await recordStart(db, options.trigger);
+    let users = 0;
+    let events = 0;
+    try {
+      const work = await listWork(db, options, rules);
+      for (const item of work) {
+        const outcome = await processor.process(item, rules);
+        users++;
+        events += outcome.events;
+        options.onProgress?.({ done: users, total: work.length, events });
+        // Let requests waiting on this process be served between users.
+        if (db.provider === "sqlite") await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      await recordEnd(db, runId, { status: "failed", users, events, error: describeFailure(error) }).catch(() => undefined);
+      throw error;
+    }
+    await recordEnd(db, runId, { status: "ok", users, events });
+    return { status: "ok", runId, users, events, durationMs: Math.round(performance.now() - started) };
+  } finally {
+    if (processor?.client) await processor.client.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]).catch(() => undefined);
+    await processor?.release();
+    state.__workTracingEngineBusy = false;
+  }
+}
