@@ -1,0 +1,25 @@
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { exportSummaryCsv } from "@/lib/reports/csv";
+import { parseQuery, summaryQuerySchema } from "@/lib/reports/schemas";
+import { reportSettingsFrom } from "@/lib/reports/settings";
+import { rejectMethod, withApi } from "../../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withApi(async (request) => {
+  const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
+  const { filename, csv } = await exportSummaryCsv(getDb(), query, reportSettingsFrom(getConfig()));
+  return new Response(csv, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+});
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;

@@ -1,0 +1,16 @@
+import { getDb } from "@/lib/db";
+import { listRealWorkHours } from "@/lib/reports/real-work-hours";
+import { parseQuery, realWorkHoursQuerySchema } from "@/lib/reports/schemas";
+import { ok, rejectMethod, withApi } from "../../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withApi(async (request) => {
+  const query = parseQuery(realWorkHoursQuerySchema, new URL(request.url).searchParams);
+  return ok(await listRealWorkHours(getDb(), query));
+});
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;

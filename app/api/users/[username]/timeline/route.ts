@@ -1,0 +1,21 @@
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { parseQuery, timelineQuerySchema } from "@/lib/reports/schemas";
+import { reportSettingsFrom } from "@/lib/reports/settings";
+import { getTimeline } from "@/lib/reports/timeline";
+import { ok, rejectMethod, withApi } from "../../../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+type Context = { params: Promise<{ username: string }> };
+
+export const GET = withApi<Context>(async (request, context) => {
+  const { username } = await context.params;
+  const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
+  return ok(await getTimeline(getDb(), query, reportSettingsFrom(getConfig())));
+});
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;

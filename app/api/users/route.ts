@@ -1,0 +1,14 @@
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { reportSettingsFrom } from "@/lib/reports/settings";
+import { listUsers } from "@/lib/reports/users";
+import { ok, rejectMethod, withApi } from "../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withApi(async () => ok(await listUsers(getDb(), reportSettingsFrom(getConfig()))));
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;

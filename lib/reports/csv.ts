@@ -1,0 +1,96 @@
+import type { Db } from "../db.ts";
+import { localDateOf } from "../time.ts";
+import type { SummaryQuery } from "./schemas.ts";
+import type { ReportSettings } from "./settings.ts";
+import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
+
+const BOM = "\uFEFF";
+const CRLF = "\r\n";
+
+type Cell = string | number | null;
+
+/**
+ * One RFC 4180 field. Text that a spreadsheet would run as a formula is prefixed with an
+ * apostrophe (OWASP's CSV-injection advice); numbers are written as they are.
+ */
+export function toCsvField(value: Cell): string {
+  if (value === null) return "";
+  let text = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Seconds as decimal hours to two places, rounded to the nearest hundredth. */
+export function toDecimalHours(seconds: number): string {
+  const hundredths = Math.round(seconds / 36);
+  return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, "0")}`;
+}
+
+/** Seconds as h:mm, rounded to the nearest minute; hours run past 24. */
+export function toHoursMinutes(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
+const localFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** An ISO instant as "YYYY-MM-DD HH:mm:ss" local to `timeZone`, which spreadsheets read as a date-time. */
+export function toLocalDateTime(iso: string | null, timeZone: string): string | null {
+  if (iso === null) return null;
+  let formatter = localFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    localFormatters.set(timeZone, formatter);
+  }
+  const part = Object.fromEntries(formatter.formatToParts(Date.parse(iso)).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
+}
+
+/** The summary rows as a CSV document: UTF-8 BOM (for Excel), CRLF line ends, a header row. */
+export function toSummaryCsv(rows: readonly SummaryRow[], timeZone: string): string {
+  const header = [
+    "username",
+    "period_start",
+    "period_end",
+    "working_hours",
+    "working_time (h:mm)",
+    "real_hours_counted",
+    "days_active",
+    `first_activity (${timeZone})`,
+    `last_activity (${timeZone})`,
+  ];
+  const lines = [header, ...rows.map((row) => [
+    row.username,
+    row.period_start,
+    row.period_end,
+    toDecimalHours(row.working_seconds),
+    toHoursMinutes(row.working_seconds),
+    row.real_hours_counted,
+    row.days_active,
+    toLocalDateTime(row.first_activity, timeZone),
+    toLocalDateTime(row.last_activity, timeZone),
+  ])];
+  return BOM + lines.map((cells) => cells.map(toCsvField).join(",")).join(CRLF) + CRLF;
+}
+
+/** The summary of a period as a CSV file for payroll, with its download name. */
+export async function exportSummaryCsv(
+  db: Db,
+  query: SummaryQuery,
+  settings: ReportSettings,
+  now = Date.now(),
+): Promise<{ filename: string; csv: string }> {
+  const date = query.date ?? localDateOf(now, settings.timeZone);
+  const rows = await summarise(db, { ...query, date }, settings, now);
+  const { start } = periodBounds(query.period, date, settings.weekStartsOn);
+  return { filename: `work-hours-${query.period}-${start}.csv`, csv: toSummaryCsv(rows, settings.timeZone) };
+}

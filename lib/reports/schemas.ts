@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { badRequest } from "../errors.ts";
+import { MAX_USERNAME_LENGTH } from "../ingest/schema.ts";
+import { isLocalDate, type LocalDate } from "../time.ts";
+
+/** The longest date range one request may ask for, counting both ends. */
+export const MAX_RANGE_DAYS = 366;
+
+export const PERIODS = ["day", "week", "month"] as const;
+export type Period = (typeof PERIODS)[number];
+
+const localDate = (name: string) => z.string().trim().refine(isLocalDate, `${name} must be a real date written YYYY-MM-DD`);
+
+const username = z
+  .string()
+  .trim()
+  .min(1, "username must not be empty")
+  .max(MAX_USERNAME_LENGTH, `username must be at most ${MAX_USERNAME_LENGTH} characters`);
+
+/** Days from `from` to `to`, counting both. */
+export function daysBetween(from: LocalDate, to: LocalDate): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+export const realWorkHoursQuerySchema = z
+  .object({
+    username: username.optional(),
+    start_date: localDate("start_date").optional(),
+    end_date: localDate("end_date").optional(),
+  })
+  .transform(({ username, start_date, end_date }) => ({ username, startDate: start_date, endDate: end_date ?? start_date }))
+  .superRefine(({ startDate, endDate }, ctx) => {
+    if (!startDate || !endDate) return;
+    if (endDate < startDate) {
+      ctx.addIssue({ code: "custom", path: ["end_date"], message: "end_date must not be before start_date" });
+    } else if (daysBetween(startDate, endDate) > MAX_RANGE_DAYS) {
+      ctx.addIssue({ code: "custom", path: ["end_date"], message: `the range from start_date to end_date must be at most ${MAX_RANGE_DAYS} days` });
+    }
+  });
+export type RealWorkHoursQuery = z.output<typeof realWorkHoursQuerySchema>;
+
+export const summaryQuerySchema = z.object({
+  period: z.enum(PERIODS, {
+    error: (issue) => (issue.input === undefined ? "period is required: day, week or month" : 'period must be "day", "week" or "month"'),
+  }),
+  /** Missing means today in the report time zone. */
+  date: localDate("date").optional(),
+  username: username.optional(),
+});
+export type SummaryQuery = z.output<typeof summaryQuerySchema>;
+
+export const timelineQuerySchema = z.object({
+  username,
+  /** Missing means today in the report time zone. */
+  date: localDate("date").optional(),
+});
+export type TimelineQuery = z.output<typeof timelineQuerySchema>;
+
+type QueryInput = URLSearchParams | Record<string, string | undefined>;
+
+/**
+ * Validates query parameters; an empty parameter counts as absent (HTML forms send them).
+ * Any problem is a 400 whose details name each parameter.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z.output<S> {
+  const entries = input instanceof URLSearchParams ? [...input.keys()].map((key) => [key, input.get(key)!] as const) : Object.entries(input);
+  const values: Record<string, string> = {};
+  for (const [key, value] of entries) if (value !== undefined && value.trim() !== "") values[key] = value;
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
+  throw badRequest("invalid_query", details.map((detail) => detail.message).join("; "), details);
+}

@@ -1,0 +1,26 @@
+import type { Db } from "../db.ts";
+
+/**
+ * How each provider writes "this parameter is an instant" and "this column as epoch ms":
+ * SQLite stores instants as epoch-ms integers, PostgreSQL as timestamptz.
+ */
+export type Dialect = { at: string; ms: (column: string) => string };
+
+const DIALECTS: Record<Db["provider"], Dialect> = {
+  sqlite: { at: "?", ms: (column) => column },
+  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
+};
+
+export const dialectOf = (db: Db): Dialect => DIALECTS[db.provider];
+
+/** A numeric column as read back: PostgreSQL's sums and counts arrive as strings. */
+export function toNumber(value: unknown): number {
+  return typeof value === "number" ? value : Number(value);
+}
+
+export function toIsoOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : new Date(toNumber(value)).toISOString();
+}
+
+/** Orders by user key, the case-folded username, the same way on both providers. */
+export const byUserKey = <T extends { userKey: string }>(a: T, b: T) => (a.userKey < b.userKey ? -1 : a.userKey > b.userKey ? 1 : 0);

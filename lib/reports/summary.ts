@@ -1,0 +1,87 @@
+import type { Db, SqlValue } from "../db.ts";
+import { toUserKey } from "../ingest/schema.ts";
+import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
+import type { Period, SummaryQuery } from "./schemas.ts";
+import type { ReportSettings } from "./settings.ts";
+import { byUserKey, dialectOf, toIsoOrNull, toNumber } from "./sql.ts";
+
+export type SummaryRow = {
+  username: string;
+  period_start: LocalDate;
+  period_end: LocalDate;
+  working_seconds: number;
+  real_hours_counted: number;
+  days_active: number;
+  first_activity: string | null;
+  last_activity: string | null;
+};
+
+/** The first and last local dates of the day, week or calendar month that contains `date`. */
+export function periodBounds(period: Period, date: LocalDate, weekStartsOn: number): { start: LocalDate; end: LocalDate } {
+  if (period === "day") return { start: date, end: date };
+  if (period === "week") {
+    const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+    const start = addDays(date, -((weekday - weekStartsOn + 7) % 7));
+    return { start, end: addDays(start, 6) };
+  }
+  const [year, month] = date.split("-").map(Number);
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return { start: `${date.slice(0, 8)}01`, end: `${date.slice(0, 8)}${String(lastDay).padStart(2, "0")}` };
+}
+
+/**
+ * One row per user for the period containing `query.date` (today when absent): the sum of
+ * the user's days. Every user first seen by the period's end is listed, with zeros when they
+ * did not work, sorted by username.
+ */
+export async function summarise(db: Db, query: SummaryQuery, settings: ReportSettings, now = Date.now()): Promise<SummaryRow[]> {
+  const date = query.date ?? localDateOf(now, settings.timeZone);
+  const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
+  const d = dialectOf(db);
+  const userKey = query.username ? toUserKey(query.username) : null;
+  const onlyUser = userKey ? " AND user_key = ?" : "";
+  const userParam: SqlValue[] = userKey ? [userKey] : [];
+
+  const [users, days] = await Promise.all([
+    db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, display_name FROM tracked_users WHERE first_seen_at < ${d.at}${onlyUser}`,
+      [startOfLocalDay(addDays(end, 1), settings.timeZone), ...userParam],
+    ),
+    db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, MAX(username) AS username, SUM(working_seconds) AS working_seconds,
+         SUM(real_hours_counted) AS real_hours_counted,
+         SUM(CASE WHEN working_seconds > 0 THEN 1 ELSE 0 END) AS days_active,
+         ${d.ms("MIN(first_activity)")} AS first_activity, ${d.ms("MAX(last_activity)")} AS last_activity
+       FROM user_real_work_summary WHERE work_date >= ? AND work_date <= ?${onlyUser} GROUP BY user_key`,
+      [start, end, ...userParam],
+    ),
+  ]);
+
+  const rows = new Map<string, SummaryRow & { userKey: string }>();
+  const empty = (key: string, username: string) => ({
+    userKey: key,
+    username,
+    period_start: start,
+    period_end: end,
+    working_seconds: 0,
+    real_hours_counted: 0,
+    days_active: 0,
+    first_activity: null,
+    last_activity: null,
+  });
+  for (const user of users) rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
+  // A user first seen after the period (events sent late) still appears where they worked.
+  for (const day of days) {
+    const key = String(day.user_key);
+    const row = rows.get(key) ?? empty(key, String(day.username));
+    rows.set(key, {
+      ...row,
+      working_seconds: toNumber(day.working_seconds),
+      real_hours_counted: toNumber(day.real_hours_counted),
+      days_active: toNumber(day.days_active),
+      first_activity: toIsoOrNull(day.first_activity),
+      last_activity: toIsoOrNull(day.last_activity),
+    });
+  }
+  return [...rows.values()].sort(byUserKey).map(({ userKey: _userKey, ...row }) => row);
+}
