@@ -24,8 +24,7 @@ export function parseTimestamp(text: string): { ms: number } | { error: string }
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
   const second = m[6] ? Number(m[6]) : 0;
   const millis = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
-  const daysInMonth = month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return { error: `ts is not a real date and time: ${text.trim()}` };
   }
   let offsetMinutes = 0;
@@ -35,10 +34,16 @@ export function parseTimestamp(text: string): { ms: number } | { error: string }
     if (offHours > 18 || offMinutes > 59) return { error: "ts has an offset outside ±18:00" };
     offsetMinutes = (m[9] === "-" ? -1 : 1) * (offHours * 60 + offMinutes);
   }
-  const local = new Date(0);
-  local.setUTCFullYear(year, month - 1, day);
-  local.setUTCHours(hour, minute, second, millis);
-  return { ms: local.getTime() - offsetMinutes * 60_000 };
+  // Date.UTC reads years 0–99 as 1900–1999; such years fail the 2000-01-01 limit either way.
+  // Plain arithmetic: on the ingest hot path a Date object per event is measurably slower.
+  return { ms: Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000 };
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
 // Control characters (C0, DEL, C1) and the line/paragraph separators: a username with one
