@@ -37,9 +37,10 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): number {
   if (cached !== undefined) return cached;
   let start = fromZonedTime(`${date}T00:00:00`, timeZone).getTime();
   if (localDateOf(start, timeZone) < date) {
-    // Midnight does not exist: search the next hours for the minute the date begins.
+    // Midnight does not exist: search the next hours for the minute the date begins. A zone
+    // may skip a whole date (Pacific/Apia, 2011-12-30): it then begins where the next one does.
     let lo = start;
-    let hi = start + 4 * 3_600_000;
+    let hi = start + 48 * 3_600_000;
     while (hi - lo > 60_000) {
       const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
       if (localDateOf(mid, timeZone) < date) lo = mid;

@@ -189,11 +189,16 @@ function postgresProcessor(client: PoolClient): UserProcessor {
   };
 }
 
-/** Opens what the engine needs for one run; `release` must be called when the run ends. */
-export async function openProcessor(db: Db): Promise<{ process: UserProcessor; release: () => Promise<void>; client?: PoolClient }> {
+/**
+ * Opens what the engine needs for one run; `release` must be called when the run ends, with
+ * `discard` when the connection may still hold session state (an advisory lock).
+ */
+export async function openProcessor(
+  db: Db,
+): Promise<{ process: UserProcessor; release: (discard?: boolean) => Promise<void>; client?: PoolClient }> {
   if (db.provider === "sqlite") return { process: sqliteProcessor(db), release: async () => undefined };
   const client = await db.pool!.connect();
-  return { process: postgresProcessor(client), release: async () => client.release(), client };
+  return { process: postgresProcessor(client), release: async (discard = false) => client.release(discard), client };
 }
 
 /** The span of instants a range of local dates covers, for rebuilding part of the history. */

@@ -65,7 +65,8 @@ export function splitAtMidnight(period: Period, timeZone: string): Piece[] {
     const next = addDays(date, 1);
     const midnight = startOfLocalDay(next, timeZone);
     const end = Math.min(period.end, midnight);
-    pieces.push({ date, start, end });
+    // A date the zone skips entirely has no instants, and so no piece.
+    if (end > start) pieces.push({ date, start, end });
     start = end;
     date = next;
   }

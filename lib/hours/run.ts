@@ -26,7 +26,7 @@ export type EngineResult =
   | { status: "skipped"; reason: string };
 
 // Any fixed number: the advisory lock that lets one instance of many run the engine at a time.
-const PG_ENGINE_LOCK = 7_283_746_102;
+export const PG_ENGINE_LOCK = 7_283_746_102;
 const KEPT_RUNS = 1000;
 
 const state = globalThis as typeof globalThis & { __workTracingEngineBusy?: boolean };
@@ -121,8 +121,13 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
     await recordEnd(db, runId, { status: "ok", users, events });
     return { status: "ok", runId, users, events, durationMs: Math.round(performance.now() - started) };
   } finally {
-    if (processor?.client) await processor.client.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]).catch(() => undefined);
-    await processor?.release();
+    let unlocked = true;
+    if (processor?.client) {
+      unlocked = await processor.client.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]).then(() => true, () => false);
+    }
+    // A connection that may still hold the lock is closed, not returned to the pool, so the
+    // lock dies with it instead of blocking every instance.
+    await processor?.release(!unlocked);
     state.__workTracingEngineBusy = false;
   }
 }
