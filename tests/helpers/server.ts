@@ -29,9 +29,12 @@ export type RunningServer = {
  * Starts the real, built server (`server.ts` in production mode) on a free loopback port and
  * waits until /api/health answers.
  */
-export async function startServer(env: Record<string, string>, { port, timeoutMs = 60_000 }: { port?: number; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string>,
+  { port, timeoutMs = 60_000, args = [] }: { port?: number; timeoutMs?: number; args?: string[] } = {},
+): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server.ts"], {
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(chosen), PROCESS_CRON: "off", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
