@@ -48,7 +48,7 @@ function daysInMonth(year: number, month: number): number {
 
 // Control characters (C0, DEL, C1) and the line/paragraph separators: a username with one
 // would corrupt logs, CSV exports and terminal output.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const eventSchema = z.object(
   {

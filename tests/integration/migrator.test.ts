@@ -52,7 +52,10 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
     expect(await migrate(db)).toEqual(shipped.map((m) => m.name));
 
     expect(await tableNames()).toEqual(
-      ["_prisma_migrations", "engine_runs", "hours_queue", "tracked_users", "user_real_work_summary", "work_events", "work_periods"].sort(),
+      [
+        "_prisma_migrations", "engine_runs", "hours_queue", "tracked_users", "user_real_work_summary", "work_events", "work_periods",
+        "accounts", "sessions", "teams", "team_members", "account_teams", "api_tokens", "audit_log", "sign_in_failures",
+      ].sort(),
     );
     const rows = await history();
     expect(rows.map((row) => row.migration_name)).toEqual(shipped.map((m) => m.name));

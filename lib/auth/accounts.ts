@@ -1,0 +1,187 @@
+import { AppError, badRequest, notFound } from "../errors.ts";
+import type { Db } from "../db.ts";
+import type { Prisma } from "../generated/sqlite/client.ts";
+import { toUserKey } from "../ingest/schema.ts";
+import { writeAudit, type AuditContext } from "./audit.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "./db-errors.ts";
+import { hashPassword } from "./passwords.ts";
+import { accountInputSchema, parseInput, roleSchema, type AccountInput, type Role } from "./schemas.ts";
+
+/** An account as the rest of the server sees it: never with its password hash. */
+export type Account = {
+  id: number;
+  /** As typed when it was created. */
+  username: string;
+  /** Case-folded, as employees' user keys are: sign-in compares this. */
+  usernameKey: string;
+  role: Role;
+  disabledAt: Date | null;
+  createdAt: Date;
+  passwordChangedAt: Date;
+  /** The teams a supervisor is limited to; none means everyone. */
+  teamIds: number[];
+};
+
+/** The client inside db.prisma.$transaction (both providers' clients have the same shape). */
+export type Transaction = Prisma.TransactionClient;
+
+export const ACCOUNT_SELECT = {
+  id: true,
+  username: true,
+  usernameKey: true,
+  role: true,
+  disabledAt: true,
+  createdAt: true,
+  passwordChangedAt: true,
+  teams: { select: { teamId: true }, orderBy: { teamId: "asc" } },
+} as const;
+
+type AccountRow = {
+  id: number;
+  username: string;
+  usernameKey: string;
+  role: string;
+  disabledAt: Date | null;
+  createdAt: Date;
+  passwordChangedAt: Date;
+  teams: { teamId: number }[];
+};
+
+export function toAccount({ teams, role, ...row }: AccountRow): Account {
+  return { ...row, role: role as Role, teamIds: teams.map((team) => team.teamId) };
+}
+
+const accountNotFound = () => notFound("No such account");
+
+/** Creates an account; a username already taken, in any letter case, is a 409. */
+export async function createAccount(db: Db, input: AccountInput, context: AuditContext): Promise<Account> {
+  const { username, role, password } = parseInput(accountInputSchema, input);
+  const passwordHash = await hashPassword(password);
+  const now = new Date();
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const row = await tx.account.create({
+        data: { username, usernameKey: toUserKey(username), passwordHash, role, createdAt: now, passwordChangedAt: now },
+        select: ACCOUNT_SELECT,
+      });
+      await writeAudit(tx, { ...context, action: "account.create", target: username, details: { role }, at: now });
+      return toAccount(row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError(409, "account_exists", `An account named ${username} already exists (usernames ignore letter case)`);
+    throw error;
+  }
+}
+
+/** An account by id, or by username in any letter case. */
+export async function findAccount(db: Db, ref: number | string): Promise<Account | null> {
+  const where = typeof ref === "number" ? { id: ref } : { usernameKey: toUserKey(ref) };
+  const row = await db.prisma.account.findUnique({ where, select: ACCOUNT_SELECT });
+  return row ? toAccount(row) : null;
+}
+
+export async function listAccounts(db: Db): Promise<Account[]> {
+  const rows = await db.prisma.account.findMany({ select: ACCOUNT_SELECT, orderBy: { usernameKey: "asc" } });
+  return rows.map(toAccount);
+}
+
+async function loadForUpdate(tx: Transaction, id: number): Promise<AccountRow> {
+  const row = await tx.account.findUnique({ where: { id }, select: ACCOUNT_SELECT });
+  if (!row) throw accountNotFound();
+  return row;
+}
+
+// Nobody could administer the server any more: refuse rather than lock everyone out.
+async function keepAnAdmin(tx: Transaction, row: AccountRow): Promise<void> {
+  if (row.role !== "admin" || row.disabledAt) return;
+  const others = await tx.account.count({ where: { role: "admin", disabledAt: null, id: { not: row.id } } });
+  if (others === 0) throw new AppError(409, "last_admin", "This is the only active admin: make another account admin first");
+}
+
+export async function changeRole(db: Db, id: number, role: Role, context: AuditContext): Promise<Account> {
+  const wanted = parseInput(roleSchema, role);
+  return db.prisma.$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, id);
+    if (row.role === wanted) return toAccount(row);
+    if (wanted !== "admin") await keepAnAdmin(tx, row);
+    const updated = await tx.account.update({ where: { id }, data: { role: wanted }, select: ACCOUNT_SELECT });
+    await writeAudit(tx, { ...context, action: "account.role", target: row.username, details: { from: row.role, to: wanted } });
+    return toAccount(updated);
+  });
+}
+
+/** Replaces the password and ends every session of the account, wherever it is signed in. */
+export async function setPassword(db: Db, id: number, password: string, context: AuditContext): Promise<Account> {
+  const passwordHash = await hashPassword(password);
+  return db.prisma.$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, id);
+    const updated = await tx.account.update({ where: { id }, data: { passwordHash, passwordChangedAt: new Date() }, select: ACCOUNT_SELECT });
+    const { count } = await tx.session.deleteMany({ where: { accountId: id } });
+    await writeAudit(tx, { ...context, action: "account.password", target: row.username, details: { sessionsEnded: count } });
+    return toAccount(updated);
+  });
+}
+
+/** Disables the account and ends its sessions; its history and audit entries stay. */
+export async function disableAccount(db: Db, id: number, context: AuditContext): Promise<Account> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, id);
+    if (row.disabledAt) return toAccount(row);
+    await keepAnAdmin(tx, row);
+    const updated = await tx.account.update({ where: { id }, data: { disabledAt: new Date() }, select: ACCOUNT_SELECT });
+    const { count } = await tx.session.deleteMany({ where: { accountId: id } });
+    await writeAudit(tx, { ...context, action: "account.disable", target: row.username, details: { sessionsEnded: count } });
+    return toAccount(updated);
+  });
+}
+
+export async function enableAccount(db: Db, id: number, context: AuditContext): Promise<Account> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await loadForUpdate(tx, id);
+    if (!row.disabledAt) return toAccount(row);
+    const updated = await tx.account.update({ where: { id }, data: { disabledAt: null }, select: ACCOUNT_SELECT });
+    await writeAudit(tx, { ...context, action: "account.enable", target: row.username });
+    return toAccount(updated);
+  });
+}
+
+/** Sets the teams a supervisor is limited to (replacing the previous ones); [] means everyone. */
+export async function assignTeams(db: Db, id: number, teamIds: number[], context: AuditContext): Promise<Account> {
+  const wanted = [...new Set(teamIds)].sort((a, b) => a - b);
+  if (wanted.some((teamId) => !Number.isSafeInteger(teamId) || teamId < 1)) {
+    throw badRequest("invalid_input", "teamIds must be team ids", [{ field: "teamIds", message: "teamIds must be team ids" }]);
+  }
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const row = await loadForUpdate(tx, id);
+      await tx.accountTeam.deleteMany({ where: { accountId: id } });
+      if (wanted.length) await tx.accountTeam.createMany({ data: wanted.map((teamId) => ({ accountId: id, teamId })) });
+      await writeAudit(tx, {
+        ...context,
+        action: "account.teams",
+        target: row.username,
+        details: { from: row.teams.map((team) => team.teamId), to: wanted },
+      });
+      return toAccount({ ...row, teams: wanted.map((teamId) => ({ teamId })) });
+    });
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound("One of those teams does not exist");
+    throw error;
+  }
+}
+
+/**
+ * Creates the first admin from ADMIN_USERNAME/ADMIN_PASSWORD when the database has no account
+ * at all; otherwise (or without both settings) does nothing and returns null. Two instances
+ * starting together create it once.
+ */
+export async function ensureInitialAdmin(db: Db, settings: { username?: string | null; password?: string | null }): Promise<Account | null> {
+  if (!settings.username || !settings.password) return null;
+  if ((await db.prisma.account.count()) > 0) return null;
+  try {
+    return await createAccount(db, { username: settings.username, password: settings.password, role: "admin" }, { actor: "startup" });
+  } catch (error) {
+    if (error instanceof AppError && error.code === "account_exists") return null;
+    throw error;
+  }
+}

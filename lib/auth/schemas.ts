@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { badRequest } from "../errors.ts";
+import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../ingest/schema.ts";
+
+export const ROLES = ["admin", "supervisor", "viewer"] as const;
+export const TOKEN_SCOPES = ["ingest", "read"] as const;
+
+export const MIN_PASSWORD_LENGTH = 12;
+// scrypt's cost does not grow with the input, but a megabyte-long "password" is no password.
+export const MAX_PASSWORD_LENGTH = 1024;
+export const MAX_ACCOUNT_USERNAME_LENGTH = 64;
+export const MAX_NAME_LENGTH = 100;
+
+/** Trimmed, NFC-normalised text of 1 to `max` characters without control characters. */
+const label = (field: string, max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
+    .transform((value) => value.trim().normalize("NFC"))
+    .pipe(
+      z
+        .string()
+        .min(1, `${field} must not be empty`)
+        .refine((value) => [...value].length <= max, `${field} must be at most ${max} characters`)
+        .refine((value) => !CONTROL_CHARS.test(value), `${field} must not contain control characters`)
+        .refine((value) => value.isWellFormed(), `${field} must be valid Unicode text`),
+    );
+
+export const usernameSchema = label("username", MAX_ACCOUNT_USERNAME_LENGTH);
+/** An employee's username as the agents report it, such as CORP\alice. */
+export const employeeUsernameSchema = label("username", MAX_USERNAME_LENGTH);
+
+export const roleSchema = z.enum(ROLES, { error: 'role must be "admin", "supervisor" or "viewer"' });
+export type Role = z.output<typeof roleSchema>;
+
+// Counted in characters, not UTF-16 units, and never trimmed: spaces are part of a passphrase.
+export const passwordSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? "password is required" : "password must be a string") })
+  .refine((value) => [...value].length >= MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .refine((value) => [...value].length <= MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+export const accountInputSchema = z.object({ username: usernameSchema, role: roleSchema, password: passwordSchema });
+export type AccountInput = z.input<typeof accountInputSchema>;
+export type ValidAccountInput = z.output<typeof accountInputSchema>;
+
+export const tokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'scope must be "ingest" or "read"' });
+export type TokenScope = z.output<typeof tokenScopeSchema>;
+
+export const tokenInputSchema = z.object({
+  name: label("name", MAX_NAME_LENGTH),
+  scope: tokenScopeSchema,
+  createdBy: label("createdBy", MAX_NAME_LENGTH),
+});
+export type TokenInput = z.input<typeof tokenInputSchema>;
+
+export const teamNameSchema = label("name", MAX_NAME_LENGTH);
+
+/** Validates input or throws a 400 whose details name each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((issue) => ({
+    ...(issue.path.length ? { field: issue.path.join(".") } : {}),
+    message: issue.message,
+  }));
+  throw badRequest("invalid_input", details.map((detail) => detail.message).join("; "), details);
+}

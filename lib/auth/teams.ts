@@ -1,0 +1,67 @@
+import { AppError, notFound } from "../errors.ts";
+import type { Db } from "../db.ts";
+import { toUserKey } from "../ingest/schema.ts";
+import { writeAudit, type AuditContext } from "./audit.ts";
+import { isUniqueViolation } from "./db-errors.ts";
+import { employeeUsernameSchema, parseInput, teamNameSchema } from "./schemas.ts";
+
+export type Team = {
+  id: number;
+  name: string;
+  createdAt: Date;
+  /** Employees by user key: the case-folded username their agents report. */
+  userKeys: string[];
+};
+
+const TEAM_SELECT = { id: true, name: true, createdAt: true, members: { select: { userKey: true }, orderBy: { userKey: "asc" } } } as const;
+const toTeam = ({ members, ...row }: Omit<Team, "userKeys"> & { members: { userKey: string }[] }): Team => ({
+  ...row,
+  userKeys: members.map((member) => member.userKey),
+});
+
+export async function createTeam(db: Db, name: string, context: AuditContext): Promise<Team> {
+  const valid = parseInput(teamNameSchema, name);
+  const now = new Date();
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const row = await tx.team.create({ data: { name: valid, createdAt: now }, select: TEAM_SELECT });
+      await writeAudit(tx, { ...context, action: "team.create", target: valid, details: { id: row.id }, at: now });
+      return toTeam(row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError(409, "team_exists", `A team named ${valid} already exists`);
+    throw error;
+  }
+}
+
+export async function listTeams(db: Db): Promise<Team[]> {
+  return (await db.prisma.team.findMany({ select: TEAM_SELECT, orderBy: { name: "asc" } })).map(toTeam);
+}
+
+/** Deletes a team; its memberships and the supervisors' limits to it go with it. */
+export async function deleteTeam(db: Db, id: number, context: AuditContext): Promise<void> {
+  await db.prisma.$transaction(async (tx) => {
+    const row = await tx.team.findUnique({ where: { id }, select: TEAM_SELECT });
+    if (!row) throw notFound("No such team");
+    await tx.team.delete({ where: { id } });
+    await writeAudit(tx, { ...context, action: "team.delete", target: row.name, details: { id, userKeys: row.members.map((m) => m.userKey) } });
+  });
+}
+
+/** Sets who is in a team, by the usernames the agents report (any letter case), replacing the list. */
+export async function setTeamMembers(db: Db, id: number, usernames: string[], context: AuditContext): Promise<Team> {
+  const userKeys = [...new Set(usernames.map((username) => toUserKey(parseInput(employeeUsernameSchema, username))))].sort();
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.team.findUnique({ where: { id }, select: TEAM_SELECT });
+    if (!row) throw notFound("No such team");
+    await tx.teamMember.deleteMany({ where: { teamId: id } });
+    if (userKeys.length) await tx.teamMember.createMany({ data: userKeys.map((userKey) => ({ teamId: id, userKey })) });
+    await writeAudit(tx, {
+      ...context,
+      action: "team.members",
+      target: row.name,
+      details: { from: row.members.map((member) => member.userKey), to: userKeys },
+    });
+    return { ...toTeam(row), userKeys };
+  });
+}
