@@ -3,43 +3,20 @@
 //   echo "$PASSWORD" | npx tsx scripts/create-user.ts --username alice --role viewer
 //   npx tsx scripts/create-user.ts --username alice --role supervisor --password '...'
 // (a password given as an option is visible to other users of the machine and in shell history)
-import { parseArgs } from "node:util";
 import type { z } from "zod";
 import { createAccount } from "../lib/auth/accounts.ts";
 import { parseInput, passwordSchema, roleSchema, usernameSchema } from "../lib/auth/schemas.ts";
-import { ConfigError, getConfig } from "../lib/config.ts";
-import { closeDb, getDb } from "../lib/db.ts";
-import { AppError } from "../lib/errors.ts";
+import { getConfig } from "../lib/config.ts";
+import { getDb } from "../lib/db.ts";
 import { migrate } from "../lib/migrator.ts";
+import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
 const USAGE = "usage: create-user --username NAME --role admin|supervisor|viewer [--password PASSWORD]";
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
 function parseOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        username: { type: "string" },
-        role: { type: "string" },
-        password: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  if (values.username === undefined) fail(`--username is required\n${USAGE}`);
-  if (values.role === undefined) fail(`--role is required\n${USAGE}`);
+  const values = parseCommandLine({ username: { type: "string" }, role: { type: "string" }, password: { type: "string" } }, USAGE);
+  if (values.username === undefined) failUsage(`--username is required\n${USAGE}`);
+  if (values.role === undefined) failUsage(`--role is required\n${USAGE}`);
   return {
     username: validOption("username", usernameSchema, values.username),
     role: validOption("role", roleSchema, values.role),
@@ -51,7 +28,7 @@ function validOption<S extends z.ZodType>(name: string, schema: S, value: unknow
   try {
     return parseInput(schema, value);
   } catch (error) {
-    fail(`--${name}: ${(error as Error).message}`);
+    failUsage(`--${name}: ${(error as Error).message}`);
   }
 }
 
@@ -95,14 +72,14 @@ async function readPassword(given: string | undefined): Promise<string> {
     const first = await promptHidden("Password (at least 12 characters): ");
     validOption("password", passwordSchema, first);
     const second = await promptHidden("Repeat the password: ");
-    if (first !== second) fail("The two passwords differ; nothing was created");
+    if (first !== second) failUsage("The two passwords differ; nothing was created");
     return first;
   }
   let text = "";
   process.stdin.setEncoding("utf8");
   for await (const chunk of process.stdin) text += chunk;
   const line = text.split(/\r?\n/)[0];
-  if (!line) fail("No password: give --password, type it at the prompt, or send it as the first line of stdin");
+  if (!line) failUsage("No password: give --password, type it at the prompt, or send it as the first line of stdin");
   return line;
 }
 
@@ -114,12 +91,6 @@ async function main() {
   await migrate(db);
   const account = await createAccount(db, { username: options.username, role: options.role, password }, { actor: "cli" });
   console.log(`Created ${account.role} account ${account.username}: sign in with this username and password.`);
-  await closeDb();
 }
 
-main().catch(async (error) => {
-  const message = error instanceof ConfigError || error instanceof AppError ? error.message : String((error as Error)?.message ?? error).split("\n")[0];
-  console.error(`Could not create the account: ${message}`);
-  await closeDb().catch(() => undefined);
-  process.exit(1);
-});
+runCommand(main, "Could not create the account");

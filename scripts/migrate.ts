@@ -1,7 +1,8 @@
 // Applies pending database migrations (the original's `flask init-db`). Safe to run again.
-import { ConfigError, getConfig } from "../lib/config.ts";
-import { closeDb, getDb } from "../lib/db.ts";
+import { getConfig } from "../lib/config.ts";
+import { getDb } from "../lib/db.ts";
 import { getMigrationStatus, migrate } from "../lib/migrator.ts";
+import { runCommand } from "./cli.ts";
 
 async function main() {
   const config = getConfig();
@@ -12,11 +13,6 @@ async function main() {
   for (const name of status.modified) console.warn(`warning: ${name} differs from the version applied to this database`);
   const where = config.provider === "sqlite" ? config.databaseUrl : "PostgreSQL";
   console.log(applied.length ? `${applied.length} migration(s) applied to ${where}` : `${where} is up to date (${status.applied.length} migrations)`);
-  await closeDb();
 }
 
-main().catch(async (error) => {
-  console.error(error instanceof ConfigError ? error.message : `Migration failed: ${(error as Error).message}`);
-  await closeDb().catch(() => undefined);
-  process.exit(1);
-});
+runCommand(main, "Migration failed");

@@ -2,46 +2,31 @@
 //   npx tsx scripts/process-real-hours.ts                 what is pending
 //   npx tsx scripts/process-real-hours.ts --rebuild       everything, from the stored events
 //   ... --rebuild --from 2026-03-01 --to 2026-03-31 --user 'CORP\alice'
-import { parseArgs } from "node:util";
-import { ConfigError, getConfig } from "../lib/config.ts";
-import { closeDb, getDb } from "../lib/db.ts";
+import { getConfig } from "../lib/config.ts";
+import { getDb } from "../lib/db.ts";
 import { runHoursEngine } from "../lib/hours/run.ts";
 import { migrate } from "../lib/migrator.ts";
 import { isLocalDate } from "../lib/time.ts";
+import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
 const USAGE = "usage: process-real-hours [--rebuild] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--user NAME]";
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
 function parseOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        rebuild: { type: "boolean", default: false },
-        from: { type: "string" },
-        to: { type: "string" },
-        user: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseCommandLine(
+    {
+      rebuild: { type: "boolean", default: false },
+      from: { type: "string" },
+      to: { type: "string" },
+      user: { type: "string" },
+    },
+    USAGE,
+  );
   for (const name of ["from", "to"] as const) {
-    if (values[name] !== undefined && !isLocalDate(values[name])) fail(`--${name} must be a date written YYYY-MM-DD (got ${values[name]})`);
+    if (values[name] !== undefined && !isLocalDate(values[name])) failUsage(`--${name} must be a date written YYYY-MM-DD (got ${values[name]})`);
   }
-  if ((values.from || values.to) && !values.rebuild) fail("--from and --to choose what to rebuild: add --rebuild");
-  if (values.from && values.to && values.to < values.from) fail("--to is before --from");
-  if (values.user !== undefined && !values.user.trim()) fail("--user must not be empty");
+  if ((values.from || values.to) && !values.rebuild) failUsage("--from and --to choose what to rebuild: add --rebuild");
+  if (values.from && values.to && values.to < values.from) failUsage("--to is before --from");
+  if (values.user !== undefined && !values.user.trim()) failUsage("--user must not be empty");
   return values;
 }
 
@@ -87,11 +72,6 @@ async function main() {
       `${what} ${result.users} user(s) from ${result.events} event(s) in ${(result.durationMs / 1000).toFixed(1)} s (days in ${config.reportTimezone}).`,
     );
   }
-  await closeDb();
 }
 
-main().catch(async (error) => {
-  console.error(error instanceof ConfigError ? error.message : `Processing failed: ${(error as Error).message}`);
-  await closeDb().catch(() => undefined);
-  process.exit(1);
-});
+runCommand(main, "Processing failed");
