@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
 const dev = process.argv.includes("--dev");
@@ -11,12 +11,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+// Next answers a path it cannot percent-decode with a plain-text 500 (the API catch-all route
+// decodes its segments); under /api that is the client's mistake and gets the JSON envelope.
+function undecodableApiPath(url = "/"): boolean {
+  const pathname = url.split("?")[0];
+  if (!/^\/api(\/|$)/.test(pathname)) return false;
+  try {
+    decodeURIComponent(pathname);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 async function main() {
   const { getConfig, ConfigError } = await import("./lib/config.ts");
   const { prepareServer } = await import("./lib/startup.ts");
   const { closeDb } = await import("./lib/db.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
+  const { badRequest } = await import("./lib/errors.ts");
 
   let config;
   try {
@@ -32,8 +46,22 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  let stopping = false;
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => void handle(req, res));
+  const unanswered = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    // Once stopping, every answer closes its connection: a keep-alive client must reconnect
+    // (and be refused) rather than keep the process serving until the grace period ends.
+    if (stopping) res.setHeader("Connection", "close");
+    unanswered.add(res);
+    res.on("close", () => unanswered.delete(res));
+    if (undecodableApiPath(req.url)) {
+      const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
+      res.writeHead(error.status, { "Content-Type": "application/json" }).end(JSON.stringify({ success: false, error: error.toBody() }));
+      return;
+    }
+    void handle(req, res);
+  });
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -48,10 +76,10 @@ async function main() {
     log.info(`work-tracing ${dev ? "(development) " : ""}listening on http://${shown}:${config.port}`);
   });
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
     log.info("shutting down", { signal });
     const force = setTimeout(() => {
       log.warn("requests still open after the grace period; closing them");

@@ -79,11 +79,17 @@ class SqliteStore {
   }
 }
 
+// A database that stops answering without closing the connection (a network cut, a stalled
+// server) must not hold every later commit behind this one: past this the connection is
+// dropped and the batch fails as unavailable.
+const POSTGRES_COMMIT_DEADLINE_MS = 10_000;
+
 class PostgresStore {
   constructor(private db: Db) {}
 
   async flush(batch: Submission[]): Promise<StoreResult[]> {
     const client = await this.db.pool!.connect();
+    const deadline = setTimeout(() => void client.end().catch(() => undefined), POSTGRES_COMMIT_DEADLINE_MS);
     try {
       await client.query("BEGIN");
       const results: StoreResult[] = [];
@@ -94,6 +100,7 @@ class PostgresStore {
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {
+      clearTimeout(deadline);
       client.release();
     }
   }

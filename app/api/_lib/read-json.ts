@@ -1,4 +1,4 @@
-import { badRequest, payloadTooLarge, unsupportedMediaType } from "@/lib/errors";
+import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from "@/lib/errors";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -23,10 +23,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
+    if (size > limit) throw await refuseRest(reader, size, limit, tooLarge());
     chunks.push(value);
   }
   const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(Buffer.concat(chunks));
@@ -36,4 +33,19 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   } catch (error) {
     throw badRequest("invalid_json", `The body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Past the limit the rest of the body is still read and dropped, up to a bound, so that a
+ * keep-alive connection stays usable: a body left unread leaves it hanging for the client's
+ * next request. Beyond the bound the read stops and the answer closes the connection.
+ */
+async function refuseRest(reader: ReadableStreamDefaultReader<Uint8Array>, size: number, limit: number, error: AppError): Promise<AppError> {
+  for (let read = size; read <= limit * 4; ) {
+    const { done, value } = await reader.read();
+    if (done) return error;
+    read += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  return new AppError(error.status, error.code, error.message, error.details, { ...error.headers, Connection: "close" });
 }
