@@ -30,7 +30,7 @@ async function main() {
   const { closeDb } = await import("./lib/db.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
-  const { badRequest } = await import("./lib/errors.ts");
+  const { badRequest, isDatabaseUnavailable } = await import("./lib/errors.ts");
 
   let config;
   try {
@@ -38,7 +38,9 @@ async function main() {
     await prepareServer();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
-    fail(`Cannot start: ${(error as Error).message}`);
+    const reason = (error as Error).message.split("\n")[0];
+    if (isDatabaseUnavailable(error)) fail(`Cannot start: the database in DATABASE_URL cannot be reached (${reason})`);
+    fail(`Cannot start: ${reason}`);
   }
 
   const { default: next } = await import("next");

@@ -86,6 +86,9 @@ function openPostgres(url: string): Db {
     max: 10,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    // A server that stops answering without closing the connection must not hang requests.
+    query_timeout: 60_000,
+    keepAlive: true,
   });
   // An idle client losing its connection must not take the process down; the next query
   // reports the failure to its caller.

@@ -34,7 +34,8 @@ export async function startServer(
   { port, timeoutMs = 60_000, args = [] }: { port?: number; timeoutMs?: number; args?: string[] } = {},
 ): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server.ts", ...args], {
+  // As `npm start` runs it: node itself, so signals reach server.ts without a relay.
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(chosen), PROCESS_CRON: "off", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GET as unknownApi, POST as unknownApiPost } from "@/app/api/[...path]/route";
+import { GET as unknownApi, POST as unknownApiPost } from "@/app/api/[[...path]]/route";
 import { GET, POST } from "@/app/api/report/route";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "@/lib/ingest/schema";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
@@ -337,5 +337,14 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
       expect(error.message).toContain("/api/no-such-thing");
       await failed(await unknownApiPost(new Request("http://localhost/api/reports/nope", { method: "POST", body: "{}" })), 404);
     });
+  });
+});
+
+describe("the bare /api path", () => {
+  it("answers the JSON 404 envelope, not an HTML page", async () => {
+    const res = await unknownApi(new Request("http://localhost/api"));
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect((await res.json()).error.code).toBe("not_found");
   });
 });

@@ -25,4 +25,13 @@ describe.each(PROVIDERS)("the built server on %s", (provider) => {
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ success: true });
   });
+
+  it("answers unknown API paths, /api itself included, with the JSON envelope", async () => {
+    for (const path of ["/api", "/api/", "/api/nope", "/api/reports/nope?x=1"]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("content-type"), path).toContain("application/json");
+      expect((await res.json()).error.code, path).toBe("not_found");
+    }
+  });
 });

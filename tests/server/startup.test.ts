@@ -56,7 +56,7 @@ describe("starting server.ts with a bad setting", () => {
 
   it("exits non-zero with one line when the database cannot be reached", async () => {
     const line = expectOneLineFailure(await runServer({ DATABASE_URL: `postgresql://nobody@127.0.0.1:${await freePort()}/none` }));
-    expect(line).toMatch(/^Cannot start: /);
+    expect(line).toMatch(/^Cannot start: the database in DATABASE_URL cannot be reached \(/);
   });
 
   it("creates the SQLite file and the folders leading to it", { timeout: 90_000 }, async () => {
