@@ -12,7 +12,7 @@ import { openDb, type Db } from "../lib/db.ts";
 import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
 import { ensureBuild } from "../tests/helpers/build.ts";
 import { load } from "./bench-autocannon.ts";
-import { buildState, cpuSeconds, ROOT, startBenchServer, watchRss, type BenchServer, type Rss } from "./bench-server.ts";
+import { buildState, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./bench-server.ts";
 
 const TARGETS = { singleRatio: 0.7, batchEventsPerSecond: 50_000, batchRatio: 0.3, rssMb: 400 };
 const USERS = 500;
@@ -538,7 +538,7 @@ async function main() {
       `work-tracing ingest benchmark, ${started.toISOString()}`,
       `machine: ${m.cores} cores, ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average ${load0.map((l) => l.toFixed(2)).join(" ")} before, ${load1.map((l) => l.toFixed(2)).join(" ")} after`,
       `database: ${dbs.describe}`,
-      `server: node ${[...options.nodeArgs, "--import tsx server.ts"].join(" ")}`,
+      `server: node ${[...startScriptNodeFlags(), ...options.nodeArgs, "--import tsx server.ts"].join(" ")}`,
       ...(options.postgres ? ["note: DESIGN §10 sets the targets for the default SQLite; on PostgreSQL they are shown for comparison only"] : []),
       `load: ${options.connections} connections; batches on ${options.batchConnections} connections × ${int(options.batchSize)} events (${options.usersPerBatch} user(s) per batch); ` +
         `${options.duration} s per phase in ${options.rounds} interleaved slices after ${options.warmup} s warm-up`,

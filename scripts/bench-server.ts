@@ -1,40 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { processTree } from "../tests/helpers/processes.ts";
+import { freePort } from "../tests/helpers/server.ts";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
-// Sources whose change makes .next stale (the same list as tests/helpers/build.ts).
-const BUILD_SOURCES = ["app", "lib", "public", "next.config.mjs", "instrumentation.ts", "package.json", "tailwind.config.ts"];
-
-function newestMtime(target: string): number {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
-  return newest;
-}
-
-/** Whether .next holds no build, or one older than a source (the rule tests/helpers/build.ts applies). */
-export function buildState(): "missing" | "stale" | "current" {
-  const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  if (!existsSync(buildId)) return "missing";
-  const changed = Math.max(...BUILD_SOURCES.map((source) => newestMtime(path.join(ROOT, source))));
-  return statSync(buildId).mtimeMs > changed ? "current" : "stale";
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
+export { buildState } from "../tests/helpers/build.ts";
+export { freePort };
 
 export type BenchServer = {
   url: string;
@@ -45,15 +18,22 @@ export type BenchServer = {
   stop(): Promise<number | string>;
 };
 
+/** The node flags `npm start` gives the server (such as its heap cap), read from package.json. */
+export function startScriptNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.start;
+  const words = start.split(/\s+/);
+  return words[0] === "node" ? words.slice(1, words.indexOf("--import")) : [];
+}
+
 /**
- * Starts the built server on a loopback port. It runs as `node --import tsx server.ts`
- * rather than through the tsx CLI so that the child is the server itself, whose memory
- * and CPU time are what we read from /proc.
+ * Starts the built server on a loopback port as `npm start` does (`node <its flags> --import
+ * tsx server.ts`), so that the child is the server itself, whose memory and CPU time are what
+ * we read from /proc.
  */
 export async function startBenchServer(env: Record<string, string>, nodeArgs: string[] = [], timeoutMs = 60_000): Promise<BenchServer> {
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [...startScriptNodeFlags(), ...nodeArgs, "--import", "tsx", "server.ts"], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), PROCESS_CRON: "off", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,26 +72,6 @@ export async function startBenchServer(env: Record<string, string>, nodeArgs: st
   };
 }
 
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return found;
-  }
-  for (const task of tasks) {
-    let children = "";
-    try {
-      children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8");
-    } catch {
-      continue;
-    }
-    for (const child of children.split(/\s+/).filter(Boolean).map(Number)) found.push(child, ...descendants(child));
-  }
-  return found;
-}
-
 function rssKb(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -123,7 +83,7 @@ function rssKb(pid: number): number {
 
 /** The resident memory of the process and any children it started, in MB. */
 export function treeRssMb(pid: number): number {
-  return [pid, ...descendants(pid)].reduce((sum, p) => sum + rssKb(p), 0) / 1024;
+  return processTree(pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
 }
 
 // USER_HZ is 100 on every Linux the project targets.

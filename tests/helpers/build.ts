@@ -35,11 +35,16 @@ export function ensureBuild(): void {
   }
 }
 
-function buildIfStale(): void {
+/** Whether .next holds no build, or one older than a source. */
+export function buildState(): "missing" | "stale" | "current" {
   const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  if (!existsSync(buildId)) return "missing";
   const changed = Math.max(...SOURCES.map((source) => newestMtime(path.join(ROOT, source))));
-  if (built > changed) return;
+  return statSync(buildId).mtimeMs > changed ? "current" : "stale";
+}
+
+function buildIfStale(): void {
+  if (buildState() === "current") return;
   process.stdout.write("Building the app for the server tests (next build)...\n");
   const result = spawnSync("npx", ["next", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
   if (result.status !== 0) throw new Error("next build failed; run `npm run build` to see why");
