@@ -3,7 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db, SqlValue } from "../db.ts";
 import type { Config } from "../config.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import { derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";
+import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
 /** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */
@@ -21,18 +21,59 @@ export function rulesFromConfig(config: Config): HoursRules {
   };
 }
 
-type Step = { kind: "all" | "run"; sql: string; params: SqlValue[] };
+/** "events" reads rows of (id, ts, state) and gives them back as HoursEvent[]. */
+type Step = { kind: "all" | "run" | "events"; sql: string; params: SqlValue[] };
 type Rows = Record<string, unknown>[];
+type Reply = Rows | HoursEvent[];
 
-/** How each provider writes "this parameter is an instant" and "this column as epoch ms". */
-type Dialect = { at: string; ms: (column: string) => string };
+/**
+ * How each provider writes "this parameter is an instant" and "this column as epoch ms", and
+ * how it reads a user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts
+ * in SQL (walking the index, then sorting the few events that share an instant). SQLite keeps
+ * instants as exact epoch-ms numbers and the unique index allows a user at most two events per
+ * instant (one per state), so it reads in the index's own order, with no sort (`tiesInJs`), and
+ * orderTies puts those pairs right; a page limited to n rows is read n + 1 long so that a pair
+ * cut by the limit is still put right before the page is cut to n.
+ */
+type Dialect = { at: string; ms: (column: string) => string; oldestFirst: string; newestFirst: string; tiesInJs: boolean };
 const DIALECTS: Record<Db["provider"], Dialect> = {
-  sqlite: { at: "?", ms: (column) => column },
-  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
+  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
+  postgresql: {
+    at: "to_timestamp(?::float8 / 1000)",
+    ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    // The table's ts, not the epoch-ms output column named ts: sorting by that expression
+    // would read and sort every one of the user's events instead of walking the index.
+    oldestFirst: "work_events.ts ASC, state DESC, id ASC",
+    newestFirst: "work_events.ts DESC, state ASC, id DESC",
+    tiesInJs: false,
+  },
 };
 
 const toEvents = (rows: Rows): HoursEvent[] =>
   rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
+
+const newestFirst = (a: HoursEvent, b: HoursEvent) => compareEvents(b, a);
+
+/** Sorts each run of events that share an instant by §5.1 (reversed when newest first); the rest is in order already. */
+function orderTies(events: HoursEvent[], compare: (a: HoursEvent, b: HoursEvent) => number): void {
+  for (let i = 0; i < events.length - 1; ) {
+    let j = i + 1;
+    while (j < events.length && events[j].ts === events[i].ts) j++;
+    if (j - i > 1) {
+      const tied = events.slice(i, j).sort(compare);
+      for (let k = 0; k < tied.length; k++) events[i + k] = tied[k];
+    }
+    i = j;
+  }
+}
+
+/** A page of events read in the dialect's order, as the first `limit` in §5.1 order (see Dialect). */
+function inOrder(events: HoursEvent[], d: Dialect, compare: (a: HoursEvent, b: HoursEvent) => number, limit = Infinity): HoursEvent[] {
+  if (!d.tiesInJs) return events;
+  orderTies(events, compare);
+  if (events.length > limit) events.length = limit;
+  return events;
+}
 
 type StoredPiece = Piece & { lastEventId: number };
 
@@ -52,34 +93,48 @@ function attachLastEventIds(pieces: Piece[], events: HoursEvent[]): StoredPiece[
  * sequence of SQL steps, so that SQLite can run it synchronously inside one write transaction
  * and PostgreSQL asynchronously inside another.
  */
-function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Rows> {
+function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Reply> {
   const all = (sql: string, params: SqlValue[]): Step => ({ kind: "all", sql, params });
   const run = (sql: string, params: SqlValue[]): Step => ({ kind: "run", sql, params });
+  const read = (sql: string, params: SqlValue[]): Step => ({ kind: "events", sql, params });
   const { userKey } = work;
   const eventColumns = `id, ${d.ms("ts")} AS ts, state`;
+  const extraRow = d.tiesInJs ? 1 : 0;
 
   let start: number | null = null;
   for (let limit = 256; start === null; limit *= 4) {
-    const rows: Rows = yield all(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ts DESC, state ASC, id DESC LIMIT ?`,
-      [userKey, work.fromTs, limit],
+    const page = inOrder(
+      (yield read(
+        `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ${d.newestFirst} LIMIT ?`,
+        [userKey, work.fromTs, limit + extraRow],
+      )) as HoursEvent[],
+      d,
+      newestFirst,
+      limit,
     );
-    start = findWindowStart(toEvents(rows), work.fromTs, rules.gapMs) ?? (rows.length < limit ? MIN_TS : null);
+    start = findWindowStart(page, work.fromTs, rules.gapMs) ?? (page.length < limit ? MIN_TS : null);
   }
   let end: number | null = null;
   for (let limit = 256; end === null; limit *= 4) {
-    const rows: Rows = yield all(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ts ASC, state DESC, id ASC LIMIT ?`,
-      [userKey, work.toTs, limit],
+    const page = inOrder(
+      (yield read(
+        `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ${d.oldestFirst} LIMIT ?`,
+        [userKey, work.toTs, limit + extraRow],
+      )) as HoursEvent[],
+      d,
+      compareEvents,
+      limit,
     );
-    end = findWindowEnd(toEvents(rows), work.toTs, rules.gapMs) ?? (rows.length < limit ? MAX_TS : null);
+    end = findWindowEnd(page, work.toTs, rules.gapMs) ?? (page.length < limit ? MAX_TS : null);
   }
 
-  const events = toEvents(
-    yield all(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ts ASC, state DESC, id ASC`,
+  const events = inOrder(
+    (yield read(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
       [userKey, start, end],
-    ),
+    )) as HoursEvent[],
+    d,
+    compareEvents,
   );
   const pieces = attachLastEventIds(
     derivePeriods(events, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone)),
@@ -87,7 +142,7 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   );
 
   const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
-  const oldDates: Rows = yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
+  const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [userKey, start, end])) as Rows;
   yield run(`DELETE FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
   for (const piece of pieces) {
     yield run(
@@ -99,17 +154,17 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   const dates = new Set<LocalDate>([...oldDates.map((row) => String(row.work_date)), ...pieces.map((p) => p.date)]);
   if (dates.size) {
     const sorted = [...dates].sort();
-    const stored: Rows = yield all(
+    const stored = (yield all(
       `SELECT work_date, ${d.ms("start_ts")} AS start_ts, ${d.ms("end_ts")} AS end_ts, last_event_id FROM work_periods
        WHERE user_key = ? AND work_date >= ? AND work_date <= ?`,
       [userKey, sorted[0], sorted[sorted.length - 1]],
-    );
+    )) as Rows;
     const dayPieces = stored
       .filter((row) => dates.has(String(row.work_date)))
       .map((row) => ({ date: String(row.work_date), start: Number(row.start_ts), end: Number(row.end_ts), lastEventId: Number(row.last_event_id) }));
     const lastIds = new Map<LocalDate, number>();
     for (const piece of dayPieces) lastIds.set(piece.date, Math.max(lastIds.get(piece.date) ?? 0, piece.lastEventId));
-    const [user]: Rows = yield all(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey]);
+    const [user] = (yield all(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey])) as Rows;
     const username = user ? String(user.display_name) : userKey;
     const now = Date.now();
     const summaries = summarisePieces(dayPieces, rules.blockMs);
@@ -143,21 +198,29 @@ export type UserProcessor = (work: UserWork, rules: HoursRules) => Promise<Repro
 function sqliteProcessor(db: Db): UserProcessor {
   const sqlite = db.sqlite!;
   const statements = new Map<string, Statement>();
-  const prepare = (sql: string) => {
-    let statement = statements.get(sql);
+  const prepare = (kind: Step["kind"], sql: string) => {
+    const key = `${kind}:${sql}`;
+    let statement = statements.get(key);
     if (!statement) {
       statement = sqlite.prepare(sql);
-      statements.set(sql, statement);
+      // Events come back as arrays, which better-sqlite3 builds faster than objects.
+      if (kind === "events") statement.raw(true);
+      statements.set(key, statement);
     }
     return statement;
   };
+  const toEvent = (row: unknown[]): HoursEvent => ({ id: Number(row[0]), ts: Number(row[1]), state: row[2] as HoursEvent["state"] });
   const runAll = sqlite.transaction((work: UserWork, rules: HoursRules) => {
     const steps = reprocessUser(work, rules, DIALECTS.sqlite);
     let result = steps.next();
     while (!result.done) {
       const { kind, sql, params } = result.value;
-      const statement = prepare(sql);
-      result = steps.next(kind === "all" ? (statement.all(...params) as Rows) : (statement.run(...params), []));
+      const statement = prepare(kind, sql);
+      let reply: Reply = [];
+      if (kind === "events") reply = (statement.all(...params) as unknown[][]).map(toEvent);
+      else if (kind === "all") reply = statement.all(...params) as Rows;
+      else statement.run(...params);
+      result = steps.next(reply);
     }
     return result.value;
   });
@@ -176,9 +239,9 @@ function postgresProcessor(client: PoolClient): UserProcessor {
       const steps = reprocessUser(work, rules, DIALECTS.postgresql);
       let result = steps.next();
       while (!result.done) {
-        const { sql, params } = result.value;
+        const { kind, sql, params } = result.value;
         const { rows } = await client.query(toPostgres(sql), params);
-        result = steps.next(rows);
+        result = steps.next(kind === "events" ? toEvents(rows) : rows);
       }
       await client.query("COMMIT");
       return result.value;

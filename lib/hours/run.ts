@@ -43,8 +43,19 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
     return rows.map((row) => ({ userKey: String(row.user_key), fromTs: Number(row.from_ts), toTs: Number(row.to_ts), revision: Number(row.revision) }));
   }
   const rows = await db.raw.query<Record<string, unknown>>(
-    `SELECT user_key, ${ms("MIN(ts)")} AS from_ts, ${ms("MAX(ts)")} AS to_ts FROM work_events
-     ${userKey ? "WHERE user_key = ?" : ""} GROUP BY user_key ORDER BY user_key`,
+    userKey
+      ? `SELECT user_key, ${ms("MIN(ts)")} AS from_ts, ${ms("MAX(ts)")} AS to_ts FROM work_events
+         WHERE user_key = ? GROUP BY user_key ORDER BY user_key`
+      : // Steps from each user_key to the next through the (user_key, ts, state) index: a few
+        // lookups per user rather than a GROUP BY that reads every event.
+        `WITH RECURSIVE keys (user_key) AS (
+           SELECT (SELECT MIN(user_key) FROM work_events)
+           UNION ALL
+           SELECT (SELECT MIN(user_key) FROM work_events WHERE user_key > keys.user_key) FROM keys WHERE keys.user_key IS NOT NULL
+         )
+         SELECT user_key, ${ms("(SELECT MIN(ts) FROM work_events WHERE work_events.user_key = keys.user_key)")} AS from_ts,
+           ${ms("(SELECT MAX(ts) FROM work_events WHERE work_events.user_key = keys.user_key)")} AS to_ts
+         FROM keys WHERE user_key IS NOT NULL ORDER BY user_key`,
     userKey ? [userKey] : [],
   );
   const range = options.from || options.to ? instantsOfDates(options.from ?? "2000-01-01", options.to ?? "9999-12-30", rules.timeZone) : null;
