@@ -1,0 +1,1013 @@
+<#
+.SYNOPSIS
+    work-tracing agent: reports keyboard/mouse activity of this Windows session to the server.
+
+.DESCRIPTION
+    Started at logon (schedule_task.ps1 -> run_hidden.vbs -> this script) in the user's own
+    session. Every POLL_INTERVAL_SECONDS it reads the session's idle time and decides whether the
+    user is working or stopped (see ../shared/DESIGN.md section 7 and client_tools/README.md).
+    Every event is appended to a JSON-lines spool first and sent from there, oldest first, in
+    batches; failures are retried with backoff and jitter while polling goes on.
+
+    Windows PowerShell 5.1 syntax only. Every Windows-only call sits behind a small function
+    (Get-AgentUtcNow, Get-AgentIdleMilliseconds, Invoke-AgentSleep, Invoke-AgentHttpPost,
+    Enter-AgentSingleInstance, ...) that the tests replace. Dot-sourcing the script defines the
+    functions without starting the loop.
+
+.PARAMETER ConfigPath
+    A config.env to read instead of the one beside this script.
+#>
+[CmdletBinding()]
+param(
+    [string]$ConfigPath
+)
+
+Set-StrictMode -Version 2.0
+
+# ------------------------------------------------------------------------------------------------
+# Constants
+# ------------------------------------------------------------------------------------------------
+
+$script:AgentVersion = '2.0.0'
+$script:Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
+$script:Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$script:AgentIdleError = ''
+$script:AgentRng = $null
+$script:AgentMutex = $null
+$script:AgentLastStateJson = $null
+
+# The C# type behind the idle time. The arithmetic lives in IdleMath, which compiles and runs
+# everywhere (the tests call it on Linux); only IdleNative touches user32/kernel32.
+$script:IdleTypeSource = @'
+using System;
+using System.Runtime.InteropServices;
+
+namespace WorkTracing
+{
+    public static class IdleMath
+    {
+        public const uint MaxIdle = 2147483648u; // 2^31 ms, about 24.8 days
+
+        // Milliseconds between the last input and now, from two GetTickCount-style values.
+        // Unsigned 32-bit subtraction, so a tick counter that wrapped (every 49.7 days) between
+        // the two readings still gives the right answer. A result above 2^31 means the last
+        // input looks newer than "now" (the two readings raced); that is reported as 0 idle,
+        // never as "idle since boot".
+        public static long IdleMilliseconds(uint tickNow, uint lastInputTick)
+        {
+            uint diff = unchecked(tickNow - lastInputTick);
+            if (diff > MaxIdle)
+            {
+                return 0;
+            }
+            return (long)diff;
+        }
+    }
+
+    public static class IdleNative
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        private struct LASTINPUTINFO
+        {
+            public uint cbSize;
+            public uint dwTime;
+        }
+
+        [DllImport("user32.dll", SetLastError = true)]
+        private static extern bool GetLastInputInfo(ref LASTINPUTINFO plii);
+
+        [DllImport("kernel32.dll")]
+        private static extern uint GetTickCount();
+
+        // Idle milliseconds of this session, or -1 when GetLastInputInfo fails (for example
+        // when the process has no interactive desktop). Callers must treat -1 as "unknown".
+        public static long GetIdleMilliseconds()
+        {
+            LASTINPUTINFO info = new LASTINPUTINFO();
+            info.cbSize = (uint)Marshal.SizeOf(typeof(LASTINPUTINFO));
+            if (!GetLastInputInfo(ref info))
+            {
+                return -1;
+            }
+            uint now = GetTickCount();
+            return IdleMath.IdleMilliseconds(now, info.dwTime);
+        }
+
+        public static int LastError()
+        {
+            return Marshal.GetLastWin32Error();
+        }
+    }
+}
+'@
+
+# ------------------------------------------------------------------------------------------------
+# Windows-only seams: the only places that touch the OS, the clock or the network.
+# The tests replace each of these with a fake.
+# ------------------------------------------------------------------------------------------------
+
+function Get-AgentUtcNow {
+    return [DateTime]::UtcNow
+}
+
+function Invoke-AgentSleep {
+    param([double]$Seconds)
+    if ($Seconds -gt 0) { Start-Sleep -Milliseconds ([int][Math]::Ceiling($Seconds * 1000)) }
+}
+
+function Get-AgentRandom {
+    # A number in [0, 1) for backoff jitter.
+    if ($null -eq $script:AgentRng) { $script:AgentRng = New-Object System.Random }
+    return $script:AgentRng.NextDouble()
+}
+
+function Initialize-AgentIdleSource {
+    # Compiles the idle type. Returns $true when it is usable.
+    try {
+        if (-not ('WorkTracing.IdleNative' -as [type])) {
+            Add-Type -TypeDefinition $script:IdleTypeSource -Language CSharp -ErrorAction Stop
+        }
+        return $true
+    } catch {
+        Write-AgentLog -Level ERROR -Message ("cannot compile the idle-time type: " + $_.Exception.Message)
+        return $false
+    }
+}
+
+function Get-AgentIdleMilliseconds {
+    # Idle milliseconds of this session, or $null when it cannot be read.
+    try {
+        $ms = [WorkTracing.IdleNative]::GetIdleMilliseconds()
+        if ($ms -lt 0) {
+            $script:AgentIdleError = 'GetLastInputInfo failed (Win32 error ' + [WorkTracing.IdleNative]::LastError() + ')'
+            return $null
+        }
+        return [long]$ms
+    } catch {
+        $script:AgentIdleError = $_.Exception.Message
+        return $null
+    }
+}
+
+function Get-AgentUserName {
+    try {
+        $name = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name
+        if ($name) { return $name }
+    } catch {
+        Write-Verbose 'WindowsIdentity unavailable; using USERDOMAIN\USERNAME'
+    }
+    if ($env:USERDOMAIN) { return ($env:USERDOMAIN + '\' + $env:USERNAME) }
+    return [string]$env:USERNAME
+}
+
+function Enter-AgentSingleInstance {
+    # One agent per logon session: a named mutex in the session's Local\ namespace.
+    param([string]$Name = 'Local\WorkTracingAgent')
+    $mutex = New-Object System.Threading.Mutex($false, $Name)
+    $acquired = $false
+    try {
+        $acquired = $mutex.WaitOne(0)
+    } catch [System.Threading.AbandonedMutexException] {
+        # The previous holder died without releasing it; it is ours now.
+        $acquired = $true
+    }
+    if ($acquired) {
+        $script:AgentMutex = $mutex
+        return $true
+    }
+    $mutex.Dispose()
+    return $false
+}
+
+function Exit-AgentSingleInstance {
+    if ($null -ne $script:AgentMutex) {
+        try { $script:AgentMutex.ReleaseMutex() } catch { Write-Verbose 'mutex already released' }
+        $script:AgentMutex.Dispose()
+        $script:AgentMutex = $null
+    }
+}
+
+function Enable-AgentTls {
+    # Adds TLS 1.2 to the allowed protocols without taking away what the OS allows (TLS 1.3 on
+    # newer Windows). SystemDefault (0) already lets the OS choose, so it is left alone.
+    try {
+        $current = [System.Net.ServicePointManager]::SecurityProtocol
+        $wanted = Get-AgentTlsProtocols -Current ([int]$current)
+        if ($wanted -ne [int]$current) {
+            [System.Net.ServicePointManager]::SecurityProtocol = [System.Net.SecurityProtocolType]$wanted
+        }
+        [System.Net.ServicePointManager]::Expect100Continue = $false
+    } catch {
+        Write-AgentLog -Level WARN -Message ("could not adjust TLS settings: " + $_.Exception.Message)
+    }
+}
+
+function Invoke-AgentHttpPost {
+    # POSTs UTF-8 JSON bytes. Never throws; returns StatusCode (0 = no HTTP answer), Body,
+    # RetryAfterSeconds and Error.
+    param(
+        [string]$Uri,
+        [byte[]]$Body,
+        [string]$Token,
+        [int]$TimeoutSec
+    )
+    $headers = @{}
+    if ($Token) { $headers['Authorization'] = 'Bearer ' + $Token }
+    $result = New-Object PSObject -Property @{ StatusCode = 0; Body = ''; RetryAfterSeconds = $null; Error = $null }
+    try {
+        $resp = Invoke-WebRequest -Uri $Uri -Method Post -Body $Body -Headers $headers `
+            -ContentType 'application/json; charset=utf-8' -TimeoutSec $TimeoutSec `
+            -UseBasicParsing -ErrorAction Stop
+        $result.StatusCode = [int]$resp.StatusCode
+        $result.Body = [string]$resp.Content
+    } catch {
+        $err = $_
+        $response = $null
+        if ($err.Exception -and ($err.Exception.PSObject.Properties.Name -contains 'Response')) {
+            $response = $err.Exception.Response
+        }
+        if ($null -ne $response) {
+            try { $result.StatusCode = [int]$response.StatusCode } catch { $result.StatusCode = 0 }
+            if ($err.ErrorDetails -and $err.ErrorDetails.Message) { $result.Body = [string]$err.ErrorDetails.Message }
+            $result.RetryAfterSeconds = Get-AgentRetryAfter -Response $response
+        }
+        $result.Error = $err.Exception.Message
+    }
+    return $result
+}
+
+function Get-AgentRetryAfter {
+    param($Response)
+    try {
+        # Windows PowerShell 5.1: HttpWebResponse with a WebHeaderCollection.
+        if ($Response -is [System.Net.HttpWebResponse]) {
+            $v = $Response.Headers['Retry-After']
+            $n = 0
+            if ($v -and [int]::TryParse($v, [ref]$n)) { return $n }
+            return $null
+        }
+        # PowerShell 7: HttpResponseMessage.
+        if ($Response.Headers -and $Response.Headers.RetryAfter -and $Response.Headers.RetryAfter.Delta) {
+            return [int]$Response.Headers.RetryAfter.Delta.TotalSeconds
+        }
+    } catch {
+        Write-Verbose 'no readable Retry-After'
+    }
+    return $null
+}
+
+# ------------------------------------------------------------------------------------------------
+# Pure helpers (no OS calls)
+# ------------------------------------------------------------------------------------------------
+
+function Get-AgentTlsProtocols {
+    # The SecurityProtocol value to use, given the current one.
+    param([int]$Current)
+    $tls12 = 3072
+    if ($Current -eq 0) { return 0 }          # SystemDefault: the OS already decides
+    return ($Current -bor $tls12)
+}
+
+function Format-AgentTimestamp {
+    # ISO 8601 UTC, invariant culture, truncated to the millisecond ("o" format, ends with Z).
+    param([DateTime]$Time)
+    if ($Time.Kind -eq [DateTimeKind]::Local) {
+        $Time = $Time.ToUniversalTime()
+    } elseif ($Time.Kind -eq [DateTimeKind]::Unspecified) {
+        $Time = [DateTime]::SpecifyKind($Time, [DateTimeKind]::Utc)
+    }
+    $ticks = $Time.Ticks - ($Time.Ticks % 10000)
+    $t = New-Object DateTime($ticks, [DateTimeKind]::Utc)
+    return $t.ToString('o', $script:Invariant)
+}
+
+function New-AgentEvent {
+    param([string]$User, [ValidateSet('working', 'stopped')][string]$State, [DateTime]$Time)
+    $ordered = New-Object System.Collections.Specialized.OrderedDictionary
+    $ordered['user'] = $User
+    $ordered['state'] = $State
+    $ordered['ts'] = Format-AgentTimestamp -Time $Time
+    return (New-Object PSObject -Property $ordered)
+}
+
+function ConvertTo-AgentEventJson {
+    param($InputEvent)
+    # ts is already a string, so Windows PowerShell's \/Date()\/ form never appears.
+    return ($InputEvent | ConvertTo-Json -Compress -Depth 3)
+}
+
+function Get-AgentRetryClass {
+    # What to do with a response: ok, retry (later, with backoff), hold (keep everything and
+    # wait: the server refuses our credentials or the endpoint is wrong) or drop (the server
+    # judged the events themselves invalid).
+    param([int]$StatusCode)
+    if ($StatusCode -ge 200 -and $StatusCode -lt 300) { return 'ok' }
+    if ($StatusCode -eq 0) { return 'retry' }                     # network error, timeout, DNS
+    if ($StatusCode -eq 408 -or $StatusCode -eq 429) { return 'retry' }
+    if ($StatusCode -ge 500) { return 'retry' }
+    if ($StatusCode -eq 401 -or $StatusCode -eq 403) { return 'hold' }
+    # A wrong API_ENDPOINT (404/405) says nothing about the events: keep them too.
+    if ($StatusCode -eq 404 -or $StatusCode -eq 405) { return 'hold' }
+    if ($StatusCode -eq 413) { return 'split' }
+    if ($StatusCode -ge 400 -and $StatusCode -lt 500) { return 'drop' }
+    return 'retry'                                                 # 1xx/3xx: unexpected, try again
+}
+
+function Get-AgentBackoffSeconds {
+    # Exponential backoff with "equal jitter": half fixed, half random.
+    param([int]$Failures, [double]$BaseSeconds = 10, [double]$MaxSeconds = 900, [double]$Random = 0.5)
+    if ($Failures -lt 1) { $Failures = 1 }
+    $exp = [Math]::Min(30, $Failures - 1)
+    $d = [Math]::Min($MaxSeconds, $BaseSeconds * [Math]::Pow(2, $exp))
+    return ($d / 2) + ($Random * $d / 2)
+}
+
+# ------------------------------------------------------------------------------------------------
+# Configuration
+# ------------------------------------------------------------------------------------------------
+
+$script:ConfigSpec = @(
+    @{ Name = 'API_ENDPOINT'; Kind = 'url'; Default = $null }
+    @{ Name = 'AGENT_TOKEN'; Kind = 'secret'; Default = $null }
+    @{ Name = 'IDLE_THRESHOLD_MINUTES'; Kind = 'number'; Default = 10; Min = 1; Max = 1440 }
+    @{ Name = 'POLL_INTERVAL_SECONDS'; Kind = 'number'; Default = 60; Min = 5; Max = 3600 }
+    @{ Name = 'REPORT_INTERVAL_MINUTES'; Kind = 'number'; Default = 1; Min = 1; Max = 1440 }
+    @{ Name = 'IDLE_REPORT_MINUTES'; Kind = 'number'; Default = 5; Min = 1; Max = 1440 }
+    @{ Name = 'REQUEST_TIMEOUT_SECONDS'; Kind = 'number'; Default = 15; Min = 1; Max = 300 }
+    @{ Name = 'BATCH_SIZE'; Kind = 'number'; Default = 500; Min = 1; Max = 5000 }
+    @{ Name = 'SPOOL_MAX_MB'; Kind = 'number'; Default = 20; Min = 1; Max = 1024 }
+    @{ Name = 'LOG_MAX_KB'; Kind = 'number'; Default = 1024; Min = 16; Max = 102400 }
+    @{ Name = 'DATA_DIR'; Kind = 'path'; Default = $null }
+    @{ Name = 'SPOOL_PATH'; Kind = 'path'; Default = $null }
+    @{ Name = 'STATE_PATH'; Kind = 'path'; Default = $null }
+    @{ Name = 'LOG_PATH'; Kind = 'path'; Default = $null }
+)
+
+function Read-AgentEnvFile {
+    # KEY=VALUE lines; '#' comments, blank lines, 'export ' prefixes and surrounding quotes are
+    # allowed. Returns a hashtable (case-insensitive keys) plus the problems found.
+    param([string]$Path)
+    $values = @{}
+    $problems = New-Object System.Collections.ArrayList
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
+        return (New-Object PSObject -Property @{ Values = $values; Problems = $problems; Found = $false })
+    }
+    $lines = [System.IO.File]::ReadAllLines($Path, $script:Utf8NoBom)
+    $n = 0
+    foreach ($raw in $lines) {
+        $n++
+        $line = $raw.Trim()
+        if ($n -eq 1 -and $line.Length -gt 0 -and [int][char]$line[0] -eq 0xFEFF) { $line = $line.Substring(1).Trim() }
+        if ($line.Length -eq 0 -or $line.StartsWith('#')) { continue }
+        if ($line.StartsWith('export ')) { $line = $line.Substring(7).Trim() }
+        $eq = $line.IndexOf('=')
+        if ($eq -lt 1) {
+            [void]$problems.Add(("{0} line {1}: expected KEY=VALUE" -f $Path, $n))
+            continue
+        }
+        $key = $line.Substring(0, $eq).Trim().ToUpperInvariant()
+        $value = $line.Substring($eq + 1).Trim()
+        if ($value.Length -ge 2 -and (($value.StartsWith('"') -and $value.EndsWith('"')) -or ($value.StartsWith("'") -and $value.EndsWith("'")))) {
+            $value = $value.Substring(1, $value.Length - 2)
+        } else {
+            # An unquoted value may carry a trailing comment: KEY=value   # note
+            $hash = $value.IndexOf(' #')
+            if ($hash -ge 0) { $value = $value.Substring(0, $hash).Trim() }
+        }
+        $values[$key] = $value
+    }
+    return (New-Object PSObject -Property @{ Values = $values; Problems = $problems; Found = $true })
+}
+
+function Read-AgentConfig {
+    # Settings from the environment first, then config.env beside the script (the server's
+    # order, DESIGN section 3). Bad values are reported and replaced by their default so the
+    # agent keeps collecting; a missing/bad API_ENDPOINT or AGENT_TOKEN keeps events in the spool.
+    param(
+        [string]$ScriptDir,
+        [string]$ConfigPath,
+        [hashtable]$Environment,
+        [string]$LocalAppData
+    )
+    if (-not $ConfigPath) { $ConfigPath = Join-Path $ScriptDir 'config.env' }
+    if ($null -eq $Environment) {
+        $Environment = @{}
+        foreach ($entry in [System.Environment]::GetEnvironmentVariables().GetEnumerator()) {
+            $Environment[[string]$entry.Key] = [string]$entry.Value
+        }
+    }
+    if (-not $LocalAppData) { $LocalAppData = $env:LOCALAPPDATA }
+    if (-not $LocalAppData) { $LocalAppData = [System.IO.Path]::GetTempPath() }
+
+    $file = Read-AgentEnvFile -Path $ConfigPath
+    $errors = New-Object System.Collections.ArrayList
+    $warnings = New-Object System.Collections.ArrayList
+    $sources = @{}
+    foreach ($p in $file.Problems) { [void]$warnings.Add($p) }
+
+    $settings = @{}
+    foreach ($spec in $script:ConfigSpec) {
+        $name = $spec.Name
+        $raw = $null
+        $source = 'default'
+        if ($Environment.ContainsKey($name) -and ([string]$Environment[$name]).Trim().Length -gt 0) {
+            $raw = ([string]$Environment[$name]).Trim()
+            $source = 'environment'
+        } elseif ($file.Values.ContainsKey($name) -and ([string]$file.Values[$name]).Length -gt 0) {
+            $raw = [string]$file.Values[$name]
+            $source = 'config.env'
+        }
+        $value = $spec.Default
+        if ($null -ne $raw) {
+            switch ($spec.Kind) {
+                'number' {
+                    $n = 0.0
+                    $ok = [double]::TryParse($raw, [System.Globalization.NumberStyles]::Float, $script:Invariant, [ref]$n)
+                    if (-not $ok) {
+                        [void]$errors.Add(("{0}={1} ({2}) is not a number; using {3}" -f $name, $raw, $source, $spec.Default))
+                        $source = 'default'
+                    } elseif ($n -lt $spec.Min -or $n -gt $spec.Max) {
+                        [void]$errors.Add(("{0}={1} ({2}) is outside {3}..{4}; using {5}" -f $name, $raw, $source, $spec.Min, $spec.Max, $spec.Default))
+                        $source = 'default'
+                    } else {
+                        $value = $n
+                    }
+                }
+                'url' {
+                    $uri = $null
+                    if ([System.Uri]::TryCreate($raw, [System.UriKind]::Absolute, [ref]$uri) -and ($uri.Scheme -eq 'http' -or $uri.Scheme -eq 'https')) {
+                        $value = $uri.AbsoluteUri
+                    } else {
+                        [void]$errors.Add(("{0}={1} ({2}) is not an http(s) URL; events are kept in the spool until it is fixed" -f $name, $raw, $source))
+                        $source = 'invalid'
+                    }
+                }
+                default { $value = $raw }
+            }
+        }
+        $settings[$name] = $value
+        $sources[$name] = $source
+    }
+
+    if (-not $settings['API_ENDPOINT'] -and $sources['API_ENDPOINT'] -ne 'invalid') {
+        [void]$errors.Add('API_ENDPOINT is not set; events are kept in the spool until it is')
+    }
+    if (-not $settings['AGENT_TOKEN']) {
+        [void]$errors.Add('AGENT_TOKEN is not set; the server will refuse events, which are kept in the spool until it is')
+    }
+    if ($settings['API_ENDPOINT']) {
+        $u = [System.Uri]$settings['API_ENDPOINT']
+        if ($u.Scheme -eq 'http' -and -not $u.IsLoopback) {
+            [void]$warnings.Add('API_ENDPOINT uses plain http: the token and activity travel unencrypted; use https')
+        }
+    }
+    if ($settings['POLL_INTERVAL_SECONDS'] -ge $settings['IDLE_THRESHOLD_MINUTES'] * 60) {
+        [void]$warnings.Add('POLL_INTERVAL_SECONDS is not below IDLE_THRESHOLD_MINUTES; idle is detected late')
+    }
+    if ($settings['IDLE_REPORT_MINUTES'] -ge 15) {
+        [void]$warnings.Add('IDLE_REPORT_MINUTES should stay below the server''s HEARTBEAT_TIMEOUT_MINUTES (default 15) or idle users show as offline')
+    }
+
+    $dataDir = $settings['DATA_DIR']
+    if (-not $dataDir) { $dataDir = Join-Path $LocalAppData 'WorkTracing' }
+    $settings['DATA_DIR'] = $dataDir
+    if (-not $settings['SPOOL_PATH']) { $settings['SPOOL_PATH'] = Join-Path $dataDir 'spool.jsonl' }
+    if (-not $settings['STATE_PATH']) { $settings['STATE_PATH'] = Join-Path $dataDir 'state.json' }
+    if (-not $settings['LOG_PATH']) { $settings['LOG_PATH'] = Join-Path $dataDir 'agent.log' }
+
+    return (New-Object PSObject -Property @{
+            Settings   = $settings
+            Sources    = $sources
+            Errors     = $errors
+            Warnings   = $warnings
+            ConfigPath = $ConfigPath
+            ConfigFound = $file.Found
+        })
+}
+
+# ------------------------------------------------------------------------------------------------
+# Log: size-rotated, token redacted
+# ------------------------------------------------------------------------------------------------
+
+$script:AgentLogPath = $null
+$script:AgentLogMaxBytes = 1048576
+$script:AgentLogKeep = 3
+$script:AgentSecrets = @()
+
+function Initialize-AgentLog {
+    param([string]$Path, [int]$MaxBytes = 1048576, [string[]]$Secrets = @())
+    $script:AgentLogPath = $Path
+    $script:AgentLogMaxBytes = $MaxBytes
+    $script:AgentSecrets = @($Secrets | Where-Object { $_ })
+    $dir = Split-Path -Parent $Path
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
+}
+
+function Protect-AgentLogText {
+    param([string]$Text)
+    foreach ($s in $script:AgentSecrets) {
+        if ($s) { $Text = $Text.Replace($s, '[REDACTED]') }
+    }
+    return [regex]::Replace($Text, '(?i)(bearer\s+)[^\s"'']+', '$1[REDACTED]')
+}
+
+function Write-AgentLog {
+    param([ValidateSet('INFO', 'WARN', 'ERROR', 'DEBUG')][string]$Level = 'INFO', [string]$Message)
+    $line = '{0} {1,-5} {2}' -f (Format-AgentTimestamp -Time (Get-AgentUtcNow)), $Level, (Protect-AgentLogText -Text $Message)
+    Write-Verbose $line
+    if (-not $script:AgentLogPath) { return }
+    try {
+        $info = New-Object System.IO.FileInfo($script:AgentLogPath)
+        if ($info.Exists -and $info.Length -ge $script:AgentLogMaxBytes) {
+            for ($i = $script:AgentLogKeep - 1; $i -ge 1; $i--) {
+                $older = $script:AgentLogPath + '.' + $i
+                $newer = $script:AgentLogPath + '.' + ($i + 1)
+                if (Test-Path -LiteralPath $older) { Move-Item -LiteralPath $older -Destination $newer -Force }
+            }
+            Move-Item -LiteralPath $script:AgentLogPath -Destination ($script:AgentLogPath + '.1') -Force
+        }
+        [System.IO.File]::AppendAllText($script:AgentLogPath, $line + "`r`n", $script:Utf8NoBom)
+    } catch {
+        Write-Verbose ('log write failed: ' + $_.Exception.Message)
+    }
+}
+
+# ------------------------------------------------------------------------------------------------
+# Spool: JSON lines, appended before anything is sent
+# ------------------------------------------------------------------------------------------------
+
+function Add-AgentSpoolEvent {
+    # Appends events (one JSON object per line) and enforces the size cap.
+    param([string]$Path, [object[]]$Events, [long]$MaxBytes)
+    if (-not $Events -or $Events.Count -eq 0) { return }
+    $dir = Split-Path -Parent $Path
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
+    $sb = New-Object System.Text.StringBuilder
+    # A line cut short by a crash must not swallow the next event: start on a fresh line.
+    if (Test-Path -LiteralPath $Path -PathType Leaf) {
+        $fs = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
+        try {
+            if ($fs.Length -gt 0) {
+                [void]$fs.Seek(-1, 'End')
+                if ($fs.ReadByte() -ne 10) { [void]$sb.Append("`n") }
+            }
+        } finally { $fs.Dispose() }
+    }
+    foreach ($e in $Events) { [void]$sb.Append((ConvertTo-AgentEventJson -InputEvent $e)).Append("`n") }
+    [System.IO.File]::AppendAllText($Path, $sb.ToString(), $script:Utf8NoBom)
+    if ($MaxBytes -gt 0) { Limit-AgentSpool -Path $Path -MaxBytes $MaxBytes }
+}
+
+function Limit-AgentSpool {
+    # Over the cap, the oldest lines go (with a log line) until the spool is at 90% of it.
+    param([string]$Path, [long]$MaxBytes)
+    $info = New-Object System.IO.FileInfo($Path)
+    if (-not $info.Exists -or $info.Length -le $MaxBytes) { return }
+    $lines = [System.IO.File]::ReadAllLines($Path, $script:Utf8NoBom)
+    $target = [long]($MaxBytes * 0.9)
+    $kept = New-Object System.Collections.ArrayList
+    $size = 0
+    for ($i = $lines.Count - 1; $i -ge 0; $i--) {
+        $len = $script:Utf8NoBom.GetByteCount($lines[$i]) + 1
+        if ($size + $len -gt $target) { break }
+        $size += $len
+        [void]$kept.Insert(0, $lines[$i])
+    }
+    $dropped = $lines.Count - $kept.Count
+    Write-AgentSpoolLines -Path $Path -Lines $kept
+    Write-AgentLog -Level ERROR -Message ("spool over its cap of {0} bytes: dropped the {1} oldest events" -f $MaxBytes, $dropped)
+}
+
+function Write-AgentSpoolLines {
+    # Replaces the spool's content atomically (write beside, then swap).
+    param([string]$Path, [System.Collections.IEnumerable]$Lines)
+    $tmp = $Path + '.tmp'
+    $sb = New-Object System.Text.StringBuilder
+    foreach ($l in $Lines) { [void]$sb.Append($l).Append("`n") }
+    [System.IO.File]::WriteAllText($tmp, $sb.ToString(), $script:Utf8NoBom)
+    if (Test-Path -LiteralPath $Path -PathType Leaf) {
+        # [NullString]: a plain $null would reach .NET as "" (an invalid backup path).
+        [System.IO.File]::Replace($tmp, $Path, [System.Management.Automation.Language.NullString]::Value)
+    } else {
+        [System.IO.File]::Move($tmp, $Path)
+    }
+}
+
+function Test-AgentSpoolLine {
+    # $true when a spool line is a usable event.
+    param([string]$Line)
+    try {
+        $o = $Line | ConvertFrom-Json -ErrorAction Stop
+    } catch {
+        return $false
+    }
+    if ($null -eq $o) { return $false }
+    $names = @($o.PSObject.Properties.Name)
+    if (-not ($names -contains 'user' -and $names -contains 'state' -and $names -contains 'ts')) { return $false }
+    if (-not ([string]$o.user).Trim()) { return $false }
+    if ($o.state -ne 'working' -and $o.state -ne 'stopped') { return $false }
+    if ($null -eq $o.ts) { return $false }
+    return $true
+}
+
+function Read-AgentSpoolBatch {
+    # The oldest BatchSize usable lines, the number of raw lines they span (corrupt ones
+    # included, so they are removed with the batch) and the rest.
+    param([string]$Path, [int]$BatchSize)
+    $result = New-Object PSObject -Property @{ Events = @(); Consumed = 0; Rest = @(); Corrupt = 0; Total = 0 }
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $result }
+    $lines = [System.IO.File]::ReadAllLines($Path, $script:Utf8NoBom)
+    $events = New-Object System.Collections.ArrayList
+    $i = 0
+    $corrupt = 0
+    while ($i -lt $lines.Count -and $events.Count -lt $BatchSize) {
+        $line = $lines[$i].Trim()
+        $i++
+        if ($line.Length -eq 0) { continue }
+        if (Test-AgentSpoolLine -Line $line) {
+            [void]$events.Add($line)
+        } else {
+            $corrupt++
+            $shown = $line
+            if ($shown.Length -gt 200) { $shown = $shown.Substring(0, 200) + '...' }
+            Write-AgentLog -Level WARN -Message ("spool: skipped a corrupt line: " + $shown)
+        }
+    }
+    $result.Events = $events.ToArray()
+    $result.Consumed = $i
+    $result.Corrupt = $corrupt
+    $result.Total = $lines.Count
+    if ($i -lt $lines.Count) { $result.Rest = $lines[$i..($lines.Count - 1)] }
+    return $result
+}
+
+# ------------------------------------------------------------------------------------------------
+# Sending: replay the spool oldest first, in batches
+# ------------------------------------------------------------------------------------------------
+
+function New-AgentSender {
+    return (New-Object PSObject -Property @{
+            Failures       = 0
+            NextAttemptUtc = [DateTime]::MinValue
+            Holding        = $false
+            BatchSize      = 0
+        })
+}
+
+function Invoke-AgentFlush {
+    # Sends what the spool holds, up to MaxBatches batches, unless a backoff is in force.
+    # Never sleeps: a failure only sets the time of the next attempt.
+    param($Sender, [hashtable]$Settings, [DateTime]$NowUtc, [int]$MaxBatches = 5)
+    $sent = 0
+    if ($NowUtc -lt $Sender.NextAttemptUtc) { return $sent }
+    if (-not $Settings['API_ENDPOINT']) { return $sent }
+    if ($Sender.BatchSize -le 0) { $Sender.BatchSize = [int]$Settings['BATCH_SIZE'] }
+    $path = $Settings['SPOOL_PATH']
+    for ($b = 0; $b -lt $MaxBatches; $b++) {
+        $batch = Read-AgentSpoolBatch -Path $path -BatchSize $Sender.BatchSize
+        if ($batch.Events.Count -eq 0) {
+            if ($batch.Consumed -gt 0) { Write-AgentSpoolLines -Path $path -Lines @($batch.Rest) }
+            break
+        }
+        $json = '{"events":[' + ($batch.Events -join ',') + ']}'
+        $bytes = $script:Utf8NoBom.GetBytes($json)
+        $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
+        $class = Get-AgentRetryClass -StatusCode $resp.StatusCode
+        switch ($class) {
+            'ok' {
+                Write-AgentRejections -Response $resp -Events $batch.Events
+                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+                $sent += $batch.Events.Count
+                if ($Sender.Failures -gt 0 -or $Sender.Holding) {
+                    Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
+                }
+                $Sender.Failures = 0
+                $Sender.Holding = $false
+                $Sender.NextAttemptUtc = [DateTime]::MinValue
+                Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
+            }
+            'drop' {
+                Write-AgentLog -Level ERROR -Message ("server refused {0} events with HTTP {1}; dropped them: {2}" -f $batch.Events.Count, $resp.StatusCode, (Get-AgentShortBody $resp.Body))
+                foreach ($e in $batch.Events) { Write-AgentLog -Level ERROR -Message ("dropped event " + $e) }
+                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+            }
+            'split' {
+                if ($Sender.BatchSize -gt 1) {
+                    $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
+                    Write-AgentLog -Level WARN -Message ("HTTP 413: batch too large; now sending {0} events per batch" -f $Sender.BatchSize)
+                } else {
+                    Write-AgentLog -Level ERROR -Message ("HTTP 413 for a single event; dropped it: " + $batch.Events[0])
+                    Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+                }
+            }
+            'hold' {
+                $Sender.Failures++
+                $wait = 300
+                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
+                if (-not $Sender.Holding) {
+                    $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
+                    if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
+                    Write-AgentLog -Level ERROR -Message ("HTTP {0}: {1}; events are kept in the spool and retried every {2} s" -f $resp.StatusCode, $why, $wait)
+                }
+                $Sender.Holding = $true
+                return $sent
+            }
+            default {
+                $Sender.Failures++
+                $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
+                if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
+                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
+                $what = 'HTTP ' + $resp.StatusCode
+                if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
+                Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
+                return $sent
+            }
+        }
+    }
+    return $sent
+}
+
+function Get-AgentShortBody {
+    param([string]$Body)
+    if (-not $Body) { return '' }
+    if ($Body.Length -gt 300) { return $Body.Substring(0, 300) + '...' }
+    return $Body
+}
+
+function Write-AgentRejections {
+    # A 201 may still name events the server refused one by one: log them (they are dropped).
+    param($Response, [string[]]$Events)
+    if (-not $Response.Body) { return }
+    try {
+        $o = $Response.Body | ConvertFrom-Json -ErrorAction Stop
+    } catch {
+        return
+    }
+    if ($null -eq $o -or -not ($o.PSObject.Properties.Name -contains 'rejected')) { return }
+    foreach ($r in @($o.rejected)) {
+        if ($null -eq $r) { continue }
+        $idx = [int]$r.index
+        $ev = ''
+        if ($idx -ge 0 -and $idx -lt $Events.Count) { $ev = $Events[$idx] }
+        $msg = ''
+        if ($r.PSObject.Properties.Name -contains 'error') { $msg = ($r.error | ConvertTo-Json -Compress -Depth 5) }
+        Write-AgentLog -Level ERROR -Message ("server rejected event {0}; dropped: {1} {2}" -f $idx, $ev, $msg)
+    }
+}
+
+# ------------------------------------------------------------------------------------------------
+# The state machine
+# ------------------------------------------------------------------------------------------------
+
+function New-AgentState {
+    param([string]$User)
+    return (New-Object PSObject -Property @{
+            User                  = $User
+            Mode                  = 'unknown'        # unknown | working | stopped
+            LastInputUtc          = $null            # latest input seen
+            LastPollUtc           = $null
+            ExpectedNextPollUtc   = $null
+            LastWorkingReportUtc  = $null            # wall time of the last working heartbeat
+            LastReportedInputUtc  = $null            # ts of the last working heartbeat
+            LastIdleReportUtc     = $null
+            IdleFailures          = 0
+        })
+}
+
+function Step-AgentState {
+    # One poll. Returns the events to report (possibly none) and updates $State in place.
+    #   IdleMs: idle milliseconds, or $null when it could not be read.
+    param(
+        $State,
+        [DateTime]$NowUtc,
+        $IdleMs,
+        [hashtable]$Settings
+    )
+    $events = New-Object System.Collections.ArrayList
+    $thresholdMs = [double]$Settings['IDLE_THRESHOLD_MINUTES'] * 60000
+    $pollSec = [double]$Settings['POLL_INTERVAL_SECONDS']
+    $reportSec = [double]$Settings['REPORT_INTERVAL_MINUTES'] * 60
+    $idleReportSec = [double]$Settings['IDLE_REPORT_MINUTES'] * 60
+    $toleranceSec = [Math]::Max(30, $pollSec / 2)
+
+    # 1. A wall-clock jump since the last poll (sleep, hibernation, a suspended process, a
+    #    clock set back): whatever happened in between was not work.
+    $jumped = $false
+    $wentBack = $false
+    if ($null -ne $State.LastPollUtc) {
+        $expected = $State.ExpectedNextPollUtc
+        if ($null -eq $expected) { $expected = $State.LastPollUtc.AddSeconds($pollSec) }
+        $late = ($NowUtc - $expected).TotalSeconds
+        $back = ($NowUtc - $State.LastPollUtc).TotalSeconds
+        if ($late -gt $toleranceSec -or $back -lt -5) {
+            $jumped = $true
+            Write-AgentLog -Level INFO -Message ("clock jump of {0:N0} s since the last poll (sleep or clock change): treated as idle from the last input" -f ($NowUtc - $State.LastPollUtc).TotalSeconds)
+            if ($State.Mode -eq 'working') {
+                [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $State.LastInputUtc))
+                $State.Mode = 'stopped'
+                $State.LastIdleReportUtc = $NowUtc
+            }
+            if ($back -lt -5) {
+                # The clock was set back: earlier readings are on another time base.
+                $wentBack = $true
+                $State.LastInputUtc = $null
+            }
+        }
+    }
+
+    # 2. No idle reading: say nothing that might be wrong. A working run with no sign of input
+    #    for longer than the threshold is closed at its last known input.
+    if ($null -eq $IdleMs) {
+        $State.IdleFailures++
+        if ($State.IdleFailures -eq 1 -or ($State.IdleFailures % 60) -eq 0) {
+            Write-AgentLog -Level ERROR -Message ("cannot read the idle time ({0}); not reporting activity" -f $script:AgentIdleError)
+        }
+        if ($State.Mode -eq 'working' -and ($NowUtc - $State.LastInputUtc).TotalMilliseconds -ge $thresholdMs) {
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $State.LastInputUtc))
+            $State.Mode = 'stopped'
+            $State.LastIdleReportUtc = $NowUtc
+        }
+        $State.LastPollUtc = $NowUtc
+        $State.ExpectedNextPollUtc = $NowUtc.AddSeconds($pollSec)
+        return $events.ToArray()
+    }
+    if ($State.IdleFailures -gt 0) {
+        Write-AgentLog -Level INFO -Message 'idle time readable again'
+        $State.IdleFailures = 0
+    }
+
+    # 3. The time of the latest input, never in the future, never before one already seen.
+    $idle = [Math]::Max(0, [double]$IdleMs)
+    $lastInput = $NowUtc.AddMilliseconds(-$idle)
+    if ($null -ne $State.LastInputUtc -and $lastInput -lt $State.LastInputUtc) { $lastInput = $State.LastInputUtc }
+    $freshInput = $true
+    if ($jumped -and -not $wentBack -and $lastInput -le $State.LastPollUtc) {
+        # Nothing touched since before the jump: the tick count may not have counted the sleep.
+        $freshInput = $false
+    }
+    $State.LastInputUtc = $lastInput
+
+    if ($idle -lt $thresholdMs -and $freshInput) {
+        if ($State.Mode -ne 'working') {
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'working' -Time $lastInput))
+            $State.Mode = 'working'
+            $State.LastWorkingReportUtc = $NowUtc
+            $State.LastReportedInputUtc = $lastInput
+        } elseif (($NowUtc - $State.LastWorkingReportUtc).TotalSeconds -ge ($reportSec - 0.5) -and $lastInput -gt $State.LastReportedInputUtc) {
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'working' -Time $lastInput))
+            $State.LastWorkingReportUtc = $NowUtc
+            $State.LastReportedInputUtc = $lastInput
+        }
+    } else {
+        if ($State.Mode -eq 'working') {
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $lastInput))
+            $State.Mode = 'stopped'
+            $State.LastIdleReportUtc = $NowUtc
+        } elseif ($State.Mode -eq 'unknown') {
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $NowUtc))
+            $State.Mode = 'stopped'
+            $State.LastIdleReportUtc = $NowUtc
+        } elseif ($null -eq $State.LastIdleReportUtc -or ($NowUtc - $State.LastIdleReportUtc).TotalSeconds -ge ($idleReportSec - 0.5)) {
+            # Idle heartbeat: alive but not working (the hours rules ignore it).
+            [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $NowUtc))
+            $State.LastIdleReportUtc = $NowUtc
+        }
+    }
+
+    $State.LastPollUtc = $NowUtc
+    $State.ExpectedNextPollUtc = $NowUtc.AddSeconds($pollSec)
+    return $events.ToArray()
+}
+
+# ------------------------------------------------------------------------------------------------
+# State file: lets the next start close a run that ended while working
+# ------------------------------------------------------------------------------------------------
+
+function Save-AgentStateFile {
+    param([string]$Path, $State)
+    $lastTicks = $null
+    if ($null -ne $State.LastInputUtc) { $lastTicks = $State.LastInputUtc.Ticks }
+    $o = New-Object PSObject -Property @{
+        version          = 1
+        user             = $State.User
+        mode             = $State.Mode
+        lastInputTicks   = $lastTicks
+    }
+    $json = $o | ConvertTo-Json -Compress
+    if ($json -eq $script:AgentLastStateJson) { return }
+    $dir = Split-Path -Parent $Path
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
+    [System.IO.File]::WriteAllText($Path, $json, $script:Utf8NoBom)
+    $script:AgentLastStateJson = $json
+}
+
+function Get-AgentRecoveryEvents {
+    # On start: a previous run that ended while working (crash, power loss, logoff without a
+    # final poll) is closed with a stopped at its last input.
+    param([string]$Path)
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return @() }
+    try {
+        $o = [System.IO.File]::ReadAllText($Path, $script:Utf8NoBom) | ConvertFrom-Json -ErrorAction Stop
+    } catch {
+        Write-AgentLog -Level WARN -Message ("state file unreadable, ignored: " + $_.Exception.Message)
+        return @()
+    }
+    if ($null -eq $o) { return @() }
+    $names = @($o.PSObject.Properties.Name)
+    if (-not ($names -contains 'mode' -and $names -contains 'lastInputTicks' -and $names -contains 'user')) { return @() }
+    if ($o.mode -ne 'working' -or $null -eq $o.lastInputTicks -or -not $o.user) { return @() }
+    $last = New-Object DateTime([long]$o.lastInputTicks, [DateTimeKind]::Utc)
+    Write-AgentLog -Level INFO -Message ("previous run ended while working; closing it at its last input " + (Format-AgentTimestamp -Time $last))
+    return @(New-AgentEvent -User ([string]$o.user) -State 'stopped' -Time $last)
+}
+
+# ------------------------------------------------------------------------------------------------
+# Main loop
+# ------------------------------------------------------------------------------------------------
+
+function Test-AgentStopRequested {
+    # The tests replace this to end the loop; the real agent runs until logoff.
+    return $false
+}
+
+function Start-WorkTracingAgent {
+    param(
+        [string]$ScriptDir,
+        [string]$ConfigPath,
+        [int]$MaxPolls = 0
+    )
+    $config = Read-AgentConfig -ScriptDir $ScriptDir -ConfigPath $ConfigPath
+    $s = $config.Settings
+    Initialize-AgentLog -Path $s['LOG_PATH'] -MaxBytes ([int]$s['LOG_MAX_KB'] * 1024) -Secrets @($s['AGENT_TOKEN'])
+
+    if (-not (Enter-AgentSingleInstance)) {
+        Write-AgentLog -Level INFO -Message 'another agent already runs in this session; exiting'
+        return 0
+    }
+    try {
+        $user = Get-AgentUserName
+        Write-AgentLog -Level INFO -Message ("work-tracing agent {0} starting for {1} (PowerShell {2})" -f $script:AgentVersion, $user, $PSVersionTable.PSVersion)
+        if ($config.ConfigFound) {
+            Write-AgentLog -Level INFO -Message ("configuration file: " + $config.ConfigPath)
+        } else {
+            Write-AgentLog -Level INFO -Message ("no configuration file at {0}; using environment variables and defaults" -f $config.ConfigPath)
+        }
+        foreach ($spec in $script:ConfigSpec) {
+            $n = $spec.Name
+            $v = $s[$n]
+            if ($spec.Kind -eq 'secret') { if ($v) { $v = '(set)' } else { $v = '(not set)' } }
+            Write-AgentLog -Level INFO -Message ("  {0} = {1} [{2}]" -f $n, $v, $config.Sources[$n])
+        }
+        foreach ($w in $config.Warnings) { Write-AgentLog -Level WARN -Message $w }
+        foreach ($e in $config.Errors) { Write-AgentLog -Level ERROR -Message $e }
+
+        Enable-AgentTls
+        [void](Initialize-AgentIdleSource)
+        $spoolMax = [long]([double]$s['SPOOL_MAX_MB'] * 1MB)
+
+        $recovered = @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])
+        if ($recovered.Count -gt 0) { Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $recovered -MaxBytes $spoolMax }
+
+        $state = New-AgentState -User $user
+        $sender = New-AgentSender
+        $polls = 0
+        while ($true) {
+            $now = Get-AgentUtcNow
+            try {
+                $idle = Get-AgentIdleMilliseconds
+                $events = @(Step-AgentState -State $state -NowUtc $now -IdleMs $idle -Settings $s)
+                if ($events.Count -gt 0) {
+                    # The spool first: nothing is sent that is not already on disk.
+                    Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $events -MaxBytes $spoolMax
+                    foreach ($ev in $events) { Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts) }
+                }
+                Save-AgentStateFile -Path $s['STATE_PATH'] -State $state
+            } catch {
+                Write-AgentLog -Level ERROR -Message ("poll failed: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
+            }
+            try {
+                [void](Invoke-AgentFlush -Sender $sender -Settings $s -NowUtc $now)
+            } catch {
+                Write-AgentLog -Level ERROR -Message ("sending failed unexpectedly: " + $_.Exception.Message)
+            }
+            $polls++
+            if ($MaxPolls -gt 0 -and $polls -ge $MaxPolls) { break }
+            if (Test-AgentStopRequested) { break }
+            # Time spent sending is not a clock jump: measure from here.
+            $state.ExpectedNextPollUtc = (Get-AgentUtcNow).AddSeconds([double]$s['POLL_INTERVAL_SECONDS'])
+            Invoke-AgentSleep -Seconds ([double]$s['POLL_INTERVAL_SECONDS'])
+        }
+        return 0
+    } catch {
+        Write-AgentLog -Level ERROR -Message ("agent stopped by an error: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
+        return 1
+    } finally {
+        Exit-AgentSingleInstance
+    }
+}
+
+# Run only when invoked as a script, not when dot-sourced (the tests dot-source it).
+if ($MyInvocation.InvocationName -ne '.') {
+    $rc = Start-WorkTracingAgent -ScriptDir $PSScriptRoot -ConfigPath $ConfigPath
+    exit $rc
+}

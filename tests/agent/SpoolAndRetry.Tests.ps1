@@ -1,0 +1,200 @@
+# The spool (written before sending, replayed oldest first in batches, capped, corrupt lines
+# skipped) and the retry policy (classification, backoff with jitter, hold on 401/403, drop on
+# other 4xx), plus what each request carries (bearer token, UTF-8 bytes, a timeout).
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AgentTestHelpers.ps1')
+
+    function New-Ev([string]$hhmmss, [string]$state = 'working') {
+        return New-AgentEvent -User 'CORP\alice' -State $state -Time (At $hhmmss)
+    }
+    function Read-Spool([string]$path) {
+        if (-not (Test-Path $path)) { return @() }
+        return @([System.IO.File]::ReadAllLines($path) | Where-Object { $_.Trim() })
+    }
+}
+
+Describe 'spool' {
+    BeforeEach {
+        Reset-Fake -Now (At '09:00:00')
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $settings = New-TestSettings -Dir $dir
+        $spool = $settings.SPOOL_PATH
+        $Fake.SpoolPath = $spool
+        Initialize-AgentLog -Path $settings.LOG_PATH -Secrets @($settings.AGENT_TOKEN)
+        $sender = New-AgentSender
+    }
+
+    It 'holds every event as one JSON line' {
+        Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:05:00' 'stopped')) -MaxBytes 1MB
+        Read-Spool $spool | Should -Be @(
+            '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z"}',
+            '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T09:05:00.0000000Z"}')
+    }
+
+    It 'is written before sending: every event sent was already on disk' {
+        $dir2 = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $config = Write-TestConfig -Dir $dir2
+        $Fake.SpoolPath = Join-Path $dir2 'spool.jsonl'
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:05:00')))
+        $null = Start-WorkTracingAgent -ScriptDir $dir2 -ConfigPath $config -MaxPolls 20
+        $Fake.SpoolAtSend.Count | Should -BeGreaterThan 3
+        foreach ($s in $Fake.SpoolAtSend) {
+            $o = $s.Text | ConvertFrom-Json -DateKind String
+            foreach ($e in @($o.events)) {
+                $line = ConvertTo-AgentEventJson -InputEvent $e
+                $s.Spool | Should -Match ([regex]::Escape($line))
+            }
+        }
+    }
+
+    It 'is replayed oldest first in batches of BATCH_SIZE' {
+        $settings.BATCH_SIZE = 2
+        $evs = @('09:00:00', '09:01:00', '09:02:00', '09:03:00', '09:04:00') | ForEach-Object { New-Ev $_ }
+        Add-AgentSpoolEvent -Path $spool -Events $evs -MaxBytes 1MB
+        $sent = Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00')
+        $sent | Should -Be 5
+        $Fake.Requests.Count | Should -Be 3
+        @(Get-SentEvents | ForEach-Object { $_.ts.Substring(11, 8) }) | Should -Be @('09:00:00', '09:01:00', '09:02:00', '09:03:00', '09:04:00')
+        $Fake.Requests[0].Text | Should -BeLike '{"events":`[*`]}'
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'drops the oldest lines beyond its cap, with a log line' {
+        $evs = 0..99 | ForEach-Object { New-Ev ((At '09:00:00').AddMinutes($_).ToString('HH:mm:ss')) }
+        Add-AgentSpoolEvent -Path $spool -Events $evs -MaxBytes 2000
+        (Get-Item $spool).Length | Should -BeLessOrEqual 2000
+        $lines = Read-Spool $spool
+        $lines.Count | Should -BeGreaterThan 5
+        $lines[-1] | Should -Match '10:39:00'       # the newest is kept
+        $lines[0] | Should -Not -Match 'T09:00:00'   # the oldest went
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'over its cap'
+    }
+
+    It 'skips a corrupt line (logged) and sends the rest' {
+        $good1 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:00:00')
+        $good2 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:02:00' 'stopped')
+        Set-Content -LiteralPath $spool -Value @($good1, 'not json at all', '{"user":"x","state":"dancing","ts":"2026-03-02T09:01:00Z"}', $good2, '{"user":"CORP\\alice","sta') -Encoding utf8
+        $sent = Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00')
+        $sent | Should -Be 2
+        @(Get-SentEvents | ForEach-Object { $_.state }) | Should -Be @('working', 'stopped')
+        Read-Spool $spool | Should -BeNullOrEmpty
+        (Select-String -Path $settings.LOG_PATH -Pattern 'corrupt line').Count | Should -Be 3
+    }
+
+    It 'starts a fresh line after a line cut short by a crash' {
+        [System.IO.File]::WriteAllText($spool, '{"user":"CORP\\alice","state":"work')
+        Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:03:00') -MaxBytes 1MB
+        $lines = Read-Spool $spool
+        $lines.Count | Should -Be 2
+        Test-AgentSpoolLine -Line $lines[1] | Should -BeTrue
+    }
+}
+
+Describe 'sending and retry' {
+    BeforeEach {
+        Reset-Fake -Now (At '09:00:00')
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $settings = New-TestSettings -Dir $dir
+        $spool = $settings.SPOOL_PATH
+        Initialize-AgentLog -Path $settings.LOG_PATH -Secrets @($settings.AGENT_TOKEN)
+        $sender = New-AgentSender
+        Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:01:00')) -MaxBytes 1MB
+    }
+
+    It 'classifies responses' -TestCases @(
+        @{ Code = 200; Class = 'ok' }, @{ Code = 201; Class = 'ok' },
+        @{ Code = 0; Class = 'retry' }, @{ Code = 408; Class = 'retry' }, @{ Code = 429; Class = 'retry' },
+        @{ Code = 500; Class = 'retry' }, @{ Code = 502; Class = 'retry' }, @{ Code = 503; Class = 'retry' },
+        @{ Code = 401; Class = 'hold' }, @{ Code = 403; Class = 'hold' },
+        @{ Code = 404; Class = 'hold' }, @{ Code = 405; Class = 'hold' },
+        @{ Code = 413; Class = 'split' },
+        @{ Code = 400; Class = 'drop' }, @{ Code = 415; Class = 'drop' }, @{ Code = 422; Class = 'drop' }
+    ) {
+        Get-AgentRetryClass -StatusCode $Code | Should -Be $Class
+    }
+
+    It 'backs off exponentially with jitter, capped' {
+        Get-AgentBackoffSeconds -Failures 1 -BaseSeconds 10 -MaxSeconds 900 -Random 0 | Should -Be 5
+        Get-AgentBackoffSeconds -Failures 1 -BaseSeconds 10 -MaxSeconds 900 -Random 0.999 | Should -BeLessThan 10
+        Get-AgentBackoffSeconds -Failures 4 -BaseSeconds 10 -MaxSeconds 900 -Random 0 | Should -Be 40
+        Get-AgentBackoffSeconds -Failures 40 -BaseSeconds 10 -MaxSeconds 900 -Random 1 | Should -Be 900
+        Get-AgentBackoffSeconds -Failures 40 -BaseSeconds 10 -MaxSeconds 900 -Random 0 | Should -Be 450
+    }
+
+    It 'keeps the spool on a network error and waits before trying again, without sleeping' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 0 })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        $sender.Failures | Should -Be 1
+        $sender.NextAttemptUtc | Should -BeGreaterThan (At '09:02:00')
+        $Fake.SleepCalls | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        # before the backoff ends: no request at all
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:01') | Should -Be 0
+        $Fake.Requests.Count | Should -Be 1
+        # after it: sent
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:03:00') | Should -Be 2
+        $sender.Failures | Should -Be 0
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'server reachable again'
+    }
+
+    It 'retries 5xx and 429, honouring Retry-After when longer than the backoff' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 429; RetryAfterSeconds = 120 })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        $sender.NextAttemptUtc | Should -Be (At '09:04:00')
+        [void]$Fake.Responses.Add(@{ StatusCode = 503 })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:04:00'))
+        $sender.Failures | Should -Be 2
+        (Read-Spool $spool).Count | Should -Be 2
+    }
+
+    It 'holds the spool on 401 and 403, never dropping it' -TestCases @(@{ Code = 401 }, @{ Code = 403 }) {
+        [void]$Fake.Responses.Add(@{ StatusCode = $Code })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        (Read-Spool $spool).Count | Should -Be 2
+        $sender.Holding | Should -BeTrue
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'AGENT_TOKEN'
+    }
+
+    It 'drops events the server refuses with another 4xx, with a log line' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid"}}' })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        Read-Spool $spool | Should -BeNullOrEmpty
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'HTTP 400; dropped'
+    }
+
+    It 'logs events a 201 names as rejected' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 201; Body = '{"success":true,"accepted":1,"duplicates":0,"rejected":[{"index":1,"error":{"code":"ts_future"}}]}' })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        Read-Spool $spool | Should -BeNullOrEmpty
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'rejected event 1.*09:01:00.*ts_future'
+    }
+
+    It 'halves the batch on 413' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 413 })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        $sender.BatchSize | Should -Be 250
+        @(Get-SentEvents).Count | Should -Be 4   # the refused batch of 2, then 2 accepted
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'sends a bearer token, UTF-8 bytes and a timeout on every request' {
+        Add-AgentSpoolEvent -Path $spool -Events @(New-AgentEvent -User ('CORP\J' + [char]0xF6 + 'rg') -State working -Time (At '09:01:30')) -MaxBytes 1MB
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        $req = $Fake.Requests[0]
+        $req.Token | Should -Be 'wt_ingest_secret123'
+        $req.TimeoutSec | Should -Be 15
+        $req.Text | Should -Match ('J' + [char]0xF6 + 'rg')
+        $bytes = [byte[]]$req.Body
+        $hex = [System.BitConverter]::ToString($bytes)
+        $hex | Should -Match 'C3-B6'           # o-umlaut as UTF-8
+        $bytes[0] | Should -Be 0x7B           # no byte-order mark
+    }
+
+    It 'does not send without an API_ENDPOINT, and keeps the spool' {
+        $settings.API_ENDPOINT = $null
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        $Fake.Requests.Count | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+    }
+}

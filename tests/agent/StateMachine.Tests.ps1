@@ -1,0 +1,195 @@
+# The state machine of DESIGN section 7, first one poll at a time (Step-AgentState), then the
+# real main loop (Start-WorkTracingAgent) with a fake clock, a fake user and a fake server; the
+# events the server gets are run through the hours rules (a reference model in the helpers) and
+# must give exactly the periods the fake user worked.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AgentTestHelpers.ps1')
+}
+
+Describe 'Step-AgentState' {
+    BeforeEach {
+        Reset-Fake
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $settings = New-TestSettings -Dir $dir
+        $state = New-AgentState -User 'CORP\alice'
+    }
+
+    It 'reports working at the latest input on the first active poll' {
+        $ev = @(Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 2500 -Settings $settings)
+        $ev.Count | Should -Be 1
+        $ev[0].state | Should -Be 'working'
+        $ev[0].ts | Should -Be '2026-03-02T08:59:57.5000000Z'
+        $ev[0].user | Should -Be 'CORP\alice'
+    }
+
+    It 'sends working heartbeats at most every REPORT_INTERVAL_MINUTES, each with the latest input' {
+        $settings.REPORT_INTERVAL_MINUTES = 2
+        $all = @()
+        foreach ($m in 0..4) {
+            $all += @(Step-AgentState -State $state -NowUtc ((At '09:00:00').AddMinutes($m)) -IdleMs 1000 -Settings $settings)
+        }
+        @($all | ForEach-Object { $_.ts }) | Should -Be @(
+            '2026-03-02T08:59:59.0000000Z', '2026-03-02T09:01:59.0000000Z', '2026-03-02T09:03:59.0000000Z')
+    }
+
+    It 'does not repeat a heartbeat when there was no new input' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        $ev = @(Step-AgentState -State $state -NowUtc (At '09:01:00') -IdleMs 60000 -Settings $settings)
+        $ev.Count | Should -Be 0
+    }
+
+    It 'stops at the time of the last input once idle reaches the threshold' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        $ev = @(Step-AgentState -State $state -NowUtc (At '09:10:00') -IdleMs 600000 -Settings $settings)
+        $ev.Count | Should -Be 1
+        $ev[0].state | Should -Be 'stopped'
+        $ev[0].ts | Should -Be '2026-03-02T09:00:00.0000000Z'
+        $state.Mode | Should -Be 'stopped'
+    }
+
+    It 'sends a stopped heartbeat stamped now every IDLE_REPORT_MINUTES while idle' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        $all = @()
+        foreach ($m in 10..21) {
+            $now = (At '09:00:00').AddMinutes($m)
+            $all += @(Step-AgentState -State $state -NowUtc $now -IdleMs ($m * 60000) -Settings $settings)
+        }
+        @($all | ForEach-Object { "$($_.state) $($_.ts)" }) | Should -Be @(
+            'stopped 2026-03-02T09:00:00.0000000Z',
+            'stopped 2026-03-02T09:15:00.0000000Z',
+            'stopped 2026-03-02T09:20:00.0000000Z')
+    }
+
+    It 'reports stopped now when the first poll already finds the user idle' {
+        $ev = @(Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 3600000 -Settings $settings)
+        "$($ev[0].state) $($ev[0].ts)" | Should -Be 'stopped 2026-03-02T09:00:00.0000000Z'
+    }
+
+    It 'treats a wall-clock jump as idle from the last input, even when the user is active right after it' {
+        foreach ($m in 0..30) { [void](Step-AgentState -State $state -NowUtc ((At '09:00:00').AddMinutes($m)) -IdleMs 0 -Settings $settings) }
+        # slept at 09:30, woke at 09:36 and the user typed at once: idle is only 1 s
+        $ev = @(Step-AgentState -State $state -NowUtc (At '09:36:00') -IdleMs 1000 -Settings $settings)
+        @($ev | ForEach-Object { "$($_.state) $($_.ts)" }) | Should -Be @(
+            'stopped 2026-03-02T09:30:00.0000000Z',
+            'working 2026-03-02T09:35:59.0000000Z')
+    }
+
+    It 'after a jump, input older than the previous poll is not fresh work' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        # tick count that did not advance during sleep: idle looks small but predates the jump
+        $ev = @(Step-AgentState -State $state -NowUtc (At '11:00:00') -IdleMs (2 * 3600000 + 5000) -Settings $settings)
+        @($ev | ForEach-Object { $_.state }) | Should -Be @('stopped')
+        $state.Mode | Should -Be 'stopped'
+    }
+
+    It 'treats a clock set back as a jump' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        $ev = @(Step-AgentState -State $state -NowUtc (At '08:00:00') -IdleMs 0 -Settings $settings)
+        @($ev | ForEach-Object { "$($_.state) $($_.ts)" }) | Should -Be @(
+            'stopped 2026-03-02T09:00:00.0000000Z',
+            'working 2026-03-02T08:00:00.0000000Z')
+    }
+
+    It 'reports nothing while the idle time cannot be read, and closes a working run after the threshold' {
+        [void](Step-AgentState -State $state -NowUtc (At '09:00:00') -IdleMs 0 -Settings $settings)
+        $all = @()
+        foreach ($m in 1..12) { $all += @(Step-AgentState -State $state -NowUtc ((At '09:00:00').AddMinutes($m)) -IdleMs $null -Settings $settings) }
+        @($all | ForEach-Object { "$($_.state) $($_.ts)" }) | Should -Be @('stopped 2026-03-02T09:00:00.0000000Z')
+    }
+}
+
+Describe 'the main loop with a fake clock, user and server' {
+    BeforeEach {
+        Reset-Fake -Now (At '09:00:00')
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $config = Write-TestConfig -Dir $dir
+        $Fake.SpoolPath = Join-Path $dir 'spool.jsonl'
+    }
+
+    It 'work, idle, work: the server''s periods are exactly what the user did' {
+        $Fake.Activity = @(
+            @((At '09:00:00'), (At '10:00:00')),
+            @((At '10:30:00'), (At '11:00:00')))
+        $rc = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 150
+        $rc | Should -Be 0
+        $events = Get-SentEvents
+        Format-Periods (Get-Periods $events) | Should -Be '09:00:00-10:00:00, 10:30:00-11:00:00'
+        # idle heartbeats were sent while idle (alive, not working)
+        @($events | Where-Object { $_.state -eq 'stopped' -and $_.ts -eq '2026-03-02T10:15:00.0000000Z' }).Count | Should -Be 1
+        # nothing left behind
+        [System.IO.File]::ReadAllText($Fake.SpoolPath).Trim() | Should -BeNullOrEmpty
+    }
+
+    It 'a sleep jump is not counted as work' {
+        $Fake.Activity = @(
+            @((At '09:00:00'), (At '09:30:00')),
+            @((At '09:36:00'), (At '10:00:00')))
+        # the 31st sleep (09:30 -> 09:31) lasts 5 more minutes: the machine slept
+        $Fake.Jumps = @{ 31 = 300 }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 80
+        Format-Periods (Get-Periods (Get-SentEvents)) | Should -Be '09:00:00-09:30:00, 09:36:00-10:00:00'
+        Get-Content -Raw (Join-Path $dir 'agent.log') | Should -Match 'clock jump'
+    }
+
+    It 'closes a run that ended while working, from the state file, before anything else' {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $last = At '08:20:00'
+        '{"version":1,"user":"CORP\\alice","mode":"working","lastInputTicks":' + $last.Ticks + '}' |
+            Set-Content -LiteralPath (Join-Path $dir 'state.json')
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 1
+        $events = Get-SentEvents
+        "$($events[0].state) $($events[0].ts)" | Should -Be 'stopped 2026-03-02T08:20:00.0000000Z'
+        # and the state file now holds this run
+        (Get-Content -Raw (Join-Path $dir 'state.json') | ConvertFrom-Json).mode | Should -Be 'stopped'
+    }
+
+    It 'a state file of a run that ended stopped, or a corrupt one, adds nothing' {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        '{"version":1,"user":"CORP\\alice","mode":"stopped","lastInputTicks":1}' | Set-Content -LiteralPath (Join-Path $dir 'state.json')
+        @(Get-AgentRecoveryEvents -Path (Join-Path $dir 'state.json')).Count | Should -Be 0
+        '{"mode":"work' | Set-Content -LiteralPath (Join-Path $dir 'state.json')
+        @(Get-AgentRecoveryEvents -Path (Join-Path $dir 'state.json')).Count | Should -Be 0
+    }
+
+    It 'keeps polling through a server outage and loses nothing' {
+        $Fake.Activity = @(
+            @((At '09:00:00'), (At '09:40:00')),
+            @((At '10:10:00'), (At '10:50:00')))
+        $down1 = At '09:20:00'; $down2 = At '10:30:00'
+        $Fake.Respond = {
+            param($now)
+            if ($now -ge $down1 -and $now -lt $down2) { return @{ StatusCode = 0 } }
+            return @{ StatusCode = 201; Body = '{"success":true}' }
+        }.GetNewClosure()
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 130
+        $ok = @(for ($i = 0; $i -lt $Fake.Requests.Count; $i++) {
+                $t = $Fake.Requests[$i].At
+                if (-not ($t -ge $down1 -and $t -lt $down2)) { $i }
+            })
+        $events = Get-SentEvents -OkIndexes $ok
+        Format-Periods (Get-Periods $events) | Should -Be '09:00:00-09:40:00, 10:10:00-10:50:00'
+        # events arrived oldest first
+        $ts = @($events | ForEach-Object { $_.ts })
+        ($ts -join '|') | Should -Be ((@($ts | Sort-Object)) -join '|')
+        # backoff: far fewer attempts during the 70-minute outage than polls
+        @($Fake.Requests | Where-Object { $_.At -ge $down1 -and $_.At -lt $down2 }).Count | Should -BeLessThan 20
+        [System.IO.File]::ReadAllText($Fake.SpoolPath).Trim() | Should -BeNullOrEmpty
+    }
+
+    It 'dot-sourcing the script does not start the loop' {
+        # A fresh runspace with none of the fakes: if the guard failed, the real loop would start
+        # (and, with no config, never return 'loaded' before the timeout).
+        $ps = [powershell]::Create()
+        try {
+            [void]$ps.AddScript(". '$AgentScript'; 'loaded'; [bool](Get-Command Start-WorkTracingAgent -ErrorAction SilentlyContinue)")
+            $async = $ps.BeginInvoke()
+            $async.AsyncWaitHandle.WaitOne(20000) | Should -BeTrue
+            $out = @($ps.EndInvoke($async))
+            $out[0] | Should -Be 'loaded'
+            $out[1] | Should -BeTrue
+        } finally {
+            $ps.Dispose()
+        }
+    }
+}
