@@ -31,6 +31,8 @@ async function main() {
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
   const { badRequest, isDatabaseUnavailable } = await import("./lib/errors.ts");
+  const { CLIENT_IP_HEADER } = await import("./lib/auth/request.ts");
+  const { API_SECURITY_HEADERS } = await import("./lib/security-headers.ts");
 
   let config;
   try {
@@ -59,9 +61,11 @@ async function main() {
     res.on("close", () => unanswered.delete(res));
     if (undecodableApiPath(req.url)) {
       const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
-      res.writeHead(error.status, { "Content-Type": "application/json" }).end(JSON.stringify({ success: false, error: error.toBody() }));
+      res.writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS }).end(JSON.stringify({ success: false, error: error.toBody() }));
       return;
     }
+    // The socket's address, for sign-in rate limits and tokens' last use; a client cannot set it.
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
   server.on("connection", (socket) => {

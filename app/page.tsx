@@ -1,5 +1,6 @@
 import { Suspense } from "react";
 import { headers } from "next/headers";
+import { requirePageSession } from "./_data/session";
 import { loadServerStatus } from "./_data/status";
 
 export const dynamic = "force-dynamic";
@@ -42,12 +43,27 @@ function StatusSkeleton() {
 }
 
 export default async function HomePage() {
+  const { account, csrfToken } = await requirePageSession("/");
   const host = (await headers()).get("host") ?? "your-server:5050";
   const endpoint = `http://${host}/api/report`;
   return (
     <main className="mx-auto max-w-3xl px-6 py-12">
       <header className="mb-8">
-        <h1 className="text-2xl font-semibold tracking-tight">work-tracing</h1>
+        <div className="flex items-center justify-between gap-4">
+          <h1 className="text-2xl font-semibold tracking-tight">work-tracing</h1>
+          <form method="post" action="/auth/sign-out" className="flex items-center gap-3 text-sm">
+            <span className="text-slate-600 dark:text-slate-400">
+              Signed in as <span className="font-medium text-slate-900 dark:text-slate-100">{account.username}</span> ({account.role})
+            </span>
+            <input type="hidden" name="csrf" value={csrfToken} />
+            <button
+              type="submit"
+              className="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              Sign out
+            </button>
+          </form>
+        </div>
         <p className="mt-2 text-slate-600 dark:text-slate-400">
           This server receives activity from the Windows agents and turns it into working time and Real Work Hours.
         </p>
@@ -64,9 +80,13 @@ export default async function HomePage() {
           Set <code className="font-mono">API_ENDPOINT</code> in the agent&apos;s <code className="font-mono">config.env</code> to:
         </p>
         <pre className="overflow-x-auto rounded-lg bg-slate-900 p-4 font-mono text-sm text-slate-100">{endpoint}</pre>
+        <p className="mt-3 text-sm text-slate-600 dark:text-slate-400">
+          Agents send an ingest token as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>; create one with{" "}
+          <code className="font-mono">npm run token:create -- --scope ingest --name NAME</code>.
+        </p>
         <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">Or send a test event yourself:</p>
         <pre className="mt-2 overflow-x-auto rounded-lg bg-slate-900 p-4 font-mono text-xs text-slate-100">
-          {`curl -X POST -H "Content-Type: application/json" \\\n  -d '{"user":"testuser","state":"working"}' \\\n  ${endpoint}`}
+          {`curl -X POST -H "Content-Type: application/json" \\\n  -H "Authorization: Bearer <token>" \\\n  -d '{"user":"testuser","state":"working"}' \\\n  ${endpoint}`}
         </pre>
       </section>
     </main>

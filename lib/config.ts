@@ -58,6 +58,21 @@ const configSchema = z.object({
       "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
     ),
   CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+  ADMIN_USERNAME: z
+    .string()
+    .trim()
+    .max(64, "ADMIN_USERNAME must be at most 64 characters")
+    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "ADMIN_USERNAME must not contain control characters")
+    .optional(),
+  // Counted in characters, as lib/auth/schemas.ts counts every password.
+  ADMIN_PASSWORD: z
+    .string()
+    .refine((value) => [...value].length >= 12, "ADMIN_PASSWORD must be at least 12 characters")
+    .refine((value) => [...value].length <= 1024, "ADMIN_PASSWORD must be at most 1024 characters")
+    .optional(),
+}).refine((c) => !c.ADMIN_USERNAME === !c.ADMIN_PASSWORD, {
+  path: ["ADMIN_PASSWORD"],
+  message: "ADMIN_USERNAME and ADMIN_PASSWORD must be set together (the first admin is created from both)",
 });
 
 const defaults = {
@@ -83,6 +98,9 @@ export type Config = {
   heartbeatTimeoutMinutes: number;
   processCron: string | null;
   cronSecret?: string;
+  /** The first admin, created on a start that finds no account at all. */
+  adminUsername?: string;
+  adminPassword?: string;
   rootDir: string;
 };
 
@@ -144,7 +162,7 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     const name = String(issue.path[0]);
     // JSON quoting keeps the message on one line; a database password is never printed.
     const value = name === "DATABASE_URL" ? hidePassword(String(raw[name])) : raw[name];
-    const shown = name === "SECRET_KEY" || name === "CRON_SECRET" ? "" : ` (got ${JSON.stringify(value)})`;
+    const shown = ["SECRET_KEY", "CRON_SECRET", "ADMIN_PASSWORD"].includes(name) ? "" : ` (got ${JSON.stringify(value)})`;
     throw new ConfigError(`Invalid configuration: ${issue.message}${shown}`);
   }
   const c = parsed.data;
@@ -160,6 +178,8 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     heartbeatTimeoutMinutes: c.HEARTBEAT_TIMEOUT_MINUTES,
     processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
     cronSecret: c.CRON_SECRET,
+    adminUsername: c.ADMIN_USERNAME,
+    adminPassword: c.ADMIN_PASSWORD,
     rootDir,
   };
 }

@@ -3,13 +3,15 @@ import { getDb } from "./db.ts";
 import { migrate } from "./migrator.ts";
 import { log } from "./log.ts";
 import { getSecretKey } from "./secret-key.ts";
+import { ensureInitialAdmin } from "./auth/accounts.ts";
 import { startScheduler } from "./hours/scheduler.ts";
 
 const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<void> };
 
 /**
  * Everything the server needs before it answers: a valid configuration, a database at the
- * current schema, and the hours engine's schedule. Runs once per process however many entry
+ * current schema, the first admin (from ADMIN_USERNAME/ADMIN_PASSWORD, when there is no
+ * account yet), and the hours engine's schedule. Runs once per process however many entry
  * points (server.ts, instrumentation.ts) call it.
  */
 export function prepareServer(): Promise<void> {
@@ -20,6 +22,8 @@ export function prepareServer(): Promise<void> {
     const applied = await migrate(db);
     for (const name of applied) log.info("migration applied", { name });
     log.info("database ready", { provider: db.provider, timezone: config.reportTimezone });
+    const admin = await ensureInitialAdmin(db, { username: config.adminUsername, password: config.adminPassword });
+    if (admin) log.info("first admin account created from ADMIN_USERNAME", { username: admin.username });
     startScheduler(config);
   })();
   return state.__workTracingReady;

@@ -8,6 +8,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { createToken } from "../lib/auth/tokens.ts";
 import { openDb, type Db } from "../lib/db.ts";
 import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
 import { ensureBuild } from "../tests/helpers/build.ts";
@@ -155,9 +156,10 @@ type Slice = Tally & {
   lastSeq: number;
 };
 
-type Run = { server: BenchServer; rss: Rss; options: Options; acknowledged: Tally };
+/** `token`: the ingest token every POST presents, as agents do. */
+type Run = { server: BenchServer; rss: Rss; options: Options; acknowledged: Tally; token: string };
 
-async function runSlice({ server, rss, acknowledged }: Run, phase: Phase, seconds: number): Promise<Slice> {
+async function runSlice({ server, rss, acknowledged, token }: Run, phase: Phase, seconds: number): Promise<Slice> {
   rss.resetPhase();
   const tally: Tally = { stored: 0, duplicates: 0, rejected: 0 };
   const firstSeq = sequence;
@@ -168,7 +170,7 @@ async function runSlice({ server, rss, acknowledged }: Run, phase: Phase, second
     connections: phase.connections,
     duration: seconds,
     method: phase.method,
-    headers: phase.method === "POST" ? { "content-type": "application/json" } : {},
+    headers: phase.method === "POST" ? { authorization: `Bearer ${token}`, "content-type": "application/json" } : {},
     setupRequest: phase.nextBody ? (request) => ({ ...request, body: phase.nextBody!() }) : undefined,
     onResponse: phase.count ? (status, body) => (status === 201 ? phase.count!(body, tally) : undefined) : undefined,
   });
@@ -280,6 +282,16 @@ async function openMigrated(url: string): Promise<Db> {
   const db = openDb(url);
   await migrate(db, listMigrations(db.provider, migrationsDir(db.provider, ROOT)));
   return db;
+}
+
+/** An ingest token in the server's database, made as create-token.ts makes one. */
+async function createIngestToken(url: string): Promise<string> {
+  const db = await openMigrated(url);
+  try {
+    return (await createToken(db, { name: "bench-ingest", scope: "ingest", createdBy: "bench" })).token;
+  } finally {
+    await db.close();
+  }
 }
 
 /** A plain better-sqlite3 insert with the server's connection settings (WAL, synchronous=FULL) and its INSERT. */
@@ -455,7 +467,7 @@ async function main() {
   try {
     server = await startBenchServer({ DATABASE_URL: dbs.serverUrl }, options.nodeArgs);
     const rss = watchRss(server.pid);
-    const run: Run = { server, rss, options, acknowledged: { stored: 0, duplicates: 0, rejected: 0 } };
+    const run: Run = { server, rss, options, acknowledged: { stored: 0, duplicates: 0, rejected: 0 }, token: await createIngestToken(dbs.serverUrl) };
     process.stdout.write(
       `Server pid ${server.pid} on ${server.url}; ${options.warmup} s warm-up, then ${options.duration} s per phase in ${options.rounds} interleaved slices\n`,
     );

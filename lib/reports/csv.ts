@@ -2,6 +2,7 @@ import type { Db } from "../db.ts";
 import { localDateOf } from "../time.ts";
 import type { SummaryQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
+import type { Visible } from "./sql.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 
 const BOM = "\uFEFF";
@@ -88,9 +89,10 @@ export async function exportSummaryCsv(
   query: SummaryQuery,
   settings: ReportSettings,
   now = Date.now(),
+  visible: Visible = null,
 ): Promise<{ filename: string; csv: string }> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
-  const rows = await summarise(db, { ...query, date }, settings, now);
+  const rows = await summarise(db, { ...query, date }, settings, now, visible);
   const { start } = periodBounds(query.period, date, settings.weekStartsOn);
   return { filename: `work-hours-${query.period}-${start}.csv`, csv: toSummaryCsv(rows, settings.timeZone) };
 }

@@ -2,7 +2,7 @@ import type { Db, SqlValue } from "../db.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import type { LocalDate } from "../time.ts";
 import type { RealWorkHoursQuery } from "./schemas.ts";
-import { toNumber } from "./sql.ts";
+import { canSee, toNumber, type Visible } from "./sql.ts";
 
 /** The original server's row, field for field. */
 export type RealWorkHoursRow = {
@@ -13,8 +13,12 @@ export type RealWorkHoursRow = {
   last_processed_event_id: number;
 };
 
-/** The per-day Real Work Hours rows, by date and then username (case-insensitively). */
-export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery): Promise<RealWorkHoursRow[]> {
+/**
+ * The per-day Real Work Hours rows, by date and then username (case-insensitively); only
+ * those of `visible` users when it is a set.
+ */
+export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery, visible: Visible = null): Promise<RealWorkHoursRow[]> {
+  if (visible?.size === 0) return [];
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (query.username) {
@@ -32,11 +36,11 @@ export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery): Prom
   // user_key is the case-folded name; COLLATE "C" makes PostgreSQL order it as SQLite does.
   const collate = db.provider === "postgresql" ? ` COLLATE "C"` : "";
   const rows = await db.raw.query<Record<string, unknown>>(
-    `SELECT id, username, work_date, real_hours_counted, last_processed_event_id FROM user_real_work_summary
+    `SELECT id, user_key, username, work_date, real_hours_counted, last_processed_event_id FROM user_real_work_summary
      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY work_date, user_key${collate}`,
     params,
   );
-  return rows.map((row) => ({
+  return rows.filter((row) => canSee(visible, String(row.user_key))).map((row) => ({
     id: toNumber(row.id),
     username: String(row.username),
     work_date: String(row.work_date),

@@ -3,7 +3,7 @@ import { toUserKey } from "../ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { Period, SummaryQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import { byUserKey, dialectOf, toIsoOrNull, toNumber } from "./sql.ts";
+import { byUserKey, canSee, dialectOf, toIsoOrNull, toNumber, type Visible } from "./sql.ts";
 
 export type SummaryRow = {
   username: string;
@@ -32,11 +32,12 @@ export function periodBounds(period: Period, date: LocalDate, weekStartsOn: numb
 /**
  * One row per user for the period containing `query.date` (today when absent): the sum of
  * the user's days. Every user first seen by the period's end is listed, with zeros when they
- * did not work, sorted by username.
+ * did not work, sorted by username; only those in `visible` when it is a set.
  */
-export async function summarise(db: Db, query: SummaryQuery, settings: ReportSettings, now = Date.now()): Promise<SummaryRow[]> {
+export async function summarise(db: Db, query: SummaryQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<SummaryRow[]> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
+  if (visible?.size === 0) return [];
   const d = dialectOf(db);
   const userKey = query.username ? toUserKey(query.username) : null;
   const onlyUser = userKey ? " AND user_key = ?" : "";
@@ -69,10 +70,11 @@ export async function summarise(db: Db, query: SummaryQuery, settings: ReportSet
     first_activity: null,
     last_activity: null,
   });
-  for (const user of users) rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
+  for (const user of users.filter((row) => canSee(visible, String(row.user_key)))) rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
   // A user first seen after the period (events sent late) still appears where they worked.
   for (const day of days) {
     const key = String(day.user_key);
+    if (!canSee(visible, key)) continue;
     const row = rows.get(key) ?? empty(key, String(day.username));
     rows.set(key, {
       ...row,

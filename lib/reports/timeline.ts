@@ -5,7 +5,7 @@ import { toUserKey } from "../ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { TimelineQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import { dialectOf, toNumber } from "./sql.ts";
+import { canSee, dialectOf, toNumber, type Visible } from "./sql.ts";
 
 export type Timeline = {
   username: string;
@@ -21,10 +21,12 @@ const iso = (value: unknown) => new Date(toNumber(value)).toISOString();
 
 /**
  * One user's local day (today when no date is given): the derived working periods, cut at
- * midnight, and the raw events they came from. An unknown user is a 404.
+ * midnight, and the raw events they came from. An unknown user, or one outside `visible`,
+ * is a 404: a limited reader cannot tell who exists beyond their teams.
  */
-export async function getTimeline(db: Db, query: TimelineQuery, settings: ReportSettings, now = Date.now()): Promise<Timeline> {
+export async function getTimeline(db: Db, query: TimelineQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<Timeline> {
   const userKey = toUserKey(query.username);
+  if (!canSee(visible, userKey)) throw notFound(`No user named ${query.username}`);
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const d = dialectOf(db);
   const [user] = await db.raw.query<Record<string, unknown>>(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey]);

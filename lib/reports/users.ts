@@ -2,7 +2,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db.ts";
 import type { HoursEvent } from "../hours/periods.ts";
 import type { ReportSettings } from "./settings.ts";
-import { byUserKey, dialectOf, toNumber } from "./sql.ts";
+import { byUserKey, canSee, dialectOf, toNumber, type Visible } from "./sql.ts";
 
 export type UserStatus = "working" | "idle" | "offline";
 
@@ -101,18 +101,22 @@ async function findCurrentRuns(db: Db, userKeys: string[], gapMs: number): Promi
 
 /**
  * Every tracked user's status at `now`: working or idle while their latest event (working or
- * stopped) is no older than the gap, offline after that; with `since`, when it began.
+ * stopped) is no older than the gap, offline after that; with `since`, when it began. Only
+ * the users in `visible` when it is a set.
  */
-export async function listUsers(db: Db, settings: ReportSettings, now = Date.now()): Promise<UserRow[]> {
+export async function listUsers(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<UserRow[]> {
+  if (visible?.size === 0) return [];
   const { gapMs } = settings;
   const d = dialectOf(db);
   const tracked: Tracked[] = (
     await db.raw.query<Record<string, unknown>>(`SELECT user_key, display_name, ${d.ms("last_event_at")} AS last_event_at FROM tracked_users`)
-  ).map((row) => ({
-    userKey: String(row.user_key),
-    username: String(row.display_name),
-    lastSeen: toNumber(row.last_event_at),
-  }));
+  )
+    .filter((row) => canSee(visible, String(row.user_key)))
+    .map((row) => ({
+      userKey: String(row.user_key),
+      username: String(row.display_name),
+      lastSeen: toNumber(row.last_event_at),
+    }));
 
   const isLive = (lastSeen: number) => gapMs === 0 || now - lastSeen <= gapMs;
   // Only users seen within the gap need their events read; the newest event read there beats

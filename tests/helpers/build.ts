@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const SOURCES = ["app", "lib", "public", "next.config.mjs", "instrumentation.ts", "package.json", "tailwind.config.ts"];
+const SOURCES = ["app", "lib", "public", "next.config.mjs", "instrumentation.ts", "proxy.ts", "package.json", "tailwind.config.ts"];
 
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET, POST as healthPost } from "@/app/api/health/route";
 import { POST as report } from "@/app/api/report/route";
 import { openDb, type Db } from "@/lib/db";
+import { useProcessTokens } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, useProcessDatabase, type TestDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -28,7 +29,7 @@ function useProcessDb(open: () => Promise<{ db: Db; drop?: () => Promise<void> }
 const health = () => GET(new Request("http://localhost/api/health"), {});
 
 describe.each(PROVIDERS)("GET /api/health on %s", (provider) => {
-  useProcessDatabase(provider);
+  const tokens = useProcessTokens(useProcessDatabase(provider));
 
   it("answers 200 with the database up, its provider, current migrations and the version", async () => {
     const res = await health();
@@ -54,7 +55,7 @@ describe.each(PROVIDERS)("GET /api/health on %s", (provider) => {
     const res = await report(
       new Request("http://localhost/api/report", {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...tokens.ingest, "content-type": "application/json" },
         body: JSON.stringify({ user, state: "working" }),
       }),
       {},

@@ -14,6 +14,7 @@ import { EventStore } from "@/lib/ingest/store";
 import { toCsvField, toDecimalHours, toHoursMinutes } from "@/lib/reports/csv";
 import { periodBounds } from "@/lib/reports/summary";
 import { listUsers } from "@/lib/reports/users";
+import { useProcessTokens } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 
 /*
@@ -27,8 +28,10 @@ const at = (iso: string) => Date.parse(iso);
 type Body = Record<string, unknown>;
 type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
 
+/** The read token of the provider's block being run (set in its beforeAll). */
+let credentials: Record<string, string> = {};
 const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, context: unknown = {}) =>
-  handler(new Request(`http://localhost${url}`), context as never);
+  handler(new Request(`http://localhost${url}`, { headers: credentials }), context as never);
 
 async function okData(res: Response): Promise<unknown> {
   const body = await res.json();
@@ -164,6 +167,10 @@ describe("periodBounds", () => {
 
 describe.each(PROVIDERS)("read API on %s", (provider) => {
   const database = useProcessDatabase(provider);
+  const tokens = useProcessTokens(database);
+  beforeAll(() => {
+    credentials = tokens.read;
+  });
   const configState = globalThis as ConfigState;
   let savedConfig: Config | undefined;
   let configDir: string;

@@ -1,15 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GET as unknownApi, POST as unknownApiPost } from "@/app/api/[[...path]]/route";
 import { GET, POST } from "@/app/api/report/route";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "@/lib/ingest/schema";
+import { useProcessTokens } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 
 const URL = "http://localhost/api/report";
 
 type Body = Record<string, unknown>;
 
+/** The ingest token of the provider's block being run (set in its beforeAll). */
+let credentials: Record<string, string> = {};
+
 function send(body: string, contentType: string | null = "application/json"): Promise<Response> {
-  const headers: Record<string, string> = contentType === null ? {} : { "content-type": contentType };
+  const headers: Record<string, string> = contentType === null ? { ...credentials } : { ...credentials, "content-type": contentType };
   return POST(new Request(URL, { method: "POST", headers, body }), {});
 }
 
@@ -46,6 +50,10 @@ const toMs = (value: unknown) => (value instanceof Date ? value.getTime() : Numb
 
 describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
   const database = useProcessDatabase(provider);
+  const tokens = useProcessTokens(database);
+  beforeAll(() => {
+    credentials = tokens.ingest;
+  });
 
   async function storedEvents(userKey: string) {
     const rows = await database.db.raw.query<{ user_key: string; username: string; state: string; ts: unknown }>(
@@ -247,7 +255,7 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
     it("refuses a body whose declared length is over 2 MiB before reading it", async () => {
       const request = new Request(URL, {
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": String(MAX_BODY_BYTES + 1) },
+        headers: { ...credentials, "content-type": "application/json", "content-length": String(MAX_BODY_BYTES + 1) },
         body: JSON.stringify({ user: "declared-over", state: "working" }),
       });
       await failed(await POST(request, {}), 413, "payload_too_large");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/lib/db";
+import { bearer, ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { EventStream, missingEvents, type StreamEvent } from "../helpers/event-stream";
 import { killTree, terminate, waitUntilGone } from "../helpers/processes";
@@ -20,13 +21,14 @@ describe.each(PROVIDERS)("a crash during ingest on %s", (provider) => {
 
   it("keeps every event answered 201 after SIGKILL and a restart", { timeout: 180_000 }, async () => {
     const acked: StreamEvent[] = [];
+    const auth = bearer(await ingestTokenFor(database.url));
     server = await startServer({ DATABASE_URL: database.url });
     // Two crashes, the second on a database that has already recovered from the first.
     for (const [round, ackedBeforeKill] of [
       [1, 300],
       [2, 700],
     ]) {
-      const stream = new EventStream(server.url, { prefix: `crash${round}`, concurrency: 16 });
+      const stream = new EventStream(server.url, { prefix: `crash${round}`, concurrency: 16, headers: auth });
       await stream.waitForAcks(ackedBeforeKill, 60_000);
       // Kill the whole tree in the middle of the stream: tsx and the node process serving.
       const pids = killTree(server.child.pid!, "SIGKILL");
@@ -60,7 +62,7 @@ describe.each(PROVIDERS)("a crash during ingest on %s", (provider) => {
 
     const after = await fetch(`${server.url}/api/report`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify({ user: "crash-after", state: "working" }),
     });
     expect(after.status).toBe(201);

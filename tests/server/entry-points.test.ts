@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { bearer, ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS } from "../helpers/databases";
 import { ROOT, startServer } from "../helpers/server";
 
@@ -48,9 +49,11 @@ describe("npm run dev", () => {
     const file = path.join(dir, "dev", "work_events.db");
     const server = await startServer({ DATABASE_URL: `file:${file}` }, { args: ["--dev"], timeoutMs: 120_000 });
     try {
+      expect(existsSync(file)).toBe(true);
+      const auth = bearer(await ingestTokenFor(`file:${file}`));
       const res = await fetch(`${server.url}/api/report`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...auth, "content-type": "application/json" },
         body: JSON.stringify({ user: "dev", state: "working" }),
       });
       expect(res.status).toBe(201);

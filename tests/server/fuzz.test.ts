@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/report/route";
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES } from "@/lib/ingest/schema";
+import { bearer, ingestTokenFor, useProcessTokens } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, useProcessDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -165,10 +166,10 @@ function runProperties(send: () => Send, numRuns: number) {
 }
 
 /** Streams `total` bytes of a never-ending JSON array as one chunked POST, as a client that does not stop for an early answer. */
-function postChunked(port: number, agent: http.Agent, total: number): Promise<{ status: number; connection?: string } | { error: string }> {
+function postChunked(port: number, agent: http.Agent, total: number, auth: Record<string, string>): Promise<{ status: number; connection?: string } | { error: string }> {
   return new Promise((resolve) => {
     let answer: { status: number; connection?: string } | undefined;
-    const req = http.request({ host: "127.0.0.1", port, path: "/api/report", method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port, path: "/api/report", method: "POST", agent, headers: { ...auth, "content-type": "application/json" } }, (res) => {
       answer = { status: res.statusCode!, connection: res.headers.connection };
       res.resume().on("end", () => resolve(answer!));
     });
@@ -187,17 +188,22 @@ function postChunked(port: number, agent: http.Agent, total: number): Promise<{ 
 }
 
 describe.each(PROVIDERS)("fuzzing POST /api/report in-process on %s", (provider) => {
-  useProcessDatabase(provider);
+  const tokens = useProcessTokens(useProcessDatabase(provider));
   const send: Send = (body, contentType) =>
-    POST(new Request("http://localhost/api/report", { method: "POST", headers: contentType === null ? {} : { "content-type": contentType }, body }), {});
+    POST(
+      new Request("http://localhost/api/report", { method: "POST", headers: contentType === null ? tokens.ingest : { ...tokens.ingest, "content-type": contentType }, body }),
+      {},
+    );
   runProperties(() => send, 300);
 });
 
 describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
   let database: TestDatabase;
   let server: RunningServer;
+  let auth: Record<string, string> = {};
   beforeAll(async () => {
     database = await createTestDatabase(provider);
+    auth = bearer(await ingestTokenFor(database.url));
     server = await startServer({ DATABASE_URL: database.url });
   });
   afterAll(async () => {
@@ -205,7 +211,7 @@ describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
     await database?.drop();
   });
   const send: Send = (body, contentType) =>
-    fetch(`${server.url}/api/report`, { method: "POST", headers: contentType === null ? {} : { "content-type": contentType }, body });
+    fetch(`${server.url}/api/report`, { method: "POST", headers: contentType === null ? auth : { ...auth, "content-type": contentType }, body });
   runProperties(() => send, 60);
 
   it("refuses a chunked body past the limit and keeps the connection usable", { timeout: 60_000 }, async () => {
@@ -213,7 +219,7 @@ describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
     try {
       // Within the bound the server reads the rest and keeps the connection; past it, it closes it.
       for (const total of [MAX_BODY_BYTES * 2, MAX_BODY_BYTES * 6]) {
-        const outcome = await postChunked(server.port, agent, total);
+        const outcome = await postChunked(server.port, agent, total, auth);
         if (total <= MAX_BODY_BYTES * 4) expect(outcome).toMatchObject({ status: 413, connection: "keep-alive" });
         else if ("status" in outcome) expect(outcome).toMatchObject({ status: 413, connection: "close" });
         else expect(["EPIPE", "ECONNRESET"]).toContain(outcome.error);

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlitePathFromUrl } from "@/lib/config";
+import { bearer, ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { EventStream, missingEvents, type Answer, type StreamSummary } from "../helpers/event-stream";
 import { killTree, terminate } from "../helpers/processes";
@@ -15,10 +16,13 @@ const RETRY_AFTER = "5";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The ingest token of the database under test (made in beforeAll). */
+let auth: Record<string, string> = {};
+
 async function post(url: string, user: string): Promise<Answer> {
   const res = await fetch(`${url}/api/report`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { ...auth, "content-type": "application/json" },
     body: JSON.stringify({ user, state: "working", ts: new Date().toISOString() }),
   });
   return { status: res.status, retryAfter: res.headers.get("retry-after") ?? undefined, contentType: res.headers.get("content-type") ?? undefined, body: await res.json() };
@@ -62,6 +66,7 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
   let lock: Database.Database | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(provider);
+    auth = bearer(await ingestTokenFor(database.url));
   });
   afterAll(async () => {
     if (lock?.open) lock.close();
@@ -77,7 +82,7 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
     proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
     server = await startServer({ DATABASE_URL: proxy.proxied(database.url) });
-    const stream = new EventStream(server.url, { prefix: "outage", concurrency: 8 });
+    const stream = new EventStream(server.url, { prefix: "outage", concurrency: 8, headers: auth });
     await stream.waitForAcks(200);
 
     await proxy.cut();
@@ -114,7 +119,7 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
   // SQLite "goes away" when another process holds the write lock past the busy timeout.
   const sqliteOutage = async () => {
     server = await startServer({ DATABASE_URL: database.url });
-    const stream = new EventStream(server.url, { prefix: "outage", concurrency: 8 });
+    const stream = new EventStream(server.url, { prefix: "outage", concurrency: 8, headers: auth });
     await stream.waitForAcks(200);
 
     lock = new Database(sqlitePathFromUrl(database.url));

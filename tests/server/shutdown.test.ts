@@ -1,5 +1,6 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { EventStream, missingEvents, type StreamEvent } from "../helpers/event-stream";
 import { isAlive, killTree, serverProcess, terminate } from "../helpers/processes";
@@ -22,7 +23,7 @@ function tryConnect(port: number): Promise<string> {
 }
 
 /** A POST whose body arrives in two parts, so that it is in flight for as long as the test wants. */
-function slowPost(port: number, event: StreamEvent) {
+function slowPost(port: number, event: StreamEvent, token: string) {
   const body = JSON.stringify(event);
   const half = Math.floor(body.length / 2);
   const socket = net.connect(port, "127.0.0.1");
@@ -35,7 +36,7 @@ function slowPost(port: number, event: StreamEvent) {
   const started = new Promise<void>((resolve) =>
     socket.once("connect", () => {
       socket.write(
-        `POST /api/report HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+        `POST /api/report HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
         () => resolve(),
       );
     }),
@@ -62,10 +63,11 @@ describe.each(PROVIDERS)("SIGTERM during ingest on %s", (provider) => {
   });
 
   it("finishes what is in flight, refuses new connections and exits 0 within the grace period", { timeout: 120_000 }, async () => {
+    const token = await ingestTokenFor(database.url);
     server = await startServer({ DATABASE_URL: database.url });
-    const stream = new EventStream(server.url, { prefix: "term", concurrency: 16 });
+    const stream = new EventStream(server.url, { prefix: "term", concurrency: 16, headers: bearer(token) });
     const slowEvent: StreamEvent = { user: "term-slow", state: "working", ts: new Date(Date.now() - 1000).toISOString() };
-    const slow = slowPost(server.port, slowEvent);
+    const slow = slowPost(server.port, slowEvent, token);
     await slow.started;
     await stream.waitForAcks(300);
 

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { startServer, type RunningServer } from "../helpers/server";
 
 describe.each(PROVIDERS)("the built server on %s", (provider) => {
   let database: TestDatabase;
   let server: RunningServer;
+  let auth: Record<string, string>;
   beforeAll(async () => {
     database = await createTestDatabase(provider);
+    auth = bearer(await ingestTokenFor(database.url));
     server = await startServer({ DATABASE_URL: database.url });
   });
   afterAll(async () => {
@@ -19,7 +22,7 @@ describe.each(PROVIDERS)("the built server on %s", (provider) => {
     expect(health.data.database).toMatchObject({ status: "up", provider, migrations: { status: "current" } });
     const res = await fetch(`${server.url}/api/report`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify({ user: "smoke", state: "working" }),
     });
     expect(res.status).toBe(201);

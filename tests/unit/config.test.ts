@@ -164,6 +164,16 @@ describe("loadConfig", () => {
     expect(configError({ SECRET_KEY: "hunter2" }).message).not.toContain("hunter2");
   });
 
+  it("reads the first admin's ADMIN_USERNAME and ADMIN_PASSWORD, together and with a long enough password", () => {
+    expect(loadConfig({ ADMIN_USERNAME: " admin ", ADMIN_PASSWORD: "twelve chars" }, root)).toMatchObject({ adminUsername: "admin", adminPassword: "twelve chars" });
+    const short = configError({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "short-pw" }).message;
+    expect(short).toBe("Invalid configuration: ADMIN_PASSWORD must be at least 12 characters");
+    expect(configError({ ADMIN_USERNAME: "admin" }).message).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD must be set together/);
+    const alone = configError({ ADMIN_PASSWORD: "a-password-on-its-own" }).message;
+    expect(alone).toMatch(/must be set together/);
+    expect(alone).not.toContain("a-password-on-its-own");
+  });
+
   it("does not print the database password when the URL is refused", () => {
     const message = configError({ DATABASE_URL: "postgresql://wt:s3cretPassw0rd@db.example:port/wt" }).message;
     expect(message).toContain("DATABASE_URL");

@@ -1,7 +1,10 @@
 import { AppError, methodNotAllowed, toAppError } from "@/lib/errors";
+import type { Principal } from "@/lib/auth/principal";
 import { describeError, log } from "@/lib/log";
+import { requirePrincipal, type Access } from "./access";
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
+type GuardedHandler<C, A extends Access> = (request: Request, context: C, principal: A extends "public" ? null : Principal) => Promise<Response>;
 
 /** The one error envelope every API path answers with. */
 export function errorResponse(error: AppError): Response {
@@ -13,13 +16,16 @@ export function ok(data: unknown, status = 200): Response {
 }
 
 /**
- * Wraps a route handler: typed errors become their status, database outages a 503 with
- * Retry-After, and anything else a 500 envelope that reveals nothing. Never an HTML page.
+ * Wraps a route handler: first the credential `access` asks for (401/403 before anything of
+ * the request is read), then the handler with the principal; typed errors become their
+ * status, database outages a 503 with Retry-After, and anything else a 500 envelope that
+ * reveals nothing. Never an HTML page.
  */
-export function withApi<C = unknown>(handler: Handler<C>): Handler<C> {
+export function withApi<C = unknown, A extends Access = Access>(handler: GuardedHandler<C, A>, { access }: { access: A }): Handler<C> {
   return async (request, context) => {
     try {
-      return await handler(request, context);
+      const principal = access === "public" ? null : await requirePrincipal(request, access as Exclude<Access, "public">);
+      return await handler(request, context, principal as A extends "public" ? null : Principal);
     } catch (error) {
       const appError = toAppError(error);
       if (appError.status >= 500) {

@@ -4,6 +4,7 @@ import { rejectMethod, withApi } from "../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
+// Public by design: it tells nothing about anyone (DESIGN §6).
 export const GET = withApi(async () => {
   const health = await getHealth();
   const down = health.status === "unavailable";
@@ -14,6 +15,6 @@ export const GET = withApi(async () => {
     body,
     { status: down ? 503 : 200, headers: { "Cache-Control": "no-store", ...(down ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {}) } },
   );
-});
+}, { access: "public" });
 
 export const POST = rejectMethod(["GET"]);

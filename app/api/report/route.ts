@@ -5,6 +5,7 @@ import { rejectMethod, withApi } from "../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
+// The token is checked before the body is read: a request without one costs no parsing.
 export const POST = withApi(async (request) => {
   const receivedAt = Date.now();
   const body = await readJsonBody(request, MAX_BODY_BYTES);
@@ -14,7 +15,7 @@ export const POST = withApi(async (request) => {
   }
   const { kind: _kind, ...counts } = result;
   return Response.json({ success: true, ...counts }, { status: 201 });
-});
+}, { access: "ingest" });
 
 export const GET = rejectMethod(["POST"]);
 export const PUT = GET;

@@ -1,3 +1,4 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { reportSettingsFrom } from "@/lib/reports/settings";
@@ -6,7 +7,13 @@ import { ok, rejectMethod, withApi } from "../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApi(async () => ok(await listUsers(getDb(), reportSettingsFrom(getConfig()))));
+export const GET = withApi(
+  async (_request, _context, principal) => {
+    const db = getDb();
+    return ok(await listUsers(db, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+  },
+  { access: "read" },
+);
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;

@@ -1,3 +1,4 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { exportSummaryCsv } from "@/lib/reports/csv";
@@ -7,17 +8,22 @@ import { rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApi(async (request) => {
-  const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
-  const { filename, csv } = await exportSummaryCsv(getDb(), query, reportSettingsFrom(getConfig()));
-  return new Response(csv, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${filename}"`,
-      "Cache-Control": "no-store",
-    },
-  });
-});
+export const GET = withApi(
+  async (request, _context, principal) => {
+    const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
+    const db = getDb();
+    const visible = await visibleUserKeys(db, principal);
+    const { filename, csv } = await exportSummaryCsv(db, query, reportSettingsFrom(getConfig()), Date.now(), visible);
+    return new Response(csv, {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${filename}"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  },
+  { access: "read" },
+);
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;

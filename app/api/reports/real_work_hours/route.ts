@@ -1,3 +1,4 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
 import { getDb } from "@/lib/db";
 import { listRealWorkHours } from "@/lib/reports/real-work-hours";
 import { parseQuery, realWorkHoursQuerySchema } from "@/lib/reports/schemas";
@@ -5,10 +6,14 @@ import { ok, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApi(async (request) => {
-  const query = parseQuery(realWorkHoursQuerySchema, new URL(request.url).searchParams);
-  return ok(await listRealWorkHours(getDb(), query));
-});
+export const GET = withApi(
+  async (request, _context, principal) => {
+    const query = parseQuery(realWorkHoursQuerySchema, new URL(request.url).searchParams);
+    const db = getDb();
+    return ok(await listRealWorkHours(db, query, await visibleUserKeys(db, principal)));
+  },
+  { access: "read" },
+);
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;

@@ -1,3 +1,4 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { parseQuery, summaryQuerySchema } from "@/lib/reports/schemas";
@@ -7,10 +8,14 @@ import { ok, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApi(async (request) => {
-  const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
-  return ok(await summarise(getDb(), query, reportSettingsFrom(getConfig())));
-});
+export const GET = withApi(
+  async (request, _context, principal) => {
+    const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
+    const db = getDb();
+    return ok(await summarise(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+  },
+  { access: "read" },
+);
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;

@@ -1,3 +1,4 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { parseQuery, timelineQuerySchema } from "@/lib/reports/schemas";
@@ -9,11 +10,15 @@ export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ username: string }> };
 
-export const GET = withApi<Context>(async (request, context) => {
-  const { username } = await context.params;
-  const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
-  return ok(await getTimeline(getDb(), query, reportSettingsFrom(getConfig())));
-});
+export const GET = withApi<Context, "read">(
+  async (request, context, principal) => {
+    const { username } = await context.params;
+    const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
+    const db = getDb();
+    return ok(await getTimeline(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+  },
+  { access: "read" },
+);
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;

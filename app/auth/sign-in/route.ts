@@ -1,0 +1,32 @@
+import { safeNextPath, signInPath } from "@/lib/auth/next-path";
+import { clientIp, isHttps, isSameOrigin } from "@/lib/auth/request";
+import { formatSessionCookie } from "@/lib/auth/sessions";
+import { signIn } from "@/lib/auth/sign-in";
+import { getDb } from "@/lib/db";
+import { describeError, log } from "@/lib/log";
+import { crossSite, readForm, seeOther } from "../form";
+
+export const dynamic = "force-dynamic";
+
+/** The sign-in form posts here; every answer is a redirect, to `next` or back to the form. */
+export async function POST(request: Request): Promise<Response> {
+  if (!isSameOrigin(request.headers)) return crossSite();
+  const form = await readForm(request);
+  const next = safeNextPath(form.get("next"));
+  const username = String(form.get("username") ?? "").slice(0, 256);
+  const password = String(form.get("password") ?? "");
+  if (!username.trim() || !password) return seeOther(signInPath(next, { error: "missing", username }));
+  try {
+    const result = await signIn(getDb(), { username, password, ip: clientIp(request.headers), userAgent: request.headers.get("user-agent") });
+    if (!result.ok && result.reason === "locked") {
+      return seeOther(signInPath(next, { error: "locked", minutes: String(Math.ceil(result.retryAfterSeconds / 60)), username }));
+    }
+    if (!result.ok) return seeOther(signInPath(next, { error: "invalid", username }));
+    return seeOther(next, { "Set-Cookie": formatSessionCookie(result.cookie, { secure: isHttps(request.url, request.headers) }) });
+  } catch (error) {
+    log.error("sign-in failed", describeError(error));
+    return seeOther(signInPath(next, { error: "unavailable", username }));
+  }
+}
+
+export const GET = async () => seeOther("/sign-in");
