@@ -52,9 +52,20 @@ function openSqlite(url: string): Db {
     { timestampFormat: "unixepoch-ms" },
   );
   const prisma = new SqliteClient({ adapter });
+  // The raw path serves per-request checks (tokens, health): prepare each statement once.
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= 500) statements.clear();
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   const raw: RawSql = {
-    query: async (sql, params = []) => sqlite.prepare(sql).all(...params.map(toSqliteValue)) as never,
-    execute: async (sql, params = []) => sqlite.prepare(sql).run(...params.map(toSqliteValue)).changes,
+    query: async (sql, params = []) => prepare(sql).all(...params.map(toSqliteValue)) as never,
+    execute: async (sql, params = []) => prepare(sql).run(...params.map(toSqliteValue)).changes,
   };
   return {
     provider: "sqlite",

@@ -45,6 +45,23 @@ const TOKEN_SELECT = {
 } as const;
 
 const toToken = (row: Omit<ApiToken, "scope"> & { scope: string }): ApiToken => ({ ...row, scope: row.scope as TokenScope });
+
+/** SQLite returns instants as epoch milliseconds, PostgreSQL as Dates. */
+const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value)));
+
+function fromRawRow(row: Record<string, unknown>): ApiToken {
+  return {
+    id: Number(row.id),
+    name: String(row.name),
+    scope: row.scope as TokenScope,
+    prefix: String(row.prefix),
+    createdAt: toDate(row.created_at)!,
+    createdBy: String(row.created_by),
+    revokedAt: toDate(row.revoked_at),
+    lastUsedAt: toDate(row.last_used_at),
+    lastUsedIp: row.last_used_ip === null || row.last_used_ip === undefined ? null : String(row.last_used_ip),
+  };
+}
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Creates a token and returns it in plain text: the only time anyone sees it. */
@@ -82,10 +99,15 @@ export async function verifyToken(
   { now = Date.now() }: { now?: number } = {},
 ): Promise<TokenCheck> {
   if (!plain || !TOKEN_FORMAT.test(plain)) return { ok: false, status: 401, reason: "malformed" };
-  const row = await db.prisma.apiToken.findUnique({ where: { tokenHash: sha256(plain) }, select: TOKEN_SELECT });
-  if (!row) return { ok: false, status: 401, reason: "unknown" };
+  // Every ingest request comes through here: plain SQL, not the ORM, keeps it cheap.
+  const [found] = await db.raw.query<Record<string, unknown>>(
+    `SELECT id, name, scope, prefix, created_at, created_by, revoked_at, last_used_at, last_used_ip FROM api_tokens WHERE token_hash = ?`,
+    [sha256(plain)],
+  );
+  if (!found) return { ok: false, status: 401, reason: "unknown" };
+  const row = fromRawRow(found);
   if (row.revokedAt) return { ok: false, status: 401, reason: "revoked" };
-  const token = toToken(row);
+  const token = row;
   if (token.scope !== neededScope) return { ok: false, status: 403, reason: "wrong_scope", token };
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() >= RECORD_USE_EVERY_MS) {
     token.lastUsedAt = new Date(now);
