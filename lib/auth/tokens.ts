@@ -9,6 +9,14 @@ const TOKEN_FORMAT = /^wt_(ingest|read)_[A-Za-z0-9_-]{43}$/;
 /** How much of the random part lists show: enough to tell tokens apart, far too little to guess. */
 const PREFIX_RANDOM_CHARS = 6;
 const RECORD_USE_EVERY_MS = 60_000;
+/**
+ * How long a verified token is trusted without asking the database again. Revoking in this
+ * process takes effect at once; another instance sees a revocation within this time.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 5_000;
+
+const cache = globalThis as typeof globalThis & { __workTracingVerifiedTokens?: Map<string, { token: ApiToken; until: number }> };
+const verifiedTokens = () => (cache.__workTracingVerifiedTokens ??= new Map());
 
 /** A token as lists show it: never the token, never its hash. */
 export type ApiToken = {
@@ -99,13 +107,22 @@ export async function verifyToken(
   { now = Date.now() }: { now?: number } = {},
 ): Promise<TokenCheck> {
   if (!plain || !TOKEN_FORMAT.test(plain)) return { ok: false, status: 401, reason: "malformed" };
-  // Every ingest request comes through here: plain SQL, not the ORM, keeps it cheap.
-  const [found] = await db.raw.query<Record<string, unknown>>(
-    `SELECT id, name, scope, prefix, created_at, created_by, revoked_at, last_used_at, last_used_ip FROM api_tokens WHERE token_hash = ?`,
-    [sha256(plain)],
-  );
-  if (!found) return { ok: false, status: 401, reason: "unknown" };
-  const row = fromRawRow(found);
+  const key = `${db.url}\u0000${sha256(plain)}`;
+  const known = verifiedTokens().get(key);
+  let row: ApiToken;
+  if (known && known.until > now) {
+    row = known.token;
+  } else {
+    // Every ingest request may come through here: plain SQL, not the ORM, keeps it cheap.
+    const [found] = await db.raw.query<Record<string, unknown>>(
+      `SELECT id, name, scope, prefix, created_at, created_by, revoked_at, last_used_at, last_used_ip FROM api_tokens WHERE token_hash = ?`,
+      [key.slice(key.indexOf("\u0000") + 1)],
+    );
+    if (!found) return { ok: false, status: 401, reason: "unknown" };
+    row = fromRawRow(found);
+    if (verifiedTokens().size >= 10_000) verifiedTokens().clear();
+    if (!row.revokedAt) verifiedTokens().set(key, { token: row, until: now + VERIFIED_TOKEN_TTL_MS });
+  }
   if (row.revokedAt) return { ok: false, status: 401, reason: "revoked" };
   const token = row;
   if (token.scope !== neededScope) return { ok: false, status: 403, reason: "wrong_scope", token };
@@ -128,7 +145,7 @@ export async function listTokens(db: Db): Promise<ApiToken[]> {
 
 /** Revokes a token at once, on every instance; revoking it again changes nothing. */
 export async function revokeToken(db: Db, id: number, context: { actor: string; ip?: string | null }): Promise<ApiToken> {
-  return db.prisma.$transaction(async (tx) => {
+  const revoked = await db.prisma.$transaction(async (tx) => {
     const row = await tx.apiToken.findUnique({ where: { id }, select: TOKEN_SELECT });
     if (!row) throw notFound("No such token");
     if (row.revokedAt) return toToken(row);
@@ -136,4 +153,6 @@ export async function revokeToken(db: Db, id: number, context: { actor: string; 
     await writeAudit(tx, { ...context, action: "token.revoke", target: `${row.name} (${row.prefix}…)`, details: { id } });
     return toToken(updated);
   });
+  verifiedTokens().clear();
+  return revoked;
 }

@@ -20,7 +20,7 @@ import {
 } from "@/lib/auth/sessions";
 import { signIn } from "@/lib/auth/sign-in";
 import { createTeam, deleteTeam, listTeams, setTeamMembers } from "@/lib/auth/teams";
-import { createToken, listTokens, readBearerToken, revokeToken, verifyToken } from "@/lib/auth/tokens";
+import { createToken, listTokens, readBearerToken, revokeToken, verifyToken, VERIFIED_TOKEN_TTL_MS } from "@/lib/auth/tokens";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 
 const secretKey = "test-secret-key-0123456789abcdef";
@@ -287,6 +287,20 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       expect(await revokeToken(ctx.db, read.info.id, cli)).toEqual(revoked);
       expect(await verifyToken(ctx.db, read.token, "read")).toEqual({ ok: false, status: 401, reason: "revoked" });
       expect((await rejection(revokeToken(ctx.db, 999_999, cli))).status).toBe(404);
+    });
+
+    it("sees a revocation made elsewhere (another instance) within the verified-token lifetime", async () => {
+      const { token, info } = await createToken(ctx.db, { name: "elsewhere", scope: "ingest", createdBy: "cli" });
+      remember(token);
+      const start = Date.now();
+      expect((await verifyToken(ctx.db, token, "ingest", null, { now: start })).ok).toBe(true);
+      await ctx.db.prisma.apiToken.update({ where: { id: info.id }, data: { revokedAt: new Date(start) } });
+      expect((await verifyToken(ctx.db, token, "ingest", null, { now: start + 1_000 })).ok).toBe(true);
+      expect(await verifyToken(ctx.db, token, "ingest", null, { now: start + VERIFIED_TOKEN_TTL_MS + 1 })).toEqual({
+        ok: false,
+        status: 401,
+        reason: "revoked",
+      });
     });
 
     it("records the time and address of the last use, at most once a minute", async () => {
