@@ -44,25 +44,16 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
 
 type ProcessState = typeof globalThis & { __workTracingDb?: Db; __workTracingStore?: unknown };
 
-/**
- * Gives the enclosing describe block a fresh, migrated database installed as the process's
- * own, so route handlers and lib functions called in-process use it.
- */
-export function useProcessDatabase(provider: Provider): { readonly db: Db; readonly url: string } {
+/** Gives the enclosing describe block a fresh, migrated database of its own. */
+export function useMigratedDatabase(provider: Provider): { readonly db: Db; readonly url: string } {
   let testDb: TestDatabase;
   let db: Db;
   beforeAll(async () => {
     testDb = await createTestDatabase(provider);
     db = openDb(testDb.url);
     await migrate(db);
-    const state = globalThis as ProcessState;
-    state.__workTracingDb = db;
-    state.__workTracingStore = undefined;
   });
   afterAll(async () => {
-    const state = globalThis as ProcessState;
-    state.__workTracingDb = undefined;
-    state.__workTracingStore = undefined;
     await db?.close();
     await testDb?.drop();
   });
@@ -74,4 +65,22 @@ export function useProcessDatabase(provider: Provider): { readonly db: Db; reado
       return testDb.url;
     },
   };
+}
+
+/**
+ * Like useMigratedDatabase, and installed as the process's own database, so route handlers
+ * and lib functions called in-process use it.
+ */
+export function useProcessDatabase(provider: Provider): { readonly db: Db; readonly url: string } {
+  const database = useMigratedDatabase(provider);
+  const state = globalThis as ProcessState;
+  beforeAll(() => {
+    state.__workTracingDb = database.db;
+    state.__workTracingStore = undefined;
+  });
+  afterAll(() => {
+    state.__workTracingDb = undefined;
+    state.__workTracingStore = undefined;
+  });
+  return database;
 }

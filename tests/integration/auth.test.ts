@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db, type Provider } from "@/lib/db";
+import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { migrate } from "@/lib/migrator";
 import { assignTeams, changeRole, createAccount, disableAccount, enableAccount, ensureInitialAdmin, findAccount, listAccounts, setPassword } from "@/lib/auth/accounts";
 import { listAudit, writeAudit } from "@/lib/auth/audit";
 import { toAccountPrincipal, toTokenPrincipal, visibleUserKeys } from "@/lib/auth/principal";
@@ -21,7 +19,7 @@ import {
 import { signIn } from "@/lib/auth/sign-in";
 import { createTeam, deleteTeam, listTeams, setTeamMembers } from "@/lib/auth/teams";
 import { createToken, listTokens, readBearerToken, revokeToken, verifyToken, VERIFIED_TOKEN_TTL_MS } from "@/lib/auth/tokens";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
+import { PROVIDERS, useMigratedDatabase } from "../helpers/databases";
 
 const secretKey = "test-secret-key-0123456789abcdef";
 const keyed = (now?: number) => ({ secretKey, now });
@@ -46,28 +44,9 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   return error as AppError;
 }
 
-/** A fresh, migrated database for the enclosing describe block. */
-function useDatabase(provider: Provider): { readonly db: Db } {
-  let testDb: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(provider);
-    db = openDb(testDb.url);
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
-  return {
-    get db() {
-      return db;
-    },
-  };
-}
 
 describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
-  const ctx = useDatabase(provider);
+  const ctx = useMigratedDatabase(provider);
   const secrets: string[] = [];
   const remember = <T extends string>(secret: T): T => {
     secrets.push(secret);
@@ -465,7 +444,7 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
 });
 
 describe.each(PROVIDERS)("the first admin on %s", (provider) => {
-  const ctx = useDatabase(provider);
+  const ctx = useMigratedDatabase(provider);
 
   it("is created from the settings only when there is no account at all", async () => {
     expect(await ensureInitialAdmin(ctx.db, { username: "root" })).toBeNull();

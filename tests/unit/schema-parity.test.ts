@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type Db, type Provider } from "@/lib/db";
-import { migrate } from "@/lib/migrator";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
+import { describe, expect, it } from "vitest";
+import type { Db, Provider } from "@/lib/db";
+import { PROVIDERS, useMigratedDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const schemaText = (provider: Provider) => readFileSync(path.join(ROOT, "prisma", provider, "schema.prisma"), "utf8");
@@ -178,17 +177,7 @@ const sortTables = (tables: Table[]) =>
     .sort((a, b) => a.name.localeCompare(b.name));
 
 describe.each(PROVIDERS)("a freshly migrated %s database", (provider) => {
-  let testDb: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(provider);
-    db = openDb(testDb.url);
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  const database = useMigratedDatabase(provider);
 
   it("has exactly the tables, columns, nullability and indexes the schema declares", async () => {
     const expected = declaredTables(schemaText(provider)).map((table) => ({
@@ -196,6 +185,6 @@ describe.each(PROVIDERS)("a freshly migrated %s database", (provider) => {
       columns: table.columns.map((c) => ({ ...c, type: SQL_TYPES[provider][c.type] ?? c.type })),
     }));
     expect(expected.map((t) => t.name)).toContain("work_events");
-    expect(sortTables(await actualTables(db))).toEqual(sortTables(expected));
+    expect(sortTables(await actualTables(database.db))).toEqual(sortTables(expected));
   });
 });
