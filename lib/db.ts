@@ -15,6 +15,17 @@ export type Provider = "sqlite" | "postgresql";
 export type SqlValue = string | number | bigint | null | boolean | Date;
 
 /**
+ * How each provider writes "this parameter is an instant" (`at`, given epoch milliseconds) and
+ * "this column as epoch milliseconds" (`ms`): SQLite keeps instants as epoch-ms integers,
+ * PostgreSQL as timestamptz.
+ */
+export type SqlTime = { at: string; ms: (column: string) => string };
+export const SQL_TIME: Record<Provider, SqlTime> = {
+  sqlite: { at: "?", ms: (column) => column },
+  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
+};
+
+/**
  * Plain SQL beside Prisma for the hot paths (ingest, the hours engine), written once with `?`
  * placeholders. On SQLite it runs on a second connection to the same file; on PostgreSQL it
  * shares Prisma's pool.

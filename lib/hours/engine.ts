@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
 import type { Statement } from "better-sqlite3";
-import type { Db, SqlValue } from "../db.ts";
+import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db.ts";
 import type { Config } from "../config.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";
@@ -27,20 +27,18 @@ type Rows = Record<string, unknown>[];
 type Reply = Rows | HoursEvent[];
 
 /**
- * How each provider writes "this parameter is an instant" and "this column as epoch ms", and
- * how it reads a user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts
+ * SQL_TIME, and how each provider reads a user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts
  * in SQL (walking the index, then sorting the few events that share an instant). SQLite keeps
  * instants as exact epoch-ms numbers and the unique index allows a user at most two events per
  * instant (one per state), so it reads in the index's own order, with no sort (`tiesInJs`), and
  * orderTies puts those pairs right; a page limited to n rows is read n + 1 long so that a pair
  * cut by the limit is still put right before the page is cut to n.
  */
-type Dialect = { at: string; ms: (column: string) => string; oldestFirst: string; newestFirst: string; tiesInJs: boolean };
+type Dialect = SqlTime & { oldestFirst: string; newestFirst: string; tiesInJs: boolean };
 const DIALECTS: Record<Db["provider"], Dialect> = {
-  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
+  sqlite: { ...SQL_TIME.sqlite, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
   postgresql: {
-    at: "to_timestamp(?::float8 / 1000)",
-    ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    ...SQL_TIME.postgresql,
     // The table's ts, not the epoch-ms output column named ts: sorting by that expression
     // would read and sort every one of the user's events instead of walking the index.
     oldestFirst: "work_events.ts ASC, state DESC, id ASC",

@@ -1,17 +1,6 @@
-import type { Db } from "../db.ts";
+import { SQL_TIME, type Db, type SqlTime } from "../db.ts";
 
-/**
- * How each provider writes "this parameter is an instant" and "this column as epoch ms":
- * SQLite stores instants as epoch-ms integers, PostgreSQL as timestamptz.
- */
-export type Dialect = { at: string; ms: (column: string) => string };
-
-const DIALECTS: Record<Db["provider"], Dialect> = {
-  sqlite: { at: "?", ms: (column) => column },
-  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
-};
-
-export const dialectOf = (db: Db): Dialect => DIALECTS[db.provider];
+export const dialectOf = (db: Db): SqlTime => SQL_TIME[db.provider];
 
 /** A numeric column as read back: PostgreSQL's sums and counts arrive as strings. */
 export function toNumber(value: unknown): number {
