@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { FLASH_COOKIE, FLASH_HEADER, FLASH_PATH } from "./app/admin/_lib/flash-cookie";
 import { pageContentSecurityPolicy } from "./lib/security-headers";
 
 /**
@@ -13,8 +14,18 @@ export function proxy(request: NextRequest) {
   const headers = new Headers(request.headers);
   headers.set("x-nonce", nonce);
   headers.set("Content-Security-Policy", policy);
+  // The page reads an admin form's sealed outcome from this header: clearing the cookie below
+  // also hides it from the page's cookies().
+  headers.delete(FLASH_HEADER);
+  const flash = request.cookies.get(FLASH_COOKIE)?.value;
+  if (flash) headers.set(FLASH_HEADER, flash);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set("Content-Security-Policy", policy);
+  // An admin form's outcome (maybe a new token) is shown by the page load that follows the
+  // post and by no other: the page still reads it from this request, the browser drops it.
+  if (request.method === "GET" && !request.headers.has("next-router-prefetch") && flash !== undefined) {
+    response.cookies.set(FLASH_COOKIE, "", { path: FLASH_PATH, maxAge: 0, httpOnly: true, sameSite: "strict" });
+  }
   return response;
 }
 

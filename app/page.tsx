@@ -1,5 +1,6 @@
 import { Suspense } from "react";
 import { headers } from "next/headers";
+import Link from "next/link";
 import { requirePageSession } from "./_data/session";
 import { loadServerStatus } from "./_data/status";
 
@@ -55,6 +56,14 @@ export default async function HomePage() {
             <span className="text-slate-600 dark:text-slate-400">
               Signed in as <span className="font-medium text-slate-900 dark:text-slate-100">{account.username}</span> ({account.role})
             </span>
+            {account.role === "admin" ? (
+              <Link
+                href="/admin"
+                className="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+              >
+                Admin
+              </Link>
+            ) : null}
             <input type="hidden" name="csrf" value={csrfToken} />
             <button
               type="submit"

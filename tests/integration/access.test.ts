@@ -50,6 +50,17 @@ const OPEN_ROUTES: Record<string, (method: string) => number[]> = {
   "auth/sign-out/route.ts": () => [303],
 };
 
+/**
+ * The admin pages' form posts: without a session they send the browser to the sign-in page
+ * (and come back to the admin page afterwards); any other role gets a 403. Every
+ * route file under app/admin/ must be listed here.
+ */
+const ADMIN_FORM_ROUTES: Record<string, string> = {
+  "admin/accounts/actions/route.ts": "/admin/accounts",
+  "admin/teams/actions/route.ts": "/admin/teams",
+  "admin/tokens/actions/route.ts": "/admin/tokens",
+};
+
 const context = { params: Promise.resolve({ username: "alice", path: ["anything"] }) };
 
 async function loadRoute(file: string): Promise<RouteModule> {
@@ -75,6 +86,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
     const files = routeFiles();
     expect(files.length).toBeGreaterThanOrEqual(10);
     for (const open of Object.keys(OPEN_ROUTES)) expect(files).toContain(open);
+    expect(files.filter((file) => file.startsWith("admin/")).sort()).toEqual(Object.keys(ADMIN_FORM_ROUTES).sort());
   });
 
   it("answers every method of every route without a credential with 401, unless the route is open by design", async () => {
@@ -88,6 +100,12 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
         const where = `${method} ${file} → ${res.status}`;
         if (OPEN_ROUTES[file]) {
           expect(OPEN_ROUTES[file](method), where).toContain(res.status);
+          continue;
+        }
+        if (ADMIN_FORM_ROUTES[file]) {
+          expect(res.status, where).toBe(303);
+          expect(res.headers.get("location"), where).toBe(`/sign-in?next=${encodeURIComponent(ADMIN_FORM_ROUTES[file])}`);
+          unauthorized++;
           continue;
         }
         expect([401, 405], where).toContain(res.status);
@@ -180,6 +198,27 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       expect(await outcome("admin session")).toBe(200);
       for (const name of ["supervisor session", "team-limited supervisor", "viewer session", "read token", "ingest token"]) expect(await outcome(name), name).toBe(403);
       for (const name of ["revoked token", "unknown token", "forged cookie"]) expect(await outcome(name), name).toBe(401);
+    });
+
+    it("lets only an admin's session post the admin forms: 403 for other roles and tokens, the sign-in page for bad credentials", async () => {
+      for (const [file, page] of Object.entries(ADMIN_FORM_ROUTES)) {
+        const route = await loadRoute(file);
+        for (const { name, headers } of Object.values(who)) {
+          const cookie = headers.cookie?.slice(`${SESSION_COOKIE}=`.length);
+          // An unknown operation changes nothing, so this probes access alone.
+          const body = new URLSearchParams({ op: "nothing", csrf: cookie ? csrfTokenFor(cookie) : "" }).toString();
+          const res = await route.POST!(request("/x", "POST", { ...headers, "content-type": "application/x-www-form-urlencoded" }, body), context);
+          const where = `${name} POST ${file}`;
+          if (name === "admin session") {
+            expect(res.status, where).toBe(303);
+            expect(res.headers.get("location"), where).toBe(page);
+          } else if (["revoked token", "unknown token", "forged cookie"].includes(name)) {
+            expect(res.status, where).toBe(303);
+            expect(res.headers.get("location"), where).toMatch(/^\/sign-in\?next=/);
+          } else expect(res.status, where).toBe(403);
+          expect(res.headers.get("set-cookie") ?? "", where).not.toMatch(/wt_session=/);
+        }
+      }
     });
 
     it("records the token's last use", async () => {

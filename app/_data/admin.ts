@@ -1,0 +1,34 @@
+import "server-only";
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { listAccounts } from "@/lib/auth/accounts";
+import { listAudit } from "@/lib/auth/audit";
+import { listTeams } from "@/lib/auth/teams";
+import { listTokens } from "@/lib/auth/tokens";
+import { SESSION_COOKIE } from "@/lib/auth/sessions";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { FLASH_HEADER } from "../admin/_lib/flash-cookie";
+import { openFlash, type Flash } from "../admin/_lib/flash";
+import { requirePageSession, type PageSession } from "./session";
+
+export type AdminPage = PageSession & { flash: Flash | null };
+
+/**
+ * Every admin page starts with this: no session → the sign-in page; a session that is not an
+ * admin's → the home page. It also reads the outcome of the form just posted, if it was for
+ * this page (proxy.ts has the browser drop it, so it is shown once).
+ */
+export async function requireAdminPage(path: string): Promise<AdminPage> {
+  const session = await requirePageSession(path);
+  if (session.account.role !== "admin") redirect("/?denied=admin");
+  // proxy.ts hands the page the flash cookie's value in a header, and has the browser drop it.
+  const flash = openFlash((await cookies()).get(SESSION_COOKIE)?.value ?? "", (await headers()).get(FLASH_HEADER));
+  return { ...session, flash: flash?.page === path ? flash : null };
+}
+
+export const loadAccounts = () => listAccounts(getDb());
+export const loadTeams = () => listTeams(getDb());
+export const loadTokens = () => listTokens(getDb());
+export const loadAudit = (page: number) => listAudit(getDb(), { page, pageSize: 50 });
+export const reportTimeZone = () => getConfig().reportTimezone;

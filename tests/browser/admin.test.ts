@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../helpers/databases";
+import { killTree } from "../helpers/processes";
+import { ROOT, startServer, type RunningServer } from "../helpers/server";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ADMIN = "browser-admin";
+const ADMIN_PASSWORD = "Browser-Admin-Passw0rd-1";
+const SUPERVISOR = "sup-browser";
+const SUPERVISOR_PASSWORD = "Supervisor-Passw0rd-22";
+const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
+
+// The admin pages in a real browser against the built server (SQLite), as an admin uses them.
+describe.skipIf(!existsSync(CHROMIUM))("the admin pages in Chromium", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const shots: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase("sqlite");
+    server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (server) killTree(server.child.pid!, "SIGKILL");
+    await database?.drop();
+    if (shots.length) console.log(`Admin page screenshots:\n${shots.map((shot) => `  ${shot}`).join("\n")}`);
+  });
+
+  const shoot = async (name: string) => {
+    const file = path.join(SCREENSHOTS, `admin-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    shots.push(file);
+  };
+  // Next adds a route announcer with role="alert": look inside <main> only.
+  const status = () => page.locator("main [role=status]");
+  const alert = () => page.locator("main [role=alert]");
+  /** Clicks a form's button and waits for the page the post redirects to (often the same URL). */
+  const submit = async (button: ReturnType<Page["locator"]>) => {
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), button.click()]);
+  };
+
+  it("signs in from an admin page and comes back to it", async () => {
+    await page.goto(`${server.url}/admin`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await page.getByLabel("Username").fill(ADMIN);
+    await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+    await submit(page.getByRole("button", { name: "Sign in" }));
+    await expect.poll(() => page.getByRole("heading", { name: "Accounts", level: 1 }).isVisible()).toBe(true);
+    expect(await page.getByRole("navigation", { name: "Admin" }).getByRole("link").allInnerTexts()).toEqual(["Accounts", "Teams", "Tokens", "Audit log"]);
+    await page.goto(`${server.url}/`);
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.waitForURL("**/admin/accounts");
+  });
+
+  it("creates a supervisor, and says why a short password is refused", async () => {
+    const form = page.getByRole("form", { name: "New account" });
+    await form.getByLabel("Username").fill("too-short");
+    await form.getByLabel("Role").selectOption("viewer");
+    // The browser's own minlength check would stop the post: lift it to see the server's answer.
+    await form.getByLabel(/^Password/).evaluate((input: HTMLInputElement) => input.removeAttribute("minlength"));
+    await form.getByLabel(/^Password/).fill("short");
+    await submit(form.getByRole("button", { name: "Create account" }));
+    expect(await alert().innerText()).toMatch(/at least 12 characters/);
+
+    await form.getByLabel("Username").fill(SUPERVISOR);
+    await form.getByLabel("Role").selectOption("supervisor");
+    await form.getByLabel(/^Password/).fill(SUPERVISOR_PASSWORD);
+    await submit(form.getByRole("button", { name: "Create account" }));
+    expect(await status().innerText()).toContain(`Created ${SUPERVISOR} (supervisor)`);
+    const row = page.getByRole("row", { name: new RegExp(SUPERVISOR) });
+    expect(await row.innerText()).toMatch(/supervisor[\s\S]*all employees[\s\S]*active/);
+    await shoot("accounts");
+  });
+
+  it("creates a team with members and limits the supervisor to it", async () => {
+    await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Teams" }).click();
+    await page.waitForURL("**/admin/teams");
+    expect(await page.getByText("No teams yet.").isVisible()).toBe(true);
+    await page.getByRole("form", { name: "New team" }).getByLabel("Team name").fill("Floor 2");
+    await submit(page.getByRole("button", { name: "Create team" }));
+    expect(await status().innerText()).toContain("Created team Floor 2");
+
+    await page.getByRole("textbox", { name: /^Members of Floor 2/ }).fill("CORP\\Alice\nbob\n");
+    await submit(page.getByRole("button", { name: "Save members" }));
+    expect(await status().innerText()).toContain("Floor 2 has 2 members");
+    expect(await page.getByRole("textbox", { name: /^Members of Floor 2/ }).inputValue()).toBe("bob\ncorp\\alice");
+
+    const limits = page.getByRole("form", { name: `Teams of ${SUPERVISOR}` });
+    await limits.getByLabel("Floor 2").check();
+    await submit(limits.getByRole("button", { name: `Save teams of ${SUPERVISOR}` }));
+    expect(await status().innerText()).toContain(`${SUPERVISOR} now sees only the chosen teams`);
+    expect(await page.getByRole("form", { name: `Teams of ${SUPERVISOR}` }).getByLabel("Floor 2").isChecked()).toBe(true);
+    await shoot("teams");
+
+    await page.goto(`${server.url}/admin/accounts`);
+    expect(await page.getByRole("row", { name: new RegExp(SUPERVISOR) }).innerText()).toContain("Floor 2");
+  });
+
+  let token = "";
+
+  it("creates an ingest token shown once, which an agent can use, then revokes it", async () => {
+    await page.goto(`${server.url}/admin/tokens`);
+    expect(await page.getByText("No tokens yet.").isVisible()).toBe(true);
+    const form = page.getByRole("form", { name: "New token" });
+    await form.getByLabel(/^Name/).fill("fleet-browser");
+    await form.getByLabel("Scope").selectOption("ingest");
+    await submit(form.getByRole("button", { name: "Create token" }));
+    expect(await status().innerText()).toMatch(/shown only this once/);
+    token = await page.locator("#new-token").inputValue();
+    expect(token).toMatch(/^wt_ingest_[A-Za-z0-9_-]{43}$/);
+    await shoot("tokens-created");
+
+    const report = () =>
+      fetch(`${server.url}/api/report`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ user: "bob", state: "working" }),
+      });
+    expect((await report()).status).toBe(201);
+
+    await page.reload();
+    expect(await page.locator("#new-token").count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+    const row = page.getByRole("row", { name: /fleet-browser/ });
+    expect(await row.innerText()).toMatch(/ingest[\s\S]*wt_ingest_[\s\S]*127\.0\.0\.1/);
+
+    await submit(page.getByRole("button", { name: "Revoke fleet-browser" }));
+    expect(await status().innerText()).toContain("Revoked fleet-browser");
+    expect(await page.getByRole("row", { name: /fleet-browser/ }).innerText()).toMatch(/revoked/);
+    expect((await report()).status).toBe(401);
+    await shoot("tokens");
+  });
+
+  it("lists the admin's actions in the audit log, newest first, with the address", async () => {
+    await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Audit log" }).click();
+    await page.waitForURL("**/admin/audit");
+    const rows = await page.getByRole("row").allInnerTexts();
+    const actions = rows.slice(1).map((row) => /(account|team|token)\.[a-z]+/.exec(row)?.[0]);
+    expect(actions.slice(0, 5)).toEqual(["token.revoke", "token.create", "account.teams", "team.members", "team.create"]);
+    expect(actions).toContain("account.create");
+    expect(rows[1]).toContain(ADMIN);
+    expect(rows[1]).toContain("127.0.0.1");
+    expect(rows[0]).toMatch(/When \(Asia\/Dubai\)/i);
+    expect(await page.content()).not.toContain(token);
+    await shoot("audit");
+  });
+
+  it("keeps a supervisor out of the admin pages", async () => {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    await other.goto(`${server.url}/sign-in?next=%2Fadmin%2Ftokens`);
+    await other.getByLabel("Username").fill(SUPERVISOR);
+    await other.getByLabel("Password").fill(SUPERVISOR_PASSWORD);
+    await other.getByRole("button", { name: "Sign in" }).click();
+    await other.waitForURL((url) => url.pathname === "/");
+    expect(await other.getByRole("link", { name: "Admin" }).count()).toBe(0);
+    await context.close();
+  });
+});
