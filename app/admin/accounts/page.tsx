@@ -9,6 +9,18 @@ export const metadata: Metadata = { title: "Accounts · Admin" };
 
 const ACTION = "/admin/accounts/actions";
 
+function RoleSelect({ defaultValue }: { defaultValue: string }) {
+  return (
+    <select name="role" defaultValue={defaultValue} className={`mt-1 ${inputClass}`}>
+      {ROLES.map((role) => (
+        <option key={role} value={role}>
+          {role}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export default async function AccountsPage() {
   const page = await requireAdminPage("/admin/accounts");
   const [accounts, teams] = await Promise.all([loadAccounts(), loadTeams()]);
@@ -26,13 +38,7 @@ export default async function AccountsPage() {
           </label>
           <label className="block text-sm font-medium">
             Role
-            <select name="role" defaultValue="viewer" className={`mt-1 ${inputClass}`}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {role}
-                </option>
-              ))}
-            </select>
+            <RoleSelect defaultValue="viewer" />
           </label>
           <label className="block text-sm font-medium">
             Password <span className="font-normal text-slate-500">(at least {MIN_PASSWORD_LENGTH} characters)</span>
@@ -88,13 +94,7 @@ export default async function AccountsPage() {
                             <input type="hidden" name="id" value={account.id} />
                             <label className="block flex-1 text-xs font-medium">
                               Role
-                              <select name="role" defaultValue={account.role} className={`mt-1 ${inputClass}`}>
-                                {ROLES.map((role) => (
-                                  <option key={role} value={role}>
-                                    {role}
-                                  </option>
-                                ))}
-                              </select>
+                              <RoleSelect defaultValue={account.role} />
                             </label>
                             <button type="submit" className={secondaryButton}>
                               Change role
