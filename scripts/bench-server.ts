@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { processTree } from "../tests/helpers/processes.ts";
-import { freePort } from "../tests/helpers/server.ts";
+import { freePort, startServer } from "../tests/helpers/server.ts";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -31,41 +30,16 @@ export function startScriptNodeFlags(): string[] {
  * we read from /proc.
  */
 export async function startBenchServer(env: Record<string, string>, nodeArgs: string[] = [], timeoutMs = 60_000): Promise<BenchServer> {
-  const port = await freePort();
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...startScriptNodeFlags(), ...nodeArgs, "--import", "tsx", "server.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), PROCESS_CRON: "off", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`The server exited before it was ready:\n${output}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`The server was not ready within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const server = await startServer({ LOG_LEVEL: "warn", ...env }, { nodeArgs: [...startScriptNodeFlags(), ...nodeArgs], timeoutMs });
   return {
-    url,
-    pid: child.pid!,
+    url: server.url,
+    pid: server.child.pid!,
     spawnedAt,
-    output: () => output,
+    output: server.output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      const code = await exited;
+      const timer = setTimeout(() => server.child.kill("SIGKILL"), 15_000);
+      const code = await server.stop("SIGTERM");
       clearTimeout(timer);
       return code;
     },

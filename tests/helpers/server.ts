@@ -31,11 +31,16 @@ export type RunningServer = {
  */
 export async function startServer(
   env: Record<string, string>,
-  { port, timeoutMs = 60_000, args = [] }: { port?: number; timeoutMs?: number; args?: string[] } = {},
+  {
+    port,
+    timeoutMs = 60_000,
+    args = [],
+    nodeArgs = [],
+  }: { port?: number; timeoutMs?: number; args?: string[]; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
   // As `npm start` runs it: node itself, so signals reach server.ts without a relay.
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts", ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(chosen), PROCESS_CRON: "off", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

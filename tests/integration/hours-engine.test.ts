@@ -8,7 +8,7 @@ import { checkEvent, toUserKey, type ParsedEvent } from "@/lib/ingest/schema";
 import { PG_ENGINE_LOCK, runHoursEngine, type EngineOptions, type EngineResult } from "@/lib/hours/run";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules } from "@/lib/hours/periods";
 import { addDays, startOfLocalDay } from "@/lib/time";
-import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
+import { createTestDatabase, PROVIDERS, useMigratedDatabase, type TestDatabase } from "../helpers/databases";
 
 /*
  * The hours engine against real databases: events go in through the EventStore, as the ingest
@@ -239,16 +239,10 @@ const carol: Sent[] = [s("CORP\\Carol", "09:00"), s("CORP\\Carol", "09:05"), s("
 const dave: Sent[] = [w("CORP\\Dave", "12:00")];
 
 describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
-  let testDb: TestDatabase;
+  const database = useMigratedDatabase(provider);
   let db: Db;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(provider);
-    db = openDb(testDb.url);
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+  beforeAll(() => {
+    db = database.db;
   });
   beforeEach(async () => {
     await reset(db);
@@ -596,7 +590,7 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
   });
 
   it("lets two runs started together, each on its own connections, count nothing twice", async () => {
-    const second = openDb(testDb.url);
+    const second = openDb(database.url);
     try {
       const results: EngineResult[] = [];
       const users = ["CORP\\Hal", "CORP\\Ivy", "CORP\\Jo"];
@@ -653,7 +647,7 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
 
   it.runIf(provider === "postgresql")("skips a run while another instance holds the engine lock, and catches up after", async () => {
     await send(db, aliceDay);
-    const holder = new pg.Client({ connectionString: testDb.url });
+    const holder = new pg.Client({ connectionString: database.url });
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock($1)", [PG_ENGINE_LOCK]);
