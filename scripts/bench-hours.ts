@@ -7,12 +7,10 @@
 // only the new events of step 2 go through EventStore.
 // Usage: npm run bench:hours -- [--events 1000000] [--stored 5000000] [--users 500] [--postgres URL] (--help for all)
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { openDb, type Db } from "../lib/db.ts";
 import { runHoursEngine, type EngineResult } from "../lib/hours/run.ts";
 import type { ParsedEvent } from "../lib/ingest/schema.ts";
@@ -21,6 +19,7 @@ import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
 import { summarise } from "../lib/reports/summary.ts";
 import type { ReportSettings } from "../lib/reports/settings.ts";
 import type { LocalDate } from "../lib/time.ts";
+import { createBenchDatabase } from "./bench-database.ts";
 import { currentEvents, lateEvents, MINUTE, NEW_EVENTS_PER_USER, planDays, Population, RECENT_DAYS, RULES, type StreamState } from "./bench-hours-data.ts";
 import type { LoadRequest, LoadResult } from "./bench-hours-load.ts";
 
@@ -101,52 +100,6 @@ function parseOptions(): Options {
   if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres)) throw new UsageError("--postgres must be a postgresql:// URL");
   if (options.postgres && options.keep) throw new UsageError("--keep is for SQLite only");
   return options;
-}
-
-// ---- the database ---------------------------------------------------------------------
-
-type BenchDatabase = { url: string; describe: string; file?: string; size(db: Db): Promise<number>; drop(): Promise<void> };
-
-async function createDatabase(options: Options): Promise<BenchDatabase> {
-  if (!options.postgres) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "wt-bench-hours-"));
-    const file = path.join(dir, "work_events.db");
-    return {
-      url: `file:${file}`,
-      file,
-      describe: `SQLite (WAL, synchronous=FULL, the server's connection settings), fresh file ${file}`,
-      size: async () => [file, `${file}-wal`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0),
-      drop: async () => {
-        if (!options.keep) rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `wt_bench_hours_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: options.postgres });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    throw new Error(`Cannot create the benchmark database (the role needs CREATEDB): ${(error as Error).message}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(options.postgres);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    describe: `PostgreSQL at ${url.host}, fresh database ${name}`,
-    size: async (db) => Number((await db.raw.query<{ n: string }>(`SELECT pg_database_size(current_database()) AS n`))[0].n),
-    async drop() {
-      const client = new pg.Client({ connectionString: options.postgres });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 /**
@@ -315,7 +268,7 @@ async function main() {
   const rss = watchRss();
   const rssStart = rss.sample();
   const population = new Population(options.users);
-  const bench = await createDatabase(options);
+  const bench = await createBenchDatabase("hours", options);
   let db: Db | undefined;
   const interrupt = () => {
     // Remove what this run created even when stopped with Ctrl-C.
