@@ -71,3 +71,13 @@ export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z
   const details = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
   throw badRequest("invalid_query", details.map((detail) => detail.message).join("; "), details);
 }
+
+export const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;
+export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
+
+export const dashboardQuerySchema = z.object({
+  view: z.enum(DASHBOARD_VIEWS, { error: 'view must be "today", "day", "week" or "month"' }),
+  /** Missing means today in the report time zone; ignored by the today view. */
+  date: localDate("date").optional(),
+});
+export type DashboardQuery = z.output<typeof dashboardQuerySchema>;

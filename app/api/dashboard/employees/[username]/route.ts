@@ -1,0 +1,27 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { loadEmployeeView } from "@/lib/reports/dashboard";
+import { parseQuery, timelineQuerySchema } from "@/lib/reports/schemas";
+import { reportSettingsFrom } from "@/lib/reports/settings";
+import { ok, rejectMethod, withApi } from "../../../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+type Context = { params: Promise<{ username: string }> };
+
+// What the dashboard's employee page shows, for its live refresh.
+export const GET = withApi<Context, "read">(
+  async (request, context, principal) => {
+    const { username } = await context.params;
+    const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
+    const db = getDb();
+    return ok(await loadEmployeeView(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+  },
+  { access: "read" },
+);
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;

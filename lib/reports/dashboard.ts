@@ -1,0 +1,193 @@
+import type { Db } from "../db.ts";
+import { toUserKey } from "../ingest/schema.ts";
+import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
+import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";
+import { daysBetween, type DashboardQuery, type Period } from "./schemas.ts";
+import type { ReportSettings } from "./settings.ts";
+import type { Visible } from "./sql.ts";
+import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
+import { getTimeline } from "./timeline.ts";
+import { listUsers, type UserRow } from "./users.ts";
+
+// What each dashboard page shows, built only from the read API's own functions so that every
+// number on a page is the number the API gives for the same period.
+
+type ViewMeta = {
+  timezone: string;
+  /** Today in the report time zone, when the view was built. */
+  today: LocalDate;
+  generated_at: string;
+};
+
+export type DayTotals = { working_seconds: number; real_hours_counted: number };
+
+export type TodayEmployee = UserRow & Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
+export type TodayView = ViewMeta & { view: "today"; date: LocalDate; employees: TodayEmployee[]; teams: string[] };
+
+export type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
+export type PeriodView = ViewMeta & {
+  view: Period;
+  date: LocalDate;
+  start: LocalDate;
+  end: LocalDate;
+  /** Every date of the period, in order; each employee's `days` follow it. */
+  dates: LocalDate[];
+  employees: PeriodEmployee[];
+  teams: string[];
+};
+
+export type EmployeeDay = DayTotals & { date: LocalDate; first_activity: string | null; last_activity: string | null };
+export type EmployeeView = ViewMeta & {
+  view: "employee";
+  username: string;
+  teams: string[];
+  date: LocalDate;
+  status: UserRow | null;
+  day: DayTotals & {
+    /** The local day's bounds (a DST day lasts 23 or 25 hours). */
+    starts_at: string;
+    ends_at: string;
+    periods: { start: string; end: string }[];
+    events: number;
+    first_activity: string | null;
+    last_activity: string | null;
+  };
+  month: Omit<SummaryRow, "username" | "first_activity" | "last_activity"> & { days: EmployeeDay[] };
+};
+
+function metaOf(settings: ReportSettings, now: number): ViewMeta {
+  return { timezone: settings.timeZone, today: localDateOf(now, settings.timeZone), generated_at: new Date(now).toISOString() };
+}
+
+export function datesOf(start: LocalDate, end: LocalDate): LocalDate[] {
+  return Array.from({ length: daysBetween(start, end) }, (_, i) => addDays(start, i));
+}
+
+const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
+  [...new Set([...userKeys].flatMap((key) => teams.get(key) ?? []))].sort((a, b) => a.localeCompare(b));
+
+/** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours. */
+export async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView> {
+  const meta = metaOf(settings, now);
+  const [users, summary, teams] = await Promise.all([
+    listUsers(db, settings, now, visible),
+    summarise(db, { period: "day", date: meta.today }, settings, now, visible),
+    listTeamsByUserKey(db),
+  ]);
+  const totals = new Map(summary.map((row) => [toUserKey(row.username), row]));
+  const employees = users.map((user): TodayEmployee => {
+    const key = toUserKey(user.username);
+    const day = totals.get(key);
+    return {
+      ...user,
+      teams: teams.get(key) ?? [],
+      working_seconds: day?.working_seconds ?? 0,
+      real_hours_counted: day?.real_hours_counted ?? 0,
+      first_activity: day?.first_activity ?? null,
+      last_activity: day?.last_activity ?? null,
+    };
+  });
+  return { ...meta, view: "today", date: meta.today, employees, teams: teamNames(teams, employees.map((e) => toUserKey(e.username))) };
+}
+
+/** The day, week or month containing `date` (today when absent): each employee's totals and, per date, their day. */
+export async function loadPeriodView(
+  db: Db,
+  query: { period: Period; date?: LocalDate },
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<PeriodView> {
+  const meta = metaOf(settings, now);
+  const date = query.date ?? meta.today;
+  const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
+  const [summary, daily, teams] = await Promise.all([
+    summarise(db, { period: query.period, date }, settings, now, visible),
+    listDailyTotals(db, { start, end }, visible),
+    listTeamsByUserKey(db),
+  ]);
+  const dates = datesOf(start, end);
+  const column = new Map(dates.map((d, i) => [d, i]));
+  const grid = new Map<string, DayTotals[]>();
+  for (const row of daily) {
+    let days = grid.get(row.userKey);
+    if (!days) grid.set(row.userKey, (days = dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }))));
+    days[column.get(row.work_date)!] = { working_seconds: row.working_seconds, real_hours_counted: row.real_hours_counted };
+  }
+  const employees = summary.map(({ period_start: _start, period_end: _end, ...row }): PeriodEmployee => {
+    const key = toUserKey(row.username);
+    return { ...row, teams: teams.get(key) ?? [], days: grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })) };
+  });
+  return { ...meta, view: query.period, date, start, end, dates, employees, teams: teamNames(teams, employees.map((e) => toUserKey(e.username))) };
+}
+
+/**
+ * One employee: their status now, the day's working periods, and every day of that day's month.
+ * Unknown or not visible is a 404, as in the timeline API.
+ */
+export async function loadEmployeeView(
+  db: Db,
+  query: { username: string; date?: LocalDate },
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<EmployeeView> {
+  const meta = metaOf(settings, now);
+  const date = query.date ?? meta.today;
+  const timeline = await getTimeline(db, { username: query.username, date }, settings, now, visible);
+  const key = toUserKey(timeline.username);
+  const only = new Set([key]);
+  const month = periodBounds("month", date, settings.weekStartsOn);
+  const [[status], [monthTotals], daily, teams] = await Promise.all([
+    listUsers(db, settings, now, only),
+    summarise(db, { period: "month", date, username: timeline.username }, settings, now, only),
+    listDailyTotals(db, { ...month, username: timeline.username }, only),
+    listTeamsByUserKey(db),
+  ]);
+  const byDate = new Map<LocalDate, DailyRow>(daily.map((row) => [row.work_date, row]));
+  const days = datesOf(month.start, month.end).map((d): EmployeeDay => {
+    const row = byDate.get(d);
+    return {
+      date: d,
+      working_seconds: row?.working_seconds ?? 0,
+      real_hours_counted: row?.real_hours_counted ?? 0,
+      first_activity: row?.first_activity ?? null,
+      last_activity: row?.last_activity ?? null,
+    };
+  });
+  const today = byDate.get(date);
+  const { username: _username, first_activity: _first, last_activity: _last, ...monthRow } = monthTotals ?? {
+    username: timeline.username,
+    period_start: month.start,
+    period_end: month.end,
+    working_seconds: 0,
+    real_hours_counted: 0,
+    days_active: 0,
+    first_activity: null,
+    last_activity: null,
+  };
+  return {
+    ...meta,
+    view: "employee",
+    username: timeline.username,
+    teams: teams.get(key) ?? [],
+    date,
+    status: status ?? null,
+    day: {
+      starts_at: new Date(startOfLocalDay(date, settings.timeZone)).toISOString(),
+      ends_at: new Date(startOfLocalDay(addDays(date, 1), settings.timeZone)).toISOString(),
+      periods: timeline.periods,
+      events: timeline.events.length,
+      working_seconds: timeline.working_seconds,
+      real_hours_counted: timeline.real_hours_counted,
+      first_activity: today?.first_activity ?? null,
+      last_activity: today?.last_activity ?? null,
+    },
+    month: { ...monthRow, days },
+  };
+}
+
+/** The today, day, week or month view, as the dashboard's pages and their live refresh ask for it. */
+export function loadDashboardView(db: Db, query: DashboardQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView | PeriodView> {
+  return query.view === "today" ? loadTodayView(db, settings, now, visible) : loadPeriodView(db, { period: query.view, date: query.date }, settings, now, visible);
+}
