@@ -1,15 +1,35 @@
 import path from "node:path";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["tests/**/*.test.{ts,tsx}"],
     environment: "node",
-    globalSetup: ["tests/global-setup.ts"],
     env: { LOG_LEVEL: "silent" },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Each project names its own files: `extends` would concatenate an `include` set here.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "app",
+          include: ["tests/**/*.test.{ts,tsx}"],
+          exclude: [...configDefaults.exclude, "tests/components/**"],
+          globalSetup: ["tests/global-setup.ts"],
+        },
+      },
+      // Component tests render in jsdom and need neither PostgreSQL nor a build, so they get no globalSetup.
+      {
+        extends: true,
+        test: {
+          name: "components",
+          include: ["tests/components/**/*.test.tsx"],
+          environment: "jsdom",
+          setupFiles: ["tests/components/setup.ts"],
+        },
+      },
+    ],
   },
 });

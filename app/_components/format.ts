@@ -1,0 +1,90 @@
+// How the dashboard writes numbers, times and dates. Tests compare pages with the read API
+// through these same functions, so a number on a page is always the API's number, written once.
+
+/** Seconds worked as "7h 32m" (minutes rounded down, as the API's seconds are). */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  if (hours === 0) return `${minutes}m`;
+  return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** Seconds as decimal hours with one place ("7.5"), for chart axes and cell labels. */
+export function formatHours(seconds: number): string {
+  return (Math.floor(seconds / 360) / 10).toFixed(1);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${timeZone}|${JSON.stringify(options)}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-GB", { timeZone, ...options });
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+const toMs = (instant: string | number) => (typeof instant === "number" ? instant : Date.parse(instant));
+
+/** An instant as the local wall-clock time "09:14" in `timeZone`. */
+export function formatClock(instant: string | number, timeZone: string): string {
+  return formatterFor(timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(toMs(instant));
+}
+
+/** An instant as "Tue 24 Nov, 09:14" in `timeZone`. */
+export function formatDateTime(instant: string | number, timeZone: string): string {
+  return formatterFor(timeZone, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(toMs(instant));
+}
+
+/** The local date (YYYY-MM-DD) of an instant in `timeZone`. */
+export function localDateIn(instant: string | number, timeZone: string): string {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone, { year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(toMs(instant))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** An instant as a clock time when it falls on `today`, otherwise with its date too. */
+export function formatWhenRelative(instant: string | number, today: string, timeZone: string): string {
+  return localDateIn(instant, timeZone) === today ? formatClock(instant, timeZone) : formatDateTime(instant, timeZone);
+}
+
+// Local dates are calendar dates: formatted in UTC so the zone of the browser or server never shifts them.
+const dateUtc = (date: string) => Date.parse(`${date}T12:00:00Z`);
+
+/** A local date as "Tue 24 Nov". */
+export function formatDay(date: string): string {
+  return formatterFor("UTC", { weekday: "short", day: "numeric", month: "short" }).format(dateUtc(date));
+}
+
+/** A local date as "Tuesday, 24 November 2026". */
+export function formatDayLong(date: string): string {
+  return formatterFor("UTC", { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(dateUtc(date));
+}
+
+/** A month as "November 2026" from any of its dates. */
+export function formatMonth(date: string): string {
+  return formatterFor("UTC", { month: "long", year: "numeric" }).format(dateUtc(date));
+}
+
+/**
+ * A range of local dates as "23–29 Nov 2026", "30 Nov – 6 Dec 2026" or across years. Written
+ * by hand: Intl's formatRange spaces differ between Node and browsers, which breaks hydration.
+ */
+export function formatDateRange(start: string, end: string): string {
+  const [startYear, startMonth, startDay] = start.split("-").map(Number);
+  const [endYear, endMonth, endDay] = end.split("-").map(Number);
+  const month = (date: string) => formatterFor("UTC", { month: "short" }).format(dateUtc(date));
+  if (startYear !== endYear) return `${startDay} ${month(start)} ${startYear} – ${endDay} ${month(end)} ${endYear}`;
+  if (startMonth !== endMonth) return `${startDay} ${month(start)} – ${endDay} ${month(end)} ${endYear}`;
+  return `${startDay}–${endDay} ${month(end)} ${endYear}`;
+}
+
+/** 0 = Sunday … 6 = Saturday, for a local date. */
+export function weekdayOf(date: string): number {
+  return new Date(dateUtc(date)).getUTCDay();
+}
