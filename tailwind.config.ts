@@ -3,7 +3,6 @@ import type { Config } from "tailwindcss";
 // Tailwind 4 reads this through `@config` in app/globals.css.
 export default {
   content: ["./app/**/*.{ts,tsx}"],
-  darkMode: "media",
   theme: {
     extend: {
       fontFamily: {

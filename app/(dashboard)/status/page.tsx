@@ -1,10 +1,11 @@
+import type { Metadata } from "next";
 import { Suspense } from "react";
 import { headers } from "next/headers";
-import Link from "next/link";
-import { requirePageSession } from "./_data/session";
-import { loadServerStatus } from "./_data/status";
+import { requirePageSession } from "../../_data/session";
+import { loadServerStatus } from "../../_data/status";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Server" };
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -43,36 +44,14 @@ function StatusSkeleton() {
   return <div className="h-72 animate-pulse rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" />;
 }
 
-export default async function HomePage() {
-  const { account, csrfToken } = await requirePageSession("/");
+export default async function StatusPage() {
+  await requirePageSession("/status");
   const host = (await headers()).get("host") ?? "your-server:5050";
   const endpoint = `http://${host}/api/report`;
   return (
-    <main className="mx-auto max-w-3xl px-6 py-12">
+    <div className="mx-auto max-w-3xl">
       <header className="mb-8">
-        <div className="flex items-center justify-between gap-4">
-          <h1 className="text-2xl font-semibold tracking-tight">work-tracing</h1>
-          <form method="post" action="/auth/sign-out" className="flex items-center gap-3 text-sm">
-            <span className="text-slate-600 dark:text-slate-400">
-              Signed in as <span className="font-medium text-slate-900 dark:text-slate-100">{account.username}</span> ({account.role})
-            </span>
-            {account.role === "admin" ? (
-              <Link
-                href="/admin"
-                className="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-              >
-                Admin
-              </Link>
-            ) : null}
-            <input type="hidden" name="csrf" value={csrfToken} />
-            <button
-              type="submit"
-              className="rounded-lg border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-            >
-              Sign out
-            </button>
-          </form>
-        </div>
+        <h1 className="text-2xl font-semibold tracking-tight">Server</h1>
         <p className="mt-2 text-slate-600 dark:text-slate-400">
           This server receives activity from the Windows agents and turns it into working time and Real Work Hours.
         </p>
@@ -98,6 +77,6 @@ export default async function HomePage() {
           {`curl -X POST -H "Content-Type: application/json" \\\n  -H "Authorization: Bearer <token>" \\\n  -d '{"user":"testuser","state":"working"}' \\\n  ${endpoint}`}
         </pre>
       </section>
-    </main>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { SiteHeader } from "@/app/_components/site-header";
 import type { AdminPage } from "@/app/_data/admin";
 
 export const inputClass =
@@ -38,73 +39,58 @@ export function Empty({ children }: { children: React.ReactNode }) {
 export function AdminShell({ page, current, title, children }: { page: AdminPage; current: string; title: string; children: React.ReactNode }) {
   const { account, csrfToken, flash } = page;
   return (
-    <main className="mx-auto max-w-5xl px-6 py-10">
-      <header className="mb-6">
-        <div className="flex flex-wrap items-center justify-between gap-4">
-          <p className="text-sm">
-            <Link href="/" className="font-semibold tracking-tight hover:underline">
-              work-tracing
-            </Link>
-            <span className="text-slate-400"> / </span>
-            <span className="text-slate-600 dark:text-slate-400">Admin</span>
-          </p>
-          <form method="post" action="/auth/sign-out" className="flex items-center gap-3 text-sm">
-            <span className="text-slate-600 dark:text-slate-400">
-              Signed in as <span className="font-medium text-slate-900 dark:text-slate-100">{account.username}</span> ({account.role})
-            </span>
-            <input type="hidden" name="csrf" value={csrfToken} />
-            <button type="submit" className={secondaryButton}>
-              Sign out
-            </button>
-          </form>
-        </div>
-        <h1 className="mt-4 text-2xl font-semibold tracking-tight">{title}</h1>
-        <nav aria-label="Admin" className="mt-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
-          {SECTIONS.map((section) => {
-            const active = section.href === current;
-            return (
-              <Link
-                key={section.href}
-                href={section.href}
-                aria-current={active ? "page" : undefined}
-                className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:outline-none focus:ring-2 focus:ring-sky-500/50 ${
-                  active ? "border-sky-600 text-sky-700 dark:text-sky-400" : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
-                }`}
-              >
-                {section.label}
-              </Link>
-            );
-          })}
-        </nav>
-      </header>
-      {flash ? (
-        flash.kind === "error" ? (
-          <p role="alert" className="mb-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300">
-            {flash.message}
-          </p>
-        ) : (
-          <div role="status" className="mb-6 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
-            <p>{flash.message}</p>
-            {flash.token ? (
-              <div className="mt-3">
-                <p className="font-medium">Copy this token now: it is shown only this once and cannot be read again.</p>
-                <label className="mt-2 block text-xs font-medium uppercase tracking-wide text-emerald-700 dark:text-emerald-300">
-                  New token
-                  <input
-                    id="new-token"
-                    readOnly
-                    value={flash.token}
-                    className="mt-1 block w-full rounded-lg border border-emerald-300 bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:border-emerald-800 dark:bg-slate-950 dark:text-slate-100"
-                  />
-                </label>
-                <p className="mt-2 text-xs">Select it and copy (Ctrl+C / ⌘C). Agents send it as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>.</p>
-              </div>
-            ) : null}
-          </div>
-        )
-      ) : null}
-      {children}
-    </main>
+    <>
+      <SiteHeader username={account.username} role={account.role} csrfToken={csrfToken} />
+      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
+        <header className="mb-6">
+          <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+          <nav aria-label="Admin" className="mt-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
+            {SECTIONS.map((section) => {
+              const active = section.href === current;
+              return (
+                <Link
+                  key={section.href}
+                  href={section.href}
+                  aria-current={active ? "page" : undefined}
+                  className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:outline-none focus:ring-2 focus:ring-sky-500/50 ${
+                    active ? "border-sky-600 text-sky-700 dark:text-sky-400" : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
+                  }`}
+                >
+                  {section.label}
+                </Link>
+              );
+            })}
+          </nav>
+        </header>
+        {flash ? (
+          flash.kind === "error" ? (
+            <p role="alert" className="mb-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300">
+              {flash.message}
+            </p>
+          ) : (
+            <div role="status" className="mb-6 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+              <p>{flash.message}</p>
+              {flash.token ? (
+                <div className="mt-3">
+                  <p className="font-medium">Copy this token now: it is shown only this once and cannot be read again.</p>
+                  <label className="mt-2 block text-xs font-medium uppercase tracking-wide text-emerald-700 dark:text-emerald-300">
+                    New token
+                    <input
+                      id="new-token"
+                      readOnly
+                      value={flash.token}
+                      className="mt-1 block w-full rounded-lg border border-emerald-300 bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:border-emerald-800 dark:bg-slate-950 dark:text-slate-100"
+                    />
+                  </label>
+                  <p className="mt-2 text-xs">Select it and copy (Ctrl+C / ⌘C). Agents send it as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>.</p>
+                </div>
+              ) : null}
+            </div>
+          )
+        ) : null}
+        {children}
+      </main>
+    </>
   );
 }
 

@@ -1,0 +1,147 @@
+"use client";
+
+import Link from "next/link";
+import type { EmployeeView } from "@/lib/reports/dashboard";
+import { formatClock, formatDay, formatDuration, formatMonth, formatWhenRelative } from "../../../_components/format";
+import { LiveStatus } from "../../../_components/live-status";
+import { PeriodNav } from "../../../_components/period-nav";
+import { StatusBadge } from "../../../_components/status-badge";
+import { bodyRow, cell, headRow, numCell, TableFrame } from "../../../_components/table-controls";
+import { TimelineBars } from "../../../_components/timeline-bars";
+import { TrendChart } from "../../../_components/trend-chart";
+import { buttonSecondary, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
+import { useLiveView } from "../../../_components/use-live-view";
+
+const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
+
+/** One employee: the chosen day's working periods across 24 hours, and that day's month. */
+export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
+  const live = initial.date === initial.today;
+  const base = `/employees/${encodeURIComponent(initial.username)}`;
+  const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard${base}?date=${initial.date}`, initial, live);
+  const { day, month, timezone, today, date } = view;
+  const hrefFor = (d: string) => `${base}?date=${d}`;
+
+  return (
+    <>
+      <p className="mb-3 text-sm">
+        <Link href={`/reports/month?date=${date}`} className={linkClass}>
+          ← Month report
+        </Link>
+      </p>
+      <PageHeading
+        title={
+          <span className="flex flex-wrap items-center gap-3">
+            {view.username}
+            {view.status ? <StatusBadge status={view.status.status} since={view.status.since} today={today} timeZone={timezone} /> : null}
+          </span>
+        }
+        subtitle={
+          <span className="flex flex-wrap items-center gap-2">
+            {view.teams.length ? <TeamChips teams={view.teams} /> : <span>No team</span>}
+            <span>· times in {timezone}</span>
+            {view.status ? <span>· last seen {formatWhenRelative(view.status.last_seen, today, timezone)}</span> : null}
+          </span>
+        }
+      >
+        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+      </PageHeading>
+      <div className="mb-6">
+        <PeriodNav period="day" date={date} start={date} end={date} today={today} basePath={base} />
+      </div>
+
+      <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <StatCard label="Time worked" value={formatDuration(day.working_seconds)} tone="sky" testId="stat-worked" />
+        <StatCard label="Real Work Hours" value={day.real_hours_counted} testId="stat-rwh" />
+        <StatCard label="First activity" value={day.first_activity ? formatClock(day.first_activity, timezone) : "—"} testId="stat-first" />
+        <StatCard label="Last activity" value={day.last_activity ? formatClock(day.last_activity, timezone) : "—"} testId="stat-last" />
+      </div>
+
+      <section aria-labelledby="periods-title" className={`${panel} mb-8 p-4`}>
+        <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="periods-title" className={sectionTitle}>
+            Working periods
+          </h2>
+          <p className="text-xs text-slate-500 dark:text-slate-400">
+            {day.periods.length} period{day.periods.length === 1 ? "" : "s"} from {day.events} event{day.events === 1 ? "" : "s"}
+          </p>
+        </div>
+        <TimelineBars
+          periods={day.periods}
+          dayStart={Date.parse(day.starts_at)}
+          dayEnd={Date.parse(day.ends_at)}
+          timeZone={timezone}
+          now={live ? Date.parse(view.generated_at) : undefined}
+          label={`Working periods of ${view.username} on ${date}`}
+        />
+        {day.periods.length ? (
+          <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
+            {day.periods.map((period) => (
+              <li key={period.start} className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50">
+                <span>
+                  {formatClock(period.start, timezone)} – {formatClock(period.end, timezone)}
+                </span>
+                <span className="text-slate-500 dark:text-slate-400">{formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000))}</span>
+              </li>
+            ))}
+          </ol>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="month-title">
+        <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
+          <div>
+            <h2 id="month-title" className="text-lg font-semibold tracking-tight">
+              {formatMonth(date)}
+            </h2>
+            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="month-totals">
+              {formatDuration(month.working_seconds)} worked · {month.real_hours_counted} Real Work Hours · {month.days_active} day{month.days_active === 1 ? "" : "s"} active
+            </p>
+          </div>
+          <a href={`/api/reports/export.csv?period=month&date=${date}&username=${encodeURIComponent(view.username)}`} className={buttonSecondary} download>
+            Export CSV
+          </a>
+        </div>
+        <div className={`${panel} mb-4 p-4`}>
+          <TrendChart days={month.days} today={today} timeZone={timezone} hrefFor={hrefFor} />
+        </div>
+        <TableFrame caption={`Days of ${formatMonth(date)} for ${view.username}`}>
+          <thead>
+            <tr className={headRow}>
+              {["Date", "First activity", "Last activity", "Time worked", "Real Work Hours"].map((label, i) => (
+                <th key={label} scope="col" className={`px-3 py-2 font-medium ${i === 0 || i === 1 ? "text-left" : "text-right"}`}>
+                  {label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {month.days
+              .filter((d) => d.date <= today)
+              .map((d) => (
+                <tr key={d.date} className={`${bodyRow} ${d.date === date ? "bg-sky-50 dark:bg-sky-400/10" : ""}`} data-date={d.date} aria-current={d.date === date ? "date" : undefined}>
+                  <th scope="row" className={`${cell} text-left font-medium`}>
+                    <Link href={hrefFor(d.date)} className={linkClass}>
+                      {formatDay(d.date)}
+                    </Link>
+                  </th>
+                  <td className={`${cell} tabular-nums`} data-col="first_activity">
+                    {d.first_activity ? formatWhenRelative(d.first_activity, d.date, timezone) : "—"}
+                  </td>
+                  <td className={numCell} data-col="last_activity">
+                    {d.last_activity ? formatWhenRelative(d.last_activity, d.date, timezone) : "—"}
+                  </td>
+                  <td className={numCell} data-col="working_seconds">
+                    {d.working_seconds ? formatDuration(d.working_seconds) : "—"}
+                  </td>
+                  <td className={numCell} data-col="real_hours_counted">
+                    {d.working_seconds ? d.real_hours_counted : "—"}
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </TableFrame>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,167 @@
+"use client";
+
+import Link from "next/link";
+import type { PeriodEmployee, PeriodView } from "@/lib/reports/dashboard";
+import { formatDateRange, formatDayLong, formatDuration, formatMonth, formatWhenRelative } from "../../../_components/format";
+import { Heatmap } from "../../../_components/heatmap";
+import { LiveStatus } from "../../../_components/live-status";
+import { PeriodNav } from "../../../_components/period-nav";
+import { filterRows, sortRows } from "../../../_components/rows";
+import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../../../_components/table-controls";
+import { buttonSecondary, EmptyState, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../../../_components/ui";
+import { useLiveView } from "../../../_components/use-live-view";
+import { carriedParams, useViewParams } from "../../../_components/view-params";
+
+const DEFAULTS = { sort: "name", dir: "asc" } as const;
+const TITLES = { day: "Day report", week: "Week report", month: "Month report" } as const;
+
+const SORT_VALUES: Record<string, (row: PeriodEmployee) => string | number | null> = {
+  name: (row) => row.username,
+  days: (row) => row.days_active,
+  first: (row) => row.first_activity,
+  last: (row) => row.last_activity,
+  worked: (row) => row.working_seconds,
+  rwh: (row) => row.real_hours_counted,
+};
+
+function periodTitle(view: PeriodView): string {
+  if (view.view === "day") return formatDayLong(view.date);
+  if (view.view === "week") return `Week of ${formatDateRange(view.start, view.end)}`;
+  return formatMonth(view.date);
+}
+
+/** Each employee's totals for a day, week or month, with a heatmap of days for weeks and months. */
+export function PeriodDashboard({ initial }: { initial: PeriodView }) {
+  const live = initial.start <= initial.today && initial.today <= initial.end;
+  const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard/${initial.view}?date=${initial.date}`, initial, live);
+  const [params, setParams] = useViewParams(DEFAULTS);
+  const { employees, timezone, today, dates } = view;
+  const multiDay = view.view !== "day";
+  const shown = sortRows(filterRows(employees, params), SORT_VALUES[params.sort] ?? SORT_VALUES.name, params.dir);
+  const active = employees.filter((e) => e.working_seconds > 0);
+  const worked = employees.reduce((sum, e) => sum + e.working_seconds, 0);
+  const realHours = employees.reduce((sum, e) => sum + e.real_hours_counted, 0);
+  const employeeHref = (username: string) => `/employees/${encodeURIComponent(username)}?date=${view.view === "day" || !live ? view.date : today}`;
+  const columns: Column[] = [
+    { key: "name", label: "Employee" },
+    ...(multiDay ? [{ key: "days", label: "Days active", numeric: true }] : []),
+    { key: "first", label: "First activity", firstDirection: "asc" as const },
+    { key: "last", label: "Last activity", numeric: true },
+    { key: "worked", label: "Time worked", numeric: true },
+    { key: "rwh", label: "Real Work Hours", numeric: true },
+  ];
+  const when = (iso: string | null) => (iso ? formatWhenRelative(iso, multiDay ? "" : view.date, timezone) : "—");
+
+  return (
+    <>
+      <PageHeading title={TITLES[view.view]} subtitle={`${periodTitle(view)} · times in ${timezone}`}>
+        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+      </PageHeading>
+      <div className="mb-6">
+        <PeriodNav period={view.view} date={view.date} start={view.start} end={view.end} today={today} basePath={`/reports/${view.view}`} params={carriedParams(params, DEFAULTS)} />
+      </div>
+      {employees.length === 0 ? (
+        <NoDataYet title={view.start > today ? `This ${view.view} has not begun yet` : `No one was tracked in this ${view.view}`} />
+      ) : (
+        <>
+          <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
+            <StatCard label="Employees active" value={`${active.length} of ${employees.length}`} testId="stat-active" />
+            <StatCard label="Time worked" value={formatDuration(worked)} detail="all employees together" tone="sky" testId="stat-worked" />
+            <StatCard label="Real Work Hours" value={realHours} detail="all employees together" testId="stat-rwh" />
+            <StatCard
+              label="Average per active employee"
+              value={active.length ? formatDuration(Math.floor(worked / active.length)) : "—"}
+              detail={multiDay ? "over the whole period" : undefined}
+              testId="stat-average"
+            />
+          </div>
+          <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
+            <a href={`/api/reports/export.csv?period=${view.view}&date=${view.date}`} className={buttonSecondary} download>
+              Export CSV
+            </a>
+          </FilterBar>
+          {active.length === 0 ? (
+            <p className="mb-3 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">
+              Nobody worked in this {view.view}{view.start > today ? " — it has not begun yet" : ""}. Use the arrows or the date picker to go to another {view.view}.
+            </p>
+          ) : null}
+          {shown.length === 0 ? (
+            <EmptyState
+              title="No employee matches these filters"
+              action={
+                <button type="button" className={buttonSecondary} onClick={() => setParams({ q: "", team: "" })}>
+                  Clear filters
+                </button>
+              }
+            />
+          ) : (
+            <>
+              {multiDay ? (
+                <section aria-labelledby="heatmap-title" className="mb-6">
+                  <h2 id="heatmap-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                    Hours per day
+                  </h2>
+                  <Heatmap
+                    days={dates}
+                    today={today}
+                    caption={`Hours worked per employee and day, ${periodTitle(view)}`}
+                    rows={shown.map((e) => ({ username: e.username, href: employeeHref(e.username), cells: e.days, working_seconds: e.working_seconds, real_hours_counted: e.real_hours_counted }))}
+                  />
+                </section>
+              ) : null}
+              <section aria-labelledby="totals-title">
+                <h2 id="totals-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                  Totals
+                </h2>
+                <TableFrame caption={`Totals per employee, ${periodTitle(view)}`}>
+                  <thead>
+                    <tr className={headRow}>
+                      <SortHeader column={columns[0]} params={params} onChange={setParams} />
+                      <th scope="col" className="px-3 py-2 text-left font-medium">
+                        Teams
+                      </th>
+                      {columns.slice(1).map((column) => (
+                        <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {shown.map((employee) => (
+                      <tr key={employee.username} className={bodyRow} data-username={employee.username}>
+                        <th scope="row" className={`${cell} text-left font-medium`}>
+                          <Link href={employeeHref(employee.username)} className={linkClass}>
+                            {employee.username}
+                          </Link>
+                        </th>
+                        <td className={cell}>
+                          <TeamChips teams={employee.teams} />
+                        </td>
+                        {multiDay ? (
+                          <td className={numCell} data-col="days_active">
+                            {employee.days_active}
+                          </td>
+                        ) : null}
+                        <td className={`${cell} tabular-nums`} data-col="first_activity">
+                          {when(employee.first_activity)}
+                        </td>
+                        <td className={numCell} data-col="last_activity">
+                          {when(employee.last_activity)}
+                        </td>
+                        <td className={numCell} data-col="working_seconds">
+                          {formatDuration(employee.working_seconds)}
+                        </td>
+                        <td className={numCell} data-col="real_hours_counted">
+                          {employee.real_hours_counted}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </TableFrame>
+              </section>
+            </>
+          )}
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,129 @@
+"use client";
+
+import Link from "next/link";
+import type { TodayEmployee, TodayView } from "@/lib/reports/dashboard";
+import { formatDayLong, formatDuration, formatWhenRelative } from "../_components/format";
+import { LiveStatus } from "../_components/live-status";
+import { filterRows, sortRows } from "../_components/rows";
+import { StatusBadge } from "../_components/status-badge";
+import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../_components/table-controls";
+import { buttonSecondary, EmptyState, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../_components/ui";
+import { useLiveView } from "../_components/use-live-view";
+import { useViewParams } from "../_components/view-params";
+
+const DEFAULTS = { sort: "status", dir: "asc" } as const;
+const STATUS_ORDER = { working: 0, idle: 1, offline: 2 } as const;
+
+const COLUMNS: Column[] = [
+  { key: "name", label: "Employee" },
+  { key: "status", label: "Status", firstDirection: "asc" },
+  { key: "first", label: "First activity", firstDirection: "asc" },
+  { key: "last", label: "Last activity", numeric: true },
+  { key: "worked", label: "Time worked", numeric: true },
+  { key: "rwh", label: "Real Work Hours", numeric: true },
+];
+
+const SORT_VALUES: Record<string, (row: TodayEmployee) => string | number | null> = {
+  name: (row) => row.username,
+  status: (row) => STATUS_ORDER[row.status],
+  first: (row) => row.first_activity,
+  last: (row) => row.last_activity,
+  worked: (row) => row.working_seconds,
+  rwh: (row) => row.real_hours_counted,
+};
+
+/** Everyone's status now and their day so far, kept current every minute. */
+export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; blockMinutes: number }) {
+  const { view, error, refreshing, refresh } = useLiveView("/api/dashboard/today", initial, true);
+  const [params, setParams] = useViewParams(DEFAULTS);
+  const { employees, timezone, today } = view;
+  const shown = sortRows(filterRows(employees, params), SORT_VALUES[params.sort] ?? SORT_VALUES.status, params.dir);
+  const count = (status: TodayEmployee["status"]) => employees.filter((e) => e.status === status).length;
+  const worked = employees.reduce((sum, e) => sum + e.working_seconds, 0);
+  const realHours = employees.reduce((sum, e) => sum + e.real_hours_counted, 0);
+
+  return (
+    <>
+      <PageHeading title="Today" subtitle={`${formatDayLong(today)} · times in ${timezone}`}>
+        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live refreshing={refreshing} error={error} onRefresh={refresh} />
+      </PageHeading>
+      {employees.length === 0 ? (
+        <NoDataYet />
+      ) : (
+        <>
+          <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
+            <StatCard label="Working now" value={count("working")} tone="emerald" testId="stat-working" />
+            <StatCard label="Idle" value={count("idle")} tone="amber" testId="stat-idle" />
+            <StatCard label="Offline" value={count("offline")} testId="stat-offline" />
+            <StatCard label="Time worked today" value={formatDuration(worked)} detail="all employees together" tone="sky" testId="stat-worked" />
+            <StatCard label="Real Work Hours" value={realHours} detail="today, all employees" testId="stat-rwh" />
+          </div>
+          <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
+            <a href={`/api/reports/export.csv?period=day&date=${today}`} className={buttonSecondary} download>
+              Export CSV
+            </a>
+          </FilterBar>
+          {shown.length === 0 ? (
+            <EmptyState
+              title="No employee matches these filters"
+              action={
+                <button type="button" className={buttonSecondary} onClick={() => setParams({ q: "", team: "" })}>
+                  Clear filters
+                </button>
+              }
+            />
+          ) : (
+            <TableFrame caption={`Employees on ${today}, by ${COLUMNS.find((c) => c.key === params.sort)?.label ?? "status"}`}>
+              <thead>
+                <tr className={headRow}>
+                  {COLUMNS.slice(0, 1).map((column) => (
+                    <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
+                  ))}
+                  <th scope="col" className="px-3 py-2 text-left font-medium">
+                    Teams
+                  </th>
+                  {COLUMNS.slice(1).map((column) => (
+                    <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((employee) => (
+                  <tr key={employee.username} className={bodyRow} data-username={employee.username}>
+                    <th scope="row" className={`${cell} text-left font-medium`}>
+                      <Link href={`/employees/${encodeURIComponent(employee.username)}`} className={linkClass}>
+                        {employee.username}
+                      </Link>
+                    </th>
+                    <td className={cell}>
+                      <TeamChips teams={employee.teams} />
+                    </td>
+                    <td className={cell}>
+                      <StatusBadge status={employee.status} since={employee.since} today={today} timeZone={timezone} />
+                    </td>
+                    <td className={`${cell} tabular-nums`} data-col="first_activity">
+                      {employee.first_activity ? formatWhenRelative(employee.first_activity, today, timezone) : "—"}
+                    </td>
+                    <td className={numCell} data-col="last_activity">
+                      {employee.last_activity ? formatWhenRelative(employee.last_activity, today, timezone) : "—"}
+                    </td>
+                    <td className={numCell} data-col="working_seconds">
+                      {formatDuration(employee.working_seconds)}
+                    </td>
+                    <td className={numCell} data-col="real_hours_counted">
+                      {employee.real_hours_counted}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableFrame>
+          )}
+          <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
+            Time worked and Real Work Hours come from the hours engine, which runs every few minutes; statuses are live. Each continuous {blockMinutes} minutes
+            of work counts as one Real Work Hour.
+          </p>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,92 @@
+"use client";
+
+import type { SortDirection } from "./rows";
+import type { ViewParams } from "./view-params";
+
+const control =
+  "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-900";
+
+/** Name and team filters over an employee table, with how many rows they leave. */
+export function FilterBar({ params, onChange, teams, shown, total, children }: {
+  params: ViewParams;
+  onChange: (patch: Partial<ViewParams>) => void;
+  teams: string[];
+  shown: number;
+  total: number;
+  children?: React.ReactNode;
+}) {
+  const filtered = Boolean(params.q || params.team);
+  return (
+    <div role="search" className="mb-3 flex flex-wrap items-center gap-2">
+      <label className="relative">
+        <span className="sr-only">Filter by name</span>
+        <svg viewBox="0 0 20 20" className="pointer-events-none absolute left-2.5 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
+          <circle cx="9" cy="9" r="5.5" />
+          <path d="m13.5 13.5 3 3" strokeLinecap="round" />
+        </svg>
+        <input type="search" value={params.q} onChange={(event) => onChange({ q: event.target.value })} placeholder="Filter by name" className={`${control} w-56 pl-8`} />
+      </label>
+      <label>
+        <span className="sr-only">Team</span>
+        <select value={params.team} onChange={(event) => onChange({ team: event.target.value })} className={control} disabled={!teams.length && !params.team}>
+          <option value="">All teams</option>
+          {params.team && !teams.includes(params.team) ? <option value={params.team}>{params.team}</option> : null}
+          {teams.map((team) => (
+            <option key={team} value={team}>
+              {team}
+            </option>
+          ))}
+        </select>
+      </label>
+      {filtered ? (
+        <button type="button" onClick={() => onChange({ q: "", team: "" })} className="rounded-lg px-2 py-1.5 text-sm font-medium text-sky-700 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-sky-300">
+          Clear filters
+        </button>
+      ) : null}
+      <p className="text-sm text-slate-500 dark:text-slate-400" aria-live="polite">
+        {filtered ? `${shown} of ${total} employees` : `${total} employee${total === 1 ? "" : "s"}`}
+      </p>
+      {children ? <div className="ml-auto flex items-center gap-2">{children}</div> : null}
+    </div>
+  );
+}
+
+export type Column = { key: string; label: string; numeric?: boolean; firstDirection?: SortDirection; className?: string };
+
+/** A column header that orders the table by its column; a second press reverses the order. */
+export function SortHeader({ column, params, onChange }: { column: Column; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
+  const active = params.sort === column.key;
+  const first = column.firstDirection ?? (column.numeric ? "desc" : "asc");
+  const next = active ? (params.dir === "asc" ? "desc" : "asc") : first;
+  return (
+    <th scope="col" aria-sort={active ? (params.dir === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-medium ${column.numeric ? "text-right" : "text-left"} ${column.className ?? ""}`}>
+      <button
+        type="button"
+        onClick={() => onChange({ sort: column.key, dir: next })}
+        className={`inline-flex items-center gap-1 rounded uppercase tracking-wide hover:text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:hover:text-slate-100 ${active ? "text-slate-900 dark:text-slate-100" : ""}`}
+      >
+        {column.label}
+        <span aria-hidden="true" className={active ? "" : "opacity-0"}>
+          {active && params.dir === "asc" ? "↑" : "↓"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+/** A table frame that scrolls sideways on narrow screens instead of squeezing its columns. */
+export function TableFrame({ caption, children }: { caption: string; children: React.ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+      <table className="w-full min-w-[720px] text-sm">
+        <caption className="sr-only">{caption}</caption>
+        {children}
+      </table>
+    </div>
+  );
+}
+
+export const headRow = "border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400";
+export const bodyRow = "border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800/70 dark:hover:bg-slate-800/40";
+export const cell = "px-3 py-2.5";
+export const numCell = "px-3 py-2.5 text-right tabular-nums";
