@@ -45,7 +45,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
   return (
     <>
       <PageHeading title="Today" subtitle={`${formatDayLong(today)} · times in ${timezone}`}>
-        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live refreshing={refreshing} error={error} onRefresh={refresh} />
       </PageHeading>
       {employees.length === 0 ? (
         <NoDataYet />
@@ -119,8 +119,8 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
             </TableFrame>
           )}
           <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
-            Time worked and Real Work Hours come from the hours engine, which runs every few minutes; statuses are live. Each continuous {blockMinutes} minutes
-            of work counts as one Real Work Hour.
+            Statuses are live; time worked and Real Work Hours come from the hours engine and are as of its last run (shown above). Each
+            continuous {blockMinutes} minutes of work counts as one Real Work Hour.
           </p>
         </>
       )}

@@ -1,14 +1,16 @@
 "use client";
 
-import { formatClock } from "./format";
+import { formatClock, formatWhenRelative, localDateIn } from "./format";
 import type { ViewError } from "./use-live-view";
 
 /**
  * When the numbers on the page were taken and whether they keep themselves current; a failed
  * refresh says what happened and what to do, while the last good numbers stay on the page.
  */
-export function LiveStatus({ generatedAt, timeZone, live, refreshing, error, onRefresh }: {
+export function LiveStatus({ generatedAt, hoursAsOf, timeZone, live, refreshing, error, onRefresh }: {
   generatedAt: string;
+  /** When the hours engine last finished; time worked and Real Work Hours are as of then. */
+  hoursAsOf: string | null;
   timeZone: string;
   live: boolean;
   refreshing: boolean;
@@ -37,6 +39,9 @@ export function LiveStatus({ generatedAt, timeZone, live, refreshing, error, onR
           Refresh
         </button>
       </div>
+      <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="hours-as-of">
+        {hoursAsOf ? `Hours computed at ${formatWhenRelative(hoursAsOf, localDateIn(generatedAt, timeZone), timeZone)}` : "Hours not computed yet: the engine has not run"}
+      </p>
       {error ? (
         <p role="alert" className="rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
           {error.status === 401 ? (

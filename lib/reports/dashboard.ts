@@ -4,7 +4,7 @@ import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.t
 import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";
 import { daysBetween, type DashboardQuery, type Period } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import type { Visible } from "./sql.ts";
+import { dialectOf, toIsoOrNull, type Visible } from "./sql.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 import { getTimeline } from "./timeline.ts";
 import { listUsers, type UserRow } from "./users.ts";
@@ -17,6 +17,8 @@ type ViewMeta = {
   /** Today in the report time zone, when the view was built. */
   today: LocalDate;
   generated_at: string;
+  /** When the hours engine last finished a run: the hours shown are as of then (statuses are live). */
+  hours_as_of: string | null;
 };
 
 export type DayTotals = { working_seconds: number; real_hours_counted: number };
@@ -55,8 +57,14 @@ export type EmployeeView = ViewMeta & {
   month: Omit<SummaryRow, "username" | "first_activity" | "last_activity"> & { days: EmployeeDay[] };
 };
 
-function metaOf(settings: ReportSettings, now: number): ViewMeta {
-  return { timezone: settings.timeZone, today: localDateOf(now, settings.timeZone), generated_at: new Date(now).toISOString() };
+async function metaOf(db: Db, settings: ReportSettings, now: number): Promise<ViewMeta> {
+  const [run] = await db.raw.query<Record<string, unknown>>(`SELECT ${dialectOf(db).ms("MAX(finished_at)")} AS at FROM engine_runs WHERE status = 'ok'`);
+  return {
+    timezone: settings.timeZone,
+    today: localDateOf(now, settings.timeZone),
+    generated_at: new Date(now).toISOString(),
+    hours_as_of: toIsoOrNull(run?.at),
+  };
 }
 
 export function datesOf(start: LocalDate, end: LocalDate): LocalDate[] {
@@ -68,7 +76,7 @@ const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
 
 /** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours. */
 export async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView> {
-  const meta = metaOf(settings, now);
+  const meta = await metaOf(db, settings, now);
   const [users, summary, teams] = await Promise.all([
     listUsers(db, settings, now, visible),
     summarise(db, { period: "day", date: meta.today }, settings, now, visible),
@@ -98,7 +106,7 @@ export async function loadPeriodView(
   now = Date.now(),
   visible: Visible = null,
 ): Promise<PeriodView> {
-  const meta = metaOf(settings, now);
+  const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
   const [summary, daily, teams] = await Promise.all([
@@ -132,7 +140,7 @@ export async function loadEmployeeView(
   now = Date.now(),
   visible: Visible = null,
 ): Promise<EmployeeView> {
-  const meta = metaOf(settings, now);
+  const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
   const timeline = await getTimeline(db, { username: query.username, date }, settings, now, visible);
   const key = toUserKey(timeline.username);

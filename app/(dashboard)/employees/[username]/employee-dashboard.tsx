@@ -44,7 +44,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           </span>
         }
       >
-        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
       </PageHeading>
       <div className="mb-6">
         <PeriodNav period="day" date={date} start={date} end={date} today={today} basePath={base} />

@@ -55,7 +55,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   return (
     <>
       <PageHeading title={TITLES[view.view]} subtitle={`${periodTitle(view)} · times in ${timezone}`}>
-        <LiveStatus generatedAt={view.generated_at} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
       </PageHeading>
       <div className="mb-6">
         <PeriodNav period={view.view} date={view.date} start={view.start} end={view.end} today={today} basePath={`/reports/${view.view}`} params={carriedParams(params, DEFAULTS)} />
