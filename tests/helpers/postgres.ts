@@ -48,23 +48,18 @@ export async function ensurePostgres(): Promise<PostgresForTests> {
     );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "wt-pg-"));
-  const asRoot = process.getuid?.() === 0;
-  let run = (cmd: string, args: string[]) => [cmd, args] as const;
-  if (asRoot) {
-    // initdb and postgres refuse to run as root: run them as the postgres account.
-    const uid = Number(spawnSync("id", ["-u", "postgres"]).stdout.toString().trim());
-    const gid = Number(spawnSync("id", ["-g", "postgres"]).stdout.toString().trim());
-    chownSync(dir, uid, gid);
-    run = (cmd, args) => ["runuser", ["-u", "postgres", "--", cmd, ...args]] as const;
-  }
-  const [initCmd, initArgs] = run(path.join(bin, "initdb"), ["-D", dir, "-U", "worktracing", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const init = spawnSync(initCmd, [...initArgs], { encoding: "utf8" });
+  // initdb and postgres refuse to run as root: as root, run them as the postgres account. Not
+  // through runuser, which would sit between us and the server and not pass on the stop signal.
+  const owner = process.getuid?.() === 0 ? { uid: Number(spawnSync("id", ["-u", "postgres"]).stdout), gid: Number(spawnSync("id", ["-g", "postgres"]).stdout) } : {};
+  if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
+  const init = spawnSync(path.join(bin, "initdb"), ["-D", dir, "-U", "worktracing", "--auth=trust", "-E", "UTF8", "--no-sync"], { encoding: "utf8", cwd: dir, ...owner });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const [pgCmd, pgArgs] = run(path.join(bin, "postgres"), [
-    "-D", dir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200",
-  ]);
-  const server: ChildProcess = spawn(pgCmd, [...pgArgs], { stdio: "ignore" });
+  const server: ChildProcess = spawn(
+    path.join(bin, "postgres"),
+    ["-D", dir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
+    { stdio: "ignore", cwd: dir, ...owner },
+  );
   const tempUrl = `postgresql://worktracing@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 30_000;
   while (!(await canConnect(tempUrl))) {
@@ -74,8 +69,11 @@ export async function ensurePostgres(): Promise<PostgresForTests> {
   return {
     url: tempUrl,
     async stop() {
-      server.kill("SIGINT");
-      await new Promise((resolve) => server.once("exit", resolve));
+      if (server.exitCode === null) {
+        const exited = new Promise((resolve) => server.once("exit", resolve));
+        server.kill("SIGINT");
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
