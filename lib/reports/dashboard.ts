@@ -80,7 +80,7 @@ export async function loadTodayView(db: Db, settings: ReportSettings, now = Date
   const [users, summary, teams] = await Promise.all([
     listUsers(db, settings, now, visible),
     summarise(db, { period: "day", date: meta.today }, settings, now, visible),
-    listTeamsByUserKey(db),
+    listTeamsByUserKey(db, visible),
   ]);
   const totals = new Map(summary.map((row) => [toUserKey(row.username), row]));
   const employees = users.map((user): TodayEmployee => {
@@ -112,7 +112,7 @@ export async function loadPeriodView(
   const [summary, daily, teams] = await Promise.all([
     summarise(db, { period: query.period, date }, settings, now, visible),
     listDailyTotals(db, { start, end }, visible),
-    listTeamsByUserKey(db),
+    listTeamsByUserKey(db, visible),
   ]);
   const dates = datesOf(start, end);
   const column = new Map(dates.map((d, i) => [d, i]));
@@ -150,7 +150,7 @@ export async function loadEmployeeView(
     listUsers(db, settings, now, only),
     summarise(db, { period: "month", date, username: timeline.username }, settings, now, only),
     listDailyTotals(db, { ...month, username: timeline.username }, only),
-    listTeamsByUserKey(db),
+    listTeamsByUserKey(db, visible),
   ]);
   const byDate = new Map<LocalDate, DailyRow>(daily.map((row) => [row.work_date, row]));
   const days = datesOf(month.start, month.end).map((d): EmployeeDay => {

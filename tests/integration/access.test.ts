@@ -125,12 +125,18 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
   describe("each credential on each route", () => {
     type Who = { name: string; headers: Record<string, string> };
     const who: Record<string, Who> = {};
-    const READS = [
+    const READS: { file: string; url: string; params?: Record<string, string> }[] = [
       { file: "api/reports/summary/route.ts", url: `/api/reports/summary?period=day&date=${DATE}` },
       { file: "api/reports/real_work_hours/route.ts", url: `/api/reports/real_work_hours?start_date=${DATE}` },
       { file: "api/reports/export.csv/route.ts", url: `/api/reports/export.csv?period=week&date=${DATE}` },
       { file: "api/users/route.ts", url: "/api/users" },
       { file: "api/users/[username]/timeline/route.ts", url: `/api/users/alice/timeline?date=${DATE}` },
+      ...["today", "day", "week", "month"].map((view) => ({
+        file: "api/dashboard/[view]/route.ts",
+        url: `/api/dashboard/${view}?date=${DATE}`,
+        params: { view },
+      })),
+      { file: "api/dashboard/employees/[username]/route.ts", url: `/api/dashboard/employees/alice?date=${DATE}` },
     ];
 
     beforeAll(async () => {
@@ -158,10 +164,10 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
     const READERS = ["admin session", "supervisor session", "team-limited supervisor", "viewer session", "read token"];
 
     it("lets every account and the read token read, refuses the ingest token with 403 and bad credentials with 401", async () => {
-      for (const { file, url } of READS) {
+      for (const { file, url, params } of READS) {
         const route = await loadRoute(file);
         for (const { name, headers } of Object.values(who)) {
-          const res = await route.GET!(request(url, "GET", headers), context);
+          const res = await route.GET!(request(url, "GET", headers), params ? { params: Promise.resolve(params) } : context);
           const where = `${name} GET ${url}`;
           if (READERS.includes(name)) expect(res.status, where).toBe(200);
           else if (name === "ingest token") expect((await envelope(res, 403)).code, where).toBe("forbidden");
@@ -281,6 +287,21 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
     }
   });
 
+  it("limits the dashboard's views to the team's members and names only the team", async () => {
+    const cases: [string, Record<string, string>, string[], string[]][] = [
+      ["limited", sessions.limited, ["carol", "CORP\\Alice"], ["floor-2"]],
+      ["nobody", sessions.nobody, [], []],
+      ["viewer", sessions.viewer, ["bob", "carol", "CORP\\Alice"], ["floor-2"]],
+    ];
+    for (const [who, headers, expected, teams] of cases) {
+      for (const view of ["today", "day", "week", "month"]) {
+        const shown = await data(await get("api/dashboard/[view]/route.ts", `/api/dashboard/${view}?date=${DATE}`, headers, { view }));
+        expect(names(shown.employees), `${who} ${view}`).toEqual(expected);
+        expect(shown.teams, `${who} ${view}`).toEqual(teams);
+      }
+    }
+  });
+
   it("answers 404 for the timeline of someone outside the teams, as for an unknown user", async () => {
     const file = "api/users/[username]/timeline/route.ts";
     expect((await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.limited, { username: "bob" })).status).toBe(404);
@@ -288,6 +309,14 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
     const carol = await data(await get(file, `/api/users/carol/timeline?date=${DATE}`, sessions.limited, { username: "carol" }));
     expect(carol.username).toBe("carol");
     expect((await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.viewer, { username: "bob" })).status).toBe(200);
+  });
+
+  it("answers 404 for the employee view of someone outside the teams, as for an unknown user", async () => {
+    const file = "api/dashboard/employees/[username]/route.ts";
+    const employee = (username: string, headers: Record<string, string>) => get(file, `/api/dashboard/employees/${username}?date=${DATE}`, headers, { username });
+    for (const username of ["bob", "ghost"]) expect((await envelope(await employee(username, sessions.limited), 404)).code, username).toBe("not_found");
+    expect((await data(await employee("carol", sessions.limited))).username).toBe("carol");
+    expect((await data(await employee("bob", sessions.viewer))).username).toBe("bob");
   });
 });
 
