@@ -7,7 +7,7 @@ import { LiveStatus } from "../_components/live-status";
 import { filterRows, sortRows } from "../_components/rows";
 import { StatusBadge } from "../_components/status-badge";
 import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../_components/table-controls";
-import { buttonSecondary, EmptyState, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../_components/ui";
+import { buttonSecondary, EmptyState, ExportLinks, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../_components/ui";
 import { useLiveView } from "../_components/use-live-view";
 import { useViewParams } from "../_components/view-params";
 
@@ -59,9 +59,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
             <StatCard label="Real Work Hours" value={realHours} detail="today, all employees" testId="stat-rwh" />
           </div>
           <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
-            <a href={`/api/reports/export.csv?period=day&date=${today}`} className={buttonSecondary} download>
-              Export CSV
-            </a>
+            <ExportLinks period="day" date={today} />
           </FilterBar>
           {shown.length === 0 ? (
             <EmptyState

@@ -1,8 +1,9 @@
 import type { Db } from "../db.ts";
 import { localDateOf } from "../time.ts";
-import type { SummaryQuery } from "./schemas.ts";
+import { listDailyTotals, type DailyRow } from "./daily.ts";
+import type { ExportQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import type { Visible } from "./sql.ts";
+import { byUserKey, type Visible } from "./sql.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 
 const BOM = "\uFEFF";
@@ -56,6 +57,10 @@ export function toLocalDateTime(iso: string | null, timeZone: string): string | 
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
 }
 
+function toCsv(rows: Cell[][]): string {
+  return BOM + rows.map((cells) => cells.map(toCsvField).join(",")).join(CRLF) + CRLF;
+}
+
 /** The summary rows as a CSV document: UTF-8 BOM (for Excel), CRLF line ends, a header row. */
 export function toSummaryCsv(rows: readonly SummaryRow[], timeZone: string): string {
   const header = [
@@ -69,30 +74,58 @@ export function toSummaryCsv(rows: readonly SummaryRow[], timeZone: string): str
     `first_activity (${timeZone})`,
     `last_activity (${timeZone})`,
   ];
-  const lines = [header, ...rows.map((row) => [
-    row.username,
-    row.period_start,
-    row.period_end,
-    toDecimalHours(row.working_seconds),
-    toHoursMinutes(row.working_seconds),
-    row.real_hours_counted,
-    row.days_active,
-    toLocalDateTime(row.first_activity, timeZone),
-    toLocalDateTime(row.last_activity, timeZone),
-  ])];
-  return BOM + lines.map((cells) => cells.map(toCsvField).join(",")).join(CRLF) + CRLF;
+  return toCsv([
+    header,
+    ...rows.map((row) => [
+      row.username,
+      row.period_start,
+      row.period_end,
+      toDecimalHours(row.working_seconds),
+      toHoursMinutes(row.working_seconds),
+      row.real_hours_counted,
+      row.days_active,
+      toLocalDateTime(row.first_activity, timeZone),
+      toLocalDateTime(row.last_activity, timeZone),
+    ]),
+  ]);
 }
 
-/** The summary of a period as a CSV file for payroll, with its download name. */
+/** Each employee's worked days as a CSV document, by username and then date. */
+export function toDailyCsv(rows: readonly DailyRow[], timeZone: string): string {
+  const header = ["username", "work_date", "working_hours", "working_time (h:mm)", "real_hours_counted", `first_activity (${timeZone})`, `last_activity (${timeZone})`];
+  const sorted = [...rows].sort((a, b) => byUserKey(a, b) || (a.work_date < b.work_date ? -1 : a.work_date > b.work_date ? 1 : 0));
+  return toCsv([
+    header,
+    ...sorted.map((row) => [
+      row.username,
+      row.work_date,
+      toDecimalHours(row.working_seconds),
+      toHoursMinutes(row.working_seconds),
+      row.real_hours_counted,
+      toLocalDateTime(row.first_activity, timeZone),
+      toLocalDateTime(row.last_activity, timeZone),
+    ]),
+  ]);
+}
+
+/**
+ * A period as a CSV file for payroll, with its download name: the summary (one row per
+ * employee), or with `by: "day"` one row per employee and day worked.
+ */
 export async function exportSummaryCsv(
   db: Db,
-  query: SummaryQuery,
+  query: ExportQuery,
   settings: ReportSettings,
   now = Date.now(),
   visible: Visible = null,
 ): Promise<{ filename: string; csv: string }> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
+  const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
+  const name = `work-hours-${query.period}-${start}${query.username ? `-${query.username.replace(/[^\w.-]+/g, "_")}` : ""}`;
+  if (query.by === "day") {
+    const days = await listDailyTotals(db, { start, end, username: query.username }, visible);
+    return { filename: `${name}-by-day.csv`, csv: toDailyCsv(days.filter((day) => day.working_seconds > 0), settings.timeZone) };
+  }
   const rows = await summarise(db, { ...query, date }, settings, now, visible);
-  const { start } = periodBounds(query.period, date, settings.weekStartsOn);
-  return { filename: `work-hours-${query.period}-${start}.csv`, csv: toSummaryCsv(rows, settings.timeZone) };
+  return { filename: `${name}.csv`, csv: toSummaryCsv(rows, settings.timeZone) };
 }

@@ -49,6 +49,12 @@ export const summaryQuerySchema = z.object({
 });
 export type SummaryQuery = z.output<typeof summaryQuerySchema>;
 
+export const exportQuerySchema = summaryQuerySchema.extend({
+  /** One row per employee for the period (the default), or one per employee and day worked. */
+  by: z.enum(["employee", "day"], { error: 'by must be "employee" or "day"' }).default("employee"),
+});
+export type ExportQuery = z.output<typeof exportQuerySchema>;
+
 export const timelineQuerySchema = z.object({
   username,
   /** Missing means today in the report time zone. */

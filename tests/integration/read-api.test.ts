@@ -456,8 +456,30 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
       expect([0, 29, 30, 5999, 90_000].map(toHoursMinutes)).toEqual(["0:00", "0:00", "0:01", "1:40", "25:00"]);
     });
 
-    it("answers 400 for a bad period", async () => {
+    it("writes one row per employee and day worked with by=day, for one employee when asked", async () => {
+      const res = await call(getCsv, "/api/reports/export.csv?period=week&date=2026-03-05&by=day");
+      expect(res.headers.get("content-disposition")).toBe('attachment; filename="work-hours-week-2026-03-02-by-day.csv"');
+      expect((await res.text()).split("\r\n")).toEqual([
+        `username,work_date,working_hours,working_time (h:mm),real_hours_counted,first_activity (${TZ}),last_activity (${TZ})`,
+        "bob,2026-03-03,1.33,1:20,2,2026-03-03 08:00:00,2026-03-03 09:20:00",
+        "CORP\\Alice,2026-03-02,2.50,2:30,3,2026-03-02 09:00:00,2026-03-02 13:30:00",
+        "CORP\\Alice,2026-03-08,0.50,0:30,0,2026-03-08 23:30:00,2026-03-09 00:00:00",
+        "Zed,2026-03-03,0.67,0:40,1,2026-03-03 12:00:00,2026-03-03 12:40:00",
+        "",
+      ]);
+      const alice = await call(getCsv, "/api/reports/export.csv?period=month&date=2026-03-05&by=day&username=corp%5Calice");
+      expect(alice.headers.get("content-disposition")).toBe('attachment; filename="work-hours-month-2026-03-01-corp_alice-by-day.csv"');
+      expect((await alice.text()).split("\r\n").slice(1, -1).map((line) => line.split(",").slice(0, 2).join(","))).toEqual([
+        "CORP\\Alice,2026-03-02",
+        "CORP\\Alice,2026-03-08",
+        "CORP\\Alice,2026-03-09",
+        "CORP\\Alice,2026-03-31",
+      ]);
+    });
+
+    it("answers 400 for a bad period or grouping", async () => {
       await rejected(await call(getCsv, "/api/reports/export.csv?period=fortnight"), "period");
+      await rejected(await call(getCsv, "/api/reports/export.csv?period=week&by=hour"), "by");
     });
   });
 

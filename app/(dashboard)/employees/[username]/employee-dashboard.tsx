@@ -9,7 +9,7 @@ import { StatusBadge } from "../../../_components/status-badge";
 import { bodyRow, cell, headRow, numCell, TableFrame } from "../../../_components/table-controls";
 import { TimelineBars } from "../../../_components/timeline-bars";
 import { TrendChart } from "../../../_components/trend-chart";
-import { buttonSecondary, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
+import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 
 const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
@@ -98,9 +98,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
               {formatDuration(month.working_seconds)} worked · {month.real_hours_counted} Real Work Hours · {month.days_active} day{month.days_active === 1 ? "" : "s"} active
             </p>
           </div>
-          <a href={`/api/reports/export.csv?period=month&date=${date}&username=${encodeURIComponent(view.username)}`} className={buttonSecondary} download>
-            Export CSV
-          </a>
+          <ExportLinks period="month" date={date} username={view.username} />
         </div>
         <div className={`${panel} mb-4 p-4`}>
           <TrendChart days={month.days} today={today} timeZone={timezone} hrefFor={hrefFor} />

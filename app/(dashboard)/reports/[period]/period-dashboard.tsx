@@ -8,7 +8,7 @@ import { LiveStatus } from "../../../_components/live-status";
 import { PeriodNav } from "../../../_components/period-nav";
 import { filterRows, sortRows } from "../../../_components/rows";
 import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../../../_components/table-controls";
-import { buttonSecondary, EmptyState, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../../../_components/ui";
+import { buttonSecondary, EmptyState, ExportLinks, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 import { carriedParams, useViewParams } from "../../../_components/view-params";
 
@@ -76,9 +76,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
             />
           </div>
           <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
-            <a href={`/api/reports/export.csv?period=${view.view}&date=${view.date}`} className={buttonSecondary} download>
-              Export CSV
-            </a>
+            <ExportLinks period={view.view} date={view.date} />
           </FilterBar>
           {active.length === 0 ? (
             <p className="mb-3 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">

@@ -2,7 +2,7 @@ import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { exportSummaryCsv } from "@/lib/reports/csv";
-import { parseQuery, summaryQuerySchema } from "@/lib/reports/schemas";
+import { exportQuerySchema, parseQuery } from "@/lib/reports/schemas";
 import { reportSettingsFrom } from "@/lib/reports/settings";
 import { rejectMethod, withApi } from "../../_lib/respond";
 
@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = withApi(
   async (request, _context, principal) => {
-    const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
+    const query = parseQuery(exportQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
     const visible = await visibleUserKeys(db, principal);
     const { filename, csv } = await exportSummaryCsv(db, query, reportSettingsFrom(getConfig()), Date.now(), visible);
