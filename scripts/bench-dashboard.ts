@@ -1,0 +1,167 @@
+// Dashboard benchmark (issue 5): the server's time to render each dashboard page for 500
+// employees with 30 days of demo data, as a signed-in admin sees them.
+//   1. fills a fresh database with the demo data (through the ingest path and the engine);
+//   2. starts the built server as `npm start` does and signs in;
+//   3. per page: a few warm-up requests, then --requests sequential ones, each read to the end
+//      of the streamed HTML; prints p50 / p95 / max and the server's RSS.
+// Usage: npm run bench:dashboard -- [--employees 500] [--days 30] [--requests 30] [--postgres URL]
+import { spawn } from "node:child_process";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { ensureBuild } from "../tests/helpers/build.ts";
+import { createBenchDatabase } from "./bench-database.ts";
+import { buildState, startBenchServer, watchRss, type BenchServer } from "./bench-server.ts";
+
+const TARGET_MS = 300;
+const ADMIN = { username: "bench-admin", password: "bench-admin-password-1" };
+
+const HELP = `npm run bench:dashboard -- [options]
+
+  --employees <n>   demo employees (default 500)
+  --days <n>        days of demo events, counting today (default 30)
+  --requests <n>    timed requests per page, after 3 warm-up ones (default 30)
+  --postgres <url>  run on PostgreSQL: a throwaway database is created there and dropped
+`;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      employees: { type: "string", default: "500" },
+      days: { type: "string", default: "30" },
+      requests: { type: "string", default: "30" },
+      postgres: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const whole = (name: string, value: string, max: number) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      process.stderr.write(`--${name} must be a whole number from 1 to ${max}\n${HELP}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    employees: whole("employees", values.employees, 2000),
+    days: whole("days", values.days, 366),
+    requests: whole("requests", values.requests, 10_000),
+    postgres: values.postgres,
+  };
+}
+
+/** Fills the database in a child process, so the generator's memory is not this process's. */
+async function fillDatabase(url: string, employees: number, days: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(employees), "--days", String(days)], {
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}`))));
+  });
+}
+
+async function signIn(server: BenchServer): Promise<string> {
+  const response = await fetch(`${server.url}/auth/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: server.url },
+    body: new URLSearchParams({ ...ADMIN, next: "/" }),
+  });
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("wt_session="));
+  if (!cookie) throw new Error(`Sign-in failed: ${response.status} ${response.headers.get("location")}`);
+  return cookie.split(";")[0];
+}
+
+type Timing = { p50: number; p95: number; max: number; bytes: number };
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+async function timePage(url: string, cookie: string, requests: number): Promise<Timing> {
+  const once = async () => {
+    const started = performance.now();
+    const response = await fetch(url, { headers: { cookie } });
+    const body = await response.text();
+    const ms = performance.now() - started;
+    if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+    return { ms, bytes: body.length };
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const samples: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requests; i++) {
+    const sample = await once();
+    samples.push(sample.ms);
+    bytes = sample.bytes;
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), max: samples[samples.length - 1], bytes };
+}
+
+async function main() {
+  const options = parseOptions();
+  const state = buildState();
+  if (state === "missing") {
+    process.stdout.write("No build in .next: running next build first (this takes a minute or two)...\n");
+    ensureBuild();
+  } else if (state === "stale") {
+    // Rebuilding here could break the servers of test runs going on beside it; say so instead.
+    process.stdout.write("Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n");
+  }
+  const database = await createBenchDatabase("dashboard", { postgres: options.postgres });
+  let server: BenchServer | undefined;
+  try {
+    process.stdout.write(`Filling ${database.describe}\n  with ${options.employees} demo employees × ${options.days} days...\n`);
+    const filled = performance.now();
+    const summary = await fillDatabase(database.url, options.employees, options.days);
+    const events = /Events: ([\d,]+) stored/.exec(summary)?.[1] ?? "?";
+    process.stdout.write(`  done in ${((performance.now() - filled) / 1000).toFixed(1)} s (${events} events)\n`);
+
+    server = await startBenchServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, PROCESS_CRON: "off" });
+    const rss = watchRss(server.pid);
+    const cookie = await signIn(server);
+    const users = (await (await fetch(`${server.url}/api/users`, { headers: { cookie } })).json()) as { data: { username: string }[] };
+    const someone = users.data[Math.floor(users.data.length / 2)].username;
+    const pages = [
+      ["Today", "/"],
+      ["Day report", "/reports/day"],
+      ["Week report", "/reports/week"],
+      ["Month report", "/reports/month"],
+      ["Employee", `/employees/${encodeURIComponent(someone)}`],
+      ["Today (live refresh JSON)", "/api/dashboard/today"],
+      ["Month (live refresh JSON)", "/api/dashboard/month"],
+    ] as const;
+
+    const cpu = os.cpus();
+    process.stdout.write(
+      `\nMachine: ${os.availableParallelism()} cores (${cpu[0]?.model.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(2)}\n` +
+        `Users listed: ${users.data.length}. ${options.requests} sequential requests per page after 3 warm-up; time to the last byte of the response.\n\n`,
+    );
+    process.stdout.write(`${"page".padEnd(28)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"max ms".padStart(8)}${"KB".padStart(8)}  target\n`);
+    let failed = false;
+    for (const [name, path] of pages) {
+      const t = await timePage(`${server.url}${path}`, cookie, options.requests);
+      const isPage = !path.startsWith("/api/");
+      const verdict = isPage ? (t.p95 < TARGET_MS ? `PASS (p95 < ${TARGET_MS})` : `FAIL (p95 ≥ ${TARGET_MS})`) : "(for information)";
+      if (isPage && t.p95 >= TARGET_MS) failed = true;
+      process.stdout.write(`${name.padEnd(28)}${t.p50.toFixed(0).padStart(8)}${t.p95.toFixed(0).padStart(8)}${t.max.toFixed(0).padStart(8)}${(t.bytes / 1024).toFixed(0).padStart(8)}  ${verdict}\n`);
+    }
+    process.stdout.write(`\nServer RSS: max ${rss.maxMb.toFixed(0)} MB (target < 400 MB: ${rss.maxMb < 400 ? "PASS" : "FAIL"})\n`);
+    rss.stop();
+    if (failed || rss.maxMb >= 400) process.exitCode = 1;
+  } finally {
+    await server?.stop();
+    await database.drop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:dashboard failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
