@@ -77,7 +77,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
                   {COLUMNS.slice(0, 1).map((column) => (
                     <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
                   ))}
-                  <th scope="col" className="px-3 py-2 text-left font-medium">
+                  <th scope="col" className="hidden px-3 py-2 text-left font-medium lg:table-cell">
                     Teams
                   </th>
                   {COLUMNS.slice(1).map((column) => (
@@ -93,7 +93,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
                         {employee.username}
                       </Link>
                     </th>
-                    <td className={cell}>
+                    <td className={`${cell} hidden lg:table-cell`}>
                       <TeamChips teams={employee.teams} />
                     </td>
                     <td className={cell}>

@@ -10,11 +10,11 @@ const HOUR = 3600;
 const BUCKET_LIMITS = [2 * HOUR, 4 * HOUR, 6 * HOUR, 8 * HOUR];
 
 export const HEATMAP_BUCKETS = [
-  { range: "0h", swatch: "bg-slate-100 ring-slate-200 dark:bg-slate-800/80 dark:ring-slate-700/60", text: "text-slate-400 dark:text-slate-500" },
-  { range: "< 2h", swatch: "bg-emerald-100 ring-emerald-200 dark:bg-emerald-900/80 dark:ring-emerald-800/70", text: "text-emerald-900 dark:text-emerald-200" },
-  { range: "2–4h", swatch: "bg-emerald-200 ring-emerald-300/60 dark:bg-emerald-700 dark:ring-emerald-600/60", text: "text-emerald-900 dark:text-emerald-50" },
-  { range: "4–6h", swatch: "bg-emerald-400 ring-emerald-500/40 dark:bg-emerald-600 dark:ring-emerald-500/60", text: "text-emerald-950 dark:text-white" },
-  { range: "6–8h", swatch: "bg-emerald-600 ring-emerald-700/40 dark:bg-emerald-500 dark:ring-emerald-400/60", text: "text-white dark:text-emerald-950" },
+  { range: "0h", swatch: "bg-slate-100 ring-slate-200 dark:bg-slate-800/50 dark:ring-slate-700/40", text: "text-slate-400 dark:text-slate-500" },
+  { range: "< 2h", swatch: "bg-emerald-100 ring-emerald-200 dark:bg-emerald-900 dark:ring-emerald-500/60", text: "text-emerald-900 dark:text-emerald-100" },
+  { range: "2–4h", swatch: "bg-emerald-200 ring-emerald-300/60 dark:bg-emerald-700 dark:ring-emerald-500/60", text: "text-emerald-900 dark:text-white" },
+  { range: "4–6h", swatch: "bg-emerald-400 ring-emerald-500/40 dark:bg-emerald-500 dark:ring-emerald-400/60", text: "text-emerald-950 dark:text-emerald-950" },
+  { range: "6–8h", swatch: "bg-emerald-600 ring-emerald-700/40 dark:bg-emerald-400 dark:ring-emerald-300/60", text: "text-white dark:text-emerald-950" },
   { range: "≥ 8h", swatch: "bg-emerald-800 ring-emerald-900/40 dark:bg-emerald-300 dark:ring-emerald-200/60", text: "text-white dark:text-emerald-950" },
 ] as const;
 

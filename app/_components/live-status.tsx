@@ -19,7 +19,7 @@ export function LiveStatus({ generatedAt, hoursAsOf, timeZone, live, refreshing,
 }) {
   const time = formatClock(generatedAt, timeZone);
   return (
-    <div className="flex flex-col items-start gap-2 sm:items-end">
+    <div className="flex flex-col items-start gap-2 lg:items-end">
       <div className="flex items-center gap-2 text-xs text-slate-500 dark:text-slate-400" role="status" aria-live="polite">
         {live ? (
           <span className="relative flex h-2 w-2" aria-hidden="true">
@@ -27,7 +27,7 @@ export function LiveStatus({ generatedAt, hoursAsOf, timeZone, live, refreshing,
             <span className="relative inline-flex h-2 w-2 rounded-full bg-emerald-500" />
           </span>
         ) : null}
-        <span data-testid="updated-at" data-generated-at={generatedAt}>
+        <span data-testid="updated-at" data-generated-at={generatedAt} className="whitespace-nowrap">
           {live ? "Live · " : ""}Updated {time}
           {refreshing ? " · refreshing…" : live ? " · refreshes every minute" : ""}
         </span>

@@ -11,6 +11,7 @@ export async function loadOrExplain<T>(load: () => Promise<T>, fallback: { href:
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     const title = error.status === 404 ? "Not found" : "This page cannot be shown";
-    return { panel: <ErrorPanel title={title} message={error.message} {...fallback} /> };
+    const message = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}${error.message.endsWith(".") ? "" : "."}`;
+    return { panel: <ErrorPanel title={title} message={message} {...fallback} /> };
   }
 }

@@ -8,7 +8,7 @@ export const linkClass = "font-medium text-sky-700 hover:underline focus-visible
 /** A page's title, what it shows, and the controls that belong beside them. */
 export function PageHeading({ title, subtitle, children }: { title: React.ReactNode; subtitle?: React.ReactNode; children?: React.ReactNode }) {
   return (
-    <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+    <div className="mb-6 flex flex-col gap-3 lg:flex-row lg:items-start lg:justify-between">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
         {subtitle ? <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</p> : null}

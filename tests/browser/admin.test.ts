@@ -1,50 +1,38 @@
-import { existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium, screenshots } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
-import { ROOT, startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer } from "../helpers/server";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ADMIN = "browser-admin";
 const ADMIN_PASSWORD = "Browser-Admin-Passw0rd-1";
 const SUPERVISOR = "sup-browser";
 const SUPERVISOR_PASSWORD = "Supervisor-Passw0rd-22";
-const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
 
 // The admin pages in a real browser against the built server (SQLite), as an admin uses them.
-describe.skipIf(!existsSync(CHROMIUM))("the admin pages in Chromium", () => {
+describe.skipIf(!hasChromium)("the admin pages in Chromium", () => {
   let database: TestDatabase;
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
-  const shots: string[] = [];
+  const shots = screenshots("admin");
 
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
     server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(10_000);
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
     if (server) killTree(server.child.pid!, "SIGKILL");
     await database?.drop();
-    if (shots.length) console.log(`Admin page screenshots:\n${shots.map((shot) => `  ${shot}`).join("\n")}`);
+    shots.print("Admin page screenshots");
   });
 
-  const shoot = async (name: string) => {
-    const file = path.join(SCREENSHOTS, `admin-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    shots.push(file);
-  };
+  const shoot = (name: string) => shots.take(page, name);
   // Next adds a route announcer with role="alert": look inside <main> only.
   const status = () => page.locator("main [role=status]");
   const alert = () => page.locator("main [role=alert]");

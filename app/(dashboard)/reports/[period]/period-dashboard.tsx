@@ -54,7 +54,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
 
   return (
     <>
-      <PageHeading title={TITLES[view.view]} subtitle={`${periodTitle(view)} · times in ${timezone}`}>
+      <PageHeading title={TITLES[view.view]} subtitle={`All times in ${timezone}`}>
         <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
       </PageHeading>
       <div className="mb-6">
@@ -115,7 +115,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                   <thead>
                     <tr className={headRow}>
                       <SortHeader column={columns[0]} params={params} onChange={setParams} />
-                      <th scope="col" className="px-3 py-2 text-left font-medium">
+                      <th scope="col" className="hidden px-3 py-2 text-left font-medium lg:table-cell">
                         Teams
                       </th>
                       {columns.slice(1).map((column) => (
@@ -131,7 +131,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                             {employee.username}
                           </Link>
                         </th>
-                        <td className={cell}>
+                        <td className={`${cell} hidden lg:table-cell`}>
                           <TeamChips teams={employee.teams} />
                         </td>
                         {multiDay ? (

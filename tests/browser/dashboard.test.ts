@@ -1,0 +1,685 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatClock, formatDateRange, formatDay, formatDayLong, formatDuration, formatMonth, formatWhenRelative } from "@/app/_components/format";
+import { assignTeams, createAccount } from "@/lib/auth/accounts";
+import { listTeams, type Team } from "@/lib/auth/teams";
+import { openDb } from "@/lib/db";
+import type { RealWorkHoursRow } from "@/lib/reports/real-work-hours";
+import { toDecimalHours } from "@/lib/reports/csv";
+import type { SummaryRow } from "@/lib/reports/summary";
+import type { Timeline } from "@/lib/reports/timeline";
+import type { UserRow, UserStatus } from "@/lib/reports/users";
+import { addDays } from "@/lib/time";
+import { hasChromium, launchChromium, screenshots } from "../helpers/browser";
+import { ingestTokenFor } from "../helpers/credentials";
+import { createTestDatabase, type TestDatabase } from "../helpers/databases";
+import { killTree } from "../helpers/processes";
+import { ROOT, startServer, type RunningServer } from "../helpers/server";
+
+const ADMIN = "dash-admin";
+const ADMIN_PASSWORD = "Dashboard-Admin-Passw0rd-1";
+const SUPERVISOR = "dash-supervisor";
+const SUPERVISOR_PASSWORD = "Dashboard-Superv1sor-Pass";
+const EMPLOYEES = 16;
+const DAYS = 30;
+const WAIT = { timeout: 15_000 };
+const LABELS: Record<UserStatus, string> = { working: "Working", idle: "Idle", offline: "Offline" };
+
+type Period = "day" | "week" | "month";
+type Row = { username: string; status: string | null; badge: string | null; cells: Record<string, string> };
+type HeatRow = { username: string; cells: { date: string; seconds: number; future: boolean; label: string }[]; totals: string[] };
+type Marked = Window & { __marker?: string };
+
+/** Fills the database the way an operator would: the demo script, through the real ingest path and the hours engine. */
+function fillDemo(url: string): Promise<string> {
+  const args = ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(EMPLOYEES), "--days", String(DAYS)];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}:\n${output}`))));
+  });
+}
+
+const byName = (a: { username: string }, b: { username: string }) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" });
+const byWorkedDesc = (a: SummaryRow, b: SummaryRow) => b.working_seconds - a.working_seconds || byName(a, b);
+const sum = (rows: SummaryRow[], key: "working_seconds" | "real_hours_counted") => rows.reduce((total, row) => total + row[key], 0);
+const datesFrom = (start: string, end: string) => {
+  const dates: string[] = [];
+  for (let d = start; d <= end; d = addDays(d, 1)) dates.push(d);
+  return dates;
+};
+
+/** The table rows a page shows (Today, the reports' totals): name, status badge and each number cell's text. */
+const readRows = (page: Page): Promise<Row[]> =>
+  page.locator("tr[data-username]").evaluateAll((rows) =>
+    rows.map((row) => {
+      const badge = row.querySelector<HTMLElement>("[data-status]");
+      return {
+        username: row.getAttribute("data-username") ?? "",
+        status: badge?.getAttribute("data-status") ?? null,
+        badge: badge ? badge.innerText.replace(/\s+/g, " ").trim() : null,
+        cells: Object.fromEntries([...row.querySelectorAll("[data-col]")].map((cell) => [cell.getAttribute("data-col") ?? "", (cell.textContent ?? "").trim()])),
+      };
+    }),
+  );
+
+const readHeatmap = (page: Page): Promise<HeatRow[]> =>
+  page.locator("section[aria-labelledby=heatmap-title] tbody tr").evaluateAll((rows) =>
+    rows.map((row) => ({
+      username: (row.querySelector("th a")?.textContent ?? "").trim(),
+      cells: [...row.querySelectorAll("div[data-date]")].map((cell) => ({
+        date: cell.getAttribute("data-date") ?? "",
+        seconds: Number(cell.getAttribute("data-seconds")),
+        future: cell.hasAttribute("data-future"),
+        label: cell.getAttribute("aria-label") ?? "",
+      })),
+      totals: [...row.querySelectorAll(":scope > td")].slice(-2).map((cell) => (cell.textContent ?? "").trim()),
+    })),
+  );
+
+/** The big number of a stat card (its label is the first line). */
+const stat = (page: Page, id: string) => page.locator(`[data-testid="${id}"] > p`).nth(1).innerText();
+const names = (rows: { username: string }[]) => rows.map((row) => row.username);
+const searchOf = (page: Page) => new URL(page.url()).searchParams;
+const periodTitle = (page: Page) => page.getByRole("navigation", { name: "Period" }).locator("p").innerText();
+/** Waits until React has hydrated the page, so what a user types reaches it. */
+const hydrated = (page: Page) =>
+  page.waitForFunction(() => {
+    const heading = document.querySelector("main h1");
+    return heading !== null && Object.keys(heading).some((key) => key.startsWith("__reactFiber"));
+  });
+const setMarker = (page: Page) => page.evaluate(() => void ((window as Marked).__marker = "still here"));
+const marker = (page: Page) => page.evaluate(() => (window as Marked).__marker ?? null);
+
+// The supervisor dashboard in a real browser against the built server, filled with the demo
+// fleet: every number on every page is compared with what the read API gives for the same period.
+describe.skipIf(!hasChromium)("the dashboard in Chromium, with demo data", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let ingestToken = "";
+  let demoOutput = "";
+  let teams: Team[] = [];
+  let today = "";
+  let timeZone = "";
+  const shots = screenshots("dashboard");
+  const pageErrors: string[] = [];
+  const daySummaries = new Map<string, Map<string, SummaryRow>>();
+
+  beforeAll(async () => {
+    database = await createTestDatabase("sqlite");
+    demoOutput = await fillDemo(database.url);
+    server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
+    ingestToken = await ingestTokenFor(database.url);
+    // A supervisor limited to one team, as the admin page would make them.
+    const db = openDb(database.url);
+    try {
+      teams = await listTeams(db);
+      const supervisor = await createAccount(db, { username: SUPERVISOR, role: "supervisor", password: SUPERVISOR_PASSWORD }, { actor: "tests" });
+      await assignTeams(db, supervisor.id, [teams[0].id], { actor: "tests" });
+    } finally {
+      await db.close();
+    }
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error" && /react|hydrat/i.test(message.text())) pageErrors.push(message.text());
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (server) killTree(server.child.pid!, "SIGKILL");
+    await database?.drop();
+    shots.print("Dashboard screenshots");
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // The read API, with the browser's own session cookie.
+
+  async function api<T>(path: string, from: Page = page): Promise<T> {
+    const response = await from.request.get(`${server.url}${path}`);
+    expect(response.status(), path).toBe(200);
+    const body = (await response.json()) as { success: boolean; data: T };
+    expect(body.success).toBe(true);
+    return body.data;
+  }
+  const summary = (period: Period, date: string) => api<SummaryRow[]>(`/api/reports/summary?period=${period}&date=${date}`);
+  /** Each user's figures on one day, from the API's one-day summary. */
+  async function daySummary(date: string): Promise<Map<string, SummaryRow>> {
+    if (!daySummaries.has(date)) daySummaries.set(date, new Map((await summary("day", date)).map((row) => [row.username, row])));
+    return daySummaries.get(date)!;
+  }
+  const membersOf = (team: Team) => new Set(team.userKeys);
+  const report = (user: string, state: "working" | "stopped") =>
+    fetch(`${server.url}/api/report`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ingestToken}` },
+      body: JSON.stringify({ user, state }),
+    });
+
+  async function signIn(on: Page, username: string, password: string) {
+    await on.getByLabel("Username").fill(username);
+    await on.getByLabel("Password").fill(password);
+    await Promise.all([on.waitForURL((url) => url.pathname !== "/sign-in"), on.getByRole("button", { name: "Sign in" }).click()]);
+  }
+
+  /** Opens a report from the header's navigation and waits for its numbers. */
+  async function openFromHeader(name: "Today" | "Day" | "Week" | "Month") {
+    await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name, exact: true }).click();
+    await page.waitForURL((url) => url.pathname === (name === "Today" ? "/" : `/reports/${name.toLowerCase()}`));
+    await page.getByRole("heading", { level: 1, name: name === "Today" ? "Today" : `${name} report` }).waitFor();
+    await page.locator("[aria-busy=true]").waitFor({ state: "detached" });
+  }
+
+  /** The report on screen against the API for the same period: rows, totals, and the heatmap day by day. */
+  async function expectReportMatchesApi(period: Period, date: string, only?: (row: SummaryRow) => boolean) {
+    const all = await summary(period, date);
+    const rows = only ? all.filter(only) : all;
+    const { period_start: start, period_end: end } = all[0];
+    const title = period === "day" ? formatDayLong(date) : period === "week" ? `Week of ${formatDateRange(start, end)}` : formatMonth(date);
+    await expect.poll(() => periodTitle(page), WAIT).toBe(title);
+
+    const shown = await readRows(page);
+    expect(names(shown).sort()).toEqual(names(rows).sort());
+    const apiRows = new Map(rows.map((row) => [row.username, row]));
+    const when = (iso: string | null) => (iso ? formatWhenRelative(iso, period === "day" ? date : "", timeZone) : "—");
+    for (const row of shown) {
+      const expected = apiRows.get(row.username)!;
+      expect(row.cells, row.username).toEqual({
+        ...(period === "day" ? {} : { days_active: String(expected.days_active) }),
+        first_activity: when(expected.first_activity),
+        last_activity: when(expected.last_activity),
+        working_seconds: formatDuration(expected.working_seconds),
+        real_hours_counted: String(expected.real_hours_counted),
+      });
+    }
+
+    if (!only) {
+      const active = all.filter((row) => row.working_seconds > 0);
+      const worked = sum(all, "working_seconds");
+      expect(await stat(page, "stat-active")).toBe(`${active.length} of ${all.length}`);
+      expect(await stat(page, "stat-worked")).toBe(formatDuration(worked));
+      expect(await stat(page, "stat-rwh")).toBe(String(sum(all, "real_hours_counted")));
+      expect(await stat(page, "stat-average")).toBe(active.length ? formatDuration(Math.floor(worked / active.length)) : "—");
+    }
+    if (period === "day") {
+      expect(await page.locator("section[aria-labelledby=heatmap-title]").count()).toBe(0);
+      return rows;
+    }
+
+    // The heatmap: its days are the period's, each cell is that day's API figure.
+    const dates = datesFrom(start, end);
+    expect(await page.locator("section[aria-labelledby=heatmap-title] thead th[data-date]").evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-date")))).toEqual(dates);
+    const past = dates.filter((d) => d <= today);
+    const perDay = await Promise.all(past.map(daySummary));
+    const realHours = new Map(
+      (await api<RealWorkHoursRow[]>(`/api/reports/real_work_hours?start_date=${start}&end_date=${end}`)).map((row) => [`${row.username}|${row.work_date}`, row.real_hours_counted]),
+    );
+    const heat = await readHeatmap(page);
+    expect(names(heat).sort()).toEqual(names(rows).sort());
+    for (const row of heat) {
+      const expected = apiRows.get(row.username)!;
+      expect(row.cells.map((cell) => cell.date)).toEqual(dates);
+      let daysTotal = 0;
+      for (const cell of row.cells) {
+        if (cell.date > today) {
+          expect(cell, `${row.username} ${cell.date}`).toMatchObject({ future: true, seconds: 0, label: `${row.username}, ${formatDay(cell.date)}: not yet` });
+          continue;
+        }
+        const seconds = perDay[past.indexOf(cell.date)].get(row.username)?.working_seconds ?? 0;
+        const hours = realHours.get(`${row.username}|${cell.date}`) ?? 0;
+        daysTotal += seconds;
+        expect({ seconds: cell.seconds, label: cell.label }, `${row.username} ${cell.date}`).toEqual({
+          seconds,
+          label: `${row.username}, ${formatDay(cell.date)}: ${formatDuration(seconds)}, ${hours} Real Work ${hours === 1 ? "Hour" : "Hours"}`,
+        });
+      }
+      // A period's total is the sum of its days, in the API as on the page.
+      expect(daysTotal, row.username).toBe(expected.working_seconds);
+      expect(row.totals).toEqual([formatDuration(expected.working_seconds), String(expected.real_hours_counted)]);
+    }
+    return rows;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  it("sends a stranger to sign in, and back to the page asked for", async () => {
+    await page.goto(`${server.url}/reports/week`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await signIn(page, ADMIN, ADMIN_PASSWORD);
+    expect(new URL(page.url()).pathname).toBe("/reports/week");
+    await page.getByRole("heading", { level: 1, name: "Week report" }).waitFor();
+    const meta = await api<{ today: string; timezone: string }>("/api/dashboard/today");
+    ({ today, timezone: timeZone } = meta);
+    expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("shows on Today every employee's live status and day so far, as the API gives them", async () => {
+    await page.goto(`${server.url}/reports/week`);
+    await openFromHeader("Today");
+    expect(await page.getByText(formatDayLong(today)).first().isVisible()).toBe(true);
+
+    // Statuses change with time: compare the page with two API reads around its rendering that agree.
+    let users: UserRow[] = [];
+    let shown: Row[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = await api<UserRow[]>("/api/users");
+      await page.reload();
+      await page.locator("tr[data-username]").first().waitFor();
+      shown = await readRows(page);
+      users = await api<UserRow[]>("/api/users");
+      if (JSON.stringify(before) === JSON.stringify(users)) break;
+    }
+    const day = await daySummary(today);
+    expect(users).toHaveLength(EMPLOYEES);
+    expect(names(shown).sort()).toEqual(names(users).sort());
+
+    const statuses = new Map(users.map((user) => [user.username, user]));
+    const count = (status: UserStatus) => users.filter((user) => user.status === status).length;
+    // The demo arranged who is working, idle and offline now; the page and the API say the same.
+    const demo = /Right now: (\d+) working, (\d+) idle, (\d+) offline/.exec(demoOutput);
+    expect(demo, demoOutput).not.toBeNull();
+    expect([count("working"), count("idle"), count("offline")]).toEqual(demo!.slice(1).map(Number));
+    for (const status of ["working", "idle", "offline"] as const) {
+      expect(await stat(page, `stat-${status}`), status).toBe(String(count(status)));
+      expect(shown.filter((row) => row.status === status)).toHaveLength(count(status));
+    }
+    for (const row of shown) {
+      const user = statuses.get(row.username)!;
+      const worked = day.get(row.username);
+      expect(row.status, row.username).toBe(user.status);
+      expect(row.badge, row.username).toBe(`${LABELS[user.status]} since ${formatWhenRelative(user.since, today, timeZone)} (${timeZone})`);
+      expect(row.cells, row.username).toEqual({
+        first_activity: worked?.first_activity ? formatWhenRelative(worked.first_activity, today, timeZone) : "—",
+        last_activity: worked?.last_activity ? formatWhenRelative(worked.last_activity, today, timeZone) : "—",
+        working_seconds: formatDuration(worked?.working_seconds ?? 0),
+        real_hours_counted: String(worked?.real_hours_counted ?? 0),
+      });
+    }
+    // Working first, then idle, then offline; by name within each.
+    const order = { working: 0, idle: 1, offline: 2 };
+    expect(names(shown)).toEqual(names([...users].sort((a, b) => order[a.status] - order[b.status] || byName(a, b))));
+    const rows = [...day.values()];
+    expect(await stat(page, "stat-worked")).toBe(formatDuration(sum(rows, "working_seconds")));
+    expect(await stat(page, "stat-rwh")).toBe(String(sum(rows, "real_hours_counted")));
+    expect(sum(rows, "working_seconds")).toBeGreaterThan(0);
+    expect(await page.getByTestId("updated-at").innerText()).toMatch(/^Live · Updated \d\d:\d\d · refreshes every minute$/);
+    await shots.take(page, "today");
+  });
+
+  it.each(["Day", "Week", "Month"] as const)("shows the %s report, opened from the header, with the API's figures", async (name) => {
+    const period = name.toLowerCase() as Period;
+    await openFromHeader(name);
+    expect(searchOf(page).get("date")).toBeNull();
+    const rows = await expectReportMatchesApi(period, today);
+    expect(rows).toHaveLength(EMPLOYEES);
+    expect(sum(rows, "working_seconds")).toBeGreaterThan(0);
+    if (period !== "day") expect(await page.locator("section[aria-labelledby=heatmap-title] [data-bucket='5'][role=img]").count()).toBeGreaterThan(0);
+    await shots.take(page, period);
+  }, 60_000);
+
+  it("moves between weeks with the arrows, Today, the date picker and Alt+←, keeping the filters", async () => {
+    await page.goto(`${server.url}/reports/week`);
+    await hydrated(page);
+    const week = await summary("week", today);
+    const lastWeek = addDays(today, -7);
+    const previous = page.getByRole("link", { name: "Previous week" });
+
+    await previous.click();
+    await page.waitForURL((url) => url.searchParams.get("date") === lastWeek);
+    await expectReportMatchesApi("week", lastWeek);
+    expect((await summary("week", lastWeek))[0].period_end).toBe(addDays(week[0].period_start, -1));
+
+    await page.getByRole("link", { name: "Next week" }).click();
+    await page.waitForURL((url) => url.searchParams.get("date") === today);
+    await expect.poll(() => periodTitle(page), WAIT).toBe(`Week of ${formatDateRange(week[0].period_start, week[0].period_end)}`);
+
+    // Alt+← goes one week back (not the browser's Back), Today comes home.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("Alt+ArrowLeft");
+    await page.waitForURL((url) => url.searchParams.get("date") === lastWeek);
+    await expect.poll(() => periodTitle(page), WAIT).toContain("Week of");
+    const periodNav = page.getByRole("navigation", { name: "Period" });
+    expect(await periodNav.getByRole("link", { name: "Today" }).getAttribute("aria-current")).toBeNull();
+    await periodNav.getByRole("link", { name: "Today" }).click();
+    await page.waitForURL((url) => url.searchParams.get("date") === today);
+    await expect.poll(() => periodNav.getByRole("link", { name: "Today" }).getAttribute("aria-current"), WAIT).toBe("date");
+
+    // The picker jumps to the week of any date.
+    const chosen = addDays(today, -17);
+    await page.getByLabel("Go to date").fill(chosen);
+    await page.waitForURL((url) => url.searchParams.get("date") === chosen);
+    await expectReportMatchesApi("week", chosen);
+
+    // Filters stay in the URL, and on screen, while moving.
+    const team = teams[1];
+    await page.getByRole("searchbox", { name: "Filter by name" }).fill(".");
+    await page.getByRole("combobox", { name: "Team" }).selectOption(team.name);
+    await expect.poll(() => searchOf(page).get("team"), WAIT).toBe(team.name);
+    await previous.click();
+    const before = addDays(chosen, -7);
+    await page.waitForURL((url) => url.searchParams.get("date") === before);
+    expect(searchOf(page).get("q")).toBe(".");
+    expect(searchOf(page).get("team")).toBe(team.name);
+    expect(await page.getByRole("combobox", { name: "Team" }).inputValue()).toBe(team.name);
+    await expectReportMatchesApi("week", before, (row) => membersOf(team).has(row.username));
+    // The header's Month link keeps the date and the filters too.
+    await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Month", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/reports/month" && url.searchParams.get("date") === before && url.searchParams.get("team") === team.name);
+    await expectReportMatchesApi("month", before, (row) => membersOf(team).has(row.username));
+  }, 60_000);
+
+  it("opens a shared link with the same filtered, sorted rows", async () => {
+    const team = [...teams].sort((a, b) => b.userKeys.length - a.userKeys.length)[0];
+    const members = [...membersOf(team)];
+    // A letter that some, but not all, of the team's names contain.
+    const q = [..."abcdefghijklmnopqrstuvwxyz"].find((letter) => {
+      const hits = members.filter((name) => name.includes(letter)).length;
+      return hits >= 2 && hits < members.length;
+    }) ?? ".";
+    const shared = await context.newPage();
+    try {
+      await shared.goto(`${server.url}/reports/week?date=${today}&q=${q}&team=${encodeURIComponent(team.name)}&sort=worked&dir=desc`);
+      const week = await summary("week", today);
+      const expected = week.filter((row) => row.username.includes(q) && membersOf(team).has(row.username)).sort(byWorkedDesc);
+      expect(expected.length).toBeGreaterThanOrEqual(2);
+      const rows = await readRows(shared);
+      expect(names(rows)).toEqual(names(expected));
+      expect(rows.map((row) => row.cells.working_seconds)).toEqual(expected.map((row) => formatDuration(row.working_seconds)));
+      // The heatmap lists them in the same order.
+      expect(names(await readHeatmap(shared))).toEqual(names(expected));
+      expect(await shared.getByRole("searchbox", { name: "Filter by name" }).inputValue()).toBe(q);
+      expect(await shared.getByRole("combobox", { name: "Team" }).inputValue()).toBe(team.name);
+      expect(await shared.locator("th", { has: shared.getByRole("button", { name: "Time worked", exact: true }) }).getAttribute("aria-sort")).toBe("descending");
+      expect(await shared.getByText(`${expected.length} of ${week.length} employees`).isVisible()).toBe(true);
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it("filters and sorts Today's table in place, without reloading, and says when nothing matches", async () => {
+    await openFromHeader("Today");
+    await hydrated(page);
+    await setMarker(page);
+    const users = await api<UserRow[]>("/api/users");
+    const day = await daySummary(today);
+    const search = page.getByRole("searchbox", { name: "Filter by name" });
+
+    await search.fill("an");
+    await expect.poll(async () => names(await readRows(page)).sort(), WAIT).toEqual(names(users.filter((user) => user.username.includes("an"))).sort());
+    expect(searchOf(page).get("q")).toBe("an");
+    await search.fill("");
+
+    const team = teams.find((t) => t.userKeys.length >= 2)!;
+    await page.getByRole("combobox", { name: "Team" }).selectOption(team.name);
+    await expect.poll(async () => names(await readRows(page)).sort(), WAIT).toEqual([...membersOf(team)].sort());
+    expect(searchOf(page).get("team")).toBe(team.name);
+    expect(await page.getByText(`${team.userKeys.length} of ${users.length} employees`).isVisible()).toBe(true);
+    await shots.take(page, "today-filtered");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(async () => (await readRows(page)).length, WAIT).toBe(users.length);
+    expect(searchOf(page).get("team")).toBeNull();
+
+    // A header sorts (most first for numbers), a second press reverses.
+    const worked = page.getByRole("button", { name: "Time worked", exact: true });
+    const header = page.locator("th", { has: worked });
+    const byWorked = [...day.values()].sort(byWorkedDesc);
+    await worked.click();
+    await expect.poll(() => header.getAttribute("aria-sort"), WAIT).toBe("descending");
+    expect(names(await readRows(page))).toEqual(names(byWorked));
+    expect(searchOf(page).get("sort")).toBe("worked");
+    await worked.click();
+    await expect.poll(() => header.getAttribute("aria-sort"), WAIT).toBe("ascending");
+    expect(names(await readRows(page))).toEqual(names([...day.values()].sort((a, b) => a.working_seconds - b.working_seconds || byName(a, b))));
+    // Ascending is the table's default direction, which the URL leaves out.
+    expect(searchOf(page).get("sort")).toBe("worked");
+    expect(searchOf(page).get("dir")).toBeNull();
+    await page.getByRole("button", { name: "Status", exact: true }).click();
+    await expect.poll(() => searchOf(page).get("sort"), WAIT).toBeNull();
+
+    await search.fill("nobody-by-this-name");
+    const empty = page.getByText("No employee matches these filters");
+    await empty.waitFor();
+    expect(await page.locator("tr[data-username]").count()).toBe(0);
+    await shots.take(page, "empty-filter");
+    await page.locator("main").getByRole("button", { name: "Clear filters" }).last().click();
+    await expect.poll(async () => (await readRows(page)).length, WAIT).toBe(users.length);
+    expect(await search.inputValue()).toBe("");
+    expect(searchOf(page).get("q")).toBeNull();
+    // Every change replaced the URL in place: the page was never reloaded.
+    expect(await marker(page)).toBe("still here");
+  });
+
+  it("opens an employee from Today: periods, figures and month as the API gives them", async () => {
+    await openFromHeader("Today");
+    const day = await daySummary(today);
+    const worker = [...day.values()].filter((row) => row.working_seconds > 0).sort(byWorkedDesc)[0];
+    await page.locator(`tr[data-username="${worker.username}"] th a`).click();
+    await page.waitForURL((url) => url.pathname === `/employees/${worker.username}`);
+    await page.getByRole("heading", { level: 1, name: worker.username }).waitFor();
+
+    const expectDay = async (date: string) => {
+      const timeline = await api<Timeline>(`/api/users/${encodeURIComponent(worker.username)}/timeline?date=${date}`);
+      const figures = (await daySummary(date)).get(worker.username)!;
+      await expect.poll(() => stat(page, "stat-worked"), WAIT).toBe(formatDuration(figures.working_seconds));
+      expect(timeline.periods.length).toBeGreaterThan(0);
+      const bars = await page.locator(`ol[aria-label="Working periods of ${worker.username} on ${date}"] > li`).evaluateAll((items) =>
+        items.map((item) => ({ start: item.getAttribute("data-start"), end: item.getAttribute("data-end") })),
+      );
+      expect(bars).toEqual(timeline.periods);
+      expect(timeline.working_seconds).toBe(figures.working_seconds);
+      expect(await stat(page, "stat-rwh")).toBe(String(figures.real_hours_counted));
+      expect(await stat(page, "stat-first")).toBe(formatClock(figures.first_activity!, timeZone));
+      expect(await stat(page, "stat-last")).toBe(formatClock(figures.last_activity!, timeZone));
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+      expect(await page.getByText(`${plural(timeline.periods.length, "period")} from ${plural(timeline.events.length, "event")}`).isVisible()).toBe(true);
+    };
+    await expectDay(today);
+
+    // The month: totals, the trend chart's bars and the table of days, each day as the API gives it.
+    const month = (await api<SummaryRow[]>(`/api/reports/summary?period=month&date=${today}&username=${encodeURIComponent(worker.username)}`))[0];
+    const days = datesFrom(month.period_start, today);
+    const perDay = await Promise.all(days.map(async (date) => (await daySummary(date)).get(worker.username)));
+    expect(await page.getByTestId("month-totals").innerText()).toBe(
+      `${formatDuration(month.working_seconds)} worked · ${month.real_hours_counted} Real Work Hours · ${month.days_active} day${month.days_active === 1 ? "" : "s"} active`,
+    );
+    expect(await page.locator("figure svg[role=img]").count()).toBe(1);
+    const bars = await page.locator("figure svg a[data-date]").evaluateAll((links) => links.map((link) => [link.getAttribute("data-date"), Number(link.getAttribute("data-seconds"))]));
+    expect(bars).toEqual(days.map((date, i) => [date, perDay[i]?.working_seconds ?? 0]));
+    const table = await page.locator("tr[data-date]").evaluateAll((rows) =>
+      rows.map((row) => [row.getAttribute("data-date"), ...[...row.querySelectorAll("[data-col]")].map((cell) => (cell.textContent ?? "").trim())]),
+    );
+    expect(table).toEqual(
+      days.map((date, i) => {
+        const figures = perDay[i];
+        const worked = figures?.working_seconds ?? 0;
+        const when = (iso: string | null | undefined) => (iso ? formatWhenRelative(iso, date, timeZone) : "—");
+        return [date, when(figures?.first_activity), when(figures?.last_activity), worked ? formatDuration(worked) : "—", worked ? String(figures!.real_hours_counted) : "—"];
+      }),
+    );
+    await shots.take(page, "employee");
+
+    // The day before, from the period arrows.
+    await page.getByRole("link", { name: "Previous day" }).click();
+    const yesterday = addDays(today, -1);
+    await page.waitForURL((url) => url.searchParams.get("date") === yesterday);
+    if (((await daySummary(yesterday)).get(worker.username)?.working_seconds ?? 0) > 0) await expectDay(yesterday);
+    else await page.getByText("No working periods on this day.").waitFor();
+    expect(await periodTitle(page)).toBe(formatDayLong(yesterday));
+  }, 60_000);
+
+  it("exports the week as CSV with the API's figures", async () => {
+    await page.goto(`${server.url}/reports/week?date=${today}`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+    const week = await summary("week", today);
+    expect(download.suggestedFilename()).toBe(`work-hours-week-${week[0].period_start}.csv`);
+    const bytes = readFileSync(await download.path());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString("utf8");
+    expect(text.endsWith("\r\n")).toBe(true);
+    const [header, ...lines] = text.slice(0, -2).split("\r\n");
+    expect(header).toBe(
+      `username,period_start,period_end,working_hours,working_time (h:mm),real_hours_counted,days_active,first_activity (${timeZone}),last_activity (${timeZone})`,
+    );
+    expect(lines).toHaveLength(week.length);
+    const rows = new Map(lines.map((line) => [line.split(",")[0], line.split(",")]));
+    for (const expected of week) {
+      const row = rows.get(expected.username);
+      expect(row, expected.username).toBeDefined();
+      const [, start, end, hours, , realHours, daysActive] = row!;
+      expect({ start, end, hours, realHours, daysActive }, expected.username).toEqual({
+        start: expected.period_start,
+        end: expected.period_end,
+        hours: toDecimalHours(expected.working_seconds),
+        realHours: String(expected.real_hours_counted),
+        daysActive: String(expected.days_active),
+      });
+    }
+  });
+
+  it("shows a new event on Today without reloading: the minute refresh, then the Refresh button", async () => {
+    const users = await api<UserRow[]>("/api/users");
+    const target = users.find((user) => user.status === "offline") ?? users.find((user) => user.status === "idle")!;
+    const live = await context.newPage();
+    try {
+      // Playwright's clock drives the page's timers, so the 60-second refresh is not waited for.
+      await live.clock.install();
+      const refreshes: string[] = [];
+      live.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/api/dashboard/today") refreshes.push(request.url());
+      });
+      await live.goto(`${server.url}/`);
+      await hydrated(live);
+      await setMarker(live);
+      const badge = live.locator(`tr[data-username="${target.username}"] [data-status]`);
+      const badgeText = async () => (await badge.innerText()).replace(/\s+/g, " ");
+      const updated = live.getByTestId("updated-at");
+      const generatedBefore = (await updated.getAttribute("data-generated-at"))!;
+      const workingBefore = Number(await stat(live, "stat-working"));
+      expect(await badge.getAttribute("data-status")).toBe(target.status);
+
+      expect((await report(target.username, "working")).status).toBe(201);
+      expect((await api<UserRow[]>("/api/users")).find((user) => user.username === target.username)?.status).toBe("working");
+      // Nothing asked the server again yet: the page still shows what it was rendered with.
+      expect(await badge.getAttribute("data-status")).toBe(target.status);
+      expect(refreshes).toEqual([]);
+
+      await expect
+        .poll(async () => {
+          await live.clock.fastForward("01:05");
+          return badge.getAttribute("data-status");
+        }, WAIT)
+        .toBe("working");
+      expect(refreshes.length).toBeGreaterThan(0);
+      expect(await badgeText()).toMatch(/^Working since \d\d:\d\d \(.+\)$/);
+      await expect.poll(() => updated.innerText(), WAIT).not.toContain("refreshing");
+      const generatedAfter = (await updated.getAttribute("data-generated-at"))!;
+      expect(Date.parse(generatedAfter)).toBeGreaterThan(Date.parse(generatedBefore));
+      expect(await updated.innerText()).toBe(`Live · Updated ${formatClock(generatedAfter, timeZone)} · refreshes every minute`);
+      expect(await stat(live, "stat-working")).toBe(String(workingBefore + 1));
+      expect(await marker(live)).toBe("still here");
+
+      // The Refresh button asks at once.
+      expect((await report(target.username, "stopped")).status).toBe(201);
+      await live.getByRole("button", { name: "Refresh" }).click();
+      await expect.poll(() => badge.getAttribute("data-status"), WAIT).toBe("idle");
+      expect(await badgeText()).toMatch(/^Idle since \d\d:\d\d \(.+\)$/);
+      expect(await stat(live, "stat-working")).toBe(String(workingBefore));
+      expect(await marker(live)).toBe("still here");
+    } finally {
+      await live.close();
+    }
+  });
+
+  it("explains an unknown employee and a bad date, with a way back", async () => {
+    await page.goto(`${server.url}/employees/nobody-by-this-name`);
+    const alert = page.locator("main [role=alert]");
+    expect(await alert.innerText()).toMatch(/^Not found\s+No user named nobody-by-this-name/);
+    await shots.take(page, "not-found");
+    await alert.getByRole("link", { name: "Back to today's overview" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+
+    await page.goto(`${server.url}/reports/day?date=2026-13-40`);
+    expect(await alert.innerText()).toMatch(/^This page cannot be shown\s+Date must be a real date/);
+    await shots.take(page, "error-bad-date");
+    await alert.getByRole("link", { name: "Go to the current day" }).click();
+    await page.waitForURL((url) => url.pathname === "/reports/day" && !url.search);
+    await page.getByRole("heading", { level: 1, name: "Day report" }).waitFor();
+  });
+
+  it("shows a supervisor limited to a team only that team's employees", async () => {
+    const team = teams[0];
+    const supervisorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const other = await supervisorContext.newPage();
+      await other.goto(`${server.url}/`);
+      await signIn(other, SUPERVISOR, SUPERVISOR_PASSWORD);
+      expect(new URL(other.url()).pathname).toBe("/");
+      await other.locator("tr[data-username]").first().waitFor();
+      expect(names(await readRows(other)).sort()).toEqual([...membersOf(team)].sort());
+      expect(await stat(other, "stat-working")).toBe(String((await api<UserRow[]>("/api/users", other)).filter((user) => user.status === "working").length));
+      expect(names(await api<UserRow[]>("/api/users", other)).sort()).toEqual([...membersOf(team)].sort());
+      expect(await other.getByRole("link", { name: "Admin" }).count()).toBe(0);
+
+      await other.goto(`${server.url}/reports/month`);
+      await other.locator("tr[data-username]").first().waitFor();
+      expect(names(await readRows(other)).sort()).toEqual([...membersOf(team)].sort());
+      expect(names(await readHeatmap(other)).sort()).toEqual([...membersOf(team)].sort());
+      const csv = await other.request.get(`${server.url}/api/reports/export.csv?period=month&date=${today}`);
+      expect((await csv.text()).trim().split("\r\n")).toHaveLength(team.userKeys.length + 1);
+    } finally {
+      await supervisorContext.close();
+    }
+  });
+
+  it("switches to the dark theme, keeps it across pages, and fits a tablet", async () => {
+    await page.goto(`${server.url}/`);
+    await hydrated(page);
+    const html = page.locator("html");
+    expect(await html.getAttribute("class")).toBeNull();
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const lightBackground = await background();
+    await page.getByTitle("Dark theme").click();
+    await expect.poll(() => html.getAttribute("class"), WAIT).toBe("dark");
+    expect(await page.getByRole("radio", { name: "Dark theme" }).isChecked()).toBe(true);
+    expect((await context.cookies()).find((cookie) => cookie.name === "wt_theme")?.value).toBe("dark");
+    await shots.take(page, "today-dark");
+
+    await openFromHeader("Month");
+    expect(await html.getAttribute("class")).toBe("dark");
+    // A fresh load comes from the server already dark.
+    await page.reload();
+    expect(await html.getAttribute("class")).toBe("dark");
+    expect(await background()).not.toBe(lightBackground);
+    await shots.take(page, "month-dark");
+
+    await hydrated(page);
+    await page.getByTitle("Light theme").click();
+    await expect.poll(() => html.getAttribute("class"), WAIT).toBe("light");
+    await page.setViewportSize({ width: 768, height: 1024 });
+    try {
+      await page.goto(`${server.url}/`);
+      await page.locator("tr[data-username]").first().waitFor();
+      // Nothing wider than the screen but the tables' own scrollers.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+      await shots.take(page, "today-tablet");
+      await page.goto(`${server.url}/reports/month`);
+      await page.locator("section[aria-labelledby=heatmap-title]").waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+      await shots.take(page, "month-tablet");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
