@@ -9,13 +9,14 @@ const HOUR = 3600;
 /** Upper bounds (exclusive, in seconds) of buckets 1–4; bucket 0 is no work at all, 5 is 8h or more. */
 const BUCKET_LIMITS = [2 * HOUR, 4 * HOUR, 6 * HOUR, 8 * HOUR];
 
+/** The six colour steps; each class (app/globals.css) sets the swatch's fill, ring and text in both themes. */
 export const HEATMAP_BUCKETS = [
-  { range: "0h", swatch: "bg-slate-100 ring-slate-200 dark:bg-slate-800/50 dark:ring-slate-700/40", text: "text-slate-400 dark:text-slate-500" },
-  { range: "< 2h", swatch: "bg-emerald-100 ring-emerald-200 dark:bg-emerald-900 dark:ring-emerald-500/60", text: "text-emerald-900 dark:text-emerald-100" },
-  { range: "2–4h", swatch: "bg-emerald-200 ring-emerald-300/60 dark:bg-emerald-700 dark:ring-emerald-500/60", text: "text-emerald-900 dark:text-white" },
-  { range: "4–6h", swatch: "bg-emerald-400 ring-emerald-500/40 dark:bg-emerald-500 dark:ring-emerald-400/60", text: "text-emerald-950 dark:text-emerald-950" },
-  { range: "6–8h", swatch: "bg-emerald-600 ring-emerald-700/40 dark:bg-emerald-400 dark:ring-emerald-300/60", text: "text-white dark:text-emerald-950" },
-  { range: "≥ 8h", swatch: "bg-emerald-800 ring-emerald-900/40 dark:bg-emerald-300 dark:ring-emerald-200/60", text: "text-white dark:text-emerald-950" },
+  { range: "0h", className: "hm-0" },
+  { range: "< 2h", className: "hm-1" },
+  { range: "2–4h", className: "hm-2" },
+  { range: "4–6h", className: "hm-3" },
+  { range: "6–8h", className: "hm-4" },
+  { range: "≥ 8h", className: "hm-5" },
 ] as const;
 
 /** Which of the six colour steps a day's working time falls in. */
@@ -57,7 +58,7 @@ export function Heatmap({
   const roomy = days.length <= 7;
   const hasFuture = days.some((date) => date > today);
   const pickColumnTint = (date: string) =>
-    date === today ? "bg-sky-50/80 dark:bg-sky-400/[0.07]" : isWeekend(date, weekendDays) ? "bg-slate-50 dark:bg-slate-800/30" : "";
+    date === today ? "hm-today" : isWeekend(date, weekendDays) ? "hm-wk" : "";
 
   return (
     <div className="w-full">
@@ -143,18 +144,16 @@ export function Heatmap({
                   const look = HEATMAP_BUCKETS[bucket];
                   const text = future ? `${row.username}, ${formatDay(date)}: not yet` : `${row.username}, ${describeDayWork(date, cell)}`;
                   return (
-                    <td key={date} className={`border-b border-slate-100 px-0.5 py-1 dark:border-slate-800/70 ${pickColumnTint(date)}`}>
+                    <td key={date} className={`hm-td ${pickColumnTint(date)}`}>
+                      {/* The title names the cell for screen readers too (role="img") and shows on hover. */}
                       <div
                         role="img"
-                        aria-label={text}
                         title={text}
                         data-date={date}
                         data-seconds={cell.working_seconds}
                         data-bucket={future ? undefined : bucket}
                         data-future={future ? "" : undefined}
-                        className={`mx-auto flex items-center justify-center rounded-[4px] text-[11px] font-medium tabular-nums ${roomy ? "h-8 w-full max-w-16" : "size-6"} ${
-                          future ? "border border-dashed border-slate-300 dark:border-slate-700" : `ring-1 ring-inset ${look.swatch} ${look.text}`
-                        }`}
+                        className={`hm-cell ${roomy ? "hm-wide" : "hm-sq"} ${future ? "hm-future" : look.className}`}
                       >
                         {roomy && !future && cell.working_seconds > 0 && <span aria-hidden="true">{formatHours(cell.working_seconds)}</span>}
                       </div>
@@ -178,7 +177,7 @@ export function Heatmap({
         <ul aria-label="Legend: hours worked per day" className="flex flex-wrap items-center gap-x-2.5 gap-y-1">
           {HEATMAP_BUCKETS.map((bucket, index) => (
             <li key={bucket.range} className="flex items-center gap-1" data-bucket={index}>
-              <span aria-hidden="true" className={`size-3 rounded-[3px] ring-1 ring-inset ${bucket.swatch}`} />
+              <span aria-hidden="true" className={`size-3 rounded-[3px] ${bucket.className}`} />
               <span className="tabular-nums">{bucket.range}</span>
             </li>
           ))}

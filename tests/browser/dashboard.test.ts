@@ -76,7 +76,7 @@ const readHeatmap = (page: Page): Promise<HeatRow[]> =>
         date: cell.getAttribute("data-date") ?? "",
         seconds: Number(cell.getAttribute("data-seconds")),
         future: cell.hasAttribute("data-future"),
-        label: cell.getAttribute("aria-label") ?? "",
+        label: cell.getAttribute("title") ?? "",
       })),
       totals: [...row.querySelectorAll(":scope > td")].slice(-2).map((cell) => (cell.textContent ?? "").trim()),
     })),

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 import type { PeriodEmployee, PeriodView } from "@/lib/reports/dashboard";
 import { formatDateRange, formatDayLong, formatDuration, formatMonth, formatWhenRelative } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
@@ -13,6 +14,8 @@ import { useLiveView } from "../../../_components/use-live-view";
 import { carriedParams, useViewParams } from "../../../_components/view-params";
 
 const DEFAULTS = { sort: "name", dir: "asc" } as const;
+/** Rows of the heatmap drawn at first: a month of 500 employees is 15,000 cells; the table below lists everyone. */
+const HEATMAP_ROWS = 100;
 const TITLES = { day: "Day report", week: "Week report", month: "Month report" } as const;
 
 const SORT_VALUES: Record<string, (row: PeriodEmployee) => string | number | null> = {
@@ -35,6 +38,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   const live = initial.start <= initial.today && initial.today <= initial.end;
   const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard/${initial.view}?date=${initial.date}`, initial, live);
   const [params, setParams] = useViewParams(DEFAULTS);
+  const [wholeHeatmap, setWholeHeatmap] = useState(false);
   const { employees, timezone, today, dates } = view;
   const multiDay = view.view !== "day";
   const shown = sortRows(filterRows(employees, params), SORT_VALUES[params.sort] ?? SORT_VALUES.name, params.dir);
@@ -103,8 +107,17 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                     days={dates}
                     today={today}
                     caption={`Hours worked per employee and day, ${periodTitle(view)}`}
-                    rows={shown.map((e) => ({ username: e.username, href: employeeHref(e.username), cells: e.days, working_seconds: e.working_seconds, real_hours_counted: e.real_hours_counted }))}
+                    rows={(wholeHeatmap ? shown : shown.slice(0, HEATMAP_ROWS)).map((e) => ({ username: e.username, href: employeeHref(e.username), cells: e.days, working_seconds: e.working_seconds, real_hours_counted: e.real_hours_counted }))}
                   />
+                  {shown.length > HEATMAP_ROWS && !wholeHeatmap ? (
+                    <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                      The first {HEATMAP_ROWS} of {shown.length} employees in this order; filter by team or name to narrow it, or{" "}
+                      <button type="button" onClick={() => setWholeHeatmap(true)} className={linkClass}>
+                        show all {shown.length}
+                      </button>
+                      .
+                    </p>
+                  ) : null}
                 </section>
               ) : null}
               <section aria-labelledby="totals-title">
