@@ -8,9 +8,8 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { ensureBuild } from "../tests/helpers/build.ts";
 import { createBenchDatabase } from "./bench-database.ts";
-import { buildState, startBenchServer, watchRss, type BenchServer } from "./bench-server.ts";
+import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./bench-server.ts";
 
 const TARGET_MS = 300;
 const ADMIN = { username: "bench-admin", password: "bench-admin-password-1" };
@@ -106,14 +105,7 @@ async function timePage(url: string, cookie: string, requests: number): Promise<
 
 async function main() {
   const options = parseOptions();
-  const state = buildState();
-  if (state === "missing") {
-    process.stdout.write("No build in .next: running next build first (this takes a minute or two)...\n");
-    ensureBuild();
-  } else if (state === "stale") {
-    // Rebuilding here could break the servers of test runs going on beside it; say so instead.
-    process.stdout.write("Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n");
-  }
+  checkBuild();
   const database = await createBenchDatabase("dashboard", { postgres: options.postgres });
   let server: BenchServer | undefined;
   try {

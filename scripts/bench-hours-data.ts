@@ -6,6 +6,7 @@ import type pg from "pg";
 import type { HoursRules } from "../lib/hours/periods.ts";
 import type { ParsedEvent } from "../lib/ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../lib/time.ts";
+import { createRandom } from "../lib/demo/generate.ts";
 
 export type BenchState = "working" | "stopped";
 /** `user` is an index into Population. */
@@ -19,17 +20,8 @@ export const RULES: HoursRules = { gapMs: 15 * MINUTE, blockMs: 40 * MINUTE, tim
 const IDLE_THRESHOLD = 5 * MINUTE;
 const IDLE_REPORT = 5 * MINUTE;
 
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same data on every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A small, fast, seedable PRNG: the same seed gives the same data on every run. */
+export const random = createRandom;
 
 function hash(text: string): number {
   let h = 0x811c9dc5;

@@ -11,9 +11,8 @@ import pg from "pg";
 import { createToken } from "../lib/auth/tokens.ts";
 import { openDb, type Db } from "../lib/db.ts";
 import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
-import { ensureBuild } from "../tests/helpers/build.ts";
 import { load } from "./bench-autocannon.ts";
-import { buildState, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./bench-server.ts";
+import { checkBuild, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./bench-server.ts";
 
 const TARGETS = { singleRatio: 0.7, batchEventsPerSecond: 50_000, batchRatio: 0.3, rssMb: 400 };
 const USERS = 500;
@@ -449,15 +448,7 @@ function phaseLine(m: Measured): string {
 
 async function main() {
   const options = parseOptions();
-  const state = buildState();
-  if (state === "missing") {
-    process.stdout.write("No build in .next: running next build first (this takes a minute or two)...\n");
-    // Under the tests' build lock, so that a test run building at the same time is waited for.
-    ensureBuild();
-  } else if (state === "stale") {
-    // Rebuilding here could break the servers of test runs going on beside it; say so instead.
-    process.stdout.write("Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n");
-  }
+  checkBuild();
 
   const started = new Date();
   const load0 = os.loadavg();

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
+import { buildState, ensureBuild } from "../tests/helpers/build.ts";
 import { processTree } from "../tests/helpers/processes.ts";
 import { freePort, startServer } from "../tests/helpers/server.ts";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
-export { buildState } from "../tests/helpers/build.ts";
 export { freePort };
 
 export type BenchServer = {
@@ -105,4 +105,19 @@ export function watchRss(pid: number, intervalMs = 200) {
     },
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * Benchmarks measure the built server: build when there is no build at all (under the tests'
+ * lock, so a test run building at the same time is waited for); when the build is older than
+ * the sources only say so, as rebuilding could break test servers running beside the benchmark.
+ */
+export function checkBuild(): void {
+  const state = buildState();
+  if (state === "missing") {
+    process.stdout.write("No build in .next: running next build first (this takes a minute or two)...\n");
+    ensureBuild();
+  } else if (state === "stale") {
+    process.stdout.write("Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n");
+  }
 }

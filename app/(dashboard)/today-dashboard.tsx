@@ -1,13 +1,12 @@
 "use client";
 
-import Link from "next/link";
 import type { TodayEmployee, TodayView } from "@/lib/reports/dashboard";
-import { formatDayLong, formatDuration, formatWhenRelative } from "../_components/format";
+import { formatDayLong, formatDuration } from "../_components/format";
 import { LiveStatus } from "../_components/live-status";
 import { filterRows, sortRows } from "../_components/rows";
 import { StatusBadge } from "../_components/status-badge";
-import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../_components/table-controls";
-import { buttonSecondary, EmptyState, ExportLinks, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../_components/ui";
+import { ActivityCells, bodyRow, cell, EmployeeCells, EmployeeTableHead, FilterBar, NoMatch, TableFrame, type Column } from "../_components/table-controls";
+import { ExportLinks, NoDataYet, PageHeading, StatCard } from "../_components/ui";
 import { useLiveView } from "../_components/use-live-view";
 import { useViewParams } from "../_components/view-params";
 
@@ -62,55 +61,18 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
             <ExportLinks period="day" date={today} />
           </FilterBar>
           {shown.length === 0 ? (
-            <EmptyState
-              title="No employee matches these filters"
-              action={
-                <button type="button" className={buttonSecondary} onClick={() => setParams({ q: "", team: "" })}>
-                  Clear filters
-                </button>
-              }
-            />
+            <NoMatch onClear={() => setParams({ q: "", team: "" })} />
           ) : (
             <TableFrame caption={`Employees on ${today}, by ${COLUMNS.find((c) => c.key === params.sort)?.label ?? "status"}`}>
-              <thead>
-                <tr className={headRow}>
-                  {COLUMNS.slice(0, 1).map((column) => (
-                    <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
-                  ))}
-                  <th scope="col" className="hidden px-3 py-2 text-left font-medium lg:table-cell">
-                    Teams
-                  </th>
-                  {COLUMNS.slice(1).map((column) => (
-                    <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
-                  ))}
-                </tr>
-              </thead>
+              <EmployeeTableHead columns={COLUMNS} params={params} onChange={setParams} />
               <tbody>
                 {shown.map((employee) => (
                   <tr key={employee.username} className={bodyRow} data-username={employee.username}>
-                    <th scope="row" className={`${cell} text-left font-medium`}>
-                      <Link href={`/employees/${encodeURIComponent(employee.username)}`} className={linkClass}>
-                        {employee.username}
-                      </Link>
-                    </th>
-                    <td className={`${cell} hidden lg:table-cell`}>
-                      <TeamChips teams={employee.teams} />
-                    </td>
+                    <EmployeeCells username={employee.username} href={`/employees/${encodeURIComponent(employee.username)}`} teams={employee.teams} />
                     <td className={cell}>
                       <StatusBadge status={employee.status} since={employee.since} today={today} timeZone={timezone} />
                     </td>
-                    <td className={`${cell} tabular-nums`} data-col="first_activity">
-                      {employee.first_activity ? formatWhenRelative(employee.first_activity, today, timezone) : "—"}
-                    </td>
-                    <td className={numCell} data-col="last_activity">
-                      {employee.last_activity ? formatWhenRelative(employee.last_activity, today, timezone) : "—"}
-                    </td>
-                    <td className={numCell} data-col="working_seconds">
-                      {formatDuration(employee.working_seconds)}
-                    </td>
-                    <td className={numCell} data-col="real_hours_counted">
-                      {employee.real_hours_counted}
-                    </td>
+                    <ActivityCells row={employee} day={today} timeZone={timezone} />
                   </tr>
                 ))}
               </tbody>

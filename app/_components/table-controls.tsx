@@ -1,6 +1,9 @@
 "use client";
 
+import Link from "next/link";
+import { formatDuration, formatWhenRelative } from "./format";
 import type { SortDirection } from "./rows";
+import { buttonSecondary, EmptyState, linkClass, TeamChips } from "./ui";
 import type { ViewParams } from "./view-params";
 
 const control =
@@ -90,3 +93,80 @@ export const headRow = "border-b border-slate-200 bg-slate-50 text-xs uppercase 
 export const bodyRow = "border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800/70 dark:hover:bg-slate-800/40";
 export const cell = "px-3 py-2.5";
 export const numCell = "px-3 py-2.5 text-right tabular-nums";
+
+/** The employee tables' header: the name, the teams (on wide screens), then the sortable figures. */
+export function EmployeeTableHead({ columns, params, onChange }: { columns: Column[]; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
+  return (
+    <thead>
+      <tr className={headRow}>
+        <SortHeader column={columns[0]} params={params} onChange={onChange} />
+        <th scope="col" className="hidden px-3 py-2 text-left font-medium lg:table-cell">
+          Teams
+        </th>
+        {columns.slice(1).map((column) => (
+          <SortHeader key={column.key} column={column} params={params} onChange={onChange} />
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A row's first cells: the employee, linking to their page, and their teams. */
+export function EmployeeCells({ username, href, teams }: { username: string; href: string; teams: string[] }) {
+  return (
+    <>
+      <th scope="row" className={`${cell} text-left font-medium`}>
+        <Link href={href} className={linkClass}>
+          {username}
+        </Link>
+      </th>
+      <td className={`${cell} hidden lg:table-cell`}>
+        <TeamChips teams={teams} />
+      </td>
+    </>
+  );
+}
+
+/** In place of a table whose filters leave nobody. */
+export function NoMatch({ onClear }: { onClear: () => void }) {
+  return (
+    <EmptyState
+      title="No employee matches these filters"
+      action={
+        <button type="button" className={buttonSecondary} onClick={onClear}>
+          Clear filters
+        </button>
+      }
+    />
+  );
+}
+
+/**
+ * A row's figures: first and last activity (as a clock time on `day`, with the date on other
+ * days), time worked and Real Work Hours. `dashWhenIdle` writes a day without work as dashes.
+ */
+export function ActivityCells({ row, day, timeZone, dashWhenIdle = false }: {
+  row: { first_activity: string | null; last_activity: string | null; working_seconds: number; real_hours_counted: number };
+  day: string;
+  timeZone: string;
+  dashWhenIdle?: boolean;
+}) {
+  const when = (iso: string | null) => (iso ? formatWhenRelative(iso, day, timeZone) : "—");
+  const idle = dashWhenIdle && row.working_seconds === 0;
+  return (
+    <>
+      <td className={`${cell} tabular-nums`} data-col="first_activity">
+        {when(row.first_activity)}
+      </td>
+      <td className={numCell} data-col="last_activity">
+        {when(row.last_activity)}
+      </td>
+      <td className={numCell} data-col="working_seconds">
+        {idle ? "—" : formatDuration(row.working_seconds)}
+      </td>
+      <td className={numCell} data-col="real_hours_counted">
+        {idle ? "—" : row.real_hours_counted}
+      </td>
+    </>
+  );
+}

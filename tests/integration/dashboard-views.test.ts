@@ -24,6 +24,7 @@ import type { UserRow } from "@/lib/reports/users";
 import { addDays } from "@/lib/time";
 import { bearer, newSession, newToken, sessionHeader } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { failed, okData, rejected } from "../helpers/envelope";
 
 /*
  * The default settings: REPORT_TIMEZONE Asia/Dubai (UTC+4 all year, no DST), weeks from
@@ -79,30 +80,6 @@ const configState = globalThis as ConfigState;
 
 const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, headers: Headers, params: Record<string, string> = {}) =>
   handler(new Request(`http://localhost${url}`, { headers }), { params: Promise.resolve(params) } as never);
-
-async function okData<T>(response: Promise<Response>): Promise<T> {
-  const res = await response;
-  const body = await res.json();
-  expect(res.status, JSON.stringify(body)).toBe(200);
-  expect(body.success).toBe(true);
-  return body.data as T;
-}
-
-async function failed(res: Response, status: number): Promise<{ code: string; message: string; details?: { field: string }[] }> {
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  const body = await res.json();
-  expect(res.status, JSON.stringify(body)).toBe(status);
-  expect(body.success).toBe(false);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  return body.error;
-}
-
-/** A 400 whose details name exactly these parameters. */
-async function rejected(res: Response, ...fields: string[]) {
-  const error = await failed(res, 400);
-  expect(error.code).toBe("invalid_query");
-  expect(error.details!.map((detail) => detail.field)).toEqual(fields);
-}
 
 /** Every date from `start` to `end`, counted independently of the code under test. */
 function everyDate(start: string, end: string): string[] {

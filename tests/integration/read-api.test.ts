@@ -16,6 +16,7 @@ import { periodBounds } from "@/lib/reports/summary";
 import { listUsers } from "@/lib/reports/users";
 import { useProcessTokens } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { failed, okData, rejected } from "../helpers/envelope";
 
 /*
  * Worked by hand with the defaults: REPORT_TIMEZONE Asia/Dubai (UTC+4, no DST), weeks from
@@ -32,31 +33,6 @@ type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
 let credentials: Record<string, string> = {};
 const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, context: unknown = {}) =>
   handler(new Request(`http://localhost${url}`, { headers: credentials }), context as never);
-
-async function okData(res: Response): Promise<unknown> {
-  const body = await res.json();
-  expect(res.status, JSON.stringify(body)).toBe(200);
-  expect(Object.keys(body).sort()).toEqual(["data", "success"]);
-  expect(body.success).toBe(true);
-  return body.data;
-}
-
-async function failed(res: Response, status: number): Promise<{ code: string; message: string; details?: Body[] }> {
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  const body = await res.json();
-  expect(res.status, JSON.stringify(body)).toBe(status);
-  expect(body.success).toBe(false);
-  expect(typeof body.error.code).toBe("string");
-  expect(body.error.message.length).toBeGreaterThan(0);
-  return body.error;
-}
-
-/** A 400 whose details name exactly these parameters. */
-async function rejected(res: Response, ...fields: string[]) {
-  const error = await failed(res, 400);
-  expect(error.code).toBe("invalid_query");
-  expect(error.details!.map((detail) => detail.field)).toEqual(fields);
-}
 
 type Ev = { user: string; state: EventState; ts: number };
 const working = (user: string, from: string, to: string, stepMinutes = 10): Ev[] => {

@@ -6,7 +6,7 @@ import { formatClock, formatDay, formatDuration, formatMonth, formatWhenRelative
 import { LiveStatus } from "../../../_components/live-status";
 import { PeriodNav } from "../../../_components/period-nav";
 import { StatusBadge } from "../../../_components/status-badge";
-import { bodyRow, cell, headRow, numCell, TableFrame } from "../../../_components/table-controls";
+import { ActivityCells, bodyRow, cell, headRow, TableFrame } from "../../../_components/table-controls";
 import { TimelineBars } from "../../../_components/timeline-bars";
 import { TrendChart } from "../../../_components/trend-chart";
 import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
@@ -123,18 +123,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
                       {formatDay(d.date)}
                     </Link>
                   </th>
-                  <td className={`${cell} tabular-nums`} data-col="first_activity">
-                    {d.first_activity ? formatWhenRelative(d.first_activity, d.date, timezone) : "—"}
-                  </td>
-                  <td className={numCell} data-col="last_activity">
-                    {d.last_activity ? formatWhenRelative(d.last_activity, d.date, timezone) : "—"}
-                  </td>
-                  <td className={numCell} data-col="working_seconds">
-                    {d.working_seconds ? formatDuration(d.working_seconds) : "—"}
-                  </td>
-                  <td className={numCell} data-col="real_hours_counted">
-                    {d.working_seconds ? d.real_hours_counted : "—"}
-                  </td>
+                  <ActivityCells row={d} day={d.date} timeZone={timezone} dashWhenIdle />
                 </tr>
               ))}
           </tbody>

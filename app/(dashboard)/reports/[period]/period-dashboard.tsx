@@ -1,15 +1,14 @@
 "use client";
 
-import Link from "next/link";
 import { useState } from "react";
 import type { PeriodEmployee, PeriodView } from "@/lib/reports/dashboard";
-import { formatDateRange, formatDayLong, formatDuration, formatMonth, formatWhenRelative } from "../../../_components/format";
+import { formatDateRange, formatDayLong, formatDuration, formatMonth } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { PeriodNav } from "../../../_components/period-nav";
 import { filterRows, sortRows } from "../../../_components/rows";
-import { bodyRow, cell, FilterBar, headRow, numCell, SortHeader, TableFrame, type Column } from "../../../_components/table-controls";
-import { buttonSecondary, EmptyState, ExportLinks, linkClass, NoDataYet, PageHeading, StatCard, TeamChips } from "../../../_components/ui";
+import { ActivityCells, bodyRow, EmployeeCells, EmployeeTableHead, FilterBar, NoMatch, numCell, TableFrame, type Column } from "../../../_components/table-controls";
+import { ExportLinks, linkClass, NoDataYet, PageHeading, StatCard } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 import { carriedParams, useViewParams } from "../../../_components/view-params";
 
@@ -54,7 +53,6 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
     { key: "worked", label: "Time worked", numeric: true },
     { key: "rwh", label: "Real Work Hours", numeric: true },
   ];
-  const when = (iso: string | null) => (iso ? formatWhenRelative(iso, multiDay ? "" : view.date, timezone) : "—");
 
   return (
     <>
@@ -88,14 +86,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
             </p>
           ) : null}
           {shown.length === 0 ? (
-            <EmptyState
-              title="No employee matches these filters"
-              action={
-                <button type="button" className={buttonSecondary} onClick={() => setParams({ q: "", team: "" })}>
-                  Clear filters
-                </button>
-              }
-            />
+            <NoMatch onClear={() => setParams({ q: "", team: "" })} />
           ) : (
             <>
               {multiDay ? (
@@ -125,45 +116,17 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                   Totals
                 </h2>
                 <TableFrame caption={`Totals per employee, ${periodTitle(view)}`}>
-                  <thead>
-                    <tr className={headRow}>
-                      <SortHeader column={columns[0]} params={params} onChange={setParams} />
-                      <th scope="col" className="hidden px-3 py-2 text-left font-medium lg:table-cell">
-                        Teams
-                      </th>
-                      {columns.slice(1).map((column) => (
-                        <SortHeader key={column.key} column={column} params={params} onChange={setParams} />
-                      ))}
-                    </tr>
-                  </thead>
+                  <EmployeeTableHead columns={columns} params={params} onChange={setParams} />
                   <tbody>
                     {shown.map((employee) => (
                       <tr key={employee.username} className={bodyRow} data-username={employee.username}>
-                        <th scope="row" className={`${cell} text-left font-medium`}>
-                          <Link href={employeeHref(employee.username)} className={linkClass}>
-                            {employee.username}
-                          </Link>
-                        </th>
-                        <td className={`${cell} hidden lg:table-cell`}>
-                          <TeamChips teams={employee.teams} />
-                        </td>
+                        <EmployeeCells username={employee.username} href={employeeHref(employee.username)} teams={employee.teams} />
                         {multiDay ? (
                           <td className={numCell} data-col="days_active">
                             {employee.days_active}
                           </td>
                         ) : null}
-                        <td className={`${cell} tabular-nums`} data-col="first_activity">
-                          {when(employee.first_activity)}
-                        </td>
-                        <td className={numCell} data-col="last_activity">
-                          {when(employee.last_activity)}
-                        </td>
-                        <td className={numCell} data-col="working_seconds">
-                          {formatDuration(employee.working_seconds)}
-                        </td>
-                        <td className={numCell} data-col="real_hours_counted">
-                          {employee.real_hours_counted}
-                        </td>
+                        <ActivityCells row={employee} day={multiDay ? "" : view.date} timeZone={timezone} />
                       </tr>
                     ))}
                   </tbody>
