@@ -2,10 +2,10 @@
 
 import { useState } from "react";
 import type { PeriodEmployee, PeriodView } from "@/lib/reports/dashboard";
-import { formatDateRange, formatDayLong, formatDuration, formatMonth } from "../../../_components/format";
+import { formatDuration } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
-import { PeriodNav } from "../../../_components/period-nav";
+import { formatPeriodTitle, PeriodNav } from "../../../_components/period-nav";
 import { filterRows, sortRows } from "../../../_components/rows";
 import { ActivityCells, bodyRow, EmployeeCells, EmployeeTableHead, FilterBar, NoMatch, numCell, TableFrame, type Column } from "../../../_components/table-controls";
 import { ExportLinks, linkClass, NoDataYet, PageHeading, StatCard } from "../../../_components/ui";
@@ -26,11 +26,7 @@ const SORT_VALUES: Record<string, (row: PeriodEmployee) => string | number | nul
   rwh: (row) => row.real_hours_counted,
 };
 
-function periodTitle(view: PeriodView): string {
-  if (view.view === "day") return formatDayLong(view.date);
-  if (view.view === "week") return `Week of ${formatDateRange(view.start, view.end)}`;
-  return formatMonth(view.date);
-}
+const periodTitle = (view: PeriodView) => formatPeriodTitle(view.view, view.date, view.start, view.end);
 
 /** Each employee's totals for a day, week or month, with a heatmap of days for weeks and months. */
 export function PeriodDashboard({ initial }: { initial: PeriodView }) {
