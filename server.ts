@@ -31,7 +31,7 @@ async function main() {
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
   const { badRequest, isDatabaseUnavailable } = await import("./lib/errors.ts");
-  const { CLIENT_IP_HEADER } = await import("./lib/auth/request.ts");
+  const { CLIENT_IP_HEADER, clientAddressOf } = await import("./lib/auth/request.ts");
   const { API_SECURITY_HEADERS } = await import("./lib/security-headers.ts");
 
   let config;
@@ -64,8 +64,8 @@ async function main() {
       res.writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS }).end(JSON.stringify({ success: false, error: error.toBody() }));
       return;
     }
-    // The socket's address, for sign-in rate limits and tokens' last use; a client cannot set it.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    // The client's address, for sign-in rate limits and tokens' last use; a client cannot set it.
+    req.headers[CLIENT_IP_HEADER] = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"], config.trustedProxies);
     void handle(req, res);
   });
   server.on("connection", (socket) => {

@@ -58,6 +58,7 @@ const configSchema = z.object({
       "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
     ),
   CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+  TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
   ADMIN_USERNAME: z
     .string()
     .trim()
@@ -84,6 +85,7 @@ const defaults = {
   REAL_HOUR_BLOCK_MINUTES: "40",
   HEARTBEAT_TIMEOUT_MINUTES: "15",
   PROCESS_CRON: "*/15 * * * *",
+  TRUSTED_PROXIES: "0",
 } satisfies Partial<Record<keyof z.input<typeof configSchema>, string>>;
 
 export type Config = {
@@ -98,6 +100,8 @@ export type Config = {
   heartbeatTimeoutMinutes: number;
   processCron: string | null;
   cronSecret?: string;
+  /** Reverse proxies in front of server.ts whose X-Forwarded-For entries name the client. */
+  trustedProxies: number;
   /** The first admin, created on a start that finds no account at all. */
   adminUsername?: string;
   adminPassword?: string;
@@ -178,6 +182,7 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     heartbeatTimeoutMinutes: c.HEARTBEAT_TIMEOUT_MINUTES,
     processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
     cronSecret: c.CRON_SECRET,
+    trustedProxies: c.TRUSTED_PROXIES,
     adminUsername: c.ADMIN_USERNAME,
     adminPassword: c.ADMIN_PASSWORD,
     rootDir,

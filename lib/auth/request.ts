@@ -20,6 +20,19 @@ export function readCookie(header: string | null | undefined, name: string): str
   return null;
 }
 
+/**
+ * The client's address as server.ts records it: the socket's, or, behind `trustedProxies`
+ * reverse proxies, the one the outermost of them was reached from. Each proxy appends the
+ * address it was reached from to X-Forwarded-For, so that one is `trustedProxies` entries from
+ * the end; anything before it came from the client and proves nothing.
+ */
+export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: number): string {
+  const socket = socketAddress ?? "";
+  if (trustedProxies === 0) return socket;
+  const hops = [forwardedFor ?? []].flat().join(",").split(",").map((hop) => hop.trim()).filter(Boolean);
+  return hops.length ? hops[Math.max(0, hops.length - trustedProxies)] : socket;
+}
+
 export function clientIp(headers: HeaderSource): string | null {
   const own = headers.get(CLIENT_IP_HEADER);
   if (own) return own;

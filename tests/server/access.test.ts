@@ -164,3 +164,38 @@ describe("access to the built server", () => {
     expect(res.status).toBe(201);
   });
 });
+
+// Behind a reverse proxy every connection comes from the proxy: with TRUSTED_PROXIES the
+// client's own address is recorded, and what the client itself wrote in front is ignored.
+describe("the built server behind a trusted reverse proxy", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  let tokens: { ingest: Record<string, string>; read: Record<string, string> };
+
+  beforeAll(async () => {
+    database = await createTestDatabase("sqlite");
+    tokens = await tokensFor(database.url);
+    server = await startServer({ DATABASE_URL: database.url, TRUSTED_PROXIES: "1" });
+  });
+  afterAll(async () => {
+    if (server) killTree(server.child.pid!, "SIGKILL");
+    await database?.drop();
+  });
+
+  it("records the address the proxy was reached from, not one the client forged", async () => {
+    const res = await fetch(`${server.url}/api/report`, {
+      method: "POST",
+      // The client sent "198.51.100.7"; the proxy appended the address it saw, 203.0.113.20.
+      headers: { ...tokens.ingest, "x-forwarded-for": "198.51.100.7, 203.0.113.20", "content-type": "application/json" },
+      body: JSON.stringify({ user: "behind-proxy", state: "working" }),
+    });
+    expect(res.status).toBe(201);
+    const db = openDb(database.url);
+    try {
+      const ingest = (await listTokens(db)).find((token) => tokens.ingest.authorization.includes(token.prefix))!;
+      expect(ingest.lastUsedIp).toBe("203.0.113.20");
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       heartbeatTimeoutMinutes: 15,
       processCron: "*/15 * * * *",
       cronSecret: undefined,
+      trustedProxies: 0,
       rootDir: root,
     });
     expect(DEFAULT_DATABASE_URL).toBe("file:./instance/work_events.db");
@@ -58,6 +59,7 @@ describe("loadConfig", () => {
         REAL_HOUR_BLOCK_MINUTES: "60",
         HEARTBEAT_TIMEOUT_MINUTES: "0",
         PROCESS_CRON: "0 * * * *",
+        TRUSTED_PROXIES: "2",
       },
       root,
     );
@@ -72,6 +74,7 @@ describe("loadConfig", () => {
       realHourBlockMinutes: 60,
       heartbeatTimeoutMinutes: 0,
       processCron: "0 * * * *",
+      trustedProxies: 2,
     });
   });
 
@@ -147,6 +150,7 @@ describe("loadConfig", () => {
     ["PROCESS_CRON", { PROCESS_CRON: "every fifteen minutes" }],
     ["PROCESS_CRON", { PROCESS_CRON: "61 * * * *" }],
     ["SECRET_KEY", { SECRET_KEY: "short" }],
+    ["TRUSTED_PROXIES", { TRUSTED_PROXIES: "yes" }],
   ])("refuses a bad %s with one line naming it", (name, env) => {
     const error = configError(env);
     expect(error.name).toBe("ConfigError");
