@@ -126,7 +126,17 @@ describe.skipIf(!hasChromium)("the admin pages in Chromium", () => {
     const row = page.getByRole("row", { name: /fleet-browser/ });
     expect(await row.innerText()).toMatch(/ingest[\s\S]*wt_ingest_[\s\S]*127\.0\.0\.1/);
 
-    await submit(page.getByRole("button", { name: "Revoke fleet-browser" }));
+    // Revoking asks first: Cancel (or Escape) leaves the token working.
+    await page.getByRole("button", { name: "Revoke fleet-browser" }).click();
+    const question = page.getByRole("group", { name: /^Revoke fleet-browser\?/ });
+    await question.getByRole("button", { name: "Cancel" }).click();
+    expect(await question.count()).toBe(0);
+    await page.getByRole("button", { name: "Revoke fleet-browser" }).click();
+    await page.keyboard.press("Escape");
+    expect(await question.count()).toBe(0);
+    expect((await report()).status).toBe(201);
+    await page.getByRole("button", { name: "Revoke fleet-browser" }).click();
+    await submit(question.getByRole("button", { name: "Yes, revoke" }));
     expect(await status().innerText()).toContain("Revoked fleet-browser");
     expect(await page.getByRole("row", { name: /fleet-browser/ }).innerText()).toMatch(/revoked/);
     expect((await report()).status).toBe(401);

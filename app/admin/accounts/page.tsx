@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import { MIN_PASSWORD_LENGTH, ROLES } from "@/lib/auth/schemas";
+import { ConfirmSubmit } from "../_lib/confirm-submit";
 import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
@@ -112,9 +113,20 @@ export default async function AccountsPage() {
                           </ActionForm>
                           <ActionForm action={ACTION} op={account.disabledAt ? "enable" : "disable"} csrf={csrf} label={`Enable or disable ${account.username}`}>
                             <input type="hidden" name="id" value={account.id} />
-                            <button type="submit" className={account.disabledAt ? secondaryButton : dangerButton}>
-                              {account.disabledAt ? "Enable account" : "Disable account"}
-                            </button>
+                            {account.disabledAt ? (
+                              <button type="submit" className={secondaryButton}>
+                                Enable account
+                              </button>
+                            ) : (
+                              <ConfirmSubmit
+                                question={`Disable ${account.username}? Their sessions end now.`}
+                                confirmLabel="Yes, disable"
+                                className={dangerButton}
+                                cancelClassName={secondaryButton}
+                              >
+                                Disable account
+                              </ConfirmSubmit>
+                            )}
                           </ActionForm>
                         </div>
                       </details>

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
+import { ConfirmSubmit } from "../_lib/confirm-submit";
 import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
@@ -46,9 +47,15 @@ export default async function TeamsPage() {
                   </div>
                   <ActionForm action={TEAMS} op="delete" csrf={csrf} label={`Delete ${team.name}`}>
                     <input type="hidden" name="id" value={team.id} />
-                    <button type="submit" className={dangerButton} aria-label={`Delete team ${team.name}`}>
+                    <ConfirmSubmit
+                      ariaLabel={`Delete team ${team.name}`}
+                      question={`Delete ${team.name}? Supervisors limited to it lose it.`}
+                      confirmLabel="Yes, delete"
+                      className={dangerButton}
+                      cancelClassName={secondaryButton}
+                    >
                       Delete
-                    </button>
+                    </ConfirmSubmit>
                   </ActionForm>
                 </div>
                 <ActionForm action={TEAMS} op="members" csrf={csrf} className="mt-4 space-y-2" label={`Members of ${team.name}`}>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
-import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, sectionTitle } from "../_lib/ui";
+import { ConfirmSubmit } from "../_lib/confirm-submit";
+import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Tokens · Admin" };
@@ -80,9 +81,15 @@ export default async function TokensPage() {
                       ) : (
                         <ActionForm action={ACTION} op="revoke" csrf={csrf} label={`Revoke ${token.name}`}>
                           <input type="hidden" name="id" value={token.id} />
-                          <button type="submit" className={dangerButton} aria-label={`Revoke ${token.name}`}>
+                          <ConfirmSubmit
+                            ariaLabel={`Revoke ${token.name}`}
+                            question={`Revoke ${token.name}? Whatever uses it is refused from now on.`}
+                            confirmLabel="Yes, revoke"
+                            className={dangerButton}
+                            cancelClassName={secondaryButton}
+                          >
                             Revoke
-                          </button>
+                          </ConfirmSubmit>
                         </ActionForm>
                       )}
                     </td>
