@@ -7,6 +7,7 @@ import type { HoursRules } from "../lib/hours/periods.ts";
 import type { ParsedEvent } from "../lib/ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../lib/time.ts";
 import { createRandom } from "../lib/demo/generate.ts";
+import { NEWER_THAN_STORED, PG_QUEUE_HOURS, SQLITE_QUEUE_HOURS, SQLITE_UPSERT_USER } from "../lib/ingest/store.ts";
 
 export type BenchState = "working" | "stopped";
 /** `user` is an index into Population. */
@@ -238,8 +239,32 @@ export type Loader = {
 
 const CHUNK = 50_000;
 
-// The statements EventStore uses for tracked_users and hours_queue (lib/ingest/store.ts).
-const NEWER_THAN_STORED = `excluded.last_event_at > tracked_users.last_event_at OR (excluded.last_event_at = tracked_users.last_event_at AND excluded.last_state = 'stopped')`;
+/** Takes `count` events from the stream in chunks of CHUNK and writes each, timing the two apart. */
+async function loadInChunks(
+  stream: EventStream,
+  count: number,
+  write: (batch: BenchEvent[]) => unknown,
+  onChunk?: () => void,
+): Promise<{ seconds: number; generateSeconds: number }> {
+  let seconds = 0;
+  let generateSeconds = 0;
+  for (let left = count; left > 0; ) {
+    const g0 = performance.now();
+    let batch: BenchEvent[] = [];
+    while (left > 0 && batch.length < CHUNK) {
+      const part = stream.take(Math.min(left, CHUNK - batch.length));
+      left -= part.length;
+      batch = batch.length ? batch.concat(part) : part;
+    }
+    const w0 = performance.now();
+    generateSeconds += (w0 - g0) / 1000;
+    await write(batch);
+    seconds += (performance.now() - w0) / 1000;
+    onChunk?.();
+  }
+  return { seconds, generateSeconds };
+}
+
 
 /**
  * Writes through a connection of its own with a large page cache (the load is not what is
@@ -251,16 +276,9 @@ export function sqliteLoader(file: string, population: Population): Loader {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("cache_size = -131072");
   const insertEvent = sqlite.prepare(`INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)`);
-  const upsertUser = sqlite.prepare(
-    `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
-     WHERE ${NEWER_THAN_STORED}`,
-  );
-  const queueHours = sqlite.prepare(
-    `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, 1)
-     ON CONFLICT (user_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
-       to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`,
-  );
+  // The statements EventStore commits with, so the tables end up as the server would leave them.
+  const upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
+  const queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
   const { usernames, userKeys } = population;
   const write = sqlite.transaction((events: BenchEvent[]) => {
     for (const e of events) insertEvent.run(userKeys[e.user], usernames[e.user], e.state, e.ts, receivedAtOf(e.ts));
@@ -270,25 +288,7 @@ export function sqliteLoader(file: string, population: Population): Loader {
     }
   });
   return {
-    async load(stream, count, onChunk) {
-      let seconds = 0;
-      let generateSeconds = 0;
-      for (let left = count; left > 0; ) {
-        const g0 = performance.now();
-        let batch: BenchEvent[] = [];
-        while (left > 0 && batch.length < CHUNK) {
-          const part = stream.take(Math.min(left, CHUNK - batch.length));
-          left -= part.length;
-          batch = batch.length ? batch.concat(part) : part;
-        }
-        const w0 = performance.now();
-        generateSeconds += (w0 - g0) / 1000;
-        write.immediate(batch);
-        seconds += (performance.now() - w0) / 1000;
-        onChunk?.();
-      }
-      return { seconds, generateSeconds };
-    },
+    load: (stream, count, onChunk) => loadInChunks(stream, count, (batch) => write.immediate(batch), onChunk),
     async close() {
       sqlite.pragma("wal_checkpoint(TRUNCATE)");
       sqlite.close();
@@ -324,14 +324,7 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
          WHERE ${NEWER_THAN_STORED}`,
         [keys, touched.map(([user]) => usernames[user]), touched.map(([, t]) => receivedAtOf(t.firstTs)), touched.map(([, t]) => t.lastTs), touched.map(([, t]) => t.lastState)],
       );
-      await client.query(
-        `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision)
-         SELECT u, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
-         FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x(u, f, t)
-         ON CONFLICT (user_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
-           to_ts = GREATEST(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`,
-        [keys, touched.map(([, t]) => t.firstTs), touched.map(([, t]) => t.lastTs)],
-      );
+      await client.query(PG_QUEUE_HOURS, [keys, touched.map(([, t]) => t.firstTs), touched.map(([, t]) => t.lastTs)]);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -339,29 +332,7 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
     }
   };
   return {
-    async load(stream, count, onChunk) {
-      let seconds = 0;
-      let generateSeconds = 0;
-      for (let left = count; left > 0; ) {
-        const g0 = performance.now();
-        let batch: BenchEvent[] = [];
-        while (left > 0 && batch.length < CHUNK) {
-          const part = stream.take(Math.min(left, CHUNK - batch.length));
-          left -= part.length;
-          batch = batch.length ? batch.concat(part) : part;
-        }
-        const w0 = performance.now();
-        generateSeconds += (w0 - g0) / 1000;
-        await write(batch);
-        seconds += (performance.now() - w0) / 1000;
-        onChunk?.();
-      }
-      // Autovacuum would get there on its own in time; the figures should not depend on when.
-      await client.query("VACUUM ANALYZE work_events");
-      await client.query("ANALYZE tracked_users");
-      await client.query("ANALYZE hours_queue");
-      return { seconds, generateSeconds };
-    },
+    load: (stream, count, onChunk) => loadInChunks(stream, count, write, onChunk),
     async close() {
       client.release();
     },

@@ -35,8 +35,27 @@ function summariseByUser(events: ParsedEvent[], stored: StoreResult): Map<string
 }
 
 // Keeps tracked_users.last_* at the event latest in time, whatever order events arrive in.
-const NEWER_THAN_STORED = (table: string) =>
-  `excluded.last_event_at > ${table}.last_event_at OR (excluded.last_event_at = ${table}.last_event_at AND excluded.last_state = 'stopped')`;
+// These statements are exported for the benchmarks' bulk loader, which must keep the tables
+// exactly as a commit here would.
+export const NEWER_THAN_STORED =
+  "excluded.last_event_at > tracked_users.last_event_at OR (excluded.last_event_at = tracked_users.last_event_at AND excluded.last_state = 'stopped')";
+
+/** SQLite: (user_key, display_name, first_seen_at, last_event_at, last_state). */
+export const SQLITE_UPSERT_USER = `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
+  WHERE ${NEWER_THAN_STORED}`;
+
+/** SQLite: (user_key, from_ts, to_ts): widens the user's pending window for the hours engine. */
+export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, 1)
+  ON CONFLICT (user_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
+    to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
+
+/** PostgreSQL: $1 user keys, $2 and $3 epoch-ms arrays of each user's window. */
+export const PG_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision)
+  SELECT u, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
+  FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x(u, f, t)
+  ON CONFLICT (user_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
+    to_ts = GREATEST(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
 
 class SqliteStore {
   private insertEvent: Statement;
@@ -49,16 +68,8 @@ class SqliteStore {
       `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (user_key, ts, state) DO NOTHING`,
     );
-    this.upsertUser = sqlite.prepare(
-      `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
-       WHERE ${NEWER_THAN_STORED("tracked_users")}`,
-    );
-    this.queueHours = sqlite.prepare(
-      `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, 1)
-       ON CONFLICT (user_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
-         to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`,
-    );
+    this.upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
+    this.queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
     this.commit = sqlite.transaction((batch: Submission[]) => batch.map((submission) => this.write(submission))).immediate;
   }
 
@@ -139,17 +150,10 @@ class PostgresStore {
          SELECT u, n, to_timestamp($3 / 1000.0), to_timestamp(t / 1000.0), s
          FROM unnest($1::text[], $2::text[], $4::float8[], $5::text[]) AS x(u, n, t, s)
          ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
-         WHERE ${NEWER_THAN_STORED("tracked_users")}`,
+         WHERE ${NEWER_THAN_STORED}`,
         [keys, touched.map(([, t]) => t.username), receivedAt, ts((t) => t.lastTs), touched.map(([, t]) => t.lastState)],
       );
-      await client.query(
-        `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision)
-         SELECT u, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
-         FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x(u, f, t)
-         ON CONFLICT (user_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
-           to_ts = GREATEST(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`,
-        [keys, ts((t) => t.firstTs), ts((t) => t.lastTs)],
-      );
+      await client.query(PG_QUEUE_HOURS, [keys, ts((t) => t.firstTs), ts((t) => t.lastTs)]);
     }
     return stored;
   }

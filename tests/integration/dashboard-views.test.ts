@@ -13,7 +13,7 @@ import { createTeam, setTeamMembers } from "@/lib/auth/teams";
 import { loadConfig, type Config } from "@/lib/config";
 import { rulesFromConfig } from "@/lib/hours/engine";
 import { runHoursEngine } from "@/lib/hours/run";
-import { toUserKey, type EventState } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/ingest/schema";
 import { EventStore } from "@/lib/ingest/store";
 import type { EmployeeView, PeriodView, TodayView } from "@/lib/reports/dashboard";
 import type { RealWorkHoursRow } from "@/lib/reports/real-work-hours";
@@ -25,14 +25,13 @@ import { addDays } from "@/lib/time";
 import { bearer, newSession, newToken, sessionHeader } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 import { failed, okData, rejected } from "../helpers/envelope";
+import { at, stopped, working, type Ev } from "../helpers/agent-events";
 
 /*
  * The default settings: REPORT_TIMEZONE Asia/Dubai (UTC+4 all year, no DST), weeks from
  * Monday, GAP 15 minutes, BLOCK 40 minutes. 2026-03-09 is a Monday. Times below are UTC;
  * the comments give the local time.
  */
-const MIN = 60_000;
-const at = (iso: string) => Date.parse(iso);
 
 /** Now: Thursday 2026-03-12 00:30 in Dubai, still Wednesday 2026-03-11 in UTC. */
 const NOW = at("2026-03-11T20:30:00Z");
@@ -43,13 +42,6 @@ const SUPPORT = "Support";
 const DAY_SHIFT = "day shift";
 
 type Headers = Record<string, string>;
-type Ev = { user: string; state: EventState; ts: number };
-const working = (user: string, from: string, to: string, stepMinutes = 10): Ev[] => {
-  const events: Ev[] = [];
-  for (let ts = at(from); ts <= at(to); ts += stepMinutes * MIN) events.push({ user, state: "working", ts });
-  return events;
-};
-const stopped = (user: string, ts: string): Ev => ({ user, state: "stopped", ts: at(ts) });
 
 /** What each agent sent; a batch is received at its last event unless it says otherwise. */
 const BATCHES: { receivedAt?: string; events: Ev[] }[] = [

@@ -9,7 +9,7 @@ import { GET as getTimeline, POST as postTimeline } from "@/app/api/users/[usern
 import { GET as getUsers, POST as postUsers } from "@/app/api/users/route";
 import { loadConfig, type Config } from "@/lib/config";
 import { runHoursEngine } from "@/lib/hours/run";
-import { toUserKey, type EventState } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/ingest/schema";
 import { EventStore } from "@/lib/ingest/store";
 import { toCsvField, toDecimalHours, toHoursMinutes } from "@/lib/reports/csv";
 import { periodBounds } from "@/lib/reports/summary";
@@ -17,14 +17,13 @@ import { listUsers } from "@/lib/reports/users";
 import { useProcessTokens } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 import { failed, okData, rejected } from "../helpers/envelope";
+import { at, MIN, stopped, working, type Ev } from "../helpers/agent-events";
 
 /*
  * Worked by hand with the defaults: REPORT_TIMEZONE Asia/Dubai (UTC+4, no DST), weeks from
  * Monday, GAP 15 minutes, BLOCK 40 minutes. 2026-03-02 is a Monday.
  */
 const TZ = "Asia/Dubai";
-const MIN = 60_000;
-const at = (iso: string) => Date.parse(iso);
 
 type Body = Record<string, unknown>;
 type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
@@ -34,13 +33,6 @@ let credentials: Record<string, string> = {};
 const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, context: unknown = {}) =>
   handler(new Request(`http://localhost${url}`, { headers: credentials }), context as never);
 
-type Ev = { user: string; state: EventState; ts: number };
-const working = (user: string, from: string, to: string, stepMinutes = 10): Ev[] => {
-  const events: Ev[] = [];
-  for (let ts = at(from); ts <= at(to); ts += stepMinutes * MIN) events.push({ user, state: "working", ts });
-  return events;
-};
-const stopped = (user: string, ts: string): Ev => ({ user, state: "stopped", ts: at(ts) });
 
 const ALICE = "CORP\\Alice";
 const FORMULA = '=SUM(1,2) "x"';
