@@ -2,6 +2,6 @@
 // configuration is checked and the database migrated before the first request.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { prepareServer } = await import("./lib/startup");
+  const { prepareServer } = await import("./lib/server/startup");
   await prepareServer();
 }

@@ -1,4 +1,4 @@
-// The same values as lib/security-headers.ts (this file cannot import TypeScript); the pages'
+// The same values as lib/server/security-headers.ts (this file cannot import TypeScript); the pages'
 // Content-Security-Policy, with its per-request nonce, comes from proxy.ts.
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { FLASH_COOKIE, FLASH_HEADER, FLASH_PATH } from "./app/admin/_lib/flash-cookie";
-import { pageContentSecurityPolicy } from "./lib/security-headers";
+import { pageContentSecurityPolicy } from "./lib/server/security-headers";
 
 /**
  * Gives every page a Content-Security-Policy with a fresh nonce. Next reads the policy from

@@ -26,13 +26,13 @@ function undecodableApiPath(url = "/"): boolean {
 
 async function main() {
   const { getConfig, ConfigError } = await import("./lib/config.ts");
-  const { prepareServer } = await import("./lib/startup.ts");
-  const { closeDb } = await import("./lib/db.ts");
+  const { prepareServer } = await import("./lib/server/startup.ts");
+  const { closeDb } = await import("./lib/db/index.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
   const { badRequest, isDatabaseUnavailable } = await import("./lib/errors.ts");
   const { CLIENT_IP_HEADER, clientAddressOf } = await import("./lib/auth/request.ts");
-  const { API_SECURITY_HEADERS } = await import("./lib/security-headers.ts");
+  const { API_SECURITY_HEADERS } = await import("./lib/server/security-headers.ts");
 
   let config;
   try {

@@ -2,7 +2,7 @@
 // main that closes the database and turns any failure into one line (exit 1).
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "../lib/config.ts";
-import { closeDb } from "../lib/db.ts";
+import { closeDb } from "../lib/db/index.ts";
 
 /** A mistake in how the script was called: one line on stderr, exit code 2. */
 export function failUsage(message: string): never {

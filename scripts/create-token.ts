@@ -4,8 +4,8 @@
 import { parseInput, tokenInputSchema } from "../lib/auth/schemas.ts";
 import { createToken } from "../lib/auth/tokens.ts";
 import { getConfig } from "../lib/config.ts";
-import { getDb } from "../lib/db.ts";
-import { migrate } from "../lib/migrator.ts";
+import { getDb } from "../lib/db/index.ts";
+import { migrate } from "../lib/db/migrator.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
 const USAGE = "usage: create-token --scope ingest|read --name NAME";

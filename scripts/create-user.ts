@@ -7,8 +7,8 @@ import type { z } from "zod";
 import { createAccount } from "../lib/auth/accounts.ts";
 import { parseInput, passwordSchema, roleSchema, usernameSchema } from "../lib/auth/schemas.ts";
 import { getConfig } from "../lib/config.ts";
-import { getDb } from "../lib/db.ts";
-import { migrate } from "../lib/migrator.ts";
+import { getDb } from "../lib/db/index.ts";
+import { migrate } from "../lib/db/migrator.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
 const USAGE = "usage: create-user --username NAME --role admin|supervisor|viewer [--password PASSWORD]";

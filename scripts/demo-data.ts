@@ -5,10 +5,10 @@
 import path from "node:path";
 import { listAccounts } from "../lib/auth/accounts.ts";
 import { getConfig, sqlitePathFromUrl, type Config } from "../lib/config.ts";
-import { getDb } from "../lib/db.ts";
+import { getDb } from "../lib/db/index.ts";
 import { DEFAULT_DEMO_SEED } from "../lib/demo/generate.ts";
 import { fillDemoData, type FillProgress } from "../lib/demo/fill.ts";
-import { migrate } from "../lib/migrator.ts";
+import { migrate } from "../lib/db/migrator.ts";
 import { localDateOf } from "../lib/time.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 

@@ -1,7 +1,7 @@
 // Applies pending database migrations (the original's `flask init-db`). Safe to run again.
 import { getConfig } from "../lib/config.ts";
-import { getDb } from "../lib/db.ts";
-import { getMigrationStatus, migrate } from "../lib/migrator.ts";
+import { getDb } from "../lib/db/index.ts";
+import { getMigrationStatus, migrate } from "../lib/db/migrator.ts";
 import { runCommand } from "./cli.ts";
 
 async function main() {

@@ -3,9 +3,9 @@
 //   npx tsx scripts/process-real-hours.ts --rebuild       everything, from the stored events
 //   ... --rebuild --from 2026-03-01 --to 2026-03-31 --user 'CORP\alice'
 import { getConfig } from "../lib/config.ts";
-import { getDb } from "../lib/db.ts";
+import { getDb } from "../lib/db/index.ts";
 import { runHoursEngine } from "../lib/hours/run.ts";
-import { migrate } from "../lib/migrator.ts";
+import { migrate } from "../lib/db/migrator.ts";
 import { isLocalDate } from "../lib/time.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { getConfig } from "@/lib/config";
-import { getHealth } from "@/lib/health";
+import { getHealth } from "@/lib/server/health";
 
 /** What the start page shows: the server's own state and the settings agents need. */
 export async function loadServerStatus() {

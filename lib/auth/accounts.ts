@@ -1,9 +1,9 @@
 import { AppError, badRequest, notFound } from "../errors.ts";
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import type { Prisma } from "../generated/sqlite/client.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
-import { isForeignKeyViolation, isUniqueViolation } from "./db-errors.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { hashPassword } from "./passwords.ts";
 import { accountInputSchema, parseInput, roleSchema, type AccountInput, type Role } from "./schemas.ts";
 

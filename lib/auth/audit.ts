@@ -1,4 +1,4 @@
-import type { Db, Prisma } from "../db.ts";
+import type { Db, Prisma } from "../db/index.ts";
 
 /** Who is acting and from where: an account's username, `token:<name>`, `cli` or `startup`. */
 export type AuditContext = { actor: string; ip?: string | null };

@@ -1,5 +1,5 @@
 import { AppError, databaseUnavailable } from "../errors.ts";
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import { toAccountPrincipal, toTokenPrincipal, type Principal } from "./principal.ts";
 import { readSession, type SessionOptions } from "./sessions.ts";
 import { verifyToken } from "./tokens.ts";

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { getSecretKey } from "../secret-key.ts";
+import { getSecretKey } from "./secret-key.ts";
 
 /**
  * The token a signed-in page puts in its forms: an HMAC of the session cookie, so it is

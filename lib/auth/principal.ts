@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import type { Account } from "./accounts.ts";
 import type { Role, TokenScope } from "./schemas.ts";
 import type { ApiToken } from "./tokens.ts";

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 
 /**
  * Failed sign-ins are counted per key in sign_in_failures, so every instance sees the same

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "../db.ts";
-import { getSecretKey } from "../secret-key.ts";
+import type { Db } from "../db/index.ts";
+import { getSecretKey } from "./secret-key.ts";
 import { ACCOUNT_SELECT, toAccount, type Account } from "./accounts.ts";
 
 export const SESSION_COOKIE = "wt_session";

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import { ACCOUNT_SELECT, toAccount, type Account } from "./accounts.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.ts";

@@ -1,8 +1,8 @@
 import { AppError, notFound } from "../errors.ts";
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
-import { isUniqueViolation } from "./db-errors.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import { employeeUsernameSchema, parseInput, teamNameSchema } from "./schemas.ts";
 
 export type Team = {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { notFound } from "../errors.ts";
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import { writeAudit } from "./audit.ts";
 import { parseInput, tokenInputSchema, type TokenInput, type TokenScope } from "./schemas.ts";
 

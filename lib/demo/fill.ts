@@ -3,7 +3,7 @@
 import { createTeam, listTeams, setTeamMembers, type Team } from "../auth/teams.ts";
 import type { AuditContext } from "../auth/audit.ts";
 import { getConfig } from "../config.ts";
-import { getDb, type Db } from "../db.ts";
+import { getDb, type Db } from "../db/index.ts";
 import { runHoursEngine, type EngineResult } from "../hours/run.ts";
 import { drainEventStore, ingestReport } from "../ingest/index.ts";
 import { toUserKey } from "../ingest/schema.ts";

@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
 import type { Statement } from "better-sqlite3";
-import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db.ts";
+import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db/index.ts";
 import type { Config } from "../config.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";

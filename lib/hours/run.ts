@@ -1,5 +1,5 @@
 import { getConfig } from "../config.ts";
-import { getDb, SQL_TIME, type Db } from "../db.ts";
+import { getDb, SQL_TIME, type Db } from "../db/index.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, rulesFromConfig, type UserWork } from "./engine.ts";

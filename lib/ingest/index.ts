@@ -1,5 +1,5 @@
 import { badRequest, payloadTooLarge, type ErrorBody } from "../errors.ts";
-import { getDb } from "../db.ts";
+import { getDb } from "../db/index.ts";
 import { checkEvent, MAX_BATCH_EVENTS, type ParsedEvent } from "./schema.ts";
 import { EventStore } from "./store.ts";
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import type { EventState, ParsedEvent } from "./schema.ts";
 
 /** Per event, in input order: true when stored now, false when it was already stored. */

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";

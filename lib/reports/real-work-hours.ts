@@ -1,4 +1,4 @@
-import type { Db, SqlValue } from "../db.ts";
+import type { Db, SqlValue } from "../db/index.ts";
 import { toUserKey } from "../ingest/schema.ts";
 import type { LocalDate } from "../time.ts";
 import type { RealWorkHoursQuery } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import { SQL_TIME, type Db, type SqlTime } from "../db.ts";
+import { SQL_TIME, type Db, type SqlTime } from "../db/index.ts";
 
 export const dialectOf = (db: Db): SqlTime => SQL_TIME[db.provider];
 

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Db } from "../db/index.ts";
 import type { HoursEvent } from "../hours/periods.ts";
 import { notFound } from "../errors.ts";
 import { toUserKey } from "../ingest/schema.ts";

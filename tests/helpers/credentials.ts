@@ -4,7 +4,7 @@ import type { Role, TokenScope } from "@/lib/auth/schemas";
 import { createSession, SESSION_COOKIE } from "@/lib/auth/sessions";
 import { createToken } from "@/lib/auth/tokens";
 import { openDb, type Db } from "@/lib/db";
-import { migrate } from "@/lib/migrator";
+import { migrate } from "@/lib/db/migrator";
 
 let counter = 0;
 const unique = (base: string) => `${base}-${process.pid}-${++counter}`;

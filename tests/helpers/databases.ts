@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { openDb, type Db, type Provider } from "@/lib/db";
-import { migrate } from "@/lib/migrator";
+import { migrate } from "@/lib/db/migrator";
 
 /** Every storage test runs on both providers; TEST_DATABASES=sqlite (or postgresql) narrows it. */
 export const PROVIDERS: Provider[] = (process.env.TEST_DATABASES?.split(",") ?? ["sqlite", "postgresql"]) as Provider[];

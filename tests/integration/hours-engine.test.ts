@@ -2,7 +2,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
-import { migrate } from "@/lib/migrator";
+import { migrate } from "@/lib/db/migrator";
 import { EventStore } from "@/lib/ingest/store";
 import { checkEvent, toUserKey, type ParsedEvent } from "@/lib/ingest/schema";
 import { PG_ENGINE_LOCK, runHoursEngine, type EngineOptions, type EngineResult } from "@/lib/hours/run";

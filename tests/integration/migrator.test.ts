@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
-import { getMigrationStatus, listMigrations, migrate, MigrationError, migrationsDir, type Migration } from "@/lib/migrator";
+import { getMigrationStatus, listMigrations, migrate, MigrationError, migrationsDir, type Migration } from "@/lib/db/migrator";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

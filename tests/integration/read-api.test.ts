@@ -11,7 +11,7 @@ import { loadConfig, type Config } from "@/lib/config";
 import { runHoursEngine } from "@/lib/hours/run";
 import { toUserKey } from "@/lib/ingest/schema";
 import { EventStore } from "@/lib/ingest/store";
-import { toCsvField, toDecimalHours, toHoursMinutes } from "@/lib/reports/csv";
+import { toCsvField, toDecimalHours, toHoursMinutes } from "@/lib/reports/export/csv";
 import { periodBounds } from "@/lib/reports/summary";
 import { listUsers } from "@/lib/reports/users";
 import { useProcessTokens } from "../helpers/credentials";

@@ -8,7 +8,7 @@ import { killTree, terminate } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
 import { TcpProxy } from "../helpers/tcp-proxy";
 
-// lib/db.ts's SQLITE_BUSY_TIMEOUT_MS, lib/ingest/store.ts's POSTGRES_COMMIT_DEADLINE_MS and
+// lib/db/index.ts's SQLITE_BUSY_TIMEOUT_MS, lib/ingest/store.ts's POSTGRES_COMMIT_DEADLINE_MS and
 // lib/errors.ts's RETRY_AFTER_SECONDS.
 const BUSY_TIMEOUT_MS = 5000;
 const COMMIT_DEADLINE_MS = 10_000;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
 import { EventStore } from "@/lib/ingest/store";
 import { runHoursEngine } from "@/lib/hours/run";
-import { migrate } from "@/lib/migrator";
+import { migrate } from "@/lib/db/migrator";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { ROOT } from "../helpers/server";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadSecretKey } from "@/lib/secret-key";
+import { loadSecretKey } from "@/lib/auth/secret-key";
 
 describe("the session signing key", () => {
   const dirs: string[] = [];

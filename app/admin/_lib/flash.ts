@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { getSecretKey } from "@/lib/secret-key";
+import { getSecretKey } from "@/lib/auth/secret-key";
 import { FLASH_COOKIE, FLASH_PATH } from "./flash-cookie";
 
 /**

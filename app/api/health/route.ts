@@ -1,4 +1,4 @@
-import { getHealth } from "@/lib/health";
+import { getHealth } from "@/lib/server/health";
 import { RETRY_AFTER_SECONDS } from "@/lib/errors";
 import { rejectMethod, withApi } from "../_lib/respond";
 

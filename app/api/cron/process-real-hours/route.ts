@@ -1,5 +1,5 @@
 import { getConfig } from "@/lib/config";
-import { checkCronSecret } from "@/lib/hours/cron-secret";
+import { checkCronSecret } from "@/lib/jobs/cron-secret";
 import { runHoursEngine } from "@/lib/hours/run";
 import { rejectMethod, withApi } from "../../_lib/respond";
 

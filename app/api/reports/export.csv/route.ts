@@ -1,7 +1,7 @@
 import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { exportSummaryCsv } from "@/lib/reports/csv";
+import { exportSummaryCsv } from "@/lib/reports/export/csv";
 import { exportQuerySchema, parseQuery } from "@/lib/reports/schemas";
 import { reportSettingsFrom } from "@/lib/reports/settings";
 import { rejectMethod, withApi } from "../../_lib/respond";

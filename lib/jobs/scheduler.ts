@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { getConfig, type Config } from "../config.ts";
 import { describeError, log } from "../log.ts";
-import { runHoursEngine, type EngineResult } from "./run.ts";
+import { runHoursEngine, type EngineResult } from "../hours/run.ts";
 
 const state = globalThis as typeof globalThis & { __workTracingScheduler?: ScheduledTask | null };
 

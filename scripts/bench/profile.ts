@@ -1,7 +1,7 @@
 // Summarises a V8 .cpuprofile of the server (from `npm run bench:ingest -- --node-args
 // "--cpu-prof --cpu-prof-dir=DIR"`): where its CPU time went, by area, by source file and by
 // function. Frames in the minified .next chunks are mapped back to their sources.
-// Usage: npx tsx scripts/bench-profile.ts FILE.cpuprofile [--from 5] [--to 20] [--top 25]
+// Usage: npx tsx scripts/bench/profile.ts FILE.cpuprofile [--from 5] [--to 20] [--top 25]
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
@@ -68,7 +68,7 @@ function main() {
       top: { type: "string", default: "25" },
     },
   });
-  if (!positionals.length) throw new Error("Usage: npx tsx scripts/bench-profile.ts FILE.cpuprofile [--from s] [--to s] [--top n]");
+  if (!positionals.length) throw new Error("Usage: npx tsx scripts/bench/profile.ts FILE.cpuprofile [--from s] [--to s] [--top n]");
   const profile = JSON.parse(readFileSync(path.resolve(positionals[0]), "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();

@@ -1,19 +1,19 @@
 // Where the hours engine's time goes, on a database left by `npm run bench:hours -- --keep`:
 // times every SQLite statement the engine runs (COMMIT included) and what is left outside SQL.
-//   npx tsx scripts/bench-hours-profile.ts --db /tmp/wt-bench-hours-XXXX/work_events.db [--mode rebuild|late|tick] [--users 500]
+//   npx tsx scripts/bench/hours-profile.ts --db /tmp/wt-bench-hours-XXXX/work_events.db [--mode rebuild|late|tick] [--users 500]
 // The database is copied first (unless --in-place), so runs can be repeated on the same data.
 // --synchronous NORMAL is an experiment, not what the server does: it shows what the fsync of
 // each per-user commit costs (the server's connection uses synchronous=FULL).
-// Add node's --cpu-prof for a CPU profile: node --cpu-prof --import tsx scripts/bench-hours-profile.ts ...
+// Add node's --cpu-prof for a CPU profile: node --cpu-prof --import tsx scripts/bench/hours-profile.ts ...
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { openDb } from "../lib/db.ts";
-import { runHoursEngine } from "../lib/hours/run.ts";
-import { EventStore } from "../lib/ingest/store.ts";
-import { currentEvents, lateEvents, Population, RULES } from "./bench-hours-data.ts";
+import { openDb } from "../../lib/db/index.ts";
+import { runHoursEngine } from "../../lib/hours/run.ts";
+import { EventStore } from "../../lib/ingest/store.ts";
+import { currentEvents, lateEvents, Population, RULES } from "./hours-data.ts";
 
 type Tally = { calls: number; ms: number; rows: number };
 

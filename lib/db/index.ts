@@ -4,10 +4,10 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
-import { PrismaClient as PostgresClient } from "./generated/postgresql/client.ts";
-import { getConfig, sqlitePathFromUrl } from "./config.ts";
-import { describeError, log } from "./log.ts";
+import { PrismaClient as SqliteClient } from "../generated/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "../generated/postgresql/client.ts";
+import { getConfig, sqlitePathFromUrl } from "../config.ts";
+import { describeError, log } from "../log.ts";
 
 /** Both generated clients expose the same models (tests/unit/schema-parity.test.ts); this is their type. */
 export type Prisma = SqliteClient;

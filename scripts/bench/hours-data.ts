@@ -1,13 +1,13 @@
-// Synthetic activity for the hours benchmark (scripts/bench-hours.ts): working days of agent
+// Synthetic activity for the hours benchmark (scripts/bench/hours.ts): working days of agent
 // heartbeats as DESIGN §7 describes them, and bulk loaders that write them the way EventStore
 // would (work_events, tracked_users, hours_queue) but in big transactions, for speed.
 import Database from "better-sqlite3";
 import type pg from "pg";
-import type { HoursRules } from "../lib/hours/periods.ts";
-import type { ParsedEvent } from "../lib/ingest/schema.ts";
-import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../lib/time.ts";
-import { createRandom } from "../lib/demo/generate.ts";
-import { NEWER_THAN_STORED, PG_QUEUE_HOURS, SQLITE_QUEUE_HOURS, SQLITE_UPSERT_USER } from "../lib/ingest/store.ts";
+import type { HoursRules } from "../../lib/hours/periods.ts";
+import type { ParsedEvent } from "../../lib/ingest/schema.ts";
+import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../../lib/time.ts";
+import { createRandom } from "../../lib/demo/generate.ts";
+import { NEWER_THAN_STORED, PG_QUEUE_HOURS, SQLITE_QUEUE_HOURS, SQLITE_UPSERT_USER } from "../../lib/ingest/store.ts";
 
 export type BenchState = "working" | "stopped";
 /** `user` is an index into Population. */

@@ -8,11 +8,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { createToken } from "../lib/auth/tokens.ts";
-import { openDb, type Db } from "../lib/db.ts";
-import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
-import { load } from "./bench-autocannon.ts";
-import { checkBuild, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./bench-server.ts";
+import { createToken } from "../../lib/auth/tokens.ts";
+import { openDb, type Db } from "../../lib/db/index.ts";
+import { listMigrations, migrate, migrationsDir } from "../../lib/db/migrator.ts";
+import { load } from "./autocannon.ts";
+import { checkBuild, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./server.ts";
 
 const TARGETS = { singleRatio: 0.7, batchEventsPerSecond: 50_000, batchRatio: 0.3, rssMb: 400 };
 const USERS = 500;
@@ -30,7 +30,7 @@ const HELP = `npm run bench:ingest -- [options]
   --users-per-batch <n>    distinct users in each batch (default 1: an agent sends its own backlog)
   --postgres <url>         run the server on PostgreSQL (two throwaway databases are created there)
   --node-args=<flags>      extra node flags for the server (note the =), e.g. --node-args=--max-old-space-size=256
-                           or --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" (then scripts/bench-profile.ts)
+                           or --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" (then scripts/bench/profile.ts)
 `;
 
 class UsageError extends Error {}
@@ -567,7 +567,7 @@ async function main() {
       `  bare insert: ${int(bare.rows)} rows in ${int(options.batchSize)}-row transactions, ${bare.seconds.toFixed(1)} s; batch ÷ bare per slice: ${range(bare.perSlice)}`,
       `  rows stored by the server: ${int(storedInDb)} (acknowledged with 201 over all phases: ${int(run.acknowledged.stored)}; duplicates ${single.duplicates + batch.duplicates}, rejected ${batch.rejected})`,
       `  server exit after SIGTERM: ${exit}`,
-      `  timeline, seconds since the server was spawned (for bench-profile.ts --from/--to): ${timeline.join(", ")}`,
+      `  timeline, seconds since the server was spawned (for scripts/bench/profile.ts --from/--to): ${timeline.join(", ")}`,
     ];
     process.stdout.write(`${out.join("\n")}\n`);
 

@@ -8,8 +8,8 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { createBenchDatabase } from "./bench-database.ts";
-import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./bench-server.ts";
+import { createBenchDatabase } from "./database.ts";
+import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./server.ts";
 
 const TARGET_MS = 300;
 const ADMIN = { username: "bench-admin", password: "bench-admin-password-1" };

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import type { Db } from "../lib/db.ts";
+import type { Db } from "../../lib/db/index.ts";
 
 export type BenchDatabase = { url: string; describe: string; file?: string; size(db: Db): Promise<number>; drop(): Promise<void> };
 

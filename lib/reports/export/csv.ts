@@ -1,10 +1,10 @@
-import type { Db } from "../db.ts";
-import { localDateOf } from "../time.ts";
-import { listDailyTotals, type DailyRow } from "./daily.ts";
-import type { ExportQuery } from "./schemas.ts";
-import type { ReportSettings } from "./settings.ts";
-import { byUserKey, type Visible } from "./sql.ts";
-import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
+import type { Db } from "../../db/index.ts";
+import { localDateOf } from "../../time.ts";
+import { listDailyTotals, type DailyRow } from "../daily.ts";
+import type { ExportQuery } from "../schemas.ts";
+import type { ReportSettings } from "../settings.ts";
+import { byUserKey, type Visible } from "../sql.ts";
+import { periodBounds, summarise, type SummaryRow } from "../summary.ts";
 
 const BOM = "\uFEFF";
 const CRLF = "\r\n";

@@ -3,7 +3,7 @@
 //   2. with --stored events stored and processed, one incremental run over 1,000 new events;
 //   3. month summary for --users users: median and p95;
 //   4. the process's RSS throughout.
-// The bulk of the data is written straight into the database (scripts/bench-hours-data.ts);
+// The bulk of the data is written straight into the database (scripts/bench/hours-data.ts);
 // only the new events of step 2 go through EventStore.
 // Usage: npm run bench:hours -- [--events 1000000] [--stored 5000000] [--users 500] [--postgres URL] (--help for all)
 import { spawn } from "node:child_process";
@@ -11,19 +11,19 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openDb, type Db } from "../lib/db.ts";
-import { runHoursEngine, type EngineResult } from "../lib/hours/run.ts";
-import type { ParsedEvent } from "../lib/ingest/schema.ts";
-import { EventStore } from "../lib/ingest/store.ts";
-import { listMigrations, migrate, migrationsDir } from "../lib/migrator.ts";
-import { summarise } from "../lib/reports/summary.ts";
-import type { ReportSettings } from "../lib/reports/settings.ts";
-import type { LocalDate } from "../lib/time.ts";
-import { createBenchDatabase } from "./bench-database.ts";
-import { currentEvents, lateEvents, MINUTE, NEW_EVENTS_PER_USER, planDays, Population, RECENT_DAYS, RULES, type StreamState } from "./bench-hours-data.ts";
-import type { LoadRequest, LoadResult } from "./bench-hours-load.ts";
+import { openDb, type Db } from "../../lib/db/index.ts";
+import { runHoursEngine, type EngineResult } from "../../lib/hours/run.ts";
+import type { ParsedEvent } from "../../lib/ingest/schema.ts";
+import { EventStore } from "../../lib/ingest/store.ts";
+import { listMigrations, migrate, migrationsDir } from "../../lib/db/migrator.ts";
+import { summarise } from "../../lib/reports/summary.ts";
+import type { ReportSettings } from "../../lib/reports/settings.ts";
+import type { LocalDate } from "../../lib/time.ts";
+import { createBenchDatabase } from "./database.ts";
+import { currentEvents, lateEvents, MINUTE, NEW_EVENTS_PER_USER, planDays, Population, RECENT_DAYS, RULES, type StreamState } from "./hours-data.ts";
+import type { LoadRequest, LoadResult } from "./hours-load.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const TARGETS = { rebuildRatio: 0.4, incrementalMs: 1000, summaryP95Ms: 250, rssMb: 400 };
 const SETTINGS: ReportSettings = { timeZone: RULES.timeZone, weekStartsOn: 1, gapMs: RULES.gapMs };
 
@@ -103,12 +103,12 @@ function parseOptions(): Options {
 }
 
 /**
- * Generates and stores the next `count` events in a child process (scripts/bench-hours-load.ts),
+ * Generates and stores the next `count` events in a child process (scripts/bench/hours-load.ts),
  * so that generating them does not count in this process's RSS.
  */
 function loadInChild(request: LoadRequest): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench-hours-load.ts"), JSON.stringify(request)], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench", "hours-load.ts"), JSON.stringify(request)], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -1,7 +1,7 @@
-import { getDb } from "./db.ts";
-import { getMigrationStatus, listMigrations, type Migration } from "./migrator.ts";
-import { isDatabaseUnavailable } from "./errors.ts";
-import { describeError, log } from "./log.ts";
+import { getDb } from "../db/index.ts";
+import { getMigrationStatus, listMigrations, type Migration } from "../db/migrator.ts";
+import { isDatabaseUnavailable } from "../errors.ts";
+import { describeError, log } from "../log.ts";
 import { getVersion } from "./version.ts";
 
 export type EngineRunInfo = {

@@ -1,10 +1,10 @@
-import { getConfig } from "./config.ts";
-import { getDb } from "./db.ts";
-import { migrate } from "./migrator.ts";
-import { log } from "./log.ts";
-import { getSecretKey } from "./secret-key.ts";
-import { ensureInitialAdmin } from "./auth/accounts.ts";
-import { startScheduler } from "./hours/scheduler.ts";
+import { getConfig } from "../config.ts";
+import { getDb } from "../db/index.ts";
+import { migrate } from "../db/migrator.ts";
+import { log } from "../log.ts";
+import { getSecretKey } from "../auth/secret-key.ts";
+import { ensureInitialAdmin } from "../auth/accounts.ts";
+import { startScheduler } from "../jobs/scheduler.ts";
 
 const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<void> };
 

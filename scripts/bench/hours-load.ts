@@ -1,8 +1,8 @@
-// Child process of scripts/bench-hours.ts: generates and stores the next events of the data
+// Child process of scripts/bench/hours.ts: generates and stores the next events of the data
 // set, so that the memory this takes is not counted in the benchmark process's RSS.
 // Argument: one JSON LoadRequest; prints one JSON line, a LoadResult.
 import pg from "pg";
-import { EventStream, Population, postgresLoader, RULES, sqliteLoader, type StreamState } from "./bench-hours-data.ts";
+import { EventStream, Population, postgresLoader, RULES, sqliteLoader, type StreamState } from "./hours-data.ts";
 
 /** Either `file` (SQLite) or `postgres` (a URL) names the database. */
 export type LoadRequest = { file?: string; postgres?: string; users: number; count: number; stream: StreamState };

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Db, Provider } from "./db.ts";
-import { getConfig } from "./config.ts";
+import type { Db, Provider } from "./index.ts";
+import { getConfig } from "../config.ts";
 
 export type Migration = { name: string; sql: string; checksum: string };
 export type MigrationStatus = { applied: string[]; pending: string[]; modified: string[] };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { getConfig } from "./config.ts";
+import { getConfig } from "../config.ts";
 
 /**
  * The configured key, or the one kept in `<rootDir>/instance/secret_key`, generated on first

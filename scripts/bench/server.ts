@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
-import { buildState, ensureBuild } from "../tests/helpers/build.ts";
-import { processTree } from "../tests/helpers/processes.ts";
-import { freePort, startServer } from "../tests/helpers/server.ts";
+import { buildState, ensureBuild } from "../../tests/helpers/build.ts";
+import { processTree } from "../../tests/helpers/processes.ts";
+import { freePort, startServer } from "../../tests/helpers/server.ts";
 import path from "node:path";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export { freePort };
 
