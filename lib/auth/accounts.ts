@@ -1,7 +1,7 @@
 import { AppError, badRequest, notFound } from "../errors.ts";
 import type { Db } from "../db/index.ts";
 import type { Prisma } from "../generated/sqlite/client.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { hashPassword } from "./passwords.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
-import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../ingest/schema.ts";
+import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../users.ts";
 
 export const ROLES = ["admin", "supervisor", "viewer"] as const;
 export const TOKEN_SCOPES = ["ingest", "read"] as const;

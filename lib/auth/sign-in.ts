@@ -1,5 +1,5 @@
 import type { Db } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { ACCOUNT_SELECT, toAccount, type Account } from "./accounts.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
 import { accountKey, addressKey, checkAllowed, clearFailures, pruneFailures, recordFailure } from "./rate-limit.ts";

@@ -1,6 +1,6 @@
 import { AppError, notFound } from "../errors.ts";
 import type { Db } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { employeeUsernameSchema, parseInput, teamNameSchema } from "./schemas.ts";

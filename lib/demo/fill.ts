@@ -6,7 +6,7 @@ import { getConfig } from "../config.ts";
 import { getDb, type Db } from "../db/index.ts";
 import { runHoursEngine, type EngineResult } from "../hours/run.ts";
 import { drainEventStore, ingestReport } from "../ingest/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { reportSettingsFrom } from "../reports/settings.ts";
 import { listUsers, type UserStatus } from "../reports/users.ts";
 import { generateDemo, type DemoEvent, type DemoOptions } from "./generate.ts";

@@ -1,7 +1,8 @@
 // Demo data: employees, teams and the events their agents would have sent. Pure and seeded:
 // the same options give the same events, and a later `now` repeats every earlier day's events,
 // so a re-run sends mostly what the store already holds.
-import { MAX_BATCH_EVENTS, type EventState } from "../ingest/schema.ts";
+import { MAX_BATCH_EVENTS } from "../ingest/schema.ts";
+import { type EventState } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 
 export type DemoEvent = { user: string; state: EventState; ts: string };

@@ -3,7 +3,8 @@ import type { Statement } from "better-sqlite3";
 import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db/index.ts";
 import type { Config } from "../config.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules, type Piece } from "./periods.ts";
+import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "./periods.ts";
+import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
 /** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */

@@ -1,6 +1,6 @@
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
+import type { HoursEvent } from "../users.ts";
 
-export type HoursEvent = { id: number; ts: number; state: "working" | "stopped" };
 
 /** A span of continuous work, [start, end) in epoch milliseconds. */
 export type Period = { start: number; end: number };

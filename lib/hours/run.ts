@@ -1,6 +1,6 @@
 import { getConfig } from "../config.ts";
 import { getDb, SQL_TIME, type Db } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, rulesFromConfig, type UserWork } from "./engine.ts";
 import type { HoursRules } from "./periods.ts";

@@ -1,4 +1,4 @@
-import type { HoursEvent } from "./periods.ts";
+import type { HoursEvent } from "../users.ts";
 
 /*
  * Which events must be re-derived when events in [from, to] change. Derivation runs left to

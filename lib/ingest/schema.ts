@@ -1,14 +1,11 @@
 import { z } from "zod";
 import type { ErrorDetail } from "../errors.ts";
+import { CONTROL_CHARS, EVENT_STATES, MAX_USERNAME_LENGTH, toUserKey, type EventState } from "../users.ts";
 
 export const MAX_BATCH_EVENTS = 5000;
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
-export const MAX_USERNAME_LENGTH = 256;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 export const EARLIEST_TS = Date.UTC(2000, 0, 1);
-
-export const EVENT_STATES = ["working", "stopped"] as const;
-export type EventState = (typeof EVENT_STATES)[number];
 
 // ISO 8601 date-time with a required zone: Z or ±hh:mm / ±hhmm / ±hh. Fractions beyond the
 // millisecond (PowerShell's "o" format writes seven digits) are truncated.
@@ -46,10 +43,6 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
-// Control characters (C0, DEL, C1) and the line/paragraph separators: a username with one
-// would corrupt logs, CSV exports and terminal output.
-export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
 const eventSchema = z.object(
   {
     user: z
@@ -85,10 +78,6 @@ export type ParsedEvent = {
 };
 
 export type EventCheck = { ok: true; event: ParsedEvent } | { ok: false; details: ErrorDetail[] };
-
-export function toUserKey(username: string): string {
-  return username.trim().normalize("NFC").toLowerCase();
-}
 
 /** Validates one event; `now` is the receive time, used when ts is missing and for the future limit. */
 export function checkEvent(input: unknown, now: number): EventCheck {

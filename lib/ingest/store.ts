@@ -1,6 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
-import type { EventState, ParsedEvent } from "./schema.ts";
+import type { ParsedEvent } from "./schema.ts";
+import type { EventState } from "../users.ts";
 
 /** Per event, in input order: true when stored now, false when it was already stored. */
 export type StoreResult = boolean[];

@@ -1,5 +1,5 @@
 import type { Db, SqlValue } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import { canSee, dialectOf, toIsoOrNull, toNumber, type Visible } from "./sql.ts";
 

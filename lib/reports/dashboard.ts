@@ -1,5 +1,5 @@
 import type { Db } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";
 import { daysBetween, type DashboardQuery, type Period } from "./schemas.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { badRequest } from "../errors.ts";
-import { MAX_USERNAME_LENGTH } from "../ingest/schema.ts";
+import { MAX_USERNAME_LENGTH } from "../users.ts";
 import { isLocalDate, type LocalDate } from "../time.ts";
 
 /** The longest date range one request may ask for, counting both ends. */

@@ -1,5 +1,5 @@
 import type { Db, SqlValue } from "../db/index.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { Period, SummaryQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";

@@ -1,7 +1,7 @@
 import type { Db } from "../db/index.ts";
-import type { HoursEvent } from "../hours/periods.ts";
+import type { HoursEvent } from "../users.ts";
 import { notFound } from "../errors.ts";
-import { toUserKey } from "../ingest/schema.ts";
+import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { TimelineQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";

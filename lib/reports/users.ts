@@ -1,6 +1,6 @@
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
-import type { HoursEvent } from "../hours/periods.ts";
+import type { HoursEvent } from "../users.ts";
 import type { ReportSettings } from "./settings.ts";
 import { byUserKey, canSee, dialectOf, toNumber, type Visible } from "./sql.ts";
 

@@ -1,4 +1,4 @@
-import type { EventState } from "@/lib/ingest/schema";
+import type { EventState } from "@/lib/users";
 
 /** An event as a test writes it: the instant as epoch milliseconds. */
 export type Ev = { user: string; state: EventState; ts: number };

@@ -11,7 +11,7 @@ import { readSession, SESSION_COOKIE } from "@/lib/auth/sessions";
 import { createTeam, setTeamMembers } from "@/lib/auth/teams";
 import { revokeToken, listTokens } from "@/lib/auth/tokens";
 import { runHoursEngine } from "@/lib/hours/run";
-import { toUserKey } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/users";
 import { EventStore } from "@/lib/ingest/store";
 import { bearer, newSession, newToken, sessionHeader } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";

@@ -13,7 +13,7 @@ import { createTeam, setTeamMembers } from "@/lib/auth/teams";
 import { loadConfig, type Config } from "@/lib/config";
 import { rulesFromConfig } from "@/lib/hours/engine";
 import { runHoursEngine } from "@/lib/hours/run";
-import { toUserKey } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/users";
 import { EventStore } from "@/lib/ingest/store";
 import type { EmployeeView, PeriodView, TodayView } from "@/lib/reports/dashboard";
 import type { RealWorkHoursRow } from "@/lib/reports/real-work-hours";

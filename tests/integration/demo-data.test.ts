@@ -3,7 +3,7 @@ import { listTeams } from "@/lib/auth/teams";
 import { getConfig } from "@/lib/config";
 import { fillDemoData, type FillResult } from "@/lib/demo/fill";
 import { generateDemo } from "@/lib/demo/generate";
-import { toUserKey } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/users";
 import { reportSettingsFrom } from "@/lib/reports/settings";
 import { listUsers } from "@/lib/reports/users";
 import { localDateOf } from "@/lib/time";

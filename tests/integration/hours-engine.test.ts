@@ -4,9 +4,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
 import { migrate } from "@/lib/db/migrator";
 import { EventStore } from "@/lib/ingest/store";
-import { checkEvent, toUserKey, type ParsedEvent } from "@/lib/ingest/schema";
+import { checkEvent, type ParsedEvent } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/users";
 import { PG_ENGINE_LOCK, runHoursEngine, type EngineOptions, type EngineResult } from "@/lib/hours/run";
-import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursEvent, type HoursRules } from "@/lib/hours/periods";
+import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules } from "@/lib/hours/periods";
+import { type HoursEvent } from "@/lib/users";
 import { addDays, startOfLocalDay } from "@/lib/time";
 import { createTestDatabase, PROVIDERS, useMigratedDatabase, type TestDatabase } from "../helpers/databases";
 

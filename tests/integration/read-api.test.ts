@@ -9,7 +9,7 @@ import { GET as getTimeline, POST as postTimeline } from "@/app/api/users/[usern
 import { GET as getUsers, POST as postUsers } from "@/app/api/users/route";
 import { loadConfig, type Config } from "@/lib/config";
 import { runHoursEngine } from "@/lib/hours/run";
-import { toUserKey } from "@/lib/ingest/schema";
+import { toUserKey } from "@/lib/users";
 import { EventStore } from "@/lib/ingest/store";
 import { toCsvField, toDecimalHours, toHoursMinutes } from "@/lib/reports/export/csv";
 import { periodBounds } from "@/lib/reports/summary";

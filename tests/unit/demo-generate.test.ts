@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DEMO_TEAMS, generateDemo, makeUsernames, type DemoEvent, type DemoOptions, type DemoStatus } from "@/lib/demo/generate";
-import { compareEvents, type HoursEvent } from "@/lib/hours/periods";
+import { compareEvents } from "@/lib/hours/periods";
+import { type HoursEvent } from "@/lib/users";
 import { checkEvent, MAX_BATCH_EVENTS, MAX_FUTURE_MS } from "@/lib/ingest/schema";
 import { findCurrentRun } from "@/lib/reports/users";
 import { localDateOf, startOfLocalDay } from "@/lib/time";

@@ -1,15 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  compareEvents,
-  derivePeriods,
-  derivePieces,
-  splitAtMidnight,
-  summarisePieces,
-  type HoursEvent,
-  type HoursRules,
-  type Piece,
-} from "@/lib/hours/periods";
+import { compareEvents, derivePeriods, derivePieces, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "@/lib/hours/periods";
+import { type HoursEvent } from "@/lib/users";
 import { findWindowEnd, findWindowStart } from "@/lib/hours/window";
 import { addDays, isLocalDate, localDateOf, startOfLocalDay } from "@/lib/time";
 

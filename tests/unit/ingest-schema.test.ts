@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkEvent, EARLIEST_TS, MAX_USERNAME_LENGTH, parseTimestamp, toUserKey } from "@/lib/ingest/schema";
+import { checkEvent, EARLIEST_TS, parseTimestamp } from "@/lib/ingest/schema";
+import { MAX_USERNAME_LENGTH, toUserKey } from "@/lib/users";
 
 const NOW = Date.parse("2026-03-02T12:00:00.000Z");
 
