@@ -106,6 +106,20 @@ export type Config = {
   adminUsername?: string;
   adminPassword?: string;
   rootDir: string;
+  /** The rules the engine and the reports share, derived once from the settings above. */
+  rules: Rules;
+};
+
+/** How a day, a week and work are measured: what the hours engine and every report read. */
+export type Rules = {
+  /** IANA zone that defines a local date. */
+  timeZone: string;
+  /** 0 = Sunday … 6 = Saturday. */
+  weekStartsOn: number;
+  /** Silence after which an open period closes and a user counts as offline; 0 means never. */
+  gapMs: number;
+  /** Length of one Real Work Hour. */
+  blockMs: number;
 };
 
 type Source = Record<string, string | undefined>;
@@ -186,6 +200,12 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     adminUsername: c.ADMIN_USERNAME,
     adminPassword: c.ADMIN_PASSWORD,
     rootDir,
+    rules: {
+      timeZone: c.REPORT_TIMEZONE,
+      weekStartsOn: c.WEEK_STARTS_ON,
+      gapMs: c.HEARTBEAT_TIMEOUT_MINUTES * 60_000,
+      blockMs: c.REAL_HOUR_BLOCK_MINUTES * 60_000,
+    },
   };
 }
 

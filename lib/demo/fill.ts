@@ -7,7 +7,6 @@ import { getDb, type Db } from "../db/index.ts";
 import { runHoursEngine, type EngineResult } from "../hours/run.ts";
 import { drainEventStore, ingestReport } from "../ingest/index.ts";
 import { toUserKey } from "../users.ts";
-import { reportSettingsFrom } from "../reports/settings.ts";
 import { listUsers, type UserStatus } from "../reports/users.ts";
 import { generateDemo, type DemoEvent, type DemoOptions } from "./generate.ts";
 
@@ -96,7 +95,7 @@ export async function fillDemoData(
   const engine = await runHoursEngine({ trigger: "manual", db });
   const statuses: Record<UserStatus, number> = { working: 0, idle: 0, offline: 0 };
   const demoUsers = new Set(demo.employees.map((e) => toUserKey(e.username)));
-  for (const user of await listUsers(db, reportSettingsFrom(config), now, demoUsers)) statuses[user.status]++;
+  for (const user of await listUsers(db, config.rules, now, demoUsers)) statuses[user.status]++;
 
   return {
     employees: demo.employees.length,

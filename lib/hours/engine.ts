@@ -1,7 +1,6 @@
 import type { PoolClient } from "pg";
 import type { Statement } from "better-sqlite3";
 import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db/index.ts";
-import type { Config } from "../config.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
@@ -13,14 +12,6 @@ export type ReprocessOutcome = { events: number; dates: number };
 
 const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-
-export function rulesFromConfig(config: Config): HoursRules {
-  return {
-    gapMs: config.heartbeatTimeoutMinutes * 60_000,
-    blockMs: config.realHourBlockMinutes * 60_000,
-    timeZone: config.reportTimezone,
-  };
-}
 
 /** "events" reads rows of (id, ts, state) and gives them back as HoursEvent[]. */
 type Step = { kind: "all" | "run" | "events"; sql: string; params: SqlValue[] };

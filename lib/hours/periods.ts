@@ -1,4 +1,5 @@
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
+import type { Rules } from "../config.ts";
 import type { HoursEvent } from "../users.ts";
 
 
@@ -16,13 +17,8 @@ export type DaySummary = {
   lastActivity: number;
 };
 
-export type HoursRules = {
-  /** Silence after which an open period closes at its last event; 0 means never. */
-  gapMs: number;
-  /** Length of one Real Work Hour. */
-  blockMs: number;
-  timeZone: string;
-};
+/** The rules the engine applies (the configuration's `rules`). */
+export type HoursRules = Pick<Rules, "gapMs" | "blockMs" | "timeZone">;
 
 /** DESIGN §5.1: by time; at equal times "working" before "stopped"; then by id. */
 export function compareEvents(a: HoursEvent, b: HoursEvent): number {

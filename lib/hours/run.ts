@@ -2,7 +2,7 @@ import { getConfig } from "../config.ts";
 import { getDb, SQL_TIME, type Db } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
-import { instantsOfDates, openProcessor, rulesFromConfig, type UserWork } from "./engine.ts";
+import { instantsOfDates, openProcessor, type UserWork } from "./engine.ts";
 import type { HoursRules } from "./periods.ts";
 
 export type EngineTrigger = "cron" | "manual" | "route" | "test";
@@ -103,7 +103,7 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
   if (state.__workTracingEngineBusy) return { status: "skipped", reason: "a run is already in progress in this process" };
   state.__workTracingEngineBusy = true;
   const db = options.db ?? getDb();
-  const rules = options.rules ?? rulesFromConfig(getConfig());
+  const rules = options.rules ?? getConfig().rules;
   const started = performance.now();
   let processor: Awaited<ReturnType<typeof openProcessor>> | undefined;
   try {

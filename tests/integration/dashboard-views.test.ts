@@ -11,7 +11,6 @@ import { GET as getUsers } from "@/app/api/users/route";
 import { assignTeams } from "@/lib/auth/accounts";
 import { createTeam, setTeamMembers } from "@/lib/auth/teams";
 import { loadConfig, type Config } from "@/lib/config";
-import { rulesFromConfig } from "@/lib/hours/engine";
 import { runHoursEngine } from "@/lib/hours/run";
 import { toUserKey } from "@/lib/users";
 import { EventStore } from "@/lib/ingest/store";
@@ -237,7 +236,7 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       const receivedAt = batch.receivedAt ? at(batch.receivedAt) : Math.max(...batch.events.map((e) => e.ts));
       await store.store(batch.events.map((e) => ({ userKey: toUserKey(e.user), username: e.user, state: e.state, ts: e.ts })), receivedAt);
     }
-    expect((await runHoursEngine({ trigger: "test", db, rules: rulesFromConfig(configState.__workTracingConfig!) })).status).toBe("ok");
+    expect((await runHoursEngine({ trigger: "test", db, rules: configState.__workTracingConfig!.rules })).status).toBe("ok");
 
     // Two teams sharing Alice; dave and Erin are in none.
     const support = await createTeam(db, SUPPORT, cli);

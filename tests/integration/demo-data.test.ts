@@ -4,7 +4,6 @@ import { getConfig } from "@/lib/config";
 import { fillDemoData, type FillResult } from "@/lib/demo/fill";
 import { generateDemo } from "@/lib/demo/generate";
 import { toUserKey } from "@/lib/users";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { listUsers } from "@/lib/reports/users";
 import { localDateOf } from "@/lib/time";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
@@ -64,7 +63,7 @@ describe.each(PROVIDERS)("demo data on %s", (provider) => {
   });
 
   it("has people working, idle and offline at now", async () => {
-    const users = await listUsers(database.db, reportSettingsFrom(getConfig()), NOW);
+    const users = await listUsers(database.db, getConfig().rules, NOW);
     const expected = new Map(generateDemo({ ...OPTIONS, now: NOW }).employees.map((e) => [e.username, e.statusAtNow]));
     expect(users).toHaveLength(8);
     for (const user of users) expect(user.status, user.username).toBe(expected.get(user.username));

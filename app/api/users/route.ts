@@ -1,7 +1,6 @@
 import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { listUsers } from "@/lib/reports/users";
 import { ok, rejectMethod, withApi } from "../_lib/respond";
 
@@ -10,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = withApi(
   async (_request, _context, principal) => {
     const db = getDb();
-    return ok(await listUsers(db, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+    return ok(await listUsers(db, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },
   { access: "read" },
 );

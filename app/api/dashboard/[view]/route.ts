@@ -3,7 +3,6 @@ import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { loadDashboardView } from "@/lib/reports/dashboard";
 import { dashboardQuerySchema, parseQuery } from "@/lib/reports/schemas";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { ok, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
@@ -16,7 +15,7 @@ export const GET = withApi<Context, "read">(
     const { view } = await context.params;
     const query = parseQuery(dashboardQuerySchema, { view, date: new URL(request.url).searchParams.get("date") ?? undefined });
     const db = getDb();
-    return ok(await loadDashboardView(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+    return ok(await loadDashboardView(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },
   { access: "read" },
 );

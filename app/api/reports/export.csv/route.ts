@@ -3,7 +3,6 @@ import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { exportSummaryCsv } from "@/lib/reports/export/csv";
 import { exportQuerySchema, parseQuery } from "@/lib/reports/schemas";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
@@ -13,7 +12,7 @@ export const GET = withApi(
     const query = parseQuery(exportQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
     const visible = await visibleUserKeys(db, principal);
-    const { filename, csv } = await exportSummaryCsv(db, query, reportSettingsFrom(getConfig()), Date.now(), visible);
+    const { filename, csv } = await exportSummaryCsv(db, query, getConfig().rules, Date.now(), visible);
     return new Response(csv, {
       headers: {
         "Content-Type": "text/csv; charset=utf-8",

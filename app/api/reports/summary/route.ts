@@ -2,7 +2,6 @@ import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { parseQuery, summaryQuerySchema } from "@/lib/reports/schemas";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { summarise } from "@/lib/reports/summary";
 import { ok, rejectMethod, withApi } from "../../_lib/respond";
 
@@ -12,7 +11,7 @@ export const GET = withApi(
   async (request, _context, principal) => {
     const query = parseQuery(summaryQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
-    return ok(await summarise(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+    return ok(await summarise(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },
   { access: "read" },
 );

@@ -2,7 +2,6 @@ import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { parseQuery, timelineQuerySchema } from "@/lib/reports/schemas";
-import { reportSettingsFrom } from "@/lib/reports/settings";
 import { getTimeline } from "@/lib/reports/timeline";
 import { ok, rejectMethod, withApi } from "../../../_lib/respond";
 
@@ -15,7 +14,7 @@ export const GET = withApi<Context, "read">(
     const { username } = await context.params;
     const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
     const db = getDb();
-    return ok(await getTimeline(db, query, reportSettingsFrom(getConfig()), Date.now(), await visibleUserKeys(db, principal)));
+    return ok(await getTimeline(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },
   { access: "read" },
 );
