@@ -30,7 +30,8 @@ async function main() {
   const { closeDb } = await import("./lib/db/index.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
-  const { badRequest, isDatabaseUnavailable } = await import("./lib/errors.ts");
+  const { badRequest, toErrorEnvelope } = await import("./lib/errors.ts");
+  const { isDatabaseUnavailable } = await import("./lib/db/errors.ts");
   const { CLIENT_IP_HEADER, clientAddressOf } = await import("./lib/auth/request.ts");
   const { API_SECURITY_HEADERS } = await import("./lib/server/security-headers.ts");
 
@@ -61,7 +62,7 @@ async function main() {
     res.on("close", () => unanswered.delete(res));
     if (undecodableApiPath(req.url)) {
       const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
-      res.writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS }).end(JSON.stringify({ success: false, error: error.toBody() }));
+      res.writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS }).end(JSON.stringify(toErrorEnvelope(error)));
       return;
     }
     // The client's address, for sign-in rate limits and tokens' last use; a client cannot set it.

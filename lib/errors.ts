@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /** One detail of a rejected request: which field, and what is wrong with it. */
 export type ErrorDetail = { field?: string; index?: number; message: string };
 
@@ -23,6 +25,24 @@ export class AppError extends Error {
   }
 }
 
+/** The one error envelope every API answer uses; `data` is for answers that still say something (health). */
+export function toErrorEnvelope(error: AppError, data?: unknown): { success: false; error: ErrorBody; data?: unknown } {
+  return data === undefined ? { success: false, error: error.toBody() } : { success: false, error: error.toBody(), data };
+}
+
+/** zod's issues as error details, each naming its field. */
+export function detailsOf(error: z.ZodError): ErrorDetail[] {
+  return error.issues.map((issue) => ({ ...(issue.path.length ? { field: issue.path.join(".") } : {}), message: issue.message }));
+}
+
+/** Validates input or throws a 400 whose details name each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code = "invalid_input"): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = detailsOf(parsed.error);
+  throw badRequest(code, details.map((detail) => detail.message).join("; "), details);
+}
+
 export const badRequest = (code: string, message: string, details?: ErrorDetail[]) =>
   new AppError(400, code, message, details);
 export const notFound = (message = "No such resource") => new AppError(404, "not_found", message);
@@ -38,49 +58,3 @@ export const databaseUnavailable = () =>
   new AppError(503, "database_unavailable", "The database is unavailable; retry later", undefined, {
     "Retry-After": String(RETRY_AFTER_SECONDS),
   });
-
-// Codes that mean the database cannot be used right now (not that the request was wrong):
-// Prisma's connection errors, pg/libpq connection and admin states, node socket errors,
-// and SQLite's busy, I/O, full, read-only and cannot-open results.
-const UNAVAILABLE_PRISMA = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2034"]);
-const UNAVAILABLE_NODE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "EAI_AGAIN"]);
-const UNAVAILABLE_PG_CLASSES = ["08", "53", "57", "58"];
-const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOTADB|CORRUPT)/;
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|database connection is not open|The database connection is not open|Cannot use a pool after calling end|Query read timeout/i;
-
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    const record = current as { code?: unknown; cause?: unknown; originalCode?: unknown };
-    if (typeof record.code === "string") codes.push(record.code);
-    if (typeof record.originalCode === "string") codes.push(record.originalCode);
-    current = record.cause;
-  }
-  return codes;
-}
-
-/** Recognises, by code rather than by class, an error that means "the database is unavailable". */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof AppError) return error.status === 503;
-  const codes = codesOf(error);
-  if (
-    codes.some(
-      (code) =>
-        UNAVAILABLE_PRISMA.has(code) ||
-        UNAVAILABLE_NODE.has(code) ||
-        UNAVAILABLE_SQLITE.test(code) ||
-        (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_PG_CLASSES.some((cls) => code.startsWith(cls))),
-    )
-  ) {
-    return true;
-  }
-  return error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message);
-}
-
-/** Maps any thrown value to a client-safe error; unknown faults become a bare 500. */
-export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  if (isDatabaseUnavailable(error)) return databaseUnavailable();
-  return new AppError(500, "internal_error", "The server failed to handle this request");
-}

@@ -1,7 +1,8 @@
 // Creates an API token and prints it once, alone on the last line of stdout.
 //   npx tsx scripts/create-token.ts --scope ingest --name "Floor 2 laptops"    for agents
 //   npx tsx scripts/create-token.ts --scope read --name "Payroll export"       for integrations
-import { parseInput, tokenInputSchema } from "../lib/auth/schemas.ts";
+import { tokenInputSchema } from "../lib/auth/schemas.ts";
+import { parseInput } from "../lib/errors.ts";
 import { createToken } from "../lib/auth/tokens.ts";
 import { getConfig } from "../lib/config.ts";
 import { getDb } from "../lib/db/index.ts";

@@ -5,7 +5,8 @@
 // (a password given as an option is visible to other users of the machine and in shell history)
 import type { z } from "zod";
 import { createAccount } from "../lib/auth/accounts.ts";
-import { parseInput, passwordSchema, roleSchema, usernameSchema } from "../lib/auth/schemas.ts";
+import { passwordSchema, roleSchema, usernameSchema } from "../lib/auth/schemas.ts";
+import { parseInput } from "../lib/errors.ts";
 import { getConfig } from "../lib/config.ts";
 import { getDb } from "../lib/db/index.ts";
 import { migrate } from "../lib/db/migrator.ts";

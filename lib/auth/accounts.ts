@@ -5,7 +5,8 @@ import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { hashPassword } from "./passwords.ts";
-import { accountInputSchema, parseInput, roleSchema, type AccountInput, type Role } from "./schemas.ts";
+import { accountInputSchema, roleSchema, type AccountInput, type Role } from "./schemas.ts";
+import { parseInput } from "../errors.ts";
 
 /** An account as the rest of the server sees it: never with its password hash. */
 export type Account = {

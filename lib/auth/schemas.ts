@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { badRequest } from "../errors.ts";
 import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../users.ts";
 
 export const ROLES = ["admin", "supervisor", "viewer"] as const;
@@ -53,14 +52,3 @@ export const tokenInputSchema = z.object({
 export type TokenInput = z.input<typeof tokenInputSchema>;
 
 export const teamNameSchema = label("name", MAX_NAME_LENGTH);
-
-/** Validates input or throws a 400 whose details name each field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({
-    ...(issue.path.length ? { field: issue.path.join(".") } : {}),
-    message: issue.message,
-  }));
-  throw badRequest("invalid_input", details.map((detail) => detail.message).join("; "), details);
-}

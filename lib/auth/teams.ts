@@ -3,7 +3,8 @@ import type { Db } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import { employeeUsernameSchema, parseInput, teamNameSchema } from "./schemas.ts";
+import { employeeUsernameSchema, teamNameSchema } from "./schemas.ts";
+import { parseInput } from "../errors.ts";
 
 export type Team = {
   id: number;

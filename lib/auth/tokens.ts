@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { notFound } from "../errors.ts";
 import type { Db } from "../db/index.ts";
 import { writeAudit } from "./audit.ts";
-import { parseInput, tokenInputSchema, type TokenInput, type TokenScope } from "./schemas.ts";
+import { tokenInputSchema, type TokenInput, type TokenScope } from "./schemas.ts";
+import { parseInput } from "../errors.ts";
 
 /** `wt_<scope>_` and 43 base64url characters (32 random bytes). */
 const TOKEN_FORMAT = /^wt_(ingest|read)_[A-Za-z0-9_-]{43}$/;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ErrorDetail } from "../errors.ts";
+import { detailsOf, type ErrorDetail } from "../errors.ts";
 import { CONTROL_CHARS, EVENT_STATES, MAX_USERNAME_LENGTH, toUserKey, type EventState } from "../users.ts";
 
 export const MAX_BATCH_EVENTS = 5000;
@@ -82,12 +82,7 @@ export type EventCheck = { ok: true; event: ParsedEvent } | { ok: false; details
 /** Validates one event; `now` is the receive time, used when ts is missing and for the future limit. */
 export function checkEvent(input: unknown, now: number): EventCheck {
   const parsed = eventSchema.safeParse(input);
-  const details: ErrorDetail[] = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => ({
-        ...(issue.path.length ? { field: issue.path.join(".") } : {}),
-        message: issue.message,
-      }));
+  const details: ErrorDetail[] = parsed.success ? [] : detailsOf(parsed.error);
   let ts = now;
   const rawTs = parsed.success ? parsed.data.ts : (input as { ts?: unknown } | null)?.ts;
   if (typeof rawTs === "string") {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badRequest } from "../errors.ts";
+import { parseInput } from "../errors.ts";
 import { MAX_USERNAME_LENGTH } from "../users.ts";
 import { isLocalDate, type LocalDate } from "../time.ts";
 
@@ -72,10 +72,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z
   const entries = input instanceof URLSearchParams ? [...input.keys()].map((key) => [key, input.get(key)!] as const) : Object.entries(input);
   const values: Record<string, string> = {};
   for (const [key, value] of entries) if (value !== undefined && value.trim() !== "") values[key] = value;
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
-  throw badRequest("invalid_query", details.map((detail) => detail.message).join("; "), details);
+  return parseInput(schema, values, "invalid_query");
 }
 
 export const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;

@@ -1,6 +1,6 @@
 import { getDb } from "../db/index.ts";
 import { getMigrationStatus, listMigrations, type Migration } from "../db/migrator.ts";
-import { isDatabaseUnavailable } from "../errors.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { describeError, log } from "../log.ts";
 import { getVersion } from "./version.ts";
 

@@ -42,6 +42,7 @@ describe("loadConfig", () => {
       cronSecret: undefined,
       trustedProxies: 0,
       rootDir: root,
+      rules: { timeZone: "Asia/Dubai", weekStartsOn: 1, gapMs: 15 * 60_000, blockMs: 40 * 60_000 },
     });
     expect(DEFAULT_DATABASE_URL).toBe("file:./instance/work_events.db");
     expect(sqlitePathFromUrl(DEFAULT_DATABASE_URL, root)).toBe(path.join(root, "instance", "work_events.db"));

@@ -1,4 +1,5 @@
-import { AppError, methodNotAllowed, toAppError } from "@/lib/errors";
+import { toAppError } from "@/lib/db/errors";
+import { AppError, methodNotAllowed, toErrorEnvelope } from "@/lib/errors";
 import type { Principal } from "@/lib/auth/principal";
 import { describeError, log } from "@/lib/log";
 import { requirePrincipal, type Access } from "./access";
@@ -6,13 +7,21 @@ import { requirePrincipal, type Access } from "./access";
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
 type GuardedHandler<C, A extends Access> = (request: Request, context: C, principal: A extends "public" ? null : Principal) => Promise<Response>;
 
+type Extra = { data?: unknown; headers?: Record<string, string> };
+
 /** The one error envelope every API path answers with. */
-export function errorResponse(error: AppError): Response {
-  return Response.json({ success: false, error: error.toBody() }, { status: error.status, headers: error.headers });
+export function errorResponse(error: AppError, { data, headers }: Extra = {}): Response {
+  return Response.json(toErrorEnvelope(error, data), { status: error.status, headers: { ...error.headers, ...headers } });
 }
 
-export function ok(data: unknown, status = 200): Response {
-  return Response.json({ success: true, data }, { status });
+/** `{"success": true, "data": ...}`, the read API's answer. */
+export function ok(data: unknown, headers?: Record<string, string>): Response {
+  return Response.json({ success: true, data }, { headers });
+}
+
+/** `201 {"success": true, ...}`: what the ingest contract answers once events are committed. */
+export function created(fields: Record<string, unknown> = {}): Response {
+  return Response.json({ success: true, ...fields }, { status: 201 });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ingestReport } from "@/lib/ingest";
 import { MAX_BODY_BYTES } from "@/lib/ingest/schema";
 import { readJsonBody } from "../_lib/read-json";
-import { rejectMethod, withApi } from "../_lib/respond";
+import { created, rejectMethod, withApi } from "../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
@@ -11,10 +11,10 @@ export const POST = withApi(async (request) => {
   const body = await readJsonBody(request, MAX_BODY_BYTES);
   const result = await ingestReport(body, receivedAt);
   if (result.kind === "single") {
-    return Response.json(result.duplicate ? { success: true, duplicate: true } : { success: true }, { status: 201 });
+    return created(result.duplicate ? { duplicate: true } : {});
   }
   const { kind: _kind, ...counts } = result;
-  return Response.json({ success: true, ...counts }, { status: 201 });
+  return created(counts);
 }, { access: "ingest" });
 
 export const GET = rejectMethod(["POST"]);

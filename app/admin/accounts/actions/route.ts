@@ -1,5 +1,6 @@
 import { assignTeams, changeRole, createAccount, disableAccount, enableAccount, setPassword } from "@/lib/auth/accounts";
-import { parseInput, roleSchema, type Role } from "@/lib/auth/schemas";
+import { roleSchema, type Role } from "@/lib/auth/schemas";
+import { parseInput } from "@/lib/errors";
 import { field, idField, runAdminAction } from "../../_lib/action";
 
 export const dynamic = "force-dynamic";

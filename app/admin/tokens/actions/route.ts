@@ -1,4 +1,5 @@
-import { parseInput, tokenScopeSchema } from "@/lib/auth/schemas";
+import { tokenScopeSchema } from "@/lib/auth/schemas";
+import { parseInput } from "@/lib/errors";
 import { createToken, revokeToken } from "@/lib/auth/tokens";
 import { field, idField, runAdminAction } from "../../_lib/action";
 

@@ -1,7 +1,7 @@
 import { getConfig } from "@/lib/config";
 import { checkCronSecret } from "@/lib/jobs/cron-secret";
 import { runHoursEngine } from "@/lib/hours/run";
-import { rejectMethod, withApi } from "../../_lib/respond";
+import { ok, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 // Serverless hosts stop a function after its maximum duration; a large backlog needs time.
@@ -12,7 +12,7 @@ export const maxDuration = 300;
 const run = withApi(async (request) => {
   checkCronSecret(request.headers.get("authorization"), getConfig().cronSecret);
   const result = await runHoursEngine({ trigger: "route" });
-  return Response.json({ success: true, data: result });
+  return ok(result);
 }, { access: "public" });
 
 export const GET = run;
