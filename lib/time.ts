@@ -3,20 +3,50 @@ import { fromZonedTime } from "date-fns-tz";
 /** A calendar date as YYYY-MM-DD. */
 export type LocalDate = string;
 
+const DATE_PARTS = { year: "numeric", month: "2-digit", day: "2-digit" } as const;
+const CLOCK = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
+
+// Every way an instant or a date is written, server and browser alike. en-CA writes dates as
+// YYYY-MM-DD; en-GB the dashboard's "Tue 24 Nov, 09:14".
+const STYLES = {
+  isoDate: ["en-CA", DATE_PARTS],
+  isoDateTime: ["en-CA", { ...DATE_PARTS, ...CLOCK, second: "2-digit" }],
+  clock: ["en-GB", CLOCK],
+  dayAndClock: ["en-GB", { weekday: "short", day: "numeric", month: "short", ...CLOCK }],
+  day: ["en-GB", { weekday: "short", day: "numeric", month: "short" }],
+  dayLong: ["en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric" }],
+  month: ["en-GB", { month: "long", year: "numeric" }],
+  monthShort: ["en-GB", { month: "short" }],
+} satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
+export type TimeStyle = keyof typeof STYLES;
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
+/** The one cache of Intl formatters: building a formatter costs far more than using one. */
+export function dateTimeFormat(timeZone: string, style: TimeStyle): Intl.DateTimeFormat {
+  const key = `${style}|${timeZone}`;
+  let formatter = formatters.get(key);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-    formatters.set(timeZone, formatter);
+    const [locale, options] = STYLES[style];
+    formatter = new Intl.DateTimeFormat(locale, { timeZone, ...options });
+    formatters.set(key, formatter);
   }
   return formatter;
 }
 
 /** The local date, in `timeZone`, of an instant given as epoch milliseconds. */
 export function localDateOf(ms: number, timeZone: string): LocalDate {
-  return formatterFor(timeZone).format(ms);
+  return dateTimeFormat(timeZone, "isoDate").format(ms);
+}
+
+/** An instant as "YYYY-MM-DD HH:mm:ss" local to `timeZone`, which spreadsheets read as a date-time. */
+export function localDateTimeOf(ms: number, timeZone: string): string {
+  const part = Object.fromEntries(
+    dateTimeFormat(timeZone, "isoDateTime")
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
 }
 
 /** The calendar date `days` after (or before) `date`. */

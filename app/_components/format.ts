@@ -1,3 +1,5 @@
+import { dateTimeFormat, localDateOf } from "@/lib/time";
+
 // How the dashboard writes numbers, times and dates. Tests compare pages with the read API
 // through these same functions, so a number on a page is always the API's number, written once.
 
@@ -14,38 +16,21 @@ export function formatHours(seconds: number): string {
   return (Math.floor(seconds / 360) / 10).toFixed(1);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-GB", { timeZone, ...options });
-    formatters.set(key, formatter);
-  }
-  return formatter;
-}
-
 const toMs = (instant: string | number) => (typeof instant === "number" ? instant : Date.parse(instant));
 
 /** An instant as the local wall-clock time "09:14" in `timeZone`. */
 export function formatClock(instant: string | number, timeZone: string): string {
-  return formatterFor(timeZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(toMs(instant));
+  return dateTimeFormat(timeZone, "clock").format(toMs(instant));
 }
 
 /** An instant as "Tue 24 Nov, 09:14" in `timeZone`. */
 export function formatDateTime(instant: string | number, timeZone: string): string {
-  return formatterFor(timeZone, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(toMs(instant));
+  return dateTimeFormat(timeZone, "dayAndClock").format(toMs(instant));
 }
 
 /** The local date (YYYY-MM-DD) of an instant in `timeZone`. */
 export function localDateIn(instant: string | number, timeZone: string): string {
-  const parts = Object.fromEntries(
-    formatterFor(timeZone, { year: "numeric", month: "2-digit", day: "2-digit" })
-      .formatToParts(toMs(instant))
-      .map((part) => [part.type, part.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  return localDateOf(toMs(instant), timeZone);
 }
 
 /** An instant as a clock time when it falls on `today`, otherwise with its date too. */
@@ -58,17 +43,17 @@ const dateUtc = (date: string) => Date.parse(`${date}T12:00:00Z`);
 
 /** A local date as "Tue 24 Nov". */
 export function formatDay(date: string): string {
-  return formatterFor("UTC", { weekday: "short", day: "numeric", month: "short" }).format(dateUtc(date));
+  return dateTimeFormat("UTC", "day").format(dateUtc(date));
 }
 
 /** A local date as "Tuesday, 24 November 2026". */
 export function formatDayLong(date: string): string {
-  return formatterFor("UTC", { weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(dateUtc(date));
+  return dateTimeFormat("UTC", "dayLong").format(dateUtc(date));
 }
 
 /** A month as "November 2026" from any of its dates. */
 export function formatMonth(date: string): string {
-  return formatterFor("UTC", { month: "long", year: "numeric" }).format(dateUtc(date));
+  return dateTimeFormat("UTC", "month").format(dateUtc(date));
 }
 
 /**
@@ -78,7 +63,7 @@ export function formatMonth(date: string): string {
 export function formatDateRange(start: string, end: string): string {
   const [startYear, startMonth, startDay] = start.split("-").map(Number);
   const [endYear, endMonth, endDay] = end.split("-").map(Number);
-  const month = (date: string) => formatterFor("UTC", { month: "short" }).format(dateUtc(date));
+  const month = (date: string) => dateTimeFormat("UTC", "monthShort").format(dateUtc(date));
   if (startYear !== endYear) return `${startDay} ${month(start)} ${startYear} – ${endDay} ${month(end)} ${endYear}`;
   if (startMonth !== endMonth) return `${startDay} ${month(start)} – ${endDay} ${month(end)} ${endYear}`;
   return `${startDay}–${endDay} ${month(end)} ${endYear}`;

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { localDateTimeOf } from "@/lib/time";
 import { SiteHeader } from "@/app/_components/site-header";
 import type { AdminPage } from "@/app/_data/admin";
 
@@ -96,11 +97,5 @@ export function AdminShell({ page, current, title, children }: { page: AdminPage
 
 /** A date and time in the report time zone, e.g. 2026-03-02 09:15:04. */
 export function formatWhen(date: Date | null, timeZone: string): string {
-  if (!date) return "—";
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
-      .formatToParts(date)
-      .map((part) => [part.type, part.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  return date ? localDateTimeOf(date.getTime(), timeZone) : "—";
 }

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/index.ts";
-import { localDateOf } from "../../time.ts";
+import { localDateOf, localDateTimeOf } from "../../time.ts";
 import { listDailyTotals, type DailyRow } from "../daily.ts";
 import type { ExportQuery } from "../schemas.ts";
 import type { ReportSettings } from "../settings.ts";
@@ -34,27 +34,9 @@ export function toHoursMinutes(seconds: number): string {
   return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-const localFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** An ISO instant as "YYYY-MM-DD HH:mm:ss" local to `timeZone`, which spreadsheets read as a date-time. */
 export function toLocalDateTime(iso: string | null, timeZone: string): string | null {
-  if (iso === null) return null;
-  let formatter = localFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
-    localFormatters.set(timeZone, formatter);
-  }
-  const part = Object.fromEntries(formatter.formatToParts(Date.parse(iso)).map((p) => [p.type, p.value]));
-  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
+  return iso === null ? null : localDateTimeOf(Date.parse(iso), timeZone);
 }
 
 function toCsv(rows: Cell[][]): string {
