@@ -8,23 +8,10 @@ import { PrismaClient as SqliteClient } from "../generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.ts";
 import { getConfig, sqlitePathFromUrl } from "../config.ts";
 import { describeError, log } from "../log.ts";
+import { toNumberedPlaceholders, type Provider, type SqlValue } from "./dialect.ts";
 
 /** Both generated clients expose the same models (tests/unit/schema-parity.test.ts); this is their type. */
 export type Prisma = SqliteClient;
-export type Provider = "sqlite" | "postgresql";
-export type SqlValue = string | number | bigint | null | boolean | Date;
-
-/**
- * How each provider writes "this parameter is an instant" (`at`, given epoch milliseconds) and
- * "this column as epoch milliseconds" (`ms`): SQLite keeps instants as epoch-ms integers,
- * PostgreSQL as timestamptz.
- */
-export type SqlTime = { at: string; ms: (column: string) => string };
-export const SQL_TIME: Record<Provider, SqlTime> = {
-  sqlite: { at: "?", ms: (column) => column },
-  postgresql: { at: "to_timestamp(?::float8 / 1000)", ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8` },
-};
-
 /**
  * Plain SQL beside Prisma for the hot paths (ingest, the hours engine), written once with `?`
  * placeholders. On SQLite it runs on a second connection to the same file; on PostgreSQL it
@@ -97,11 +84,6 @@ function toSqliteValue(value: SqlValue): string | number | bigint | null {
   return value;
 }
 
-function toPostgresPlaceholders(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 function openPostgres(url: string): Db {
   const pool = new pg.Pool({
     connectionString: url,
@@ -117,8 +99,8 @@ function openPostgres(url: string): Db {
   pool.on("error", (error) => log.warn("database connection lost", describeError(error)));
   const prisma = new PostgresClient({ adapter: new PrismaPg(pool) }) as unknown as Prisma;
   const raw: RawSql = {
-    query: async (sql, params = []) => (await pool.query(toPostgresPlaceholders(sql), params)).rows,
-    execute: async (sql, params = []) => (await pool.query(toPostgresPlaceholders(sql), params)).rowCount ?? 0,
+    query: async (sql, params = []) => (await pool.query(toNumberedPlaceholders(sql), params)).rows,
+    execute: async (sql, params = []) => (await pool.query(toNumberedPlaceholders(sql), params)).rowCount ?? 0,
   };
   let closed = false;
   return {

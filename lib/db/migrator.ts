@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Db, Provider } from "./index.ts";
+import type { Db } from "./index.ts";
+import type { Provider } from "./dialect.ts";
 import { getConfig } from "../config.ts";
 
 export type Migration = { name: string; sql: string; checksum: string };

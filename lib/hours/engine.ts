@@ -1,6 +1,7 @@
 import type { PoolClient } from "pg";
 import type { Statement } from "better-sqlite3";
-import { SQL_TIME, type Db, type SqlTime, type SqlValue } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
+import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
@@ -17,27 +18,6 @@ const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 type Step = { kind: "all" | "run" | "events"; sql: string; params: SqlValue[] };
 type Rows = Record<string, unknown>[];
 type Reply = Rows | HoursEvent[];
-
-/**
- * SQL_TIME, and how each provider reads a user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts
- * in SQL (walking the index, then sorting the few events that share an instant). SQLite keeps
- * instants as exact epoch-ms numbers and the unique index allows a user at most two events per
- * instant (one per state), so it reads in the index's own order, with no sort (`tiesInJs`), and
- * orderTies puts those pairs right; a page limited to n rows is read n + 1 long so that a pair
- * cut by the limit is still put right before the page is cut to n.
- */
-type Dialect = SqlTime & { oldestFirst: string; newestFirst: string; tiesInJs: boolean };
-const DIALECTS: Record<Db["provider"], Dialect> = {
-  sqlite: { ...SQL_TIME.sqlite, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
-  postgresql: {
-    ...SQL_TIME.postgresql,
-    // The table's ts, not the epoch-ms output column named ts: sorting by that expression
-    // would read and sort every one of the user's events instead of walking the index.
-    oldestFirst: "work_events.ts ASC, state DESC, id ASC",
-    newestFirst: "work_events.ts DESC, state ASC, id DESC",
-    tiesInJs: false,
-  },
-};
 
 const toEvents = (rows: Rows): HoursEvent[] =>
   rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
@@ -217,11 +197,6 @@ function sqliteProcessor(db: Db): UserProcessor {
   return async (work, rules) => runAll.immediate(work, rules);
 }
 
-function toPostgres(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 function postgresProcessor(client: PoolClient): UserProcessor {
   return async (work, rules) => {
     await client.query("BEGIN");
@@ -230,7 +205,7 @@ function postgresProcessor(client: PoolClient): UserProcessor {
       let result = steps.next();
       while (!result.done) {
         const { kind, sql, params } = result.value;
-        const { rows } = await client.query(toPostgres(sql), params);
+        const { rows } = await client.query(toNumberedPlaceholders(sql), params);
         result = steps.next(kind === "events" ? toEvents(rows) : rows);
       }
       await client.query("COMMIT");

@@ -1,5 +1,6 @@
 import { getConfig } from "../config.ts";
-import { getDb, SQL_TIME, type Db } from "../db/index.ts";
+import { getDb, type Db } from "../db/index.ts";
+import { dialectOf } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, type UserWork } from "./engine.ts";
@@ -33,7 +34,7 @@ const state = globalThis as typeof globalThis & { __workTracingEngineBusy?: bool
 
 async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Promise<UserWork[]> {
   const userKey = options.user ? toUserKey(options.user) : null;
-  const { ms } = SQL_TIME[db.provider];
+  const { ms } = dialectOf(db);
   if (!options.rebuild) {
     const rows = await db.raw.query<Record<string, unknown>>(
       `SELECT user_key, ${ms("from_ts")} AS from_ts, ${ms("to_ts")} AS to_ts, revision FROM hours_queue
@@ -69,7 +70,7 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
 }
 
 async function recordStart(db: Db, trigger: EngineTrigger): Promise<number> {
-  const { at } = SQL_TIME[db.provider];
+  const { at } = dialectOf(db);
   const [row] = await db.raw.query<{ id: number }>(
     `INSERT INTO engine_runs (trigger, started_at, status) VALUES (?, ${at}, 'running') RETURNING id`,
     [trigger, Date.now()],
@@ -78,7 +79,7 @@ async function recordStart(db: Db, trigger: EngineTrigger): Promise<number> {
 }
 
 async function recordEnd(db: Db, runId: number, outcome: { status: "ok" | "failed"; users: number; events: number; error?: string }) {
-  const { at } = SQL_TIME[db.provider];
+  const { at } = dialectOf(db);
   await db.raw.execute(
     `UPDATE engine_runs SET finished_at = ${at}, status = ?, users_processed = ?, events_processed = ?, error = ? WHERE id = ?`,
     [Date.now(), outcome.status, outcome.users, outcome.events, outcome.error ?? null, runId],

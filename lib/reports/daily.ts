@@ -1,7 +1,9 @@
-import type { Db, SqlValue } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
+import type { SqlValue } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
-import { canSee, dialectOf, toIsoOrNull, toNumber, type Visible } from "./sql.ts";
+import { canSee, type Visible } from "./visible.ts";
+import { dialectOf, toIsoOrNull, toNumber } from "../db/dialect.ts";
 
 /** One user's totals for one local date, as the hours engine stored them. */
 export type DailyRow = {

@@ -4,7 +4,8 @@ import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.t
 import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";
 import { daysBetween, type DashboardQuery, type Period } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import { dialectOf, toIsoOrNull, type Visible } from "./sql.ts";
+import { type Visible } from "./visible.ts";
+import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 import { getTimeline } from "./timeline.ts";
 import { listUsers, type UserRow } from "./users.ts";

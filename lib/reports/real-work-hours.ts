@@ -1,8 +1,10 @@
-import type { Db, SqlValue } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
+import type { SqlValue } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import type { RealWorkHoursQuery } from "./schemas.ts";
-import { canSee, toNumber, type Visible } from "./sql.ts";
+import { canSee, type Visible } from "./visible.ts";
+import { dialectOf, toNumber } from "../db/dialect.ts";
 
 /** The original server's row, field for field. */
 export type RealWorkHoursRow = {
@@ -33,11 +35,9 @@ export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery, visib
     where.push("work_date <= ?");
     params.push(query.endDate);
   }
-  // user_key is the case-folded name; COLLATE "C" makes PostgreSQL order it as SQLite does.
-  const collate = db.provider === "postgresql" ? ` COLLATE "C"` : "";
   const rows = await db.raw.query<Record<string, unknown>>(
     `SELECT id, user_key, username, work_date, real_hours_counted, last_processed_event_id FROM user_real_work_summary
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY work_date, user_key${collate}`,
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY work_date, user_key${dialectOf(db).byteOrder}`,
     params,
   );
   return rows.filter((row) => canSee(visible, String(row.user_key))).map((row) => ({

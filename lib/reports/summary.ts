@@ -1,9 +1,11 @@
-import type { Db, SqlValue } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
+import type { SqlValue } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { Period, SummaryQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import { byUserKey, canSee, dialectOf, toIsoOrNull, toNumber, type Visible } from "./sql.ts";
+import { byUserKey, canSee, type Visible } from "./visible.ts";
+import { dialectOf, toIsoOrNull, toNumber } from "../db/dialect.ts";
 
 export type SummaryRow = {
   username: string;

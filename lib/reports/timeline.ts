@@ -5,7 +5,8 @@ import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import type { TimelineQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
-import { canSee, dialectOf, toNumber, type Visible } from "./sql.ts";
+import { canSee, type Visible } from "./visible.ts";
+import { dialectOf, toNumber } from "../db/dialect.ts";
 
 export type Timeline = {
   username: string;

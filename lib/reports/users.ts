@@ -2,7 +2,8 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import type { HoursEvent } from "../users.ts";
 import type { ReportSettings } from "./settings.ts";
-import { byUserKey, canSee, dialectOf, toNumber, type Visible } from "./sql.ts";
+import { byUserKey, canSee, type Visible } from "./visible.ts";
+import { dialectOf, toNumber } from "../db/dialect.ts";
 
 export type UserStatus = "working" | "idle" | "offline";
 

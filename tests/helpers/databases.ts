@@ -4,7 +4,8 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
-import { openDb, type Db, type Provider } from "@/lib/db";
+import { openDb, type Db } from "@/lib/db";
+import { type Provider } from "@/lib/db/dialect";
 import { migrate } from "@/lib/db/migrator";
 
 /** Every storage test runs on both providers; TEST_DATABASES=sqlite (or postgresql) narrows it. */

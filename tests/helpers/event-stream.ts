@@ -1,5 +1,6 @@
 import http from "node:http";
-import { openDb, type Provider } from "@/lib/db";
+import { openDb } from "@/lib/db";
+import { type Provider } from "@/lib/db/dialect";
 
 export type StreamEvent = { user: string; state: "working" | "stopped"; ts: string };
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Db, Provider } from "@/lib/db";
+import type { Db } from "@/lib/db";
+import type { Provider } from "@/lib/db/dialect";
 import { PROVIDERS, useMigratedDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

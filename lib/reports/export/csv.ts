@@ -3,7 +3,7 @@ import { localDateOf, localDateTimeOf } from "../../time.ts";
 import { listDailyTotals, type DailyRow } from "../daily.ts";
 import type { ExportQuery } from "../schemas.ts";
 import type { ReportSettings } from "../settings.ts";
-import { byUserKey, type Visible } from "../sql.ts";
+import { byUserKey, type Visible } from "../visible.ts";
 import { periodBounds, summarise, type SummaryRow } from "../summary.ts";
 
 const BOM = "\uFEFF";

@@ -1,0 +1,59 @@
+/*
+ * Every difference between the providers that SQL written by hand must respect, in one place:
+ * how instants are passed and read back, how a user's events are ordered, how user keys sort,
+ * and how placeholders are written.
+ */
+
+export type Provider = "sqlite" | "postgresql";
+export type SqlValue = string | number | bigint | null | boolean | Date;
+
+export type Dialect = {
+  /** "This parameter is an instant", given as epoch milliseconds. */
+  at: string;
+  /** "This column as epoch milliseconds": SQLite keeps instants as epoch-ms integers, PostgreSQL as timestamptz. */
+  ms: (column: string) => string;
+  /**
+   * A user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts in SQL
+   * (walking the index, then sorting the few events that share an instant). SQLite keeps
+   * instants as exact epoch-ms numbers and the unique index allows a user at most two events
+   * per instant (one per state), so it reads in the index's own order, with no sort
+   * (`tiesInJs`), and the engine puts those pairs right; a page limited to n rows is read
+   * n + 1 long so that a pair cut by the limit is still put right before the page is cut to n.
+   */
+  oldestFirst: string;
+  newestFirst: string;
+  tiesInJs: boolean;
+  /** Appended to an ORDER BY on user keys so that both providers sort them by their bytes. */
+  byteOrder: string;
+};
+
+export const DIALECTS: Record<Provider, Dialect> = {
+  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true, byteOrder: "" },
+  postgresql: {
+    at: "to_timestamp(?::float8 / 1000)",
+    ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    // The table's ts, not the epoch-ms output column named ts: sorting by that expression
+    // would read and sort every one of the user's events instead of walking the index.
+    oldestFirst: "work_events.ts ASC, state DESC, id ASC",
+    newestFirst: "work_events.ts DESC, state ASC, id DESC",
+    tiesInJs: false,
+    byteOrder: ` COLLATE "C"`,
+  },
+};
+
+export const dialectOf = (db: { provider: Provider }): Dialect => DIALECTS[db.provider];
+
+/** SQL written once with `?` placeholders, as PostgreSQL's numbered `$1, $2, …`. */
+export function toNumberedPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** A numeric column as read back: PostgreSQL's sums and counts arrive as strings. */
+export function toNumber(value: unknown): number {
+  return typeof value === "number" ? value : Number(value);
+}
+
+export function toIsoOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : new Date(toNumber(value)).toISOString();
+}
