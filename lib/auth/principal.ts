@@ -11,10 +11,6 @@ export type Principal =
 export const toAccountPrincipal = (account: Account): Principal => ({ kind: "account", account, role: account.role, teamIds: account.teamIds });
 export const toTokenPrincipal = (token: ApiToken): Principal => ({ kind: "token", token, scope: token.scope });
 
-/** The audit log's name for a principal: the username, or `token:<name>`. */
-export const describePrincipal = (principal: Principal): string =>
-  principal.kind === "account" ? principal.account.username : `token:${principal.token.name}`;
-
 /**
  * The employees (user keys) whose data the principal may read, or null for everyone. Only a
  * supervisor given teams is limited, to the members of those teams (possibly nobody). An

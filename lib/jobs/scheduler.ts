@@ -1,49 +1,48 @@
-import cron, { type ScheduledTask } from "node-cron";
+import cron from "node-cron";
 import { getConfig, type Config } from "../config.ts";
+import { runHoursEngine } from "../hours/run.ts";
 import { describeError, log } from "../log.ts";
-import { runHoursEngine, type EngineResult } from "../hours/run.ts";
 
-const state = globalThis as typeof globalThis & { __workTracingScheduler?: ScheduledTask | null };
+/** A periodic job: what to run, and when (a cron expression read in REPORT_TIMEZONE, or null for off). */
+type Job = { name: string; cron: string | null; setting: string; run: () => Promise<void> };
 
-async function tick(trigger: "cron"): Promise<EngineResult | undefined> {
+async function runHoursTick(): Promise<void> {
+  const result = await runHoursEngine({ trigger: "cron" });
+  if (result.status === "skipped") log.info("hours engine run skipped", { reason: result.reason });
+  else if (result.users) log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
+}
+
+/** Every periodic job the server runs; a new one (retention, say) is one more entry. */
+function jobsFrom(config: Config): Job[] {
+  return [{ name: "hours engine", cron: config.processCron, setting: "PROCESS_CRON", run: runHoursTick }];
+}
+
+async function runJob(job: Job): Promise<void> {
   try {
-    const result = await runHoursEngine({ trigger });
-    if (result.status === "skipped") log.info("hours engine run skipped", { reason: result.reason });
-    else if (result.users) log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
-    return result;
+    await job.run();
   } catch (error) {
-    log.error("hours engine run failed", describeError(error));
-    return undefined;
+    log.error(`${job.name} run failed`, describeError(error));
   }
 }
+
+const state = globalThis as typeof globalThis & { __workTracingScheduler?: boolean };
 
 /**
- * Starts the hours engine on PROCESS_CRON (read in REPORT_TIMEZONE) once per process, and runs
- * it once now so a restart catches up at once. A tick that finds the last run still going is
- * skipped, not stacked.
+ * Schedules every periodic job once per process, and runs each once now so that a restart
+ * catches up at once. A tick that finds the job's last run still going is skipped, not
+ * stacked.
  */
-export function startScheduler(config: Config = getConfig()): ScheduledTask | null {
-  if (state.__workTracingScheduler !== undefined) return state.__workTracingScheduler;
-  if (!config.processCron) {
-    log.info("hours engine schedule is off (PROCESS_CRON=off)");
-    state.__workTracingScheduler = null;
-    return null;
+export function startScheduler(config: Config = getConfig()): void {
+  if (state.__workTracingScheduler) return;
+  state.__workTracingScheduler = true;
+  for (const job of jobsFrom(config)) {
+    if (!job.cron) {
+      log.info(`${job.name} schedule is off (${job.setting}=off)`);
+      continue;
+    }
+    const task = cron.schedule(job.cron, () => runJob(job), { name: job.name, timezone: config.reportTimezone, noOverlap: true });
+    task.on("execution:overlap", () => log.info(`${job.name} tick skipped: the previous run is still going`));
+    log.info(`${job.name} scheduled`, { cron: job.cron, timezone: config.reportTimezone });
+    void runJob(job);
   }
-  const task = cron.schedule(config.processCron, () => tick("cron"), {
-    name: "hours-engine",
-    timezone: config.reportTimezone,
-    noOverlap: true,
-  });
-  task.on("execution:overlap", () => log.info("hours engine tick skipped: the previous run is still going"));
-  state.__workTracingScheduler = task;
-  log.info("hours engine scheduled", { cron: config.processCron, timezone: config.reportTimezone });
-  void tick("cron");
-  return task;
-}
-
-/** Stops the schedule (at shutdown); a run in progress finishes on its own. */
-export async function stopScheduler(): Promise<void> {
-  const task = state.__workTracingScheduler;
-  state.__workTracingScheduler = undefined;
-  await task?.stop();
 }
