@@ -7,7 +7,7 @@ import { assignTeams, createAccount } from "@/lib/auth/accounts";
 import { listTeams, type Team } from "@/lib/auth/teams";
 import { openDb } from "@/lib/db";
 import type { RealWorkHoursRow } from "@/lib/reports/real-work-hours";
-import { toDecimalHours } from "@/lib/reports/export/csv";
+import { toDecimalHours } from "@/lib/reports/export/rows";
 import type { SummaryRow } from "@/lib/reports/summary";
 import type { Timeline } from "@/lib/reports/timeline";
 import type { UserRow, UserStatus } from "@/lib/reports/users";

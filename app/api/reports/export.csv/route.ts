@@ -1,7 +1,8 @@
 import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { exportSummaryCsv } from "@/lib/reports/export/csv";
+import { toCsvFile } from "@/lib/reports/export/csv";
+import { loadExportTable } from "@/lib/reports/export/rows";
 import { exportQuerySchema, parseQuery } from "@/lib/reports/schemas";
 import { rejectMethod, withApi } from "../../_lib/respond";
 
@@ -12,7 +13,7 @@ export const GET = withApi(
     const query = parseQuery(exportQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
     const visible = await visibleUserKeys(db, principal);
-    const { filename, csv } = await exportSummaryCsv(db, query, getConfig().rules, Date.now(), visible);
+    const { filename, csv } = toCsvFile(await loadExportTable(db, query, getConfig().rules, Date.now(), visible));
     return new Response(csv, {
       headers: {
         "Content-Type": "text/csv; charset=utf-8",
