@@ -6,6 +6,10 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "work-tracing", template: "%s · work-tracing" },
   description: "Workstation activity and Real Work Hours",
+  icons: { icon: { url: "/icon.svg", type: "image/svg+xml" } },
+  manifest: "/manifest.webmanifest",
+  // A private tool: never indexed, whatever a crawler makes of robots.txt.
+  robots: { index: false, follow: false },
 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
