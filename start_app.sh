@@ -2,7 +2,8 @@
 # The original entry point, kept: ./start_app.sh [dev|prod|test]. A thin wrapper over npm.
 set -euo pipefail
 cd "$(dirname "$0")"
-export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+# Native modules build against the system's Node headers where Debian's nodejs-dev put them.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
 # Install when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium, screenshots } from "../helpers/browser";
+import { findChromium, launchChromium, screenshots } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -11,7 +11,7 @@ const SUPERVISOR = "sup-browser";
 const SUPERVISOR_PASSWORD = "Supervisor-Passw0rd-22";
 
 // The admin pages in a real browser against the built server (SQLite), as an admin uses them.
-describe.skipIf(!hasChromium)("the admin pages in Chromium", () => {
+describe("the admin pages in Chromium", () => {
   let database: TestDatabase;
   let server: RunningServer;
   let browser: Browser;
@@ -19,6 +19,7 @@ describe.skipIf(!hasChromium)("the admin pages in Chromium", () => {
   const shots = screenshots("admin");
 
   beforeAll(async () => {
+    findChromium(); // Where there is none, fail at once with what to do rather than skip.
     database = await createTestDatabase("sqlite");
     server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
     browser = await launchChromium();

@@ -12,7 +12,7 @@ import type { SummaryRow } from "@/lib/reports/summary";
 import type { Timeline } from "@/lib/reports/timeline";
 import type { UserRow, UserStatus } from "@/lib/reports/users";
 import { addDays } from "@/lib/time";
-import { hasChromium, launchChromium, screenshots } from "../helpers/browser";
+import { findChromium, launchChromium, screenshots } from "../helpers/browser";
 import { ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
@@ -98,7 +98,7 @@ const marker = (page: Page) => page.evaluate(() => (window as Marked).__marker ?
 
 // The supervisor dashboard in a real browser against the built server, filled with the demo
 // fleet: every number on every page is compared with what the read API gives for the same period.
-describe.skipIf(!hasChromium)("the dashboard in Chromium, with demo data", () => {
+describe("the dashboard in Chromium, with demo data", () => {
   let database: TestDatabase;
   let server: RunningServer;
   let browser: Browser;
@@ -114,6 +114,7 @@ describe.skipIf(!hasChromium)("the dashboard in Chromium, with demo data", () =>
   const daySummaries = new Map<string, Map<string, SummaryRow>>();
 
   beforeAll(async () => {
+    findChromium(); // Where there is none, fail at once with what to do rather than skip.
     database = await createTestDatabase("sqlite");
     demoOutput = await fillDemo(database.url);
     server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
