@@ -138,7 +138,7 @@ function readEnvFile(file: string): Source {
  * `sqlite:///relative.db` is relative to instance/ (as Flask-SQLAlchemy resolves it),
  * `sqlite:////abs.db` is absolute, and `postgresql+driver://` loses its driver suffix.
  */
-export function normalizeDatabaseUrl(url: string, rootDir: string): string {
+function normalizeDatabaseUrl(url: string, rootDir: string): string {
   const trimmed = url.trim();
   const sqlite = /^sqlite:\/\/\/(.+)$/.exec(trimmed);
   if (sqlite && sqlite[1] !== ":memory:") {

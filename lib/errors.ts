@@ -53,7 +53,7 @@ export const methodNotAllowed = (allowed: string[]) =>
 export const payloadTooLarge = (message: string) => new AppError(413, "payload_too_large", message);
 export const unsupportedMediaType = (message: string) => new AppError(415, "unsupported_media_type", message);
 
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 export const databaseUnavailable = () =>
   new AppError(503, "database_unavailable", "The database is unavailable; retry later", undefined, {
     "Retry-After": String(RETRY_AFTER_SECONDS),

@@ -93,7 +93,7 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): number {
   return start;
 }
 
-export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /** True for a real calendar date written YYYY-MM-DD. */
 export function isLocalDate(text: string): boolean {

@@ -24,7 +24,7 @@ export function formatClock(instant: string | number, timeZone: string): string 
 }
 
 /** An instant as "Tue 24 Nov, 09:14" in `timeZone`. */
-export function formatDateTime(instant: string | number, timeZone: string): string {
+function formatDateTime(instant: string | number, timeZone: string): string {
   return dateTimeFormat(timeZone, "dayAndClock").format(toMs(instant));
 }
 

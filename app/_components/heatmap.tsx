@@ -10,7 +10,7 @@ const HOUR = 3600;
 const BUCKET_LIMITS = [2 * HOUR, 4 * HOUR, 6 * HOUR, 8 * HOUR];
 
 /** The six colour steps; each class (app/globals.css) sets the swatch's fill, ring and text in both themes. */
-export const HEATMAP_BUCKETS = [
+const HEATMAP_BUCKETS = [
   { range: "0h", className: "hm-0" },
   { range: "< 2h", className: "hm-1" },
   { range: "2–4h", className: "hm-2" },
@@ -27,7 +27,7 @@ export function pickBucket(seconds: number): number {
 }
 
 /** "11 Real Work Hours" (or "1 Real Work Hour"). */
-export function formatRealHours(count: number): string {
+function formatRealHours(count: number): string {
   return `${count} Real Work ${count === 1 ? "Hour" : "Hours"}`;
 }
 

@@ -13,7 +13,7 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const toIsoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Whether `value` is a real calendar date written YYYY-MM-DD. */
-export function isIsoDate(value: string): boolean {
+function isIsoDate(value: string): boolean {
   const match = DATE_PATTERN.exec(value);
   if (!match) return false;
   const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
@@ -36,7 +36,7 @@ export function shiftDate(period: PeriodKind, date: string, direction: -1 | 1): 
 }
 
 /** `basePath?date=…&…params`, leaving out empty parameters. */
-export function buildPeriodHref(basePath: string, date: string, params: Record<string, string | undefined> = {}): string {
+function buildPeriodHref(basePath: string, date: string, params: Record<string, string | undefined> = {}): string {
   const search = new URLSearchParams({ date });
   for (const [key, value] of Object.entries(params)) {
     if (key !== "date" && value) search.set(key, value);

@@ -57,7 +57,7 @@ export function FilterBar({ params, onChange, teams, shown, total, children }: {
 export type Column = { key: string; label: string; numeric?: boolean; firstDirection?: SortDirection; className?: string };
 
 /** A column header that orders the table by its column; a second press reverses the order. */
-export function SortHeader({ column, params, onChange }: { column: Column; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
+function SortHeader({ column, params, onChange }: { column: Column; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
   const active = params.sort === column.key;
   const first = column.firstDirection ?? (column.numeric ? "desc" : "asc");
   const next = active ? (params.dir === "asc" ? "desc" : "asc") : first;

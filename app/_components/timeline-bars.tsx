@@ -13,7 +13,7 @@ const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
  * hours to midnight) keeps a 23- or 25-hour DST day right; quarter-hour steps also catch zones
  * whose offset is not a whole hour.
  */
-export function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick[] {
+function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick[] {
   const span = dayEnd - dayStart;
   if (!(span > 0)) return [];
   const ticks: Tick[] = [];

@@ -13,7 +13,7 @@ const HOUR = 3600;
 const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
 
 /** The summary a screen reader hears for the chart. */
-export function summarizeTrend(days: TrendDay[], today: string): string {
+function summarizeTrend(days: TrendDay[], today: string): string {
   const past = days.filter((day) => day.date <= today);
   const total = past.reduce((sum, day) => sum + day.working_seconds, 0);
   const active = past.filter((day) => day.working_seconds > 0).length;
@@ -22,7 +22,7 @@ export function summarizeTrend(days: TrendDay[], today: string): string {
 }
 
 /** Average working seconds over the days with any work so far, or null when there are none. */
-export function averageActiveSeconds(days: TrendDay[], today: string): number | null {
+function averageActiveSeconds(days: TrendDay[], today: string): number | null {
   const active = days.filter((day) => day.date <= today && day.working_seconds > 0);
   if (active.length === 0) return null;
   return active.reduce((sum, day) => sum + day.working_seconds, 0) / active.length;

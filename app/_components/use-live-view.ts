@@ -3,7 +3,7 @@
 import useSWR from "swr";
 
 /** How often pages that show the present ask for it again. */
-export const LIVE_REFRESH_MS = 60_000;
+const LIVE_REFRESH_MS = 60_000;
 
 export class ViewError extends Error {
   constructor(

@@ -1,6 +1,5 @@
 import { AppError, badRequest, notFound } from "../errors.ts";
-import type { Db } from "../db/index.ts";
-import type { Prisma } from "../generated/sqlite/client.ts";
+import type { Db, Transaction } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
@@ -22,9 +21,6 @@ export type Account = {
   /** The teams a supervisor is limited to; none means everyone. */
   teamIds: number[];
 };
-
-/** The client inside db.prisma.$transaction (both providers' clients have the same shape). */
-export type Transaction = Prisma.TransactionClient;
 
 export const ACCOUNT_SELECT = {
   id: true,

@@ -3,7 +3,7 @@ import type { Db, Prisma } from "../db/index.ts";
 /** Who is acting and from where: an account's username, `token:<name>`, `cli` or `startup`. */
 export type AuditContext = { actor: string; ip?: string | null };
 
-export type AuditAction =
+type AuditAction =
   | "account.create"
   | "account.role"
   | "account.password"

@@ -13,15 +13,15 @@ export type Need = "ingest" | "read" | "admin";
 /** What a request presented, taken from its headers by the caller. */
 export type Credentials = { bearer: string | null; sessionCookie: string | null; ip?: string | null };
 
-export const unauthorized = (message: string) =>
+const unauthorized = (message: string) =>
   new AppError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="work-tracing"' });
-export const forbidden = (message: string) => new AppError(403, "forbidden", message);
+const forbidden = (message: string) => new AppError(403, "forbidden", message);
 
 /**
  * A credential check that has not answered by then is a 503: on a connection that stalls
  * without closing, the driver's own timeout is far longer than a client should wait.
  */
-export const CHECK_DEADLINE_MS = 5000;
+const CHECK_DEADLINE_MS = 5000;
 
 function withinDeadline<T>(check: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -39,7 +39,7 @@ function parseHash(stored: string): Parsed | null {
 }
 
 /** Throws a 400 naming the rule when the password is too short or too long. */
-export function checkPasswordRules(password: string): void {
+function checkPasswordRules(password: string): void {
   const parsed = passwordSchema.safeParse(password);
   if (!parsed.success) {
     const message = parsed.error.issues[0].message;

@@ -2,13 +2,13 @@ import { z } from "zod";
 import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../users.ts";
 
 export const ROLES = ["admin", "supervisor", "viewer"] as const;
-export const TOKEN_SCOPES = ["ingest", "read"] as const;
+const TOKEN_SCOPES = ["ingest", "read"] as const;
 
 export const MIN_PASSWORD_LENGTH = 12;
 // scrypt's cost does not grow with the input, but a megabyte-long "password" is no password.
-export const MAX_PASSWORD_LENGTH = 1024;
-export const MAX_ACCOUNT_USERNAME_LENGTH = 64;
-export const MAX_NAME_LENGTH = 100;
+const MAX_PASSWORD_LENGTH = 1024;
+const MAX_ACCOUNT_USERNAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 100;
 
 /** Trimmed, NFC-normalised text of 1 to `max` characters without control characters. */
 const label = (field: string, max: number) =>
@@ -39,7 +39,6 @@ export const passwordSchema = z
 
 export const accountInputSchema = z.object({ username: usernameSchema, role: roleSchema, password: passwordSchema });
 export type AccountInput = z.input<typeof accountInputSchema>;
-export type ValidAccountInput = z.output<typeof accountInputSchema>;
 
 export const tokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'scope must be "ingest" or "read"' });
 export type TokenScope = z.output<typeof tokenScopeSchema>;

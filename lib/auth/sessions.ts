@@ -13,7 +13,7 @@ const SECRET_BYTES = 32;
 const PART = /^[A-Za-z0-9_-]{43}$/;
 
 export type SessionMeta = { ip?: string | null; userAgent?: string | null };
-export type Session = {
+type Session = {
   id: string;
   accountId: number;
   createdAt: Date;

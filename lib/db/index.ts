@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient as SqliteClient } from "../generated/sqlite/client.ts";
+import { PrismaClient as SqliteClient, type Prisma as SqliteTypes } from "../generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.ts";
 import { getConfig, sqlitePathFromUrl } from "../config.ts";
 import { describeError, log } from "../log.ts";
@@ -12,12 +12,15 @@ import { toNumberedPlaceholders, type Provider, type SqlValue } from "./dialect.
 
 /** Both generated clients expose the same models (tests/unit/schema-parity.test.ts); this is their type. */
 export type Prisma = SqliteClient;
+/** A client inside `prisma.$transaction(async (tx) => ...)`. */
+export type Transaction = SqliteTypes.TransactionClient;
+
 /**
  * Plain SQL beside Prisma for the hot paths (ingest, the hours engine), written once with `?`
  * placeholders. On SQLite it runs on a second connection to the same file; on PostgreSQL it
  * shares Prisma's pool.
  */
-export type RawSql = {
+type RawSql = {
   query<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
   execute(sql: string, params?: SqlValue[]): Promise<number>;
 };

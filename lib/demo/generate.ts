@@ -7,8 +7,8 @@ import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.t
 
 export type DemoEvent = { user: string; state: EventState; ts: string };
 export type DemoStatus = "working" | "idle" | "offline";
-export type DemoTeam = { name: string; members: string[] };
-export type DemoEmployee = { username: string; teams: string[]; statusAtNow: DemoStatus };
+type DemoTeam = { name: string; members: string[] };
+type DemoEmployee = { username: string; teams: string[]; statusAtNow: DemoStatus };
 
 export type DemoOptions = {
   employees?: number;

@@ -9,7 +9,7 @@ import { findWindowEnd, findWindowStart } from "./window.ts";
 
 /** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */
 export type UserWork = { userKey: string; fromTs: number; toTs: number; revision: number | null };
-export type ReprocessOutcome = { events: number; dates: number };
+type ReprocessOutcome = { events: number; dates: number };
 
 const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z

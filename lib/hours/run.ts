@@ -6,7 +6,7 @@ import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, type UserWork } from "./engine.ts";
 import type { HoursRules } from "./periods.ts";
 
-export type EngineTrigger = "cron" | "manual" | "route" | "test";
+type EngineTrigger = "cron" | "manual" | "route" | "test";
 
 export type EngineOptions = {
   trigger: EngineTrigger;

@@ -14,7 +14,7 @@ export type BatchResult = {
 const cache = globalThis as typeof globalThis & { __workTracingStore?: EventStore };
 
 /** The process's event store; one per process so that all requests share its group commits. */
-export function getEventStore(): EventStore {
+function getEventStore(): EventStore {
   cache.__workTracingStore ??= new EventStore(getDb());
   return cache.__workTracingStore;
 }

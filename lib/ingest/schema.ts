@@ -64,7 +64,6 @@ const eventSchema = z.object(
   { error: "an event must be a JSON object with user, state and ts" },
 );
 
-export type EventInput = z.input<typeof eventSchema>;
 
 /** A validated event, ready to store. */
 export type ParsedEvent = {

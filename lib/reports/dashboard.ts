@@ -22,7 +22,7 @@ type ViewMeta = {
   hours_as_of: string | null;
 };
 
-export type DayTotals = { working_seconds: number; real_hours_counted: number };
+type DayTotals = { working_seconds: number; real_hours_counted: number };
 
 export type TodayEmployee = UserRow & Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
 export type TodayView = ViewMeta & { view: "today"; date: LocalDate; employees: TodayEmployee[]; teams: string[] };
@@ -39,7 +39,7 @@ export type PeriodView = ViewMeta & {
   teams: string[];
 };
 
-export type EmployeeDay = DayTotals & { date: LocalDate; first_activity: string | null; last_activity: string | null };
+type EmployeeDay = DayTotals & { date: LocalDate; first_activity: string | null; last_activity: string | null };
 export type EmployeeView = ViewMeta & {
   view: "employee";
   username: string;
@@ -68,7 +68,7 @@ async function metaOf(db: Db, settings: ReportSettings, now: number): Promise<Vi
   };
 }
 
-export function datesOf(start: LocalDate, end: LocalDate): LocalDate[] {
+function datesOf(start: LocalDate, end: LocalDate): LocalDate[] {
   return Array.from({ length: daysBetween(start, end) }, (_, i) => addDays(start, i));
 }
 
@@ -76,7 +76,7 @@ const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
   [...new Set([...userKeys].flatMap((key) => teams.get(key) ?? []))].sort((a, b) => a.localeCompare(b));
 
 /** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours. */
-export async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView> {
+async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView> {
   const meta = await metaOf(db, settings, now);
   const [users, summary, teams] = await Promise.all([
     listUsers(db, settings, now, visible),
@@ -100,7 +100,7 @@ export async function loadTodayView(db: Db, settings: ReportSettings, now = Date
 }
 
 /** The day, week or month containing `date` (today when absent): each employee's totals and, per date, their day. */
-export async function loadPeriodView(
+async function loadPeriodView(
   db: Db,
   query: { period: Period; date?: LocalDate },
   settings: ReportSettings,

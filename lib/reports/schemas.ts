@@ -4,7 +4,7 @@ import { MAX_USERNAME_LENGTH } from "../users.ts";
 import { isLocalDate, type LocalDate } from "../time.ts";
 
 /** The longest date range one request may ask for, counting both ends. */
-export const MAX_RANGE_DAYS = 366;
+const MAX_RANGE_DAYS = 366;
 
 export const PERIODS = ["day", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -75,7 +75,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z
   return parseInput(schema, values, "invalid_query");
 }
 
-export const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;
+const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;
 export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 
 export const dashboardQuerySchema = z.object({

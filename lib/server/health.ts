@@ -4,7 +4,7 @@ import { isDatabaseUnavailable } from "../db/errors.ts";
 import { describeError, log } from "../log.ts";
 import { getVersion } from "./version.ts";
 
-export type EngineRunInfo = {
+type EngineRunInfo = {
   started_at: string;
   finished_at: string | null;
   status: string;

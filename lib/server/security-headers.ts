@@ -1,5 +1,5 @@
 /** Sent with every response (next.config.mjs headers(), and server.ts's own answers). */
-export const BASE_SECURITY_HEADERS = {
+const BASE_SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "strict-origin-when-cross-origin",

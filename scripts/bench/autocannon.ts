@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 
 // autocannon ships no types; this is the part of its programmatic API the benchmarks use.
-export type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
+type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
 
 export type LoadOptions = {
   url: string;

@@ -9,7 +9,7 @@ import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../../lib
 import { createRandom } from "../../lib/demo/generate.ts";
 import { NEWER_THAN_STORED, PG_QUEUE_HOURS, SQLITE_QUEUE_HOURS, SQLITE_UPSERT_USER } from "../../lib/ingest/store.ts";
 
-export type BenchState = "working" | "stopped";
+type BenchState = "working" | "stopped";
 /** `user` is an index into Population. */
 export type BenchEvent = { user: number; ts: number; state: BenchState };
 
@@ -22,7 +22,7 @@ const IDLE_THRESHOLD = 5 * MINUTE;
 const IDLE_REPORT = 5 * MINUTE;
 
 /** A small, fast, seedable PRNG: the same seed gives the same data on every run. */
-export const random = createRandom;
+const random = createRandom;
 
 function hash(text: string): number {
   let h = 0x811c9dc5;
@@ -40,7 +40,7 @@ export class Population {
 }
 
 /** When the server received an event: a little after it happened, as for an agent online. */
-export const receivedAtOf = (ts: number) => ts + 200 + (ts % 1800);
+const receivedAtOf = (ts: number) => ts + 200 + (ts % 1800);
 
 /**
  * One user's events on one local date, in time order: a working day of 2–4 stretches of
@@ -49,7 +49,7 @@ export const receivedAtOf = (ts: number) => ts + 200 + (ts % 1800);
  * break. About 4% of days are absent; about 3% have an evening stretch that may run past
  * midnight. The same (user, date) always gives the same events.
  */
-export function userDay(user: number, date: LocalDate, timeZone: string): BenchEvent[] {
+function userDay(user: number, date: LocalDate, timeZone: string): BenchEvent[] {
   const rand = random(hash(`${date}|${user}`));
   const events: BenchEvent[] = [];
   if (rand() < 0.04) return events;
@@ -92,7 +92,7 @@ export function userDay(user: number, date: LocalDate, timeZone: string): BenchE
 }
 
 /** Every user's events of one date, in time order (ids are given in this order). */
-export function dayOfEvents(population: Population, date: LocalDate, timeZone: string): BenchEvent[] {
+function dayOfEvents(population: Population, date: LocalDate, timeZone: string): BenchEvent[] {
   const events: BenchEvent[] = [];
   for (let user = 0; user < population.size; user++) for (const event of userDay(user, date, timeZone)) events.push(event);
   return events.sort((a, b) => a.ts - b.ts || a.user - b.user);

@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import { buildState, ensureBuild } from "../../tests/helpers/build.ts";
 import { processTree } from "../../tests/helpers/processes.ts";
-import { freePort, startServer } from "../../tests/helpers/server.ts";
+import { startServer } from "../../tests/helpers/server.ts";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-export { freePort };
 
 export type BenchServer = {
   url: string;
@@ -56,7 +55,7 @@ function rssKb(pid: number): number {
 }
 
 /** The resident memory of the process and any children it started, in MB. */
-export function treeRssMb(pid: number): number {
+function treeRssMb(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
 }
 

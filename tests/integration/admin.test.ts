@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { POST as accountsPost } from "@/app/admin/accounts/actions/route";
-import { FLASH_COOKIE, openFlash, type Flash } from "@/app/admin/_lib/flash";
+import { openFlash, type Flash } from "@/app/admin/_lib/flash";
+import { FLASH_COOKIE } from "@/app/admin/_lib/flash-cookie";
 import { POST as teamsPost } from "@/app/admin/teams/actions/route";
 import { POST as tokensPost } from "@/app/admin/tokens/actions/route";
 import { findAccount } from "@/lib/auth/accounts";

@@ -9,9 +9,9 @@ import { describeError, log } from "@/lib/log";
 import { crossSite, readForm, seeOther } from "@/app/auth/form";
 import { formatFlashCookie, sealFlash, type Flash } from "./flash";
 
-export type AdminContext = { db: Db; form: FormData; actor: string; ip: string | null };
+type AdminContext = { db: Db; form: FormData; actor: string; ip: string | null };
 /** What an action did: the notice to show, and optionally a new token to show once. */
-export type ActionResult = { message: string; token?: string };
+type ActionResult = { message: string; token?: string };
 export type ActionHandler = (context: AdminContext) => Promise<ActionResult>;
 
 const ADMIN_PAGES = ["/admin/accounts", "/admin/teams", "/admin/tokens", "/admin/audit"];

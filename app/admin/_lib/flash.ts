@@ -9,8 +9,6 @@ import { FLASH_COOKIE, FLASH_PATH } from "./flash-cookie";
  * load, so a token is shown once.
  */
 
-export { FLASH_COOKIE, FLASH_PATH };
-
 export type Flash = { kind: "notice" | "error"; message: string; token?: string; page: string };
 
 const keyFor = (secret: string) => createHmac("sha256", secret).update("admin-flash").digest();
