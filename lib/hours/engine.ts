@@ -6,7 +6,6 @@ import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
-import type { AccessPath } from "../ingest/store.ts";
 
 /** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */
 export type UserWork = { userKey: string; fromTs: number; toTs: number; revision: number | null };
@@ -253,48 +252,15 @@ function postgresProcessor(client: PoolClient): UserProcessor {
 }
 
 /**
- * Experimental (issue 10): the same steps through Prisma Client's raw API, each user in one
- * interactive transaction on Prisma's own connection.
- */
-function prismaProcessor(db: Db): UserProcessor {
-  const d = DIALECTS[db.provider];
-  const sql = db.provider === "postgresql" ? toPostgres : (text: string) => text;
-  return (work, rules) =>
-    db.prisma.$transaction(
-      async (tx) => {
-        const steps = reprocessUser(work, rules, d);
-        let result = steps.next();
-        while (!result.done) {
-          const { kind, sql: text, params } = result.value;
-          if (kind === "run") {
-            await tx.$executeRawUnsafe(sql(text), ...params);
-            result = steps.next([]);
-          } else {
-            const rows = await tx.$queryRawUnsafe<Rows>(sql(text), ...params);
-            result = steps.next(kind === "events" ? toEvents(rows) : rows);
-          }
-        }
-        return result.value;
-      },
-      // One user's history may be long; the direct path has no deadline either.
-      { timeout: 600_000, maxWait: 60_000 },
-    );
-}
-
-/**
  * Opens what the engine needs for one run; `release` must be called when the run ends, with
  * `discard` when the connection may still hold session state (an advisory lock).
  */
 export async function openProcessor(
   db: Db,
-  access: AccessPath = "direct",
 ): Promise<{ process: UserProcessor; release: (discard?: boolean) => Promise<void>; client?: PoolClient }> {
-  if (db.provider === "sqlite") {
-    if (access === "prisma") await db.prisma.$executeRawUnsafe("PRAGMA synchronous = FULL");
-    return { process: access === "prisma" ? prismaProcessor(db) : sqliteProcessor(db), release: async () => undefined };
-  }
+  if (db.provider === "sqlite") return { process: sqliteProcessor(db), release: async () => undefined };
   const client = await db.pool!.connect();
-  return { process: access === "prisma" ? prismaProcessor(db) : postgresProcessor(client), release: async (discard = false) => client.release(discard), client };
+  return { process: postgresProcessor(client), release: async (discard = false) => client.release(discard), client };
 }
 
 /** The span of instants a range of local dates covers, for rebuilding part of the history. */

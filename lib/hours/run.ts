@@ -3,7 +3,6 @@ import { getDb, SQL_TIME, type Db } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, rulesFromConfig, type UserWork } from "./engine.ts";
-import type { AccessPath } from "../ingest/store.ts";
 import type { HoursRules } from "./periods.ts";
 
 export type EngineTrigger = "cron" | "manual" | "route" | "test";
@@ -20,8 +19,6 @@ export type EngineOptions = {
   onProgress?: (progress: { done: number; total: number; events: number }) => void;
   db?: Db;
   rules?: HoursRules;
-  /** Experimental (issue 10, docs/benchmarks.md): run the per-user SQL through Prisma's raw API. */
-  access?: AccessPath;
 };
 
 export type EngineResult =
@@ -110,7 +107,7 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
   const started = performance.now();
   let processor: Awaited<ReturnType<typeof openProcessor>> | undefined;
   try {
-    processor = await openProcessor(db, options.access);
+    processor = await openProcessor(db);
     if (processor.client) {
       const { rows } = await processor.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [PG_ENGINE_LOCK]);
       if (!rows[0].locked) return { status: "skipped", reason: "another server instance is running the engine" };

@@ -15,8 +15,7 @@ const cache = globalThis as typeof globalThis & { __workTracingStore?: EventStor
 
 /** The process's event store; one per process so that all requests share its group commits. */
 export function getEventStore(): EventStore {
-  // WORK_TRACING_BENCH_ACCESS=prisma: the experimental access path, for scripts/bench/ingest.ts --compare-access.
-  cache.__workTracingStore ??= new EventStore(getDb(), process.env.WORK_TRACING_BENCH_ACCESS === "prisma" ? "prisma" : "direct");
+  cache.__workTracingStore ??= new EventStore(getDb());
   return cache.__workTracingStore;
 }
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { Db, Prisma } from "../db/index.ts";
+import type { Db } from "../db/index.ts";
 import type { ParsedEvent } from "./schema.ts";
 import type { EventState } from "../users.ts";
 
@@ -160,87 +160,6 @@ class PostgresStore {
   }
 }
 
-/** Which connection the raw SQL of ingest and the engine runs on; "prisma" is an experiment (docs/benchmarks.md). */
-export type AccessPath = "direct" | "prisma";
-
-type UserChange = Touched & { firstSeenAt: number; submissions: number };
-
-/**
- * Experimental (issue 10): the same group commit through Prisma Client's raw API on Prisma's
- * own SQLite connection, one statement per table for the whole group (json_each over a JSON
- * parameter). Within the group an event repeated is a duplicate of its first occurrence, and
- * each user's row and queue entry end as the submissions applied one by one would leave them.
- */
-class PrismaSqliteStore {
-  private ready: Promise<unknown>;
-
-  constructor(private prisma: Prisma) {
-    // Prisma opens its own connection, which runs WAL at synchronous=NORMAL: a 201 needs FULL.
-    this.ready = prisma.$executeRawUnsafe("PRAGMA synchronous = FULL");
-  }
-
-  async flush(batch: Submission[]): Promise<StoreResult[]> {
-    await this.ready;
-    const firstIndex = new Map<string, [number, number]>();
-    const rows: unknown[][] = [];
-    batch.forEach(({ events, receivedAt }, s) =>
-      events.forEach((e, i) => {
-        const key = `${e.userKey}\u0000${e.ts}\u0000${e.state}`;
-        if (firstIndex.has(key)) return;
-        firstIndex.set(key, [s, i]);
-        rows.push([e.userKey, e.username, e.state, e.ts, receivedAt]);
-      }),
-    );
-    const results: StoreResult[] = batch.map(({ events }) => events.map(() => false));
-    await this.prisma.$transaction(async (tx) => {
-      const inserted = await tx.$queryRawUnsafe<{ user_key: string; ms: unknown; state: string }[]>(
-        `INSERT INTO work_events (user_key, username, state, ts, received_at)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true
-         ON CONFLICT (user_key, ts, state) DO NOTHING
-         RETURNING user_key, ts + 0 AS ms, state`,
-        JSON.stringify(rows),
-      );
-      for (const row of inserted) {
-        const at = firstIndex.get(`${row.user_key}\u0000${String(row.ms)}\u0000${row.state}`);
-        if (at) results[at[0]][at[1]] = true;
-      }
-      const users = new Map<string, UserChange>();
-      batch.forEach(({ events, receivedAt }, s) => {
-        for (const [userKey, t] of summariseByUser(events, results[s])) {
-          const seen = users.get(userKey);
-          if (!seen) {
-            users.set(userKey, { ...t, firstSeenAt: receivedAt, submissions: 1 });
-            continue;
-          }
-          seen.submissions++;
-          seen.firstTs = Math.min(seen.firstTs, t.firstTs);
-          if (t.lastTs > seen.lastTs || (t.lastTs === seen.lastTs && t.lastState === "stopped")) {
-            seen.lastTs = t.lastTs;
-            seen.lastState = t.lastState;
-          }
-        }
-      });
-      if (!users.size) return;
-      const changes = [...users];
-      await tx.$executeRawUnsafe(
-        `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true
-         ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
-         WHERE ${NEWER_THAN_STORED}`,
-        JSON.stringify(changes.map(([key, u]) => [key, u.username, u.firstSeenAt, u.lastTs, u.lastState])),
-      );
-      await tx.$executeRawUnsafe(
-        `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-         ON CONFLICT (user_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
-           to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + excluded.revision`,
-        JSON.stringify(changes.map(([key, u]) => [key, u.firstTs, u.lastTs, u.submissions])),
-      );
-    });
-    return results;
-  }
-}
-
 /**
  * Group commit: submissions that arrive while a commit is being written wait for the next
  * one, which takes them all in a single transaction. Each caller's promise settles only
@@ -250,11 +169,10 @@ export class EventStore {
   private queue: Submission[] = [];
   private flushing: Promise<void> | null = null;
   private scheduled = false;
-  private backend: SqliteStore | PostgresStore | PrismaSqliteStore;
+  private backend: SqliteStore | PostgresStore;
 
-  constructor(db: Db, access: AccessPath = "direct") {
-    if (access === "prisma" && db.provider !== "sqlite") throw new Error("the prisma access path is only built for SQLite");
-    this.backend = db.provider === "postgresql" ? new PostgresStore(db) : access === "prisma" ? new PrismaSqliteStore(db.prisma) : new SqliteStore(db.sqlite!);
+  constructor(db: Db) {
+    this.backend = db.provider === "sqlite" ? new SqliteStore(db.sqlite!) : new PostgresStore(db);
   }
 
   store(events: ParsedEvent[], receivedAt: number): Promise<StoreResult> {

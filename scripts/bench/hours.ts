@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { openDb, type Db } from "../../lib/db/index.ts";
 import { runHoursEngine, type EngineResult } from "../../lib/hours/run.ts";
 import type { ParsedEvent } from "../../lib/ingest/schema.ts";
-import { EventStore, type AccessPath } from "../../lib/ingest/store.ts";
+import { EventStore } from "../../lib/ingest/store.ts";
 import { listMigrations, migrate, migrationsDir } from "../../lib/db/migrator.ts";
 import { summarise } from "../../lib/reports/summary.ts";
 import type { ReportSettings } from "../../lib/reports/settings.ts";
@@ -39,8 +39,6 @@ const HELP = `npm run bench:hours -- [options]
   --verify             at the end, check that a full rebuild of everything gives what the
                        incremental runs left (slow: rebuilds --stored events)
   --postgres <url>     run on PostgreSQL: a throwaway database is created there and dropped
-  --compare-access     also time each rebuild and incremental run through Prisma's raw queries
-                       (issue 10), interleaved with the direct connection's, and compare them
   --keep               keep the SQLite file (its path is printed) instead of removing it
 `;
 
@@ -57,7 +55,6 @@ type Options = {
   verify: boolean;
   postgres?: string;
   keep: boolean;
-  compareAccess: boolean;
 };
 
 function parseOptions(): Options {
@@ -74,7 +71,6 @@ function parseOptions(): Options {
       verify: { type: "boolean", default: false },
       postgres: { type: "string" },
       keep: { type: "boolean", default: false },
-      "compare-access": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -99,7 +95,6 @@ function parseOptions(): Options {
     verify: values.verify,
     postgres: values.postgres,
     keep: values.keep,
-    compareAccess: values["compare-access"],
   };
   if (options.stored < options.events) throw new UsageError("--stored must be at least --events (the same database grows)");
   if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres)) throw new UsageError("--postgres must be a postgresql:// URL");
@@ -196,9 +191,9 @@ async function bareScan(db: Db, rss: Rss): Promise<{ rows: number; seconds: numb
 
 type EngineTiming = { seconds: number; users: number; events: number };
 
-async function timeEngine(db: Db, rebuild: boolean, access: AccessPath = "direct"): Promise<EngineTiming> {
+async function timeEngine(db: Db, rebuild: boolean): Promise<EngineTiming> {
   const started = performance.now();
-  const result: EngineResult = await runHoursEngine({ trigger: "manual", rebuild, db, rules: RULES, access });
+  const result: EngineResult = await runHoursEngine({ trigger: "manual", rebuild, db, rules: RULES });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== "ok") throw new Error(`The engine did not run: ${result.reason}`);
   return { seconds, users: result.users, events: result.events };
@@ -307,10 +302,8 @@ async function main() {
     // Warm-up, not timed: the page cache, prepared statements, and the engine's code compiled.
     await bareScan(db, rss);
     await timeEngine(db, true);
-    if (options.compareAccess) await timeEngine(db, true, "prisma");
     const scans: { rows: number; seconds: number }[] = [];
     const rebuilds: EngineTiming[] = [];
-    const prismaRebuilds: EngineTiming[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const scan = await bareScan(db, rss);
       scans.push(scan);
@@ -322,12 +315,6 @@ async function main() {
         `  round ${round + 1}: bare scan ${ms(scan.seconds)} (${int(scan.rows / scan.seconds)} rows/s), ` +
           `rebuild ${ms(rebuild.seconds)} (${int(rebuild.events / rebuild.seconds)} events/s, ${rebuild.users} users): ${ratio(scan.seconds / rebuild.seconds)}`,
       );
-      if (options.compareAccess) {
-        const viaPrisma = await timeEngine(db, true, "prisma");
-        prismaRebuilds.push(viaPrisma);
-        if (viaPrisma.events !== storedAtRebuild) problems.push(`the Prisma rebuild read ${viaPrisma.events} events of ${storedAtRebuild}`);
-        say(`    rebuild through Prisma's raw queries ${ms(viaPrisma.seconds)} (${int(viaPrisma.events / viaPrisma.seconds)} events/s): ${ratio(rebuild.seconds / viaPrisma.seconds)} of the direct rebuild`);
-      }
     }
     const scanSeconds = scans.reduce((n, s) => n + s.seconds, 0);
     const rebuildSeconds = rebuilds.reduce((n, r) => n + r.seconds, 0);
@@ -353,7 +340,6 @@ async function main() {
     if (processAll.events !== storedTotal) problems.push(`processing everything read ${processAll.events} events of ${storedTotal}`);
 
     const incremental: (EngineTiming & { stored: number; storeSeconds: number })[] = [];
-    const prismaIncremental: EngineTiming[] = [];
     for (let round = 0; round < options.incremental; round++) {
       const written = await storeThroughEventStore(db, lateEvents(population, options.newEvents, stream.dates, 1000 + round));
       if (written.stored !== written.sent) problems.push(`EventStore stored ${written.stored} of ${written.sent} new events (duplicates of generated ones)`);
@@ -363,13 +349,6 @@ async function main() {
         `  incremental run ${round + 1}: ${ms(run.seconds)} after ${written.stored} late events (${run.users} users, ${int(run.events)} events re-derived; ` +
           `EventStore took ${ms(written.seconds)})`,
       );
-      if (options.compareAccess) {
-        const more = await storeThroughEventStore(db, lateEvents(population, options.newEvents, stream.dates, 2000 + round));
-        if (more.stored !== more.sent) problems.push(`EventStore stored ${more.stored} of ${more.sent} new events (duplicates of generated ones)`);
-        const viaPrisma = await timeEngine(db, false, "prisma");
-        prismaIncremental.push(viaPrisma);
-        say(`    incremental run through Prisma's raw queries: ${ms(viaPrisma.seconds)} after ${more.stored} late events (${viaPrisma.users} users, ${int(viaPrisma.events)} events re-derived)`);
-      }
     }
     const tickWritten = await storeThroughEventStore(db, currentEvents(population, options.newEvents, stream.dates.at(-1)!, 7));
     const tick = await timeEngine(db, false);
@@ -453,26 +432,6 @@ async function main() {
         `(the data was generated in child processes, max RSS ${int(Math.max(load1.maxRssMb, load2.maxRssMb))} MB)`,
     );
     say(`  bulk load (not a target): ${int((options.events + more) / (load1.seconds + load2.seconds))} rows/s; ${verified}`);
-    if (options.compareAccess) {
-      const prismaRebuildRate = (storedAtRebuild * prismaRebuilds.length) / prismaRebuilds.reduce((n, r) => n + r.seconds, 0);
-      const prismaIncrementalSeconds = median(prismaIncremental.map((r) => r.seconds));
-      const perRun = (a: EngineTiming[], b: EngineTiming[]) => a.map((r, i) => ratio(r.seconds / b[i].seconds)).join(", ");
-      say("");
-      say("direct connection against Prisma's raw queries (issue 10), interleaved:");
-      say(
-        table([
-          ["figure", "direct", "prisma", "prisma ÷ direct (speed)", "per round"],
-          [`full rebuild, ${int(storedAtRebuild)} events`, `${int(rebuildRate)} events/s`, `${int(prismaRebuildRate)} events/s`, ratio(prismaRebuildRate / rebuildRate), perRun(rebuilds, prismaRebuilds)],
-          [
-            `incremental run, ${int(options.newEvents)} new events`,
-            `${ms(incrementalSeconds)} (median of ${incremental.length})`,
-            `${ms(prismaIncrementalSeconds)} (median of ${prismaIncremental.length})`,
-            ratio(incrementalSeconds / prismaIncrementalSeconds),
-            perRun(incremental, prismaIncremental),
-          ],
-        ]),
-      );
-    }
     say(`  run took ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
     if (problems.length) {
       process.stderr.write(`\nThe run is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);

@@ -29,8 +29,6 @@ const HELP = `npm run bench:ingest -- [options]
   --batch-size <n>         events per batch (default 1000)
   --users-per-batch <n>    distinct users in each batch (default 1: an agent sends its own backlog)
   --postgres <url>         run the server on PostgreSQL (two throwaway databases are created there)
-  --compare-access         instead of the targets: the direct connection against Prisma's raw queries
-                           (issue 10), two servers on two fresh databases, their phases interleaved
   --node-args=<flags>      extra node flags for the server (note the =), e.g. --node-args=--max-old-space-size=256
                            or --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" (then scripts/bench/profile.ts)
 `;
@@ -47,7 +45,6 @@ type Options = {
   usersPerBatch: number;
   postgres?: string;
   nodeArgs: string[];
-  compareAccess: boolean;
 };
 
 function parseOptions(): Options {
@@ -63,7 +60,6 @@ function parseOptions(): Options {
       "users-per-batch": { type: "string", default: "1" },
       postgres: { type: "string" },
       "node-args": { type: "string", default: "" },
-      "compare-access": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -86,9 +82,7 @@ function parseOptions(): Options {
     usersPerBatch: whole("users-per-batch"),
     postgres: values.postgres,
     nodeArgs: values["node-args"].split(/\s+/).filter(Boolean),
-    compareAccess: values["compare-access"],
   };
-  if (options.compareAccess && options.postgres) throw new UsageError("--compare-access is built for SQLite only");
   if (options.batchSize > 5000) throw new UsageError("--batch-size must be at most 5000 (the server's batch limit)");
   if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres)) throw new UsageError("--postgres must be a postgresql:// URL");
   return options;
@@ -143,9 +137,6 @@ type Phase = {
   expectStatus?: number;
   nextBody?: () => string;
   count?: (body: string, tally: Tally) => void;
-  /** The server this phase loads, when not the run's (--compare-access). */
-  server?: BenchServer;
-  token?: string;
 };
 
 /** One stretch of load on one phase. */
@@ -167,10 +158,7 @@ type Slice = Tally & {
 /** `token`: the ingest token every POST presents, as agents do. */
 type Run = { server: BenchServer; rss: Rss; options: Options; acknowledged: Tally; token: string };
 
-async function runSlice(run: Run, phase: Phase, seconds: number): Promise<Slice> {
-  const { rss, acknowledged } = run;
-  const server = phase.server ?? run.server;
-  const token = phase.token ?? run.token;
+async function runSlice({ server, rss, acknowledged, token }: Run, phase: Phase, seconds: number): Promise<Slice> {
   rss.resetPhase();
   const tally: Tally = { stored: 0, duplicates: 0, rejected: 0 };
   const firstSeq = sequence;
@@ -456,129 +444,11 @@ function phaseLine(m: Measured): string {
   );
 }
 
-// ---- --compare-access -----------------------------------------------------------------
-
-const singlePhase = (label: string, options: Options, server?: BenchServer, token?: string): Phase => ({
-  label,
-  unit: "request",
-  connections: options.connections,
-  method: "POST",
-  path: "/api/report",
-  server,
-  token,
-  nextBody: () => eventJson(singleRow(sequence++)),
-  count: (body, tally) => (body.includes('"duplicate"') ? tally.duplicates++ : tally.stored++),
-});
-
-const batchPhase = (label: string, options: Options, server?: BenchServer, token?: string): Phase => ({
-  label,
-  unit: "batch",
-  connections: options.batchConnections,
-  method: "POST",
-  path: "/api/report",
-  server,
-  token,
-  nextBody: () => nextBatchBody(options),
-  count: (body, tally) => {
-    const parsed = JSON.parse(body) as { accepted: number; duplicates: number; rejected: unknown[] };
-    tally.stored += parsed.accepted;
-    tally.duplicates += parsed.duplicates;
-    tally.rejected += parsed.rejected.length;
-  },
-});
-
-/**
- * Issue 10: the same build served twice, one server on the direct better-sqlite3 connection,
- * the other with WORK_TRACING_BENCH_ACCESS=prisma, each on its own fresh database; their
- * health, single-event and batch phases alternate slice by slice.
- */
-async function compareAccess(options: Options) {
-  const started = new Date();
-  const load0 = os.loadavg();
-  const dbs = await createDatabases(options);
-  const prismaUrl = dbs.bareUrl;
-  const servers: BenchServer[] = [];
-  try {
-    const direct = await startBenchServer({ DATABASE_URL: dbs.serverUrl }, options.nodeArgs);
-    servers.push(direct);
-    const viaPrisma = await startBenchServer({ DATABASE_URL: prismaUrl, WORK_TRACING_BENCH_ACCESS: "prisma" }, options.nodeArgs);
-    servers.push(viaPrisma);
-    const rss = watchRss(direct.pid);
-    const tokens = [await createIngestToken(dbs.serverUrl), await createIngestToken(prismaUrl)];
-    const run: Run = { server: direct, rss, options, acknowledged: { stored: 0, duplicates: 0, rejected: 0 }, token: tokens[0] };
-    const health = (label: string, server: BenchServer): Phase => ({ label, unit: "request", connections: options.connections, method: "GET", path: "/api/health", server });
-    say(`Servers: direct pid ${direct.pid}, prisma pid ${viaPrisma.pid}; ${options.duration} s per phase in ${options.rounds} interleaved slices`);
-    const [healthD, singleD, healthP, singleP] = await measureInterleaved(
-      run,
-      [
-        health("direct: GET /api/health", direct),
-        singlePhase("direct: POST /api/report, one event", options, direct, tokens[0]),
-        health("prisma: GET /api/health", viaPrisma),
-        singlePhase("prisma: POST /api/report, one event", options, viaPrisma, tokens[1]),
-      ],
-      { firstWarmup: options.warmup && options.warmup + 3 },
-    );
-    const [batchD, batchP] = await measureInterleaved(run, [
-      batchPhase(`direct: POST /api/report, ${int(options.batchSize)}-event batches`, options, direct, tokens[0]),
-      batchPhase(`prisma: POST /api/report, ${int(options.batchSize)}-event batches`, options, viaPrisma, tokens[1]),
-    ]);
-    rss.stop();
-    const exits = [];
-    for (const server of servers.splice(0)) exits.push(await server.stop());
-    const stored = [await countStored(dbs.serverUrl), await countStored(prismaUrl)];
-    const acknowledged = [singleD, batchD].reduce((n, m) => n + m.stored, 0);
-    const acknowledgedP = [singleP, batchP].reduce((n, m) => n + m.stored, 0);
-    const m = machine();
-    const load1 = os.loadavg();
-    const perSlice = (a: Measured, b: Measured) =>
-      range(a.slices.map((s, i) => (b.slices[i].stored || b.slices[i].served) / b.slices[i].seconds / ((s.stored || s.served) / s.seconds)));
-    say("");
-    say(`work-tracing ingest benchmark, direct connection against Prisma's raw queries, ${started.toISOString()}`);
-    say(`machine: ${m.cores} cores, ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average ${load0.map((l) => l.toFixed(2)).join(" ")} before, ${load1.map((l) => l.toFixed(2)).join(" ")} after`);
-    say(`database: ${dbs.describe} (direct: server.db, prisma: bare.db)`);
-    say(`load: ${options.connections} connections; batches on ${options.batchConnections} connections × ${int(options.batchSize)} events; ${options.duration} s per phase in ${options.rounds} slices`);
-    say("");
-    say(
-      table([
-        ["figure", "direct", "prisma", "prisma ÷ direct", "per slice"],
-        ["GET /api/health", `${int(healthD.rate)} req/s`, `${int(healthP.rate)} req/s`, ratio(healthP.rate / healthD.rate), perSlice(healthD, healthP)],
-        ["POST /api/report, one event", `${int(singleD.rate)} req/s`, `${int(singleP.rate)} req/s`, ratio(singleP.rate / singleD.rate), perSlice(singleD, singleP)],
-        ["  ÷ its own server's health", ratio(singleD.rate / healthD.rate), ratio(singleP.rate / healthP.rate), ratio(singleP.rate / healthP.rate / (singleD.rate / healthD.rate)), ""],
-        [
-          `POST /api/report, ${int(options.batchSize)}-event batches`,
-          `${int(batchD.stored / batchD.seconds)} events/s`,
-          `${int(batchP.stored / batchP.seconds)} events/s`,
-          ratio(batchP.stored / batchP.seconds / (batchD.stored / batchD.seconds)),
-          perSlice(batchD, batchP),
-        ],
-      ]),
-    );
-    say("");
-    say("details:");
-    for (const phase of [healthD, singleD, batchD, healthP, singleP, batchP]) say(phaseLine(phase));
-    say(`  rows stored: direct ${int(stored[0])} (acknowledged ${int(acknowledged)}), prisma ${int(stored[1])} (acknowledged ${int(acknowledgedP)}); server exits ${exits.join(", ")}`);
-    const problems: string[] = [];
-    if (stored[0] < acknowledged || stored[1] < acknowledgedP) problems.push("a database holds fewer events than were acknowledged");
-    if ([singleD, singleP, batchD, batchP].some((p) => p.duplicates || p.rejected)) problems.push("a server reported duplicates or rejected events");
-    if (exits.some((exit) => exit !== 0)) problems.push(`a server exited with ${exits.join(", ")}`);
-    if (problems.length) {
-      process.stderr.write(`\nThe run is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
-      process.exitCode = 1;
-    }
-  } finally {
-    for (const server of servers) await server.stop();
-    await dbs.drop().catch((error) => process.stderr.write(`Could not remove the benchmark databases: ${(error as Error).message}\n`));
-  }
-}
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-
 // ---- main -----------------------------------------------------------------------------
 
 async function main() {
   const options = parseOptions();
   checkBuild();
-  if (options.compareAccess) return compareAccess(options);
 
   const started = new Date();
   const load0 = os.loadavg();
