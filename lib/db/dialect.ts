@@ -1,7 +1,7 @@
 /*
  * Every difference between the providers that SQL written by hand must respect, in one place:
- * how instants are passed and read back, how a user's events are ordered, how user keys sort,
- * and how placeholders are written.
+ * how instants are passed and read back, how a user's events are ordered, and how placeholders
+ * are written.
  */
 
 export type Provider = "sqlite" | "postgresql";
@@ -23,12 +23,10 @@ export type Dialect = {
   oldestFirst: string;
   newestFirst: string;
   tiesInJs: boolean;
-  /** Appended to an ORDER BY on user keys so that both providers sort them by their bytes. */
-  byteOrder: string;
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
-  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true, byteOrder: "" },
+  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
     ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
@@ -37,7 +35,6 @@ export const DIALECTS: Record<Provider, Dialect> = {
     oldestFirst: "work_events.ts ASC, state DESC, id ASC",
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
-    byteOrder: ` COLLATE "C"`,
   },
 };
 

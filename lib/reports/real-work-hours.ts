@@ -1,10 +1,8 @@
 import type { Db } from "../db/index.ts";
-import type { SqlValue } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import type { RealWorkHoursQuery } from "./schemas.ts";
-import { canSee, type Visible } from "./visible.ts";
-import { dialectOf, toNumber } from "../db/dialect.ts";
+import { byUserKey, type Visible } from "./visible.ts";
 
 /** The original server's row, field for field. */
 export type RealWorkHoursRow = {
@@ -21,30 +19,26 @@ export type RealWorkHoursRow = {
  */
 export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery, visible: Visible = null): Promise<RealWorkHoursRow[]> {
   if (visible?.size === 0) return [];
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (query.username) {
-    where.push("user_key = ?");
-    params.push(toUserKey(query.username));
-  }
-  if (query.startDate) {
-    where.push("work_date >= ?");
-    params.push(query.startDate);
-  }
-  if (query.endDate) {
-    where.push("work_date <= ?");
-    params.push(query.endDate);
-  }
-  const rows = await db.raw.query<Record<string, unknown>>(
-    `SELECT id, user_key, username, work_date, real_hours_counted, last_processed_event_id FROM user_real_work_summary
-     ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY work_date, user_key${dialectOf(db).byteOrder}`,
-    params,
-  );
-  return rows.filter((row) => canSee(visible, String(row.user_key))).map((row) => ({
-    id: toNumber(row.id),
-    username: String(row.username),
-    work_date: String(row.work_date),
-    real_hours_counted: toNumber(row.real_hours_counted),
-    last_processed_event_id: toNumber(row.last_processed_event_id),
+  const userKeys: { userKey: string | { in: string[] } }[] = [];
+  if (query.username) userKeys.push({ userKey: toUserKey(query.username) });
+  if (visible) userKeys.push({ userKey: { in: [...visible] } });
+  const rows = await db.prisma.userRealWorkSummary.findMany({
+    select: { id: true, userKey: true, username: true, workDate: true, realHoursCounted: true, lastProcessedEventId: true },
+    where: {
+      AND: userKeys,
+      workDate: { gte: query.startDate, lte: query.endDate },
+    },
+    orderBy: [{ workDate: "asc" }, { userKey: "asc" }],
+  });
+  // Prisma cannot say COLLATE "C", and PostgreSQL's default collation orders user keys unlike
+  // SQLite: the final order by user key is made here, the same on both providers. Dates are
+  // ASCII YYYY-MM-DD, which every collation orders alike; (user_key, work_date) is unique.
+  rows.sort((a, b) => (a.workDate < b.workDate ? -1 : a.workDate > b.workDate ? 1 : byUserKey(a, b)));
+  return rows.map((row) => ({
+    id: row.id,
+    username: row.username,
+    work_date: row.workDate,
+    real_hours_counted: row.realHoursCounted,
+    last_processed_event_id: row.lastProcessedEventId,
   }));
 }

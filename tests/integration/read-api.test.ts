@@ -204,6 +204,20 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
       expect(await rows("?start_date=2026-01-01&end_date=2027-01-01")).not.toEqual([]);
     });
 
+    it("orders user keys by code unit, as SQLite's binary order does, on both providers", async () => {
+      // A linguistic collation (PostgreSQL's default) would skip the punctuation and space.
+      const names = ["ab", "a_b", "a\\b", "a.b", "a b", "a-c", "aé", "a1"];
+      const { prisma } = database.db;
+      await prisma.userRealWorkSummary.createMany({
+        data: names.map((username) => ({ userKey: toUserKey(username), username, workDate: "2031-07-15", updatedAt: new Date() })),
+      });
+      try {
+        expect((await rows("?start_date=2031-07-15")).map((r) => r.username)).toEqual(["a b", "a-c", "a.b", "a1", "a\\b", "a_b", "ab", "aé"]);
+      } finally {
+        await prisma.userRealWorkSummary.deleteMany({ where: { workDate: "2031-07-15" } });
+      }
+    });
+
     it("answers 400 naming the parameter for a bad date, a reversed range or more than 366 days", async () => {
       const get = (query: string) => call(getRealWorkHours, `/api/reports/real_work_hours${query}`);
       await rejected(await get("?start_date=2026-02-30"), "start_date");
