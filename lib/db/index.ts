@@ -39,20 +39,33 @@ export type Db = {
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
+// WAL lets readers run beside the writer; synchronous=FULL makes every commit durable before
+// it returns, which is what a 201 (or an admin's "saved") promises. better-sqlite3's build
+// defaults WAL to NORMAL, so every connection says so itself.
+const SQLITE_PRAGMAS = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+type AdapterFactory = Pick<PrismaBetterSqlite3, "provider" | "adapterName" | "connect">;
+
+/** Prisma's adapter opens a connection of its own: it gets the same settings as ours. */
+function sqliteAdapter(file: string): AdapterFactory {
+  const factory = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS }, { timestampFormat: "unixepoch-ms" });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect() {
+      const adapter = await factory.connect();
+      await adapter.executeScript(SQLITE_PRAGMAS);
+      return adapter;
+    },
+  };
+}
+
 function openSqlite(url: string): Db {
   const file = sqlitePathFromUrl(url);
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
-  // before it returns, which is what a 201 promises.
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
-  sqlite.pragma("foreign_keys = ON");
-  const adapter = new PrismaBetterSqlite3(
-    { url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS },
-    { timestampFormat: "unixepoch-ms" },
-  );
-  const prisma = new SqliteClient({ adapter });
+  sqlite.exec(SQLITE_PRAGMAS);
+  const prisma = new SqliteClient({ adapter: sqliteAdapter(file) });
   // The raw path serves per-request checks (tokens, health): prepare each statement once.
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
