@@ -15,7 +15,8 @@ module.exports = {
   forbidden: [
     {
       name: "lib-imports-entry-points",
-      comment: "lib is plain functions: it never reaches up into pages, routes, scripts, tests or the server's entry files.",
+      comment:
+        "lib is plain functions: it never reaches up into pages, routes, scripts, tests or the server's entry files.",
       severity: "error",
       from: { path: "^lib/" },
       to: { path: "^(app/|scripts/|tests/|server\\.ts$|instrumentation\\.ts$|proxy\\.ts$)" },
@@ -29,7 +30,8 @@ module.exports = {
     },
     {
       name: "vocabulary-imports-only-the-bottom",
-      comment: "users, time and db are shared vocabulary: they may use the bottom, each other and the generated clients, never a domain.",
+      comment:
+        "users, time and db are shared vocabulary: they may use the bottom, each other and the generated clients, never a domain.",
       severity: "error",
       from: { path: VOCABULARY },
       to: { path: "^lib/", pathNot: [BOTTOM, VOCABULARY, GENERATED] },
@@ -56,7 +58,8 @@ module.exports = {
     },
     {
       name: "only-lib-db-opens-the-database",
-      comment: "One module owns the Prisma client and the driver adapters (lib/db): nothing else imports a generated client or a driver.",
+      comment:
+        "One module owns the Prisma client and the driver adapters (lib/db): nothing else imports a generated client or a driver.",
       severity: "error",
       from: { pathNot: "^lib/db/|^lib/generated/|^tests/|^scripts/bench/" },
       to: { path: ["^lib/generated/", "^node_modules/(@prisma/client|@prisma/adapter-[^/]+|better-sqlite3|pg)/"] },
@@ -86,7 +89,11 @@ module.exports = {
     exclude: { path: "^(node_modules|\\.next|lib/generated/.*/internal)" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs", ".json"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs", ".json"],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

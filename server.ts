@@ -62,11 +62,17 @@ async function main() {
     res.on("close", () => unanswered.delete(res));
     if (undecodableApiPath(req.url)) {
       const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
-      res.writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS }).end(JSON.stringify(toErrorEnvelope(error)));
+      res
+        .writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS })
+        .end(JSON.stringify(toErrorEnvelope(error)));
       return;
     }
     // The client's address, for sign-in rate limits and tokens' last use; a client cannot set it.
-    req.headers[CLIENT_IP_HEADER] = clientAddressOf(req.socket.remoteAddress, req.headers["x-forwarded-for"], config.trustedProxies);
+    req.headers[CLIENT_IP_HEADER] = clientAddressOf(
+      req.socket.remoteAddress,
+      req.headers["x-forwarded-for"],
+      config.trustedProxies,
+    );
     void handle(req, res);
   });
   server.on("connection", (socket) => {
@@ -74,7 +80,8 @@ async function main() {
     socket.on("close", () => sockets.delete(socket));
   });
   server.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EADDRINUSE") fail(`Cannot start: port ${config.port} on ${config.host} is already in use (set PORT to another)`);
+    if (error.code === "EADDRINUSE")
+      fail(`Cannot start: port ${config.port} on ${config.host} is already in use (set PORT to another)`);
     if (error.code === "EACCES") fail(`Cannot start: no permission to listen on port ${config.port}`);
     fail(`Cannot start: ${error.message}`);
   });

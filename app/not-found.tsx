@@ -9,7 +9,7 @@ export default function NotFound() {
         <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">The link may be mistyped or out of date.</p>
         <Link
           href="/"
-          className="mt-6 inline-block rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50"
+          className="mt-6 inline-block rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none"
         >
           Go to today&apos;s overview
         </Link>

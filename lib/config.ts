@@ -31,50 +31,52 @@ function isKnownTimeZone(zone: string): boolean {
   }
 }
 
-const configSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .refine(
-      (url) => /^file:.+/.test(url) || /^postgres(ql)?:\/\/[^\s]+$/.test(url),
-      "DATABASE_URL (or DATABASE_URI) must start with file: (SQLite) or postgresql:// (PostgreSQL)",
-    )
-    .refine((url) => !/^postgres/.test(url) || URL.canParse(url), "DATABASE_URL is not a valid PostgreSQL URL"),
-  HOST: z.string().trim().min(1, "HOST must not be empty"),
-  PORT: wholeNumber("PORT", 1, 65535),
-  SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),
-  REPORT_TIMEZONE: z
-    .string()
-    .trim()
-    .refine(isKnownTimeZone, "REPORT_TIMEZONE must be an IANA time zone such as Asia/Dubai or Europe/Berlin"),
-  WEEK_STARTS_ON: wholeNumber("WEEK_STARTS_ON", 0, 6),
-  REAL_HOUR_BLOCK_MINUTES: wholeNumber("REAL_HOUR_BLOCK_MINUTES", 1, 1440),
-  HEARTBEAT_TIMEOUT_MINUTES: wholeNumber("HEARTBEAT_TIMEOUT_MINUTES", 0, 1440),
-  PROCESS_CRON: z
-    .string()
-    .trim()
-    .refine(
-      (expr) => expr.toLowerCase() === "off" || isValidCron(expr),
-      "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
-    ),
-  CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
-  TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
-  ADMIN_USERNAME: z
-    .string()
-    .trim()
-    .max(64, "ADMIN_USERNAME must be at most 64 characters")
-    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "ADMIN_USERNAME must not contain control characters")
-    .optional(),
-  // Counted in characters, as lib/auth/schemas.ts counts every password.
-  ADMIN_PASSWORD: z
-    .string()
-    .refine((value) => [...value].length >= 12, "ADMIN_PASSWORD must be at least 12 characters")
-    .refine((value) => [...value].length <= 1024, "ADMIN_PASSWORD must be at most 1024 characters")
-    .optional(),
-}).refine((c) => !c.ADMIN_USERNAME === !c.ADMIN_PASSWORD, {
-  path: ["ADMIN_PASSWORD"],
-  message: "ADMIN_USERNAME and ADMIN_PASSWORD must be set together (the first admin is created from both)",
-});
+const configSchema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .refine(
+        (url) => /^file:.+/.test(url) || /^postgres(ql)?:\/\/[^\s]+$/.test(url),
+        "DATABASE_URL (or DATABASE_URI) must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+      )
+      .refine((url) => !/^postgres/.test(url) || URL.canParse(url), "DATABASE_URL is not a valid PostgreSQL URL"),
+    HOST: z.string().trim().min(1, "HOST must not be empty"),
+    PORT: wholeNumber("PORT", 1, 65535),
+    SECRET_KEY: z.string().min(16, "SECRET_KEY must be at least 16 characters").optional(),
+    REPORT_TIMEZONE: z
+      .string()
+      .trim()
+      .refine(isKnownTimeZone, "REPORT_TIMEZONE must be an IANA time zone such as Asia/Dubai or Europe/Berlin"),
+    WEEK_STARTS_ON: wholeNumber("WEEK_STARTS_ON", 0, 6),
+    REAL_HOUR_BLOCK_MINUTES: wholeNumber("REAL_HOUR_BLOCK_MINUTES", 1, 1440),
+    HEARTBEAT_TIMEOUT_MINUTES: wholeNumber("HEARTBEAT_TIMEOUT_MINUTES", 0, 1440),
+    PROCESS_CRON: z
+      .string()
+      .trim()
+      .refine(
+        (expr) => expr.toLowerCase() === "off" || isValidCron(expr),
+        "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
+      ),
+    CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+    TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
+    ADMIN_USERNAME: z
+      .string()
+      .trim()
+      .max(64, "ADMIN_USERNAME must be at most 64 characters")
+      .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "ADMIN_USERNAME must not contain control characters")
+      .optional(),
+    // Counted in characters, as lib/auth/schemas.ts counts every password.
+    ADMIN_PASSWORD: z
+      .string()
+      .refine((value) => [...value].length >= 12, "ADMIN_PASSWORD must be at least 12 characters")
+      .refine((value) => [...value].length <= 1024, "ADMIN_PASSWORD must be at most 1024 characters")
+      .optional(),
+  })
+  .refine((c) => !c.ADMIN_USERNAME === !c.ADMIN_PASSWORD, {
+    path: ["ADMIN_PASSWORD"],
+    message: "ADMIN_USERNAME and ADMIN_PASSWORD must be set together (the first admin is created from both)",
+  });
 
 const defaults = {
   DATABASE_URL: DEFAULT_DATABASE_URL,
@@ -180,7 +182,9 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     const name = String(issue.path[0]);
     // JSON quoting keeps the message on one line; a database password is never printed.
     const value = name === "DATABASE_URL" ? hidePassword(String(raw[name])) : raw[name];
-    const shown = ["SECRET_KEY", "CRON_SECRET", "ADMIN_PASSWORD"].includes(name) ? "" : ` (got ${JSON.stringify(value)})`;
+    const shown = ["SECRET_KEY", "CRON_SECRET", "ADMIN_PASSWORD"].includes(name)
+      ? ""
+      : ` (got ${JSON.stringify(value)})`;
     throw new ConfigError(`Invalid configuration: ${issue.message}${shown}`);
   }
   const c = parsed.data;

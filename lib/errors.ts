@@ -27,12 +27,17 @@ export class AppError extends Error {
 
 /** The one error envelope every API answer uses; `data` is for answers that still say something (health). */
 export function toErrorEnvelope(error: AppError, data?: unknown): { success: false; error: ErrorBody; data?: unknown } {
-  return data === undefined ? { success: false, error: error.toBody() } : { success: false, error: error.toBody(), data };
+  return data === undefined
+    ? { success: false, error: error.toBody() }
+    : { success: false, error: error.toBody(), data };
 }
 
 /** zod's issues as error details, each naming its field. */
 export function detailsOf(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => ({ ...(issue.path.length ? { field: issue.path.join(".") } : {}), message: issue.message }));
+  return error.issues.map((issue) => ({
+    ...(issue.path.length ? { field: issue.path.join(".") } : {}),
+    message: issue.message,
+  }));
 }
 
 /** Validates input or throws a 400 whose details name each field. */

@@ -31,5 +31,9 @@ export const log = {
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
   const code = (error as { code?: unknown }).code;
-  return { error: error.message.split("\n")[0], errorType: error.name, code: typeof code === "string" ? code : undefined };
+  return {
+    error: error.message.split("\n")[0],
+    errorType: error.name,
+    code: typeof code === "string" ? code : undefined,
+  };
 }

@@ -29,7 +29,9 @@ async function main() {
   await migrate(db);
   const { token, info } = await createToken(db, input);
   const use = info.scope === "ingest" ? "Agents send it to /api/report" : "Integrations send it to the read API";
-  console.error(`Created ${info.scope} token "${info.name}" (${info.prefix}…). ${use} as "Authorization: Bearer <token>".`);
+  console.error(
+    `Created ${info.scope} token "${info.name}" (${info.prefix}…). ${use} as "Authorization: Bearer <token>".`,
+  );
   console.error("It is shown only now and stored only as a hash: copy it somewhere safe.");
   console.log(token);
 }

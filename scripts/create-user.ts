@@ -15,7 +15,10 @@ import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 const USAGE = "usage: create-user --username NAME --role admin|supervisor|viewer [--password PASSWORD]";
 
 function parseOptions() {
-  const values = parseCommandLine({ username: { type: "string" }, role: { type: "string" }, password: { type: "string" } }, USAGE);
+  const values = parseCommandLine(
+    { username: { type: "string" }, role: { type: "string" }, password: { type: "string" } },
+    USAGE,
+  );
   if (values.username === undefined) failUsage(`--username is required\n${USAGE}`);
   if (values.role === undefined) failUsage(`--role is required\n${USAGE}`);
   return {
@@ -90,7 +93,11 @@ async function main() {
   getConfig();
   const db = getDb();
   await migrate(db);
-  const account = await createAccount(db, { username: options.username, role: options.role, password }, { actor: "cli" });
+  const account = await createAccount(
+    db,
+    { username: options.username, role: options.role, password },
+    { actor: "cli" },
+  );
   console.log(`Created ${account.role} account ${account.username}: sign in with this username and password.`);
 }
 

@@ -17,13 +17,17 @@ const USAGE = "usage: demo-data [--employees N (1-2000, default 24)] [--days N (
 function readWhole(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text.trim());
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) failUsage(`--${name} must be a whole number (got ${JSON.stringify(text)})\n${USAGE}`);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value))
+    failUsage(`--${name} must be a whole number (got ${JSON.stringify(text)})\n${USAGE}`);
   if (value < min || value > max) failUsage(`--${name} must be between ${min} and ${max} (got ${value})\n${USAGE}`);
   return value;
 }
 
 function parseOptions() {
-  const values = parseCommandLine({ employees: { type: "string" }, days: { type: "string" }, seed: { type: "string" } }, USAGE);
+  const values = parseCommandLine(
+    { employees: { type: "string" }, days: { type: "string" }, seed: { type: "string" } },
+    USAGE,
+  );
   return {
     employees: readWhole("employees", values.employees, 24, 1, 2000),
     days: readWhole("days", values.days, 30, 1, 366),
@@ -79,10 +83,14 @@ async function main() {
   console.log(`Teams: ${teams}.`);
   console.log(`Events: ${count(result.accepted)} stored, ${count(result.duplicates)} already there.`);
   if (result.duplicates > 0) {
-    console.log("  (The store keeps each user, time and state once: a re-run with the same seed only adds what is new.)");
+    console.log(
+      "  (The store keeps each user, time and state once: a re-run with the same seed only adds what is new.)",
+    );
   }
   if (result.engine.status === "ok") {
-    console.log(`Real Work Hours: ${count(result.engine.users)} employee(s) processed from ${count(result.engine.events)} event(s).`);
+    console.log(
+      `Real Work Hours: ${count(result.engine.users)} employee(s) processed from ${count(result.engine.events)} event(s).`,
+    );
   } else {
     console.log(`Real Work Hours not processed now (${result.engine.reason}); run npm run hours:process.`);
   }

@@ -10,9 +10,14 @@ async function main() {
   const applied = await migrate(db);
   const status = await getMigrationStatus(db);
   for (const name of applied) console.log(`applied ${name}`);
-  for (const name of status.modified) console.warn(`warning: ${name} differs from the version applied to this database`);
+  for (const name of status.modified)
+    console.warn(`warning: ${name} differs from the version applied to this database`);
   const where = config.provider === "sqlite" ? config.databaseUrl : "PostgreSQL";
-  console.log(applied.length ? `${applied.length} migration(s) applied to ${where}` : `${where} is up to date (${status.applied.length} migrations)`);
+  console.log(
+    applied.length
+      ? `${applied.length} migration(s) applied to ${where}`
+      : `${where} is up to date (${status.applied.length} migrations)`,
+  );
 }
 
 runCommand(main, "Migration failed");

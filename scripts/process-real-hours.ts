@@ -22,7 +22,8 @@ function parseOptions() {
     USAGE,
   );
   for (const name of ["from", "to"] as const) {
-    if (values[name] !== undefined && !isLocalDate(values[name])) failUsage(`--${name} must be a date written YYYY-MM-DD (got ${values[name]})`);
+    if (values[name] !== undefined && !isLocalDate(values[name]))
+      failUsage(`--${name} must be a date written YYYY-MM-DD (got ${values[name]})`);
   }
   if ((values.from || values.to) && !values.rebuild) failUsage("--from and --to choose what to rebuild: add --rebuild");
   if (values.from && values.to && values.to < values.from) failUsage("--to is before --from");
@@ -38,7 +39,9 @@ function progressReporter() {
       if (tty) {
         const width = 30;
         const filled = Math.round((done / Math.max(total, 1)) * width);
-        process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} users, ${events} events`);
+        process.stderr.write(
+          `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} users, ${events} events`,
+        );
       } else if (Date.now() - lastLine > 2000 || done === total) {
         lastLine = Date.now();
         process.stderr.write(`${done}/${total} users, ${events} events\n`);

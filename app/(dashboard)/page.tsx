@@ -13,7 +13,10 @@ export const metadata: Metadata = { title: "Today" };
 type Search = Promise<Record<string, string | string[] | undefined>>;
 
 async function Today({ session }: { session: PageSession }) {
-  const result = await loadOrExplain(() => loadDashboardPage(session, "today", undefined), { href: "/status", linkText: "Check the server" });
+  const result = await loadOrExplain(() => loadDashboardPage(session, "today", undefined), {
+    href: "/status",
+    linkText: "Check the server",
+  });
   if ("panel" in result) return result.panel;
   return <TodayDashboard initial={result.data as TodayView} blockMinutes={realHourBlockMinutes()} />;
 }
@@ -24,7 +27,10 @@ export default async function TodayPage({ searchParams }: { searchParams: Search
   return (
     <>
       {denied ? (
-        <p role="alert" className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+        <p
+          role="alert"
+          className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+        >
           Only admins can open the admin pages. Ask an admin if you need an account or a token changed.
         </p>
       ) : null}

@@ -5,7 +5,17 @@ import { formatDayLong, formatDuration } from "../_components/format";
 import { LiveStatus } from "../_components/live-status";
 import { filterRows, sortRows } from "../_components/rows";
 import { StatusBadge } from "../_components/status-badge";
-import { ActivityCells, bodyRow, cell, EmployeeCells, EmployeeTableHead, FilterBar, NoMatch, TableFrame, type Column } from "../_components/table-controls";
+import {
+  ActivityCells,
+  bodyRow,
+  cell,
+  EmployeeCells,
+  EmployeeTableHead,
+  FilterBar,
+  NoMatch,
+  TableFrame,
+  type Column,
+} from "../_components/table-controls";
 import { ExportLinks, NoDataYet, PageHeading, StatCard } from "../_components/ui";
 import { useLiveView } from "../_components/use-live-view";
 import { useViewParams } from "../_components/view-params";
@@ -44,7 +54,15 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
   return (
     <>
       <PageHeading title="Today" subtitle={`${formatDayLong(today)} · times in ${timezone}`}>
-        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus
+          generatedAt={view.generated_at}
+          hoursAsOf={view.hours_as_of}
+          timeZone={timezone}
+          live
+          refreshing={refreshing}
+          error={error}
+          onRefresh={refresh}
+        />
       </PageHeading>
       {employees.length === 0 ? (
         <NoDataYet />
@@ -54,21 +72,39 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
             <StatCard label="Working now" value={count("working")} tone="emerald" testId="stat-working" />
             <StatCard label="Idle" value={count("idle")} tone="amber" testId="stat-idle" />
             <StatCard label="Offline" value={count("offline")} testId="stat-offline" />
-            <StatCard label="Time worked today" value={formatDuration(worked)} detail="all employees together" tone="sky" testId="stat-worked" />
+            <StatCard
+              label="Time worked today"
+              value={formatDuration(worked)}
+              detail="all employees together"
+              tone="sky"
+              testId="stat-worked"
+            />
             <StatCard label="Real Work Hours" value={realHours} detail="today, all employees" testId="stat-rwh" />
           </div>
-          <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
+          <FilterBar
+            params={params}
+            onChange={setParams}
+            teams={view.teams}
+            shown={shown.length}
+            total={employees.length}
+          >
             <ExportLinks period="day" date={today} />
           </FilterBar>
           {shown.length === 0 ? (
             <NoMatch onClear={() => setParams({ q: "", team: "" })} />
           ) : (
-            <TableFrame caption={`Employees on ${today}, by ${COLUMNS.find((c) => c.key === params.sort)?.label ?? "status"}`}>
+            <TableFrame
+              caption={`Employees on ${today}, by ${COLUMNS.find((c) => c.key === params.sort)?.label ?? "status"}`}
+            >
               <EmployeeTableHead columns={COLUMNS} params={params} onChange={setParams} />
               <tbody>
                 {shown.map((employee) => (
                   <tr key={employee.username} className={bodyRow} data-username={employee.username}>
-                    <EmployeeCells username={employee.username} href={`/employees/${encodeURIComponent(employee.username)}`} teams={employee.teams} />
+                    <EmployeeCells
+                      username={employee.username}
+                      href={`/employees/${encodeURIComponent(employee.username)}`}
+                      teams={employee.teams}
+                    />
                     <td className={cell}>
                       <StatusBadge status={employee.status} since={employee.since} today={today} timeZone={timezone} />
                     </td>
@@ -79,8 +115,8 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
             </TableFrame>
           )}
           <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
-            Statuses are live; time worked and Real Work Hours come from the hours engine and are as of its last run (shown above). Each
-            continuous {blockMinutes} minutes of work counts as one Real Work Hour.
+            Statuses are live; time worked and Real Work Hours come from the hours engine and are as of its last run
+            (shown above). Each continuous {blockMinutes} minutes of work counts as one Real Work Hour.
           </p>
         </>
       )}

@@ -57,8 +57,7 @@ export function Heatmap({
   // A week has room for the hours written in each cell; a month gets plain squares.
   const roomy = days.length <= 7;
   const hasFuture = days.some((date) => date > today);
-  const pickColumnTint = (date: string) =>
-    date === today ? "hm-today" : isWeekend(date, weekendDays) ? "hm-wk" : "";
+  const pickColumnTint = (date: string) => (date === today ? "hm-today" : isWeekend(date, weekendDays) ? "hm-wk" : "");
 
   return (
     <div className="w-full">
@@ -66,7 +65,9 @@ export function Heatmap({
       <div className="relative overflow-x-auto overscroll-x-contain rounded-lg">
         <table className="w-full border-separate border-spacing-0 text-sm">
           <caption
-            className={showCaption ? "mb-2 text-left text-xs font-medium text-slate-500 dark:text-slate-400" : "sr-only"}
+            className={
+              showCaption ? "mb-2 text-left text-xs font-medium text-slate-500 dark:text-slate-400" : "sr-only"
+            }
           >
             {caption}
           </caption>
@@ -74,7 +75,7 @@ export function Heatmap({
             <tr>
               <th
                 scope="col"
-                className="sticky left-0 z-20 min-w-32 border-b border-r border-slate-200 bg-white px-3 py-2 text-left text-xs font-medium text-slate-500 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400"
+                className="sticky left-0 z-20 min-w-32 border-r border-b border-slate-200 bg-white px-3 py-2 text-left text-xs font-medium text-slate-500 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400"
               >
                 Employee
               </th>
@@ -91,12 +92,16 @@ export function Heatmap({
                   >
                     <span className="sr-only">{formatDay(date)}</span>
                     <span aria-hidden="true" className="flex flex-col items-center gap-0.5 leading-none">
-                      <span className={`text-[10px] uppercase tracking-wide ${isToday ? "text-sky-700 dark:text-sky-300" : "text-slate-400 dark:text-slate-500"}`}>
+                      <span
+                        className={`text-[10px] tracking-wide uppercase ${isToday ? "text-sky-700 dark:text-sky-300" : "text-slate-400 dark:text-slate-500"}`}
+                      >
                         {roomy ? weekday : weekday.charAt(0)}
                       </span>
                       <span
                         className={`inline-flex size-5 items-center justify-center rounded-full text-[11px] tabular-nums ${
-                          isToday ? "bg-sky-600 font-semibold text-white dark:bg-sky-500 dark:text-slate-950" : "text-slate-600 dark:text-slate-300"
+                          isToday
+                            ? "bg-sky-600 font-semibold text-white dark:bg-sky-500 dark:text-slate-950"
+                            : "text-slate-600 dark:text-slate-300"
                         }`}
                       >
                         {dayNumber}
@@ -105,10 +110,16 @@ export function Heatmap({
                   </th>
                 );
               })}
-              <th scope="col" className="whitespace-nowrap border-b border-l border-slate-200 px-3 py-2 text-right text-xs font-medium text-slate-500 dark:border-slate-800 dark:text-slate-400">
+              <th
+                scope="col"
+                className="border-b border-l border-slate-200 px-3 py-2 text-right text-xs font-medium whitespace-nowrap text-slate-500 dark:border-slate-800 dark:text-slate-400"
+              >
                 Worked
               </th>
-              <th scope="col" className="whitespace-nowrap border-b border-slate-200 px-3 py-2 text-right text-xs font-medium text-slate-500 dark:border-slate-800 dark:text-slate-400">
+              <th
+                scope="col"
+                className="border-b border-slate-200 px-3 py-2 text-right text-xs font-medium whitespace-nowrap text-slate-500 dark:border-slate-800 dark:text-slate-400"
+              >
                 <abbr title="Real Work Hours" className="no-underline">
                   Real hours
                 </abbr>
@@ -118,7 +129,10 @@ export function Heatmap({
           <tbody>
             {rows.length === 0 && (
               <tr>
-                <td colSpan={days.length + 3} className="px-3 py-8 text-center text-sm text-slate-500 dark:text-slate-400">
+                <td
+                  colSpan={days.length + 3}
+                  className="px-3 py-8 text-center text-sm text-slate-500 dark:text-slate-400"
+                >
                   No employees to show.
                 </td>
               </tr>
@@ -127,12 +141,12 @@ export function Heatmap({
               <tr key={row.username} className="group">
                 <th
                   scope="row"
-                  className="sticky left-0 z-10 max-w-40 border-b border-r border-slate-100 bg-white px-3 py-1.5 text-left font-normal group-hover:bg-slate-50 dark:border-slate-800/70 dark:bg-slate-900 dark:group-hover:bg-slate-800"
+                  className="sticky left-0 z-10 max-w-40 border-r border-b border-slate-100 bg-white px-3 py-1.5 text-left font-normal group-hover:bg-slate-50 dark:border-slate-800/70 dark:bg-slate-900 dark:group-hover:bg-slate-800"
                 >
                   <Link
                     href={row.href}
                     title={row.username}
-                    className="block truncate rounded font-medium text-slate-800 hover:text-sky-700 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-slate-100 dark:hover:text-sky-300"
+                    className="block truncate rounded font-medium text-slate-800 hover:text-sky-700 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:text-slate-100 dark:hover:text-sky-300"
                   >
                     {row.username}
                   </Link>
@@ -142,7 +156,9 @@ export function Heatmap({
                   const future = date > today;
                   const bucket = pickBucket(cell.working_seconds);
                   const look = HEATMAP_BUCKETS[bucket];
-                  const text = future ? `${row.username}, ${formatDay(date)}: not yet` : `${row.username}, ${describeDayWork(date, cell)}`;
+                  const text = future
+                    ? `${row.username}, ${formatDay(date)}: not yet`
+                    : `${row.username}, ${describeDayWork(date, cell)}`;
                   return (
                     <td key={date} className={`hm-td ${pickColumnTint(date)}`}>
                       {/* The title names the cell for screen readers too (role="img") and shows on hover. */}
@@ -155,15 +171,17 @@ export function Heatmap({
                         data-future={future ? "" : undefined}
                         className={`hm-cell ${roomy ? "hm-wide" : "hm-sq"} ${future ? "hm-future" : look.className}`}
                       >
-                        {roomy && !future && cell.working_seconds > 0 && <span aria-hidden="true">{formatHours(cell.working_seconds)}</span>}
+                        {roomy && !future && cell.working_seconds > 0 && (
+                          <span aria-hidden="true">{formatHours(cell.working_seconds)}</span>
+                        )}
                       </div>
                     </td>
                   );
                 })}
-                <td className="whitespace-nowrap border-b border-l border-slate-100 px-3 py-1.5 text-right tabular-nums text-slate-700 dark:border-slate-800/70 dark:text-slate-200">
+                <td className="border-b border-l border-slate-100 px-3 py-1.5 text-right whitespace-nowrap text-slate-700 tabular-nums dark:border-slate-800/70 dark:text-slate-200">
                   {formatDuration(row.working_seconds)}
                 </td>
-                <td className="whitespace-nowrap border-b border-slate-100 px-3 py-1.5 text-right font-medium tabular-nums text-slate-900 dark:border-slate-800/70 dark:text-slate-50">
+                <td className="border-b border-slate-100 px-3 py-1.5 text-right font-medium whitespace-nowrap text-slate-900 tabular-nums dark:border-slate-800/70 dark:text-slate-50">
                   {row.real_hours_counted}
                 </td>
               </tr>
@@ -185,7 +203,10 @@ export function Heatmap({
         <span>More</span>
         {hasFuture && (
           <span className="flex items-center gap-1 border-l border-slate-200 pl-3 dark:border-slate-800">
-            <span aria-hidden="true" className="size-3 rounded-[3px] border border-dashed border-slate-300 dark:border-slate-700" />
+            <span
+              aria-hidden="true"
+              className="size-3 rounded-[3px] border border-dashed border-slate-300 dark:border-slate-700"
+            />
             Not yet
           </span>
         )}

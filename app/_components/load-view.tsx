@@ -5,7 +5,10 @@ import { ErrorPanel } from "./ui";
  * Runs a page's data load; a request the page cannot answer (a bad date, an unknown employee)
  * becomes a panel that says why and where to go, anything else goes to the error boundary.
  */
-export async function loadOrExplain<T>(load: () => Promise<T>, fallback: { href: string; linkText: string }): Promise<{ data: T } | { panel: React.ReactNode }> {
+export async function loadOrExplain<T>(
+  load: () => Promise<T>,
+  fallback: { href: string; linkText: string },
+): Promise<{ data: T } | { panel: React.ReactNode }> {
   try {
     return { data: await load() };
   } catch (error) {

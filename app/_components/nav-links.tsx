@@ -31,8 +31,10 @@ export function NavLinks({ admin }: { admin: boolean }) {
             key={link.href}
             href={href}
             aria-current={active ? "page" : undefined}
-            className={`whitespace-nowrap border-b-2 px-3 py-2.5 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 ${
-              active ? "border-sky-600 text-sky-700 dark:border-sky-400 dark:text-sky-300" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900 dark:text-slate-400 dark:hover:border-slate-600 dark:hover:text-slate-100"
+            className={`border-b-2 px-3 py-2.5 text-sm font-medium whitespace-nowrap focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
+              active
+                ? "border-sky-600 text-sky-700 dark:border-sky-400 dark:text-sky-300"
+                : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900 dark:text-slate-400 dark:hover:border-slate-600 dark:hover:text-slate-100"
             }`}
           >
             {link.label}

@@ -55,14 +55,24 @@ export function formatPeriodTitle(period: PeriodKind, date: string, start: strin
 const isReasonableDate = (value: string) => isIsoDate(value) && value >= "1970-01-01";
 
 const isTyping = (target: EventTarget | null) =>
-  target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+  target instanceof HTMLElement &&
+  (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
 
 const stepButton =
   "inline-flex size-8 items-center justify-center text-slate-600 transition-colors hover:bg-slate-100 hover:text-slate-900 focus-visible:relative focus-visible:z-10 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
 
 function Chevron({ direction }: { direction: "left" | "right" }) {
   return (
-    <svg aria-hidden="true" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth={1.75} strokeLinecap="round" strokeLinejoin="round" className="size-4">
+    <svg
+      aria-hidden="true"
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={1.75}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      className="size-4"
+    >
       <path d={direction === "left" ? "M10 3.5 5.5 8l4.5 4.5" : "M6 3.5 10.5 8 6 12.5"} />
     </svg>
   );
@@ -138,7 +148,7 @@ export function PeriodNav({
         <Link
           href={todayHref}
           aria-current={showsToday ? "date" : undefined}
-          className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 ${
+          className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
             showsToday
               ? "cursor-default bg-slate-50 text-slate-400 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-500 dark:ring-slate-800"
               : "bg-white text-slate-700 shadow-sm ring-slate-200 hover:bg-slate-50 hover:text-slate-900 dark:bg-slate-900 dark:text-slate-200 dark:ring-slate-700/80 dark:hover:bg-slate-800 dark:hover:text-white"
@@ -158,7 +168,7 @@ export function PeriodNav({
             const value = event.currentTarget.value;
             if (isReasonableDate(value) && value !== date) router.push(buildPeriodHref(basePath, value, params));
           }}
-          className="h-8 rounded-lg border-0 bg-white px-2.5 text-sm tabular-nums text-slate-700 shadow-sm ring-1 ring-inset ring-slate-200 [color-scheme:light] focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:bg-slate-900 dark:text-slate-200 dark:ring-slate-700/80 dark:[color-scheme:dark]"
+          className="h-8 rounded-lg border-0 bg-white px-2.5 text-sm text-slate-700 tabular-nums [color-scheme:light] shadow-sm ring-1 ring-slate-200 ring-inset focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:bg-slate-900 dark:text-slate-200 dark:[color-scheme:dark] dark:ring-slate-700/80"
         />
       </div>
     </nav>

@@ -45,10 +45,12 @@ export function StatusBadge({
     <span
       data-status={status}
       title={description}
-      className={`inline-flex max-w-full items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${look.pill} ${className}`}
+      className={`inline-flex max-w-full items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${look.pill} ${className}`}
     >
       <span aria-hidden="true" className="relative flex size-2 shrink-0">
-        {look.halo && <span className={`absolute inline-flex size-full rounded-full motion-safe:animate-ping ${look.halo}`} />}
+        {look.halo && (
+          <span className={`absolute inline-flex size-full rounded-full motion-safe:animate-ping ${look.halo}`} />
+        )}
         <span className={`relative inline-flex size-2 rounded-full ${look.dot}`} />
       </span>
       <span>{look.label}</span>

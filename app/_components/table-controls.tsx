@@ -10,7 +10,14 @@ const control =
   "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-900";
 
 /** Name and team filters over an employee table, with how many rows they leave. */
-export function FilterBar({ params, onChange, teams, shown, total, children }: {
+export function FilterBar({
+  params,
+  onChange,
+  teams,
+  shown,
+  total,
+  children,
+}: {
   params: ViewParams;
   onChange: (patch: Partial<ViewParams>) => void;
   teams: string[];
@@ -23,15 +30,33 @@ export function FilterBar({ params, onChange, teams, shown, total, children }: {
     <div role="search" className="mb-3 flex flex-wrap items-center gap-2">
       <label className="relative">
         <span className="sr-only">Filter by name</span>
-        <svg viewBox="0 0 20 20" className="pointer-events-none absolute left-2.5 top-1/2 h-4 w-4 -translate-y-1/2 text-slate-400" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
+        <svg
+          viewBox="0 0 20 20"
+          className="pointer-events-none absolute top-1/2 left-2.5 h-4 w-4 -translate-y-1/2 text-slate-400"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.8"
+          aria-hidden="true"
+        >
           <circle cx="9" cy="9" r="5.5" />
           <path d="m13.5 13.5 3 3" strokeLinecap="round" />
         </svg>
-        <input type="search" value={params.q} onChange={(event) => onChange({ q: event.target.value })} placeholder="Filter by name" className={`${control} w-56 pl-8`} />
+        <input
+          type="search"
+          value={params.q}
+          onChange={(event) => onChange({ q: event.target.value })}
+          placeholder="Filter by name"
+          className={`${control} w-56 pl-8`}
+        />
       </label>
       <label>
         <span className="sr-only">Team</span>
-        <select value={params.team} onChange={(event) => onChange({ team: event.target.value })} className={control} disabled={!teams.length && !params.team}>
+        <select
+          value={params.team}
+          onChange={(event) => onChange({ team: event.target.value })}
+          className={control}
+          disabled={!teams.length && !params.team}
+        >
           <option value="">All teams</option>
           {params.team && !teams.includes(params.team) ? <option value={params.team}>{params.team}</option> : null}
           {teams.map((team) => (
@@ -42,7 +67,11 @@ export function FilterBar({ params, onChange, teams, shown, total, children }: {
         </select>
       </label>
       {filtered ? (
-        <button type="button" onClick={() => onChange({ q: "", team: "" })} className="rounded-lg px-2 py-1.5 text-sm font-medium text-sky-700 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-sky-300">
+        <button
+          type="button"
+          onClick={() => onChange({ q: "", team: "" })}
+          className="rounded-lg px-2 py-1.5 text-sm font-medium text-sky-700 hover:underline focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:text-sky-300"
+        >
           Clear filters
         </button>
       ) : null}
@@ -54,19 +83,37 @@ export function FilterBar({ params, onChange, teams, shown, total, children }: {
   );
 }
 
-export type Column = { key: string; label: string; numeric?: boolean; firstDirection?: SortDirection; className?: string };
+export type Column = {
+  key: string;
+  label: string;
+  numeric?: boolean;
+  firstDirection?: SortDirection;
+  className?: string;
+};
 
 /** A column header that orders the table by its column; a second press reverses the order. */
-function SortHeader({ column, params, onChange }: { column: Column; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
+function SortHeader({
+  column,
+  params,
+  onChange,
+}: {
+  column: Column;
+  params: ViewParams;
+  onChange: (patch: Partial<ViewParams>) => void;
+}) {
   const active = params.sort === column.key;
   const first = column.firstDirection ?? (column.numeric ? "desc" : "asc");
   const next = active ? (params.dir === "asc" ? "desc" : "asc") : first;
   return (
-    <th scope="col" aria-sort={active ? (params.dir === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-medium ${column.numeric ? "text-right" : "text-left"} ${column.className ?? ""}`}>
+    <th
+      scope="col"
+      aria-sort={active ? (params.dir === "asc" ? "ascending" : "descending") : "none"}
+      className={`px-3 py-2 font-medium ${column.numeric ? "text-right" : "text-left"} ${column.className ?? ""}`}
+    >
       <button
         type="button"
         onClick={() => onChange({ sort: column.key, dir: next })}
-        className={`inline-flex items-center gap-1 rounded uppercase tracking-wide hover:text-slate-900 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:hover:text-slate-100 ${active ? "text-slate-900 dark:text-slate-100" : ""}`}
+        className={`inline-flex items-center gap-1 rounded tracking-wide uppercase hover:text-slate-900 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:hover:text-slate-100 ${active ? "text-slate-900 dark:text-slate-100" : ""}`}
       >
         {column.label}
         <span aria-hidden="true" className={active ? "" : "opacity-0"}>
@@ -89,13 +136,23 @@ export function TableFrame({ caption, children }: { caption: string; children: R
   );
 }
 
-export const headRow = "border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400";
-export const bodyRow = "border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800/70 dark:hover:bg-slate-800/40";
+export const headRow =
+  "border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400";
+export const bodyRow =
+  "border-b border-slate-100 last:border-0 hover:bg-slate-50 dark:border-slate-800/70 dark:hover:bg-slate-800/40";
 export const cell = "px-3 py-2.5";
 export const numCell = "px-3 py-2.5 text-right tabular-nums";
 
 /** The employee tables' header: the name, the teams (on wide screens), then the sortable figures. */
-export function EmployeeTableHead({ columns, params, onChange }: { columns: Column[]; params: ViewParams; onChange: (patch: Partial<ViewParams>) => void }) {
+export function EmployeeTableHead({
+  columns,
+  params,
+  onChange,
+}: {
+  columns: Column[];
+  params: ViewParams;
+  onChange: (patch: Partial<ViewParams>) => void;
+}) {
   return (
     <thead>
       <tr className={headRow}>
@@ -145,8 +202,18 @@ export function NoMatch({ onClear }: { onClear: () => void }) {
  * A row's figures: first and last activity (as a clock time on `day`, with the date on other
  * days), time worked and Real Work Hours. `dashWhenIdle` writes a day without work as dashes.
  */
-export function ActivityCells({ row, day, timeZone, dashWhenIdle = false }: {
-  row: { first_activity: string | null; last_activity: string | null; working_seconds: number; real_hours_counted: number };
+export function ActivityCells({
+  row,
+  day,
+  timeZone,
+  dashWhenIdle = false,
+}: {
+  row: {
+    first_activity: string | null;
+    last_activity: string | null;
+    working_seconds: number;
+    real_hours_counted: number;
+  };
   day: string;
   timeZone: string;
   dashWhenIdle?: boolean;

@@ -65,7 +65,7 @@ export function TimelineBars({
 
   return (
     <div className="w-full select-none">
-      <div className="relative h-11 rounded-lg bg-slate-100 ring-1 ring-inset ring-slate-200 dark:bg-slate-800/60 dark:ring-slate-700/70">
+      <div className="relative h-11 rounded-lg bg-slate-100 ring-1 ring-slate-200 ring-inset dark:bg-slate-800/60 dark:ring-slate-700/70">
         <div aria-hidden="true" className="pointer-events-none absolute inset-0 overflow-hidden rounded-lg">
           {ticks.map((tick) => (
             <span
@@ -84,7 +84,9 @@ export function TimelineBars({
 
         {bars.length === 0 ? (
           <p className="absolute inset-0 flex items-center justify-center px-3 text-center text-xs text-slate-500 dark:text-slate-400">
-            <span className="rounded-md bg-slate-100/90 px-2 py-0.5 dark:bg-slate-800/90">No working periods on this day.</span>
+            <span className="rounded-md bg-slate-100/90 px-2 py-0.5 dark:bg-slate-800/90">
+              No working periods on this day.
+            </span>
           </p>
         ) : (
           <ol aria-label={label} className="absolute inset-x-0 inset-y-1.5">
@@ -99,12 +101,12 @@ export function TimelineBars({
                   title={bar.text}
                   data-start={bar.start}
                   data-end={bar.end}
-                  className="group absolute inset-y-0 min-w-0.5 rounded-[3px] bg-emerald-500 shadow-sm shadow-emerald-900/10 outline-none transition-colors hover:bg-emerald-600 focus-visible:z-10 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:ring-offset-1 focus-visible:ring-offset-white dark:bg-emerald-400 dark:hover:bg-emerald-300 dark:focus-visible:ring-offset-slate-900"
+                  className="group absolute inset-y-0 min-w-0.5 rounded-[3px] bg-emerald-500 shadow-sm shadow-emerald-900/10 transition-colors outline-none hover:bg-emerald-600 focus-visible:z-10 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:ring-offset-1 focus-visible:ring-offset-white dark:bg-emerald-400 dark:hover:bg-emerald-300 dark:focus-visible:ring-offset-slate-900"
                   style={{ left: toPercent(bar.left), width: toPercent(bar.width) }}
                 >
                   <span
                     aria-hidden="true"
-                    className={`pointer-events-none absolute bottom-full z-20 mb-2 hidden whitespace-nowrap rounded-md bg-slate-900 px-2 py-1 text-xs font-medium tabular-nums text-white shadow-lg group-focus-visible:block dark:bg-slate-100 dark:text-slate-900 ${tipPlacement}`}
+                    className={`pointer-events-none absolute bottom-full z-20 mb-2 hidden rounded-md bg-slate-900 px-2 py-1 text-xs font-medium whitespace-nowrap text-white tabular-nums shadow-lg group-focus-visible:block dark:bg-slate-100 dark:text-slate-900 ${tipPlacement}`}
                   >
                     {bar.text}
                   </span>
@@ -127,7 +129,10 @@ export function TimelineBars({
         )}
       </div>
 
-      <div aria-hidden="true" className="relative mt-1.5 h-4 text-[11px] leading-4 tabular-nums text-slate-500 dark:text-slate-400">
+      <div
+        aria-hidden="true"
+        className="relative mt-1.5 h-4 text-[11px] leading-4 text-slate-500 tabular-nums dark:text-slate-400"
+      >
         {ticks
           .filter((tick) => tick.label)
           .map((tick) => (

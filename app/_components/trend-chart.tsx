@@ -55,12 +55,15 @@ export function TrendChart({
   return (
     <figure className="w-full">
       <div className="flex gap-2">
-        <div aria-hidden="true" className="relative h-[140px] w-7 shrink-0 text-right text-[10px] leading-none tabular-nums text-slate-400 dark:text-slate-500">
-          <span data-axis="max" className="absolute right-0 top-0 -translate-y-1/2">
+        <div
+          aria-hidden="true"
+          className="relative h-[140px] w-7 shrink-0 text-right text-[10px] leading-none text-slate-400 tabular-nums dark:text-slate-500"
+        >
+          <span data-axis="max" className="absolute top-0 right-0 -translate-y-1/2">
             {maxHours}h
           </span>
-          <span className="absolute right-0 top-1/2 -translate-y-1/2">{maxHours / 2}h</span>
-          <span className="absolute bottom-0 right-0 translate-y-1/2">0</span>
+          <span className="absolute top-1/2 right-0 -translate-y-1/2">{maxHours / 2}h</span>
+          <span className="absolute right-0 bottom-0 translate-y-1/2">0</span>
         </div>
 
         <div className="min-w-0 flex-1">
@@ -74,7 +77,14 @@ export function TrendChart({
             >
               <g aria-hidden="true" className="stroke-slate-200 dark:stroke-slate-800">
                 <line x1={0} x2={width} y1={0} y2={0} vectorEffect="non-scaling-stroke" strokeDasharray="2 3" />
-                <line x1={0} x2={width} y1={HEIGHT / 2} y2={HEIGHT / 2} vectorEffect="non-scaling-stroke" strokeDasharray="2 3" />
+                <line
+                  x1={0}
+                  x2={width}
+                  y1={HEIGHT / 2}
+                  y2={HEIGHT / 2}
+                  vectorEffect="non-scaling-stroke"
+                  strokeDasharray="2 3"
+                />
               </g>
 
               {days.map((day, index) => {
@@ -95,7 +105,15 @@ export function TrendChart({
                 const content = (
                   <>
                     <title>{text}</title>
-                    {isToday && <rect x={x} y={0} width={SLOT} height={HEIGHT} className="fill-sky-500/[0.06] dark:fill-sky-400/10" />}
+                    {isToday && (
+                      <rect
+                        x={x}
+                        y={0}
+                        width={SLOT}
+                        height={HEIGHT}
+                        className="fill-sky-500/[0.06] dark:fill-sky-400/10"
+                      />
+                    )}
                     <rect
                       x={x}
                       y={0}
@@ -112,13 +130,24 @@ export function TrendChart({
                       height={HEIGHT - barY}
                       vectorEffect="non-scaling-stroke"
                       className={`${fill} transition-colors ${
-                        isToday ? "stroke-sky-500 stroke-[1.5] dark:stroke-sky-400" : day.working_seconds > 0 && !weekend ? "group-hover:fill-emerald-600 dark:group-hover:fill-emerald-300" : ""
+                        isToday
+                          ? "stroke-sky-500 stroke-[1.5] dark:stroke-sky-400"
+                          : day.working_seconds > 0 && !weekend
+                            ? "group-hover:fill-emerald-600 dark:group-hover:fill-emerald-300"
+                            : ""
                       }`}
                     />
                   </>
                 );
                 return hrefFor ? (
-                  <Link key={day.date} href={hrefFor(day.date)} aria-label={text} data-date={day.date} data-seconds={day.working_seconds} className="group outline-none">
+                  <Link
+                    key={day.date}
+                    href={hrefFor(day.date)}
+                    aria-label={text}
+                    data-date={day.date}
+                    data-seconds={day.working_seconds}
+                    className="group outline-none"
+                  >
                     {content}
                   </Link>
                 ) : (
@@ -128,7 +157,15 @@ export function TrendChart({
                 );
               })}
 
-              <line aria-hidden="true" x1={0} x2={width} y1={HEIGHT} y2={HEIGHT} vectorEffect="non-scaling-stroke" className="stroke-slate-300 dark:stroke-slate-700" />
+              <line
+                aria-hidden="true"
+                x1={0}
+                x2={width}
+                y1={HEIGHT}
+                y2={HEIGHT}
+                vectorEffect="non-scaling-stroke"
+                className="stroke-slate-300 dark:stroke-slate-700"
+              />
               {averageY !== null && (
                 <line
                   data-average={average === null ? undefined : formatHours(average)}
@@ -146,7 +183,7 @@ export function TrendChart({
             {average !== null && averageY !== null && (
               <span
                 aria-hidden="true"
-                className={`pointer-events-none absolute right-0 rounded bg-white/90 px-1 text-[10px] font-medium leading-4 tabular-nums text-sky-700 shadow-sm ring-1 ring-sky-500/20 dark:bg-slate-900/90 dark:text-sky-300 ${
+                className={`pointer-events-none absolute right-0 rounded bg-white/90 px-1 text-[10px] leading-4 font-medium text-sky-700 tabular-nums shadow-sm ring-1 ring-sky-500/20 dark:bg-slate-900/90 dark:text-sky-300 ${
                   averageY < 15 ? "translate-y-1" : "-translate-y-[calc(100%+4px)]"
                 }`}
                 style={{ top: toPercent((averageY / HEIGHT) * 100) }}
@@ -182,7 +219,9 @@ export function TrendChart({
           </div>
         </div>
       </div>
-      {average !== null && <figcaption className="sr-only">Average on days with work: {formatHours(average)} hours.</figcaption>}
+      {average !== null && (
+        <figcaption className="sr-only">Average on days with work: {formatHours(average)} hours.</figcaption>
+      )}
     </figure>
   );
 }

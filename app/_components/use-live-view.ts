@@ -21,8 +21,13 @@ async function fetchView<T>(url: string): Promise<T> {
   } catch {
     throw new ViewError(0, "The server cannot be reached");
   }
-  const body = (await response.json().catch(() => null)) as { success?: boolean; data?: T; error?: { message?: string } } | null;
-  if (!response.ok || !body?.success) throw new ViewError(response.status, body?.error?.message ?? `The server answered ${response.status}`);
+  const body = (await response.json().catch(() => null)) as {
+    success?: boolean;
+    data?: T;
+    error?: { message?: string };
+  } | null;
+  if (!response.ok || !body?.success)
+    throw new ViewError(response.status, body?.error?.message ?? `The server answered ${response.status}`);
   return body.data as T;
 }
 

@@ -10,7 +10,10 @@ export type ViewParams = { q: string; team: string; sort: string; dir: SortDirec
  * The table's filter and order, read from the URL so a link shares the view. Changing them
  * replaces the URL in place (Next keeps useSearchParams in step) without asking the server again.
  */
-export function useViewParams(defaults: { sort: string; dir: SortDirection }): [ViewParams, (patch: Partial<ViewParams>) => void] {
+export function useViewParams(defaults: {
+  sort: string;
+  dir: SortDirection;
+}): [ViewParams, (patch: Partial<ViewParams>) => void] {
   const search = useSearchParams();
   const params: ViewParams = {
     q: search.get("q") ?? "",
@@ -35,7 +38,10 @@ export function useViewParams(defaults: { sort: string; dir: SortDirection }): [
 }
 
 /** The filter parameters to keep in links to other dates (period navigation, CSV). */
-export function carriedParams({ q, team, sort, dir }: ViewParams, defaults: { sort: string; dir: SortDirection }): Record<string, string> {
+export function carriedParams(
+  { q, team, sort, dir }: ViewParams,
+  defaults: { sort: string; dir: SortDirection },
+): Record<string, string> {
   const carried: Record<string, string> = {};
   if (q) carried.q = q;
   if (team) carried.team = team;

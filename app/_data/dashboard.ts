@@ -2,7 +2,13 @@ import "server-only";
 import { toAccountPrincipal, visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { loadDashboardView, loadEmployeeView, type EmployeeView, type PeriodView, type TodayView } from "@/lib/reports/dashboard";
+import {
+  loadDashboardView,
+  loadEmployeeView,
+  type EmployeeView,
+  type PeriodView,
+  type TodayView,
+} from "@/lib/reports/dashboard";
 import { dashboardQuerySchema, parseQuery, timelineQuerySchema, type DashboardView } from "@/lib/reports/schemas";
 import type { PageSession } from "./session";
 
@@ -12,13 +18,21 @@ async function visibleFor(session: PageSession) {
 }
 
 /** The view behind a dashboard page; a bad date is a 400 AppError the page explains. */
-export async function loadDashboardPage(session: PageSession, view: DashboardView, date: string | undefined): Promise<TodayView | PeriodView> {
+export async function loadDashboardPage(
+  session: PageSession,
+  view: DashboardView,
+  date: string | undefined,
+): Promise<TodayView | PeriodView> {
   const query = parseQuery(dashboardQuerySchema, { view, date });
   return loadDashboardView(getDb(), query, getConfig().rules, Date.now(), await visibleFor(session));
 }
 
 /** One employee's page; unknown or not visible is a 404 AppError. */
-export async function loadEmployeePage(session: PageSession, username: string, date: string | undefined): Promise<EmployeeView> {
+export async function loadEmployeePage(
+  session: PageSession,
+  username: string,
+  date: string | undefined,
+): Promise<EmployeeView> {
   const query = parseQuery(timelineQuerySchema, { username, date });
   return loadEmployeeView(getDb(), query, getConfig().rules, Date.now(), await visibleFor(session));
 }

@@ -4,12 +4,14 @@ const MAX_FORM_BYTES = 16 * 1024;
 export const seeOther = (location: string, headers: Record<string, string> = {}) =>
   new Response(null, { status: 303, headers: { Location: location, "Cache-Control": "no-store", ...headers } });
 
-export const crossSite = () => new Response("Cross-site form posts are refused", { status: 403, headers: { "Content-Type": "text/plain" } });
+export const crossSite = () =>
+  new Response("Cross-site form posts are refused", { status: 403, headers: { "Content-Type": "text/plain" } });
 
 /** The posted fields; a body that is not a form, or too large, reads as an empty form. */
 export async function readForm(request: Request): Promise<FormData> {
   const type = request.headers.get("content-type") ?? "";
   const size = Number(request.headers.get("content-length") ?? 0);
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) || size > MAX_FORM_BYTES) return new FormData();
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) || size > MAX_FORM_BYTES)
+    return new FormData();
   return request.formData().catch(() => new FormData());
 }

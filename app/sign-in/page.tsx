@@ -40,25 +40,40 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
     <main className="flex min-h-screen items-center justify-center px-6 py-12">
       <div className="w-full max-w-sm">
         <h1 className="text-center text-2xl font-semibold tracking-tight">work-tracing</h1>
-        <p className="mt-2 text-center text-sm text-slate-600 dark:text-slate-400">Sign in to see working time and Real Work Hours.</p>
+        <p className="mt-2 text-center text-sm text-slate-600 dark:text-slate-400">
+          Sign in to see working time and Real Work Hours.
+        </p>
         <form
           method="post"
           action="/auth/sign-in"
           className="mt-8 space-y-5 rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900"
         >
           {error ? (
-            <p role="alert" className="rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300">
+            <p
+              role="alert"
+              className="rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300"
+            >
               {error}
             </p>
           ) : signedOut ? (
-            <p role="status" className="rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-700 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-300">
+            <p
+              role="status"
+              className="rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-700 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-300"
+            >
               You are signed out.
             </p>
           ) : null}
           <input type="hidden" name="next" value={next} />
           <label className="block text-sm font-medium">
             Username
-            <input name="username" autoComplete="username" required autoFocus defaultValue={one(search.username)} className={inputClass} />
+            <input
+              name="username"
+              autoComplete="username"
+              required
+              autoFocus
+              defaultValue={one(search.username)}
+              className={inputClass}
+            />
           </label>
           <label className="block text-sm font-medium">
             Password
@@ -66,7 +81,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           </label>
           <button
             type="submit"
-            className="w-full rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-500/50"
+            className="w-full rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus:ring-2 focus:ring-sky-500/50 focus:outline-none"
           >
             Sign in
           </button>

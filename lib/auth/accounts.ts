@@ -58,14 +58,26 @@ export async function createAccount(db: Db, input: AccountInput, context: AuditC
   try {
     return await db.prisma.$transaction(async (tx) => {
       const row = await tx.account.create({
-        data: { username, usernameKey: toUserKey(username), passwordHash, role, createdAt: now, passwordChangedAt: now },
+        data: {
+          username,
+          usernameKey: toUserKey(username),
+          passwordHash,
+          role,
+          createdAt: now,
+          passwordChangedAt: now,
+        },
         select: ACCOUNT_SELECT,
       });
       await writeAudit(tx, { ...context, action: "account.create", target: username, details: { role }, at: now });
       return toAccount(row);
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "account_exists", `An account named ${username} already exists (usernames ignore letter case)`);
+    if (isUniqueViolation(error))
+      throw new AppError(
+        409,
+        "account_exists",
+        `An account named ${username} already exists (usernames ignore letter case)`,
+      );
     throw error;
   }
 }
@@ -92,7 +104,8 @@ async function loadForUpdate(tx: Transaction, id: number): Promise<AccountRow> {
 async function keepAnAdmin(tx: Transaction, row: AccountRow): Promise<void> {
   if (row.role !== "admin" || row.disabledAt) return;
   const others = await tx.account.count({ where: { role: "admin", disabledAt: null, id: { not: row.id } } });
-  if (others === 0) throw new AppError(409, "last_admin", "This is the only active admin: make another account admin first");
+  if (others === 0)
+    throw new AppError(409, "last_admin", "This is the only active admin: make another account admin first");
 }
 
 export async function changeRole(db: Db, id: number, role: Role, context: AuditContext): Promise<Account> {
@@ -102,7 +115,12 @@ export async function changeRole(db: Db, id: number, role: Role, context: AuditC
     if (row.role === wanted) return toAccount(row);
     if (wanted !== "admin") await keepAnAdmin(tx, row);
     const updated = await tx.account.update({ where: { id }, data: { role: wanted }, select: ACCOUNT_SELECT });
-    await writeAudit(tx, { ...context, action: "account.role", target: row.username, details: { from: row.role, to: wanted } });
+    await writeAudit(tx, {
+      ...context,
+      action: "account.role",
+      target: row.username,
+      details: { from: row.role, to: wanted },
+    });
     return toAccount(updated);
   });
 }
@@ -112,9 +130,18 @@ export async function setPassword(db: Db, id: number, password: string, context:
   const passwordHash = await hashPassword(password);
   return db.prisma.$transaction(async (tx) => {
     const row = await loadForUpdate(tx, id);
-    const updated = await tx.account.update({ where: { id }, data: { passwordHash, passwordChangedAt: new Date() }, select: ACCOUNT_SELECT });
+    const updated = await tx.account.update({
+      where: { id },
+      data: { passwordHash, passwordChangedAt: new Date() },
+      select: ACCOUNT_SELECT,
+    });
     const { count } = await tx.session.deleteMany({ where: { accountId: id } });
-    await writeAudit(tx, { ...context, action: "account.password", target: row.username, details: { sessionsEnded: count } });
+    await writeAudit(tx, {
+      ...context,
+      action: "account.password",
+      target: row.username,
+      details: { sessionsEnded: count },
+    });
     return toAccount(updated);
   });
 }
@@ -125,9 +152,18 @@ export async function disableAccount(db: Db, id: number, context: AuditContext):
     const row = await loadForUpdate(tx, id);
     if (row.disabledAt) return toAccount(row);
     await keepAnAdmin(tx, row);
-    const updated = await tx.account.update({ where: { id }, data: { disabledAt: new Date() }, select: ACCOUNT_SELECT });
+    const updated = await tx.account.update({
+      where: { id },
+      data: { disabledAt: new Date() },
+      select: ACCOUNT_SELECT,
+    });
     const { count } = await tx.session.deleteMany({ where: { accountId: id } });
-    await writeAudit(tx, { ...context, action: "account.disable", target: row.username, details: { sessionsEnded: count } });
+    await writeAudit(tx, {
+      ...context,
+      action: "account.disable",
+      target: row.username,
+      details: { sessionsEnded: count },
+    });
     return toAccount(updated);
   });
 }
@@ -146,7 +182,9 @@ export async function enableAccount(db: Db, id: number, context: AuditContext): 
 export async function assignTeams(db: Db, id: number, teamIds: number[], context: AuditContext): Promise<Account> {
   const wanted = [...new Set(teamIds)].sort((a, b) => a - b);
   if (wanted.some((teamId) => !Number.isSafeInteger(teamId) || teamId < 1)) {
-    throw badRequest("invalid_input", "teamIds must be team ids", [{ field: "teamIds", message: "teamIds must be team ids" }]);
+    throw badRequest("invalid_input", "teamIds must be team ids", [
+      { field: "teamIds", message: "teamIds must be team ids" },
+    ]);
   }
   try {
     return await db.prisma.$transaction(async (tx) => {
@@ -172,11 +210,18 @@ export async function assignTeams(db: Db, id: number, teamIds: number[], context
  * at all; otherwise (or without both settings) does nothing and returns null. Two instances
  * starting together create it once.
  */
-export async function ensureInitialAdmin(db: Db, settings: { username?: string | null; password?: string | null }): Promise<Account | null> {
+export async function ensureInitialAdmin(
+  db: Db,
+  settings: { username?: string | null; password?: string | null },
+): Promise<Account | null> {
   if (!settings.username || !settings.password) return null;
   if ((await db.prisma.account.count()) > 0) return null;
   try {
-    return await createAccount(db, { username: settings.username, password: settings.password, role: "admin" }, { actor: "startup" });
+    return await createAccount(
+      db,
+      { username: settings.username, password: settings.password, role: "admin" },
+      { actor: "startup" },
+    );
   } catch (error) {
     if (error instanceof AppError && error.code === "account_exists") return null;
     throw error;

@@ -63,12 +63,24 @@ function parseDetails(text: string | null): unknown {
 }
 
 /** The audit log, newest first, a page at a time (pages count from 1). */
-export async function listAudit(db: Db, { page = 1, pageSize = 50 }: { page?: number; pageSize?: number } = {}): Promise<AuditPage> {
+export async function listAudit(
+  db: Db,
+  { page = 1, pageSize = 50 }: { page?: number; pageSize?: number } = {},
+): Promise<AuditPage> {
   const size = Math.min(Math.max(Math.trunc(pageSize) || 50, 1), 500);
   const current = Math.max(Math.trunc(page) || 1, 1);
   const [rows, total] = await Promise.all([
-    db.prisma.auditEntry.findMany({ orderBy: [{ at: "desc" }, { id: "desc" }], skip: (current - 1) * size, take: size }),
+    db.prisma.auditEntry.findMany({
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      skip: (current - 1) * size,
+      take: size,
+    }),
     db.prisma.auditEntry.count(),
   ]);
-  return { entries: rows.map((row) => ({ ...row, details: parseDetails(row.details) })), page: current, pageSize: size, total };
+  return {
+    entries: rows.map((row) => ({ ...row, details: parseDetails(row.details) })),
+    page: current,
+    pageSize: size,
+    total,
+  };
 }

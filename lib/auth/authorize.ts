@@ -44,7 +44,12 @@ const NEEDS: Record<Need, string> = {
  * valid was presented) or a 403 (valid, but not for this). A bearer token, when present,
  * is the only credential looked at, so a browser's cookie never widens what a token may do.
  */
-export async function authorize(db: Db, need: Need, { bearer, sessionCookie, ip }: Credentials, options: SessionOptions = {}): Promise<Principal> {
+export async function authorize(
+  db: Db,
+  need: Need,
+  { bearer, sessionCookie, ip }: Credentials,
+  options: SessionOptions = {},
+): Promise<Principal> {
   if (bearer) {
     const check = await withinDeadline(verifyToken(db, bearer, need === "ingest" ? "ingest" : "read", ip, options));
     if (!check.ok && check.status === 401) throw unauthorized("The token is not valid (unknown, malformed or revoked)");

@@ -9,7 +9,11 @@ export function csrfTokenFor(sessionCookie: string, key = getSecretKey()): strin
   return createHmac("sha256", key).update(`csrf:${sessionCookie}`).digest("base64url");
 }
 
-export function isValidCsrfToken(sessionCookie: string, token: string | null | undefined, key = getSecretKey()): boolean {
+export function isValidCsrfToken(
+  sessionCookie: string,
+  token: string | null | undefined,
+  key = getSecretKey(),
+): boolean {
   const expected = Buffer.from(csrfTokenFor(sessionCookie, key));
   const given = Buffer.from(token ?? "");
   return given.length === expected.length && timingSafeEqual(given, expected);

@@ -8,7 +8,12 @@ export type Principal =
   | { kind: "account"; account: Account; role: Role; teamIds: number[] }
   | { kind: "token"; token: ApiToken; scope: TokenScope };
 
-export const toAccountPrincipal = (account: Account): Principal => ({ kind: "account", account, role: account.role, teamIds: account.teamIds });
+export const toAccountPrincipal = (account: Account): Principal => ({
+  kind: "account",
+  account,
+  role: account.role,
+  teamIds: account.teamIds,
+});
 export const toTokenPrincipal = (token: ApiToken): Principal => ({ kind: "token", token, scope: token.scope });
 
 /**
@@ -19,6 +24,9 @@ export const toTokenPrincipal = (token: ApiToken): Principal => ({ kind: "token"
 export async function visibleUserKeys(db: Db, principal: Principal): Promise<Set<string> | null> {
   if (principal.kind === "token") return principal.scope === "read" ? null : new Set();
   if (principal.role !== "supervisor" || principal.teamIds.length === 0) return null;
-  const members = await db.prisma.teamMember.findMany({ where: { teamId: { in: principal.teamIds } }, select: { userKey: true } });
+  const members = await db.prisma.teamMember.findMany({
+    where: { teamId: { in: principal.teamIds } },
+    select: { userKey: true },
+  });
   return new Set(members.map((member) => member.userKey));
 }

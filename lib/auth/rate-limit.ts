@@ -55,7 +55,11 @@ export async function recordFailure(db: Db, key: string, now = Date.now()): Prom
     await db.raw.execute(`UPDATE sign_in_failures SET locked_until = ? WHERE "key" = ?`, [new Date(lockedUntil), key]);
   }
   const locked = lockedUntil !== null && lockedUntil > now;
-  return { count, lockedUntil: locked ? new Date(lockedUntil!) : null, retryAfterSeconds: locked ? secondsUntil(lockedUntil!, now) : null };
+  return {
+    count,
+    lockedUntil: locked ? new Date(lockedUntil!) : null,
+    retryAfterSeconds: locked ? secondsUntil(lockedUntil!, now) : null,
+  };
 }
 
 /** Forgets the failures of a key, after a successful sign-in. */
@@ -66,8 +70,8 @@ export async function clearFailures(db: Db, key: string): Promise<void> {
 /** Removes counts whose window and lock are both over, so the table stays small. */
 export async function pruneFailures(db: Db, now = Date.now()): Promise<number> {
   const longest = Math.max(RATE_LIMITS.account.windowMs, RATE_LIMITS.address.windowMs);
-  return db.raw.execute(`DELETE FROM sign_in_failures WHERE window_start <= ? AND (locked_until IS NULL OR locked_until <= ?)`, [
-    new Date(now - longest),
-    new Date(now),
-  ]);
+  return db.raw.execute(
+    `DELETE FROM sign_in_failures WHERE window_start <= ? AND (locked_until IS NULL OR locked_until <= ?)`,
+    [new Date(now - longest), new Date(now)],
+  );
 }

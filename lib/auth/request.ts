@@ -26,10 +26,19 @@ export function readCookie(header: string | null | undefined, name: string): str
  * address it was reached from to X-Forwarded-For, so that one is `trustedProxies` entries from
  * the end; anything before it came from the client and proves nothing.
  */
-export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: number): string {
+export function clientAddressOf(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: number,
+): string {
   const socket = socketAddress ?? "";
   if (trustedProxies === 0) return socket;
-  const hops = [forwardedFor ?? []].flat().join(",").split(",").map((hop) => hop.trim()).filter(Boolean);
+  const hops = [forwardedFor ?? []]
+    .flat()
+    .join(",")
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   return hops.length ? hops[Math.max(0, hops.length - trustedProxies)] : socket;
 }
 

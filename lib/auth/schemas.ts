@@ -34,8 +34,14 @@ export type Role = z.output<typeof roleSchema>;
 // Counted in characters, not UTF-16 units, and never trimmed: spaces are part of a passphrase.
 export const passwordSchema = z
   .string({ error: (issue) => (issue.input === undefined ? "password is required" : "password must be a string") })
-  .refine((value) => [...value].length >= MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .refine((value) => [...value].length <= MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  .refine(
+    (value) => [...value].length >= MIN_PASSWORD_LENGTH,
+    `password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+  )
+  .refine(
+    (value) => [...value].length <= MAX_PASSWORD_LENGTH,
+    `password must be at most ${MAX_PASSWORD_LENGTH} characters`,
+  );
 
 export const accountInputSchema = z.object({ username: usernameSchema, role: roleSchema, password: passwordSchema });
 export type AccountInput = z.input<typeof accountInputSchema>;

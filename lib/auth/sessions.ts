@@ -39,14 +39,20 @@ function sessionIdOf(cookieValue: string | null | undefined, key: string): strin
   return sha256(secret);
 }
 
-const expiryFrom = (createdAt: number, now: number) => new Date(Math.min(now + SESSION_IDLE_MS, createdAt + SESSION_ABSOLUTE_MS));
+const expiryFrom = (createdAt: number, now: number) =>
+  new Date(Math.min(now + SESSION_IDLE_MS, createdAt + SESSION_ABSOLUTE_MS));
 
 /**
  * Starts a session and returns the cookie value `<secret>.<hmac>`: the secret is 32 random
  * bytes, the HMAC is keyed with SECRET_KEY, and only sha256(secret) is stored, so neither a
  * database copy nor a guessed id can be turned into a working cookie.
  */
-export async function createSession(db: Db, accountId: number, meta: SessionMeta = {}, options: SessionOptions = {}): Promise<string> {
+export async function createSession(
+  db: Db,
+  accountId: number,
+  meta: SessionMeta = {},
+  options: SessionOptions = {},
+): Promise<string> {
   const now = options.now ?? Date.now();
   const secret = randomBytes(SECRET_BYTES).toString("base64url");
   // Expired sessions are otherwise only removed when their cookie comes back.
@@ -69,7 +75,11 @@ export async function createSession(db: Db, accountId: number, meta: SessionMeta
  * The account and session behind a cookie, or null when the cookie is missing, forged,
  * unknown, expired, from before the last password change, or of a disabled account.
  */
-export async function readSession(db: Db, cookieValue: string | null | undefined, options: SessionOptions = {}): Promise<SignedIn | null> {
+export async function readSession(
+  db: Db,
+  cookieValue: string | null | undefined,
+  options: SessionOptions = {},
+): Promise<SignedIn | null> {
   const id = sessionIdOf(cookieValue, options.secretKey ?? getSecretKey());
   if (!id) return null;
   const now = options.now ?? Date.now();
@@ -84,13 +94,20 @@ export async function readSession(db: Db, cookieValue: string | null | undefined
     session.lastSeenAt = new Date(now);
     session.expiresAt = expiryFrom(session.createdAt.getTime(), now);
     // updateMany: a sign-out racing this request leaves nothing to update, which is fine.
-    await db.prisma.session.updateMany({ where: { id }, data: { lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt } });
+    await db.prisma.session.updateMany({
+      where: { id },
+      data: { lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt },
+    });
   }
   return { account: toAccount(account), session };
 }
 
 /** Ends the session behind a cookie (sign-out); a forged or unknown cookie ends nothing. */
-export async function endSession(db: Db, cookieValue: string | null | undefined, options: SessionOptions = {}): Promise<boolean> {
+export async function endSession(
+  db: Db,
+  cookieValue: string | null | undefined,
+  options: SessionOptions = {},
+): Promise<boolean> {
   const id = sessionIdOf(cookieValue, options.secretKey ?? getSecretKey());
   if (!id) return false;
   return (await db.prisma.session.deleteMany({ where: { id } })).count > 0;

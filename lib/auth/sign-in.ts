@@ -36,14 +36,19 @@ export async function signIn(
     await pruneFailures(db, now);
     const counts = await Promise.all(keys.map((key) => recordFailure(db, key, now)));
     const retryAfter = Math.max(0, ...counts.map((count) => count.retryAfterSeconds ?? 0));
-    return retryAfter ? { ok: false, reason: "locked", retryAfterSeconds: retryAfter } : { ok: false, reason: "invalid" };
+    return retryAfter
+      ? { ok: false, reason: "locked", retryAfterSeconds: retryAfter }
+      : { ok: false, reason: "invalid" };
   }
   // Only the account's count is cleared: one good password must not reset an address
   // that is trying many accounts.
   await clearFailures(db, keys[0]);
   if (needsRehash(row.passwordHash) && passwordSchema.safeParse(password).success) {
     // A stronger hash of the same password: not a password change, so sessions stay.
-    await db.prisma.account.updateMany({ where: { id: row.id, passwordHash: row.passwordHash }, data: { passwordHash: await hashPassword(password) } });
+    await db.prisma.account.updateMany({
+      where: { id: row.id, passwordHash: row.passwordHash },
+      data: { passwordHash: await hashPassword(password) },
+    });
   }
   const { passwordHash: _hash, ...account } = row;
   const cookie = await createSession(db, row.id, { ip, userAgent }, options);

@@ -14,7 +14,12 @@ export type Team = {
   userKeys: string[];
 };
 
-const TEAM_SELECT = { id: true, name: true, createdAt: true, members: { select: { userKey: true }, orderBy: { userKey: "asc" } } } as const;
+const TEAM_SELECT = {
+  id: true,
+  name: true,
+  createdAt: true,
+  members: { select: { userKey: true }, orderBy: { userKey: "asc" } },
+} as const;
 const toTeam = ({ members, ...row }: Omit<Team, "userKeys"> & { members: { userKey: string }[] }): Team => ({
   ...row,
   userKeys: members.map((member) => member.userKey),
@@ -45,13 +50,20 @@ export async function deleteTeam(db: Db, id: number, context: AuditContext): Pro
     const row = await tx.team.findUnique({ where: { id }, select: TEAM_SELECT });
     if (!row) throw notFound("No such team");
     await tx.team.delete({ where: { id } });
-    await writeAudit(tx, { ...context, action: "team.delete", target: row.name, details: { id, userKeys: row.members.map((m) => m.userKey) } });
+    await writeAudit(tx, {
+      ...context,
+      action: "team.delete",
+      target: row.name,
+      details: { id, userKeys: row.members.map((m) => m.userKey) },
+    });
   });
 }
 
 /** Sets who is in a team, by the usernames the agents report (any letter case), replacing the list. */
 export async function setTeamMembers(db: Db, id: number, usernames: string[], context: AuditContext): Promise<Team> {
-  const userKeys = [...new Set(usernames.map((username) => toUserKey(parseInput(employeeUsernameSchema, username))))].sort();
+  const userKeys = [
+    ...new Set(usernames.map((username) => toUserKey(parseInput(employeeUsernameSchema, username)))),
+  ].sort();
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.team.findUnique({ where: { id }, select: TEAM_SELECT });
     if (!row) throw notFound("No such team");

@@ -16,7 +16,9 @@ const RECORD_USE_EVERY_MS = 60_000;
  */
 export const VERIFIED_TOKEN_TTL_MS = 5_000;
 
-const cache = globalThis as typeof globalThis & { __workTracingVerifiedTokens?: Map<string, { token: ApiToken; until: number }> };
+const cache = globalThis as typeof globalThis & {
+  __workTracingVerifiedTokens?: Map<string, { token: ApiToken; until: number }>;
+};
 const verifiedTokens = () => (cache.__workTracingVerifiedTokens ??= new Map());
 
 /** A token as lists show it: never the token, never its hash. */
@@ -53,10 +55,14 @@ const TOKEN_SELECT = {
   lastUsedIp: true,
 } as const;
 
-const toToken = (row: Omit<ApiToken, "scope"> & { scope: string }): ApiToken => ({ ...row, scope: row.scope as TokenScope });
+const toToken = (row: Omit<ApiToken, "scope"> & { scope: string }): ApiToken => ({
+  ...row,
+  scope: row.scope as TokenScope,
+});
 
 /** SQLite returns instants as epoch milliseconds, PostgreSQL as Dates. */
-const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value)));
+const toDate = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
 
 function fromRawRow(row: Record<string, unknown>): ApiToken {
   return {
@@ -74,7 +80,11 @@ function fromRawRow(row: Record<string, unknown>): ApiToken {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Creates a token and returns it in plain text: the only time anyone sees it. */
-export async function createToken(db: Db, input: TokenInput, { ip }: { ip?: string | null } = {}): Promise<{ token: string; info: ApiToken }> {
+export async function createToken(
+  db: Db,
+  input: TokenInput,
+  { ip }: { ip?: string | null } = {},
+): Promise<{ token: string; info: ApiToken }> {
   const { name, scope, createdBy } = parseInput(tokenInputSchema, input);
   const token = `wt_${scope}_${randomBytes(32).toString("base64url")}`;
   const prefix = token.slice(0, `wt_${scope}_`.length + PREFIX_RANDOM_CHARS);
@@ -84,7 +94,14 @@ export async function createToken(db: Db, input: TokenInput, { ip }: { ip?: stri
       data: { name, scope, tokenHash: sha256(token), prefix, createdAt: now, createdBy },
       select: TOKEN_SELECT,
     });
-    await writeAudit(tx, { actor: createdBy, ip, action: "token.create", target: `${name} (${prefix}…)`, details: { id: created.id, scope }, at: now });
+    await writeAudit(tx, {
+      actor: createdBy,
+      ip,
+      action: "token.create",
+      target: `${name} (${prefix}…)`,
+      details: { id: created.id, scope },
+      at: now,
+    });
     return created;
   });
   return { token, info: toToken(row) };
@@ -145,13 +162,22 @@ export async function listTokens(db: Db): Promise<ApiToken[]> {
 }
 
 /** Revokes a token at once, on every instance; revoking it again changes nothing. */
-export async function revokeToken(db: Db, id: number, context: { actor: string; ip?: string | null }): Promise<ApiToken> {
+export async function revokeToken(
+  db: Db,
+  id: number,
+  context: { actor: string; ip?: string | null },
+): Promise<ApiToken> {
   const revoked = await db.prisma.$transaction(async (tx) => {
     const row = await tx.apiToken.findUnique({ where: { id }, select: TOKEN_SELECT });
     if (!row) throw notFound("No such token");
     if (row.revokedAt) return toToken(row);
     const updated = await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() }, select: TOKEN_SELECT });
-    await writeAudit(tx, { ...context, action: "token.revoke", target: `${row.name} (${row.prefix}…)`, details: { id } });
+    await writeAudit(tx, {
+      ...context,
+      action: "token.revoke",
+      target: `${row.name} (${row.prefix}…)`,
+      details: { id },
+    });
     return toToken(updated);
   });
   verifiedTokens().clear();

@@ -26,7 +26,13 @@ export type Dialect = {
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
-  sqlite: { at: "?", ms: (column) => column, oldestFirst: "ts ASC, state ASC", newestFirst: "ts DESC, state DESC", tiesInJs: true },
+  sqlite: {
+    at: "?",
+    ms: (column) => column,
+    oldestFirst: "ts ASC, state ASC",
+    newestFirst: "ts DESC, state DESC",
+    tiesInJs: true,
+  },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
     ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,

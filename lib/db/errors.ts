@@ -9,10 +9,19 @@ const FOREIGN_KEY_CODES = new Set(["P2003", "23503", "SQLITE_CONSTRAINT_FOREIGNK
 // Prisma's connection errors, pg/libpq connection and admin states, node socket errors,
 // and SQLite's busy, I/O, full, read-only and cannot-open results.
 const UNAVAILABLE_PRISMA = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2034"]);
-const UNAVAILABLE_NODE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "EAI_AGAIN"]);
+const UNAVAILABLE_NODE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "EAI_AGAIN",
+]);
 const UNAVAILABLE_PG_CLASSES = ["08", "53", "57", "58"];
 const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOTADB|CORRUPT)/;
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|database connection is not open|The database connection is not open|Cannot use a pool after calling end|Query read timeout/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|database connection is not open|The database connection is not open|Cannot use a pool after calling end|Query read timeout/i;
 
 /** Every code on an error and on its causes, for drivers wrapped in Prisma's errors. */
 function codesOf(error: unknown): string[] {

@@ -48,7 +48,10 @@ type AdapterFactory = Pick<PrismaBetterSqlite3, "provider" | "adapterName" | "co
 
 /** Prisma's adapter opens a connection of its own: it gets the same settings as ours. */
 function sqliteAdapter(file: string): AdapterFactory {
-  const factory = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS }, { timestampFormat: "unixepoch-ms" });
+  const factory = new PrismaBetterSqlite3(
+    { url: `file:${file}`, timeout: SQLITE_BUSY_TIMEOUT_MS },
+    { timestampFormat: "unixepoch-ms" },
+  );
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,

@@ -57,7 +57,10 @@ export function migrationsDir(provider: Provider, rootDir = getConfig().rootDir)
 export function listMigrations(provider: Provider, dir = migrationsDir(provider)): Migration[] {
   if (!existsSync(/*turbopackIgnore: true*/ dir)) throw new Error(`No migrations folder at ${dir}`);
   return readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(/*turbopackIgnore: true*/ path.join(dir, entry.name, "migration.sql")))
+    .filter(
+      (entry) =>
+        entry.isDirectory() && existsSync(/*turbopackIgnore: true*/ path.join(dir, entry.name, "migration.sql")),
+    )
     .map((entry) => entry.name)
     .sort()
     .map((name) => {

@@ -61,7 +61,8 @@ export async function fillDemoData(
   db: Db,
   options: DemoOptions & { onProgress?: (progress: FillProgress) => void } = {},
 ): Promise<FillResult> {
-  if (db !== getDb()) throw new Error("fillDemoData needs the process's database (getDb()): the ingest path writes there");
+  if (db !== getDb())
+    throw new Error("fillDemoData needs the process's database (getDb()): the ingest path writes there");
   const started = performance.now();
   const config = getConfig();
   const now = Math.floor(options.now ?? Date.now());

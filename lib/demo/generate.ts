@@ -93,12 +93,64 @@ function shuffled<T>(items: T[], rng: Random): T[] {
 // People
 
 const SURNAMES = [
-  "hassan", "smith", "garcia", "nguyen", "kowalski", "okafor", "tanaka", "rossi", "muller", "dubois",
-  "silva", "khan", "patel", "ivanova", "chen", "kim", "haddad", "larsen", "novak", "yilmaz",
-  "santos", "obrien", "fernandez", "ali", "schmidt", "costa", "jensen", "morales", "nakamura", "andersen",
-  "petrov", "mensah", "abdullah", "suzuki", "wang", "lopez", "martin", "bianchi", "horvat", "eriksson",
-  "oconnor", "gupta", "kaya", "mwangi", "moreau", "nowak", "cohen", "park", "zhang", "adeyemi",
-  "popescu", "sato", "rahman", "alvarez", "virtanen", "papadopoulos", "farouk", "lindqvist",
+  "hassan",
+  "smith",
+  "garcia",
+  "nguyen",
+  "kowalski",
+  "okafor",
+  "tanaka",
+  "rossi",
+  "muller",
+  "dubois",
+  "silva",
+  "khan",
+  "patel",
+  "ivanova",
+  "chen",
+  "kim",
+  "haddad",
+  "larsen",
+  "novak",
+  "yilmaz",
+  "santos",
+  "obrien",
+  "fernandez",
+  "ali",
+  "schmidt",
+  "costa",
+  "jensen",
+  "morales",
+  "nakamura",
+  "andersen",
+  "petrov",
+  "mensah",
+  "abdullah",
+  "suzuki",
+  "wang",
+  "lopez",
+  "martin",
+  "bianchi",
+  "horvat",
+  "eriksson",
+  "oconnor",
+  "gupta",
+  "kaya",
+  "mwangi",
+  "moreau",
+  "nowak",
+  "cohen",
+  "park",
+  "zhang",
+  "adeyemi",
+  "popescu",
+  "sato",
+  "rahman",
+  "alvarez",
+  "virtanen",
+  "papadopoulos",
+  "farouk",
+  "lindqvist",
 ];
 const INITIALS = "ajmlpcygsernfowhktdbizvqu".split("");
 
@@ -278,7 +330,15 @@ function planDay(seed: number, username: string, person: Personality, date: Loca
       const start = between(rng, 9.5 * 60, 16 * 60);
       const length = between(rng, 45, 180);
       const coffee = start + between(rng, 30, Math.max(31, length - 30));
-      sittings.push(planSitting(rng, at(start), at(start + length), [[at(coffee), at(coffee + between(rng, 6, 20))]], offDelay(rng)));
+      sittings.push(
+        planSitting(
+          rng,
+          at(start),
+          at(start + length),
+          [[at(coffee), at(coffee + between(rng, 6, 20))]],
+          offDelay(rng),
+        ),
+      );
     }
     return sittings;
   }
@@ -318,7 +378,9 @@ function planDay(seed: number, username: string, person: Personality, date: Loca
   if (chance(rng, person.eveningChance)) {
     const evening = between(rng, 20 * 60, 21.75 * 60);
     if (at(evening) > day.end + 30 * MINUTE) {
-      sittings.push(planSitting(rng, at(evening), at(evening + between(rng, 20, 90)), [], between(rng, 0.2, 10) * MINUTE));
+      sittings.push(
+        planSitting(rng, at(evening), at(evening + between(rng, 20, 90)), [], between(rng, 0.2, 10) * MINUTE),
+      );
     }
   }
   return sittings;
@@ -395,11 +457,19 @@ function* agentEvents(seed: number, user: string, sitting: Sitting, now: number)
   let lastWorkingReport = -Infinity;
   let lastIdleReport = -Infinity;
   let i = 0;
-  const event = (state: EventState, ts: number): DemoEvent => ({ user, state, ts: new Date(Math.floor(ts)).toISOString() });
+  const event = (state: EventState, ts: number): DemoEvent => ({
+    user,
+    state,
+    ts: new Date(Math.floor(ts)).toISOString(),
+  });
 
   // The same draws at every poll whatever the plan, so the events up to any instant depend only
   // on the input up to it: a re-run with a later `now` repeats them exactly.
-  for (let poll = sitting.start + between(rng, 2, 20) * SECOND; poll <= end; poll += POLL_MS + Math.floor(rng() * 400)) {
+  for (
+    let poll = sitting.start + between(rng, 2, 20) * SECOND;
+    poll <= end;
+    poll += POLL_MS + Math.floor(rng() * 400)
+  ) {
     const typedAgo = rng() * 12 * SECOND;
     while (i + 1 < inputs.length && inputs[i + 1][0] <= poll) i++;
     const [a, b] = inputs[i] ?? [sitting.start, sitting.start];
@@ -437,8 +507,10 @@ function checkOptions(options: DemoOptions) {
   const employees = options.employees ?? 24;
   const days = options.days ?? 30;
   const batchSize = options.batchSize ?? MAX_BATCH_EVENTS;
-  if (!Number.isInteger(employees) || employees < 1) throw new RangeError(`employees must be a whole number of at least 1 (got ${employees})`);
-  if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a whole number of at least 1 (got ${days})`);
+  if (!Number.isInteger(employees) || employees < 1)
+    throw new RangeError(`employees must be a whole number of at least 1 (got ${employees})`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new RangeError(`days must be a whole number of at least 1 (got ${days})`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_EVENTS) {
     throw new RangeError(`batchSize must be between 1 and ${MAX_BATCH_EVENTS} (got ${batchSize})`);
   }
@@ -460,8 +532,15 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
   const usernames = makeUsernames(o.employees);
   const teamsOf = assignTeams(usernames, o.teams, o.seed);
   const statusOf = assignStatuses(usernames, o.seed);
-  const employees = usernames.map((username) => ({ username, teams: teamsOf.get(username)!, statusAtNow: statusOf.get(username)! }));
-  const teams = o.teams.map((name) => ({ name, members: employees.filter((e) => e.teams.includes(name)).map((e) => e.username) }));
+  const employees = usernames.map((username) => ({
+    username,
+    teams: teamsOf.get(username)!,
+    statusAtNow: statusOf.get(username)!,
+  }));
+  const teams = o.teams.map((name) => ({
+    name,
+    members: employees.filter((e) => e.teams.includes(name)).map((e) => e.username),
+  }));
 
   const today = localDateOf(o.now, o.timeZone);
   const dates = Array.from({ length: o.days }, (_, k) => addDays(today, k - o.days + 1));

@@ -3,7 +3,14 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type HoursRules, type Piece } from "./periods.ts";
+import {
+  compareEvents,
+  derivePeriods,
+  splitAtMidnight,
+  summarisePieces,
+  type HoursRules,
+  type Piece,
+} from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
@@ -26,7 +33,7 @@ const newestFirst = (a: HoursEvent, b: HoursEvent) => compareEvents(b, a);
 
 /** Sorts each run of events that share an instant by §5.1 (reversed when newest first); the rest is in order already. */
 function orderTies(events: HoursEvent[], compare: (a: HoursEvent, b: HoursEvent) => number): void {
-  for (let i = 0; i < events.length - 1; ) {
+  for (let i = 0; i < events.length - 1;) {
     let j = i + 1;
     while (j < events.length && events[j].ts === events[i].ts) j++;
     if (j - i > 1) {
@@ -38,7 +45,12 @@ function orderTies(events: HoursEvent[], compare: (a: HoursEvent, b: HoursEvent)
 }
 
 /** A page of events read in the dialect's order, as the first `limit` in §5.1 order (see Dialect). */
-function inOrder(events: HoursEvent[], d: Dialect, compare: (a: HoursEvent, b: HoursEvent) => number, limit = Infinity): HoursEvent[] {
+function inOrder(
+  events: HoursEvent[],
+  d: Dialect,
+  compare: (a: HoursEvent, b: HoursEvent) => number,
+  limit = Infinity,
+): HoursEvent[] {
   if (!d.tiesInJs) return events;
   orderTies(events, compare);
   if (events.length > limit) events.length = limit;
@@ -112,7 +124,11 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   );
 
   const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
-  const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [userKey, start, end])) as Rows;
+  const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [
+    userKey,
+    start,
+    end,
+  ])) as Rows;
   yield run(`DELETE FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
   for (const piece of pieces) {
     yield run(
@@ -131,7 +147,12 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
     )) as Rows;
     const dayPieces = stored
       .filter((row) => dates.has(String(row.work_date)))
-      .map((row) => ({ date: String(row.work_date), start: Number(row.start_ts), end: Number(row.end_ts), lastEventId: Number(row.last_event_id) }));
+      .map((row) => ({
+        date: String(row.work_date),
+        start: Number(row.start_ts),
+        end: Number(row.end_ts),
+        lastEventId: Number(row.last_event_id),
+      }));
     const lastIds = new Map<LocalDate, number>();
     for (const piece of dayPieces) lastIds.set(piece.date, Math.max(lastIds.get(piece.date) ?? 0, piece.lastEventId));
     const [user] = (yield all(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey])) as Rows;
@@ -147,12 +168,23 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
            real_hours_counted = excluded.real_hours_counted, working_seconds = excluded.working_seconds,
            first_activity = excluded.first_activity, last_activity = excluded.last_activity,
            last_processed_event_id = excluded.last_processed_event_id, updated_at = excluded.updated_at`,
-        [userKey, username, day.date, day.realHours, day.workingSeconds, day.firstActivity, day.lastActivity, lastIds.get(day.date) ?? 0, now],
+        [
+          userKey,
+          username,
+          day.date,
+          day.realHours,
+          day.workingSeconds,
+          day.firstActivity,
+          day.lastActivity,
+          lastIds.get(day.date) ?? 0,
+          now,
+        ],
       );
     }
     const kept = new Set(summaries.map((day) => day.date));
     for (const date of dates) {
-      if (!kept.has(date)) yield run(`DELETE FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`, [userKey, date]);
+      if (!kept.has(date))
+        yield run(`DELETE FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`, [userKey, date]);
     }
   }
   if (work.revision !== null) {
@@ -179,7 +211,11 @@ function sqliteProcessor(db: Db): UserProcessor {
     }
     return statement;
   };
-  const toEvent = (row: unknown[]): HoursEvent => ({ id: Number(row[0]), ts: Number(row[1]), state: row[2] as HoursEvent["state"] });
+  const toEvent = (row: unknown[]): HoursEvent => ({
+    id: Number(row[0]),
+    ts: Number(row[1]),
+    state: row[2] as HoursEvent["state"],
+  });
   const runAll = sqlite.transaction((work: UserWork, rules: HoursRules) => {
     const steps = reprocessUser(work, rules, DIALECTS.sqlite);
     let result = steps.next();

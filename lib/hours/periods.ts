@@ -2,7 +2,6 @@ import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.t
 import type { Rules } from "../config.ts";
 import type { HoursEvent } from "../users.ts";
 
-
 /** A span of continuous work, [start, end) in epoch milliseconds. */
 export type Period = { start: number; end: number };
 
@@ -76,7 +75,12 @@ export function summarisePieces(pieces: readonly Piece[], blockMs: number): DayS
     const length = piece.end - piece.start;
     const day = byDate.get(piece.date);
     if (!day) {
-      byDate.set(piece.date, { ms: length, realHours: Math.floor(length / blockMs), first: piece.start, last: piece.end });
+      byDate.set(piece.date, {
+        ms: length,
+        realHours: Math.floor(length / blockMs),
+        first: piece.start,
+        last: piece.end,
+      });
       continue;
     }
     day.ms += length;
@@ -86,7 +90,13 @@ export function summarisePieces(pieces: readonly Piece[], blockMs: number): DayS
   }
   return [...byDate]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([date, d]) => ({ date, workingSeconds: Math.floor(d.ms / 1000), realHours: d.realHours, firstActivity: d.first, lastActivity: d.last }));
+    .map(([date, d]) => ({
+      date,
+      workingSeconds: Math.floor(d.ms / 1000),
+      realHours: d.realHours,
+      firstActivity: d.first,
+      lastActivity: d.last,
+    }));
 }
 
 /** Periods, cut into pieces by local date, for one user's sorted events. */

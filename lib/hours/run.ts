@@ -41,7 +41,12 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
        ${userKey ? "WHERE user_key = ?" : ""} ORDER BY user_key`,
       userKey ? [userKey] : [],
     );
-    return rows.map((row) => ({ userKey: String(row.user_key), fromTs: Number(row.from_ts), toTs: Number(row.to_ts), revision: Number(row.revision) }));
+    return rows.map((row) => ({
+      userKey: String(row.user_key),
+      fromTs: Number(row.from_ts),
+      toTs: Number(row.to_ts),
+      revision: Number(row.revision),
+    }));
   }
   const rows = await db.raw.query<Record<string, unknown>>(
     userKey
@@ -59,7 +64,10 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
          FROM keys WHERE user_key IS NOT NULL ORDER BY user_key`,
     userKey ? [userKey] : [],
   );
-  const range = options.from || options.to ? instantsOfDates(options.from ?? "2000-01-01", options.to ?? "9999-12-30", rules.timeZone) : null;
+  const range =
+    options.from || options.to
+      ? instantsOfDates(options.from ?? "2000-01-01", options.to ?? "9999-12-30", rules.timeZone)
+      : null;
   return rows
     .map((row) => {
       const fromTs = Math.max(Number(row.from_ts), range?.fromTs ?? -Infinity);
@@ -78,7 +86,11 @@ async function recordStart(db: Db, trigger: EngineTrigger): Promise<number> {
   return Number(row.id);
 }
 
-async function recordEnd(db: Db, runId: number, outcome: { status: "ok" | "failed"; users: number; events: number; error?: string }) {
+async function recordEnd(
+  db: Db,
+  runId: number,
+  outcome: { status: "ok" | "failed"; users: number; events: number; error?: string },
+) {
   const { at } = dialectOf(db);
   await db.raw.execute(
     `UPDATE engine_runs SET finished_at = ${at}, status = ?, users_processed = ?, events_processed = ?, error = ? WHERE id = ?`,
@@ -101,7 +113,8 @@ function describeFailure(error: unknown): string {
  * lock (SQLite serialises each user's update behind its write lock).
  */
 export async function runHoursEngine(options: EngineOptions): Promise<EngineResult> {
-  if (state.__workTracingEngineBusy) return { status: "skipped", reason: "a run is already in progress in this process" };
+  if (state.__workTracingEngineBusy)
+    return { status: "skipped", reason: "a run is already in progress in this process" };
   state.__workTracingEngineBusy = true;
   const db = options.db ?? getDb();
   const rules = options.rules ?? getConfig().rules;
@@ -110,7 +123,9 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
   try {
     processor = await openProcessor(db);
     if (processor.client) {
-      const { rows } = await processor.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [PG_ENGINE_LOCK]);
+      const { rows } = await processor.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+        PG_ENGINE_LOCK,
+      ]);
       if (!rows[0].locked) return { status: "skipped", reason: "another server instance is running the engine" };
     }
     const runId = await recordStart(db, options.trigger);
@@ -127,7 +142,9 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
         if (db.provider === "sqlite") await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      await recordEnd(db, runId, { status: "failed", users, events, error: describeFailure(error) }).catch(() => undefined);
+      await recordEnd(db, runId, { status: "failed", users, events, error: describeFailure(error) }).catch(
+        () => undefined,
+      );
       throw error;
     }
     await recordEnd(db, runId, { status: "ok", users, events });
@@ -135,7 +152,10 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
   } finally {
     let unlocked = true;
     if (processor?.client) {
-      unlocked = await processor.client.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]).then(() => true, () => false);
+      unlocked = await processor.client.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]).then(
+        () => true,
+        () => false,
+      );
     }
     // A connection that may still hold the lock is closed, not returned to the pool, so the
     // lock dies with it instead of blocking every instance.

@@ -29,7 +29,10 @@ function splitBody(body: unknown): { batch: boolean; items: unknown[] } {
   if (Array.isArray(body)) return { batch: true, items: body };
   if (body && typeof body === "object" && "events" in body) {
     const events = (body as { events: unknown }).events;
-    if (!Array.isArray(events)) throw badRequest("invalid_body", "events must be an array of events", [{ field: "events", message: "must be an array" }]);
+    if (!Array.isArray(events))
+      throw badRequest("invalid_body", "events must be an array of events", [
+        { field: "events", message: "must be an array" },
+      ]);
     return { batch: true, items: events };
   }
   return { batch: false, items: [body] };
@@ -51,7 +54,15 @@ export async function ingestReport(body: unknown, receivedAt = Date.now()): Prom
   items.forEach((item, index) => {
     const check = checkEvent(item, receivedAt);
     if (check.ok) valid.push(check.event);
-    else rejected.push({ index, error: { code: "invalid_event", message: check.details.map((d) => d.message).join("; "), details: check.details } });
+    else
+      rejected.push({
+        index,
+        error: {
+          code: "invalid_event",
+          message: check.details.map((d) => d.message).join("; "),
+          details: check.details,
+        },
+      });
   });
 
   if (!batch) {

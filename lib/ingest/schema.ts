@@ -64,7 +64,6 @@ const eventSchema = z.object(
   { error: "an event must be a JSON object with user, state and ts" },
 );
 
-
 /** A validated event, ready to store. */
 export type ParsedEvent = {
   /** Case-folded username: Windows accounts compare case-insensitively. */
@@ -87,7 +86,8 @@ export function checkEvent(input: unknown, now: number): EventCheck {
   if (typeof rawTs === "string") {
     const result = parseTimestamp(rawTs);
     if ("error" in result) details.push({ field: "ts", message: result.error });
-    else if (result.ms > now + MAX_FUTURE_MS) details.push({ field: "ts", message: "ts is more than 5 minutes in the future" });
+    else if (result.ms > now + MAX_FUTURE_MS)
+      details.push({ field: "ts", message: "ts is more than 5 minutes in the future" });
     else if (result.ms < EARLIEST_TS) details.push({ field: "ts", message: "ts is before 2000-01-01" });
     else ts = result.ms;
   }

@@ -22,7 +22,12 @@ function summariseByUser(events: ParsedEvent[], stored: StoreResult): Map<string
     if (!stored[i]) return;
     const seen = byUser.get(event.userKey);
     if (!seen) {
-      byUser.set(event.userKey, { username: event.username, firstTs: event.ts, lastTs: event.ts, lastState: event.state });
+      byUser.set(event.userKey, {
+        username: event.username,
+        firstTs: event.ts,
+        lastTs: event.ts,
+        lastState: event.state,
+      });
       return;
     }
     seen.firstTs = Math.min(seen.firstTs, event.ts);
@@ -71,7 +76,9 @@ class SqliteStore {
     );
     this.upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
     this.queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
-    this.commit = sqlite.transaction((batch: Submission[]) => batch.map((submission) => this.write(submission))).immediate;
+    this.commit = sqlite.transaction((batch: Submission[]) =>
+      batch.map((submission) => this.write(submission)),
+    ).immediate;
   }
 
   private write({ events, receivedAt }: Submission): StoreResult {
@@ -152,7 +159,13 @@ class PostgresStore {
          FROM unnest($1::text[], $2::text[], $4::float8[], $5::text[]) AS x(u, n, t, s)
          ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
          WHERE ${NEWER_THAN_STORED}`,
-        [keys, touched.map(([, t]) => t.username), receivedAt, ts((t) => t.lastTs), touched.map(([, t]) => t.lastState)],
+        [
+          keys,
+          touched.map(([, t]) => t.username),
+          receivedAt,
+          ts((t) => t.lastTs),
+          touched.map(([, t]) => t.lastState),
+        ],
       );
       await client.query(PG_QUEUE_HOURS, [keys, ts((t) => t.firstTs), ts((t) => t.lastTs)]);
     }

@@ -12,6 +12,8 @@ export function checkCronSecret(authorization: string | null, secret: string | u
   const token = /^Bearer\s+(.+)$/i.exec(authorization ?? "")?.[1]?.trim();
   const digest = (value: string) => createHash("sha256").update(value).digest();
   if (!token || !timingSafeEqual(digest(token), digest(secret))) {
-    throw new AppError(401, "unauthorized", "Send Authorization: Bearer <CRON_SECRET>", undefined, { "WWW-Authenticate": "Bearer" });
+    throw new AppError(401, "unauthorized", "Send Authorization: Bearer <CRON_SECRET>", undefined, {
+      "WWW-Authenticate": "Bearer",
+    });
   }
 }

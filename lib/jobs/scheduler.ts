@@ -9,7 +9,8 @@ type Job = { name: string; cron: string | null; setting: string; run: () => Prom
 async function runHoursTick(): Promise<void> {
   const result = await runHoursEngine({ trigger: "cron" });
   if (result.status === "skipped") log.info("hours engine run skipped", { reason: result.reason });
-  else if (result.users) log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
+  else if (result.users)
+    log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
 }
 
 /** Every periodic job the server runs; a new one (retention, say) is one more entry. */
@@ -40,7 +41,11 @@ export function startScheduler(config: Config = getConfig()): void {
       log.info(`${job.name} schedule is off (${job.setting}=off)`);
       continue;
     }
-    const task = cron.schedule(job.cron, () => runJob(job), { name: job.name, timezone: config.reportTimezone, noOverlap: true });
+    const task = cron.schedule(job.cron, () => runJob(job), {
+      name: job.name,
+      timezone: config.reportTimezone,
+      noOverlap: true,
+    });
     task.on("execution:overlap", () => log.info(`${job.name} tick skipped: the previous run is still going`));
     log.info(`${job.name} scheduled`, { cron: job.cron, timezone: config.reportTimezone });
     void runJob(job);

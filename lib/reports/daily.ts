@@ -51,9 +51,11 @@ export async function listDailyTotals(
  * the reader's own teams, never another team a visible member also belongs to.
  */
 export async function listTeamsByUserKey(db: Db, visible: Visible = null): Promise<Map<string, string[]>> {
-  const rows = (await db.raw.query<Record<string, unknown>>(`SELECT m.user_key, t.name FROM team_members m JOIN teams t ON t.id = m.team_id`)).map(
-    (row) => ({ userKey: String(row.user_key), name: String(row.name) }),
-  );
+  const rows = (
+    await db.raw.query<Record<string, unknown>>(
+      `SELECT m.user_key, t.name FROM team_members m JOIN teams t ON t.id = m.team_id`,
+    )
+  ).map((row) => ({ userKey: String(row.user_key), name: String(row.name) }));
   const hidden = new Set(rows.filter((row) => !canSee(visible, row.userKey)).map((row) => row.name));
   const teams = new Map<string, string[]>();
   for (const row of rows.filter((row) => !hidden.has(row.name)).sort((a, b) => a.name.localeCompare(b.name))) {

@@ -24,7 +24,8 @@ type ViewMeta = {
 
 type DayTotals = { working_seconds: number; real_hours_counted: number };
 
-export type TodayEmployee = UserRow & Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
+export type TodayEmployee = UserRow &
+  Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
 export type TodayView = ViewMeta & { view: "today"; date: LocalDate; employees: TodayEmployee[]; teams: string[] };
 
 export type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
@@ -59,7 +60,9 @@ export type EmployeeView = ViewMeta & {
 };
 
 async function metaOf(db: Db, settings: ReportSettings, now: number): Promise<ViewMeta> {
-  const [run] = await db.raw.query<Record<string, unknown>>(`SELECT ${dialectOf(db).ms("MAX(finished_at)")} AS at FROM engine_runs WHERE status = 'ok'`);
+  const [run] = await db.raw.query<Record<string, unknown>>(
+    `SELECT ${dialectOf(db).ms("MAX(finished_at)")} AS at FROM engine_runs WHERE status = 'ok'`,
+  );
   return {
     timezone: settings.timeZone,
     today: localDateOf(now, settings.timeZone),
@@ -76,7 +79,12 @@ const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
   [...new Set([...userKeys].flatMap((key) => teams.get(key) ?? []))].sort((a, b) => a.localeCompare(b));
 
 /** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours. */
-async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView> {
+async function loadTodayView(
+  db: Db,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<TodayView> {
   const meta = await metaOf(db, settings, now);
   const [users, summary, teams] = await Promise.all([
     listUsers(db, settings, now, visible),
@@ -96,7 +104,16 @@ async function loadTodayView(db: Db, settings: ReportSettings, now = Date.now(),
       last_activity: day?.last_activity ?? null,
     };
   });
-  return { ...meta, view: "today", date: meta.today, employees, teams: teamNames(teams, employees.map((e) => toUserKey(e.username))) };
+  return {
+    ...meta,
+    view: "today",
+    date: meta.today,
+    employees,
+    teams: teamNames(
+      teams,
+      employees.map((e) => toUserKey(e.username)),
+    ),
+  };
 }
 
 /** The day, week or month containing `date` (today when absent): each employee's totals and, per date, their day. */
@@ -121,13 +138,32 @@ async function loadPeriodView(
   for (const row of daily) {
     let days = grid.get(row.userKey);
     if (!days) grid.set(row.userKey, (days = dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }))));
-    days[column.get(row.work_date)!] = { working_seconds: row.working_seconds, real_hours_counted: row.real_hours_counted };
+    days[column.get(row.work_date)!] = {
+      working_seconds: row.working_seconds,
+      real_hours_counted: row.real_hours_counted,
+    };
   }
   const employees = summary.map(({ period_start: _start, period_end: _end, ...row }): PeriodEmployee => {
     const key = toUserKey(row.username);
-    return { ...row, teams: teams.get(key) ?? [], days: grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })) };
+    return {
+      ...row,
+      teams: teams.get(key) ?? [],
+      days: grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })),
+    };
   });
-  return { ...meta, view: query.period, date, start, end, dates, employees, teams: teamNames(teams, employees.map((e) => toUserKey(e.username))) };
+  return {
+    ...meta,
+    view: query.period,
+    date,
+    start,
+    end,
+    dates,
+    employees,
+    teams: teamNames(
+      teams,
+      employees.map((e) => toUserKey(e.username)),
+    ),
+  };
 }
 
 /**
@@ -165,7 +201,12 @@ export async function loadEmployeeView(
     };
   });
   const today = byDate.get(date);
-  const { username: _username, first_activity: _first, last_activity: _last, ...monthRow } = monthTotals ?? {
+  const {
+    username: _username,
+    first_activity: _first,
+    last_activity: _last,
+    ...monthRow
+  } = monthTotals ?? {
     username: timeline.username,
     period_start: month.start,
     period_end: month.end,
@@ -197,6 +238,14 @@ export async function loadEmployeeView(
 }
 
 /** The today, day, week or month view, as the dashboard's pages and their live refresh ask for it. */
-export function loadDashboardView(db: Db, query: DashboardQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<TodayView | PeriodView> {
-  return query.view === "today" ? loadTodayView(db, settings, now, visible) : loadPeriodView(db, { period: query.view, date: query.date }, settings, now, visible);
+export function loadDashboardView(
+  db: Db,
+  query: DashboardQuery,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<TodayView | PeriodView> {
+  return query.view === "today"
+    ? loadTodayView(db, settings, now, visible)
+    : loadPeriodView(db, { period: query.view, date: query.date }, settings, now, visible);
 }

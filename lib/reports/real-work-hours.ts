@@ -17,13 +17,24 @@ export type RealWorkHoursRow = {
  * The per-day Real Work Hours rows, by date and then username (case-insensitively); only
  * those of `visible` users when it is a set.
  */
-export async function listRealWorkHours(db: Db, query: RealWorkHoursQuery, visible: Visible = null): Promise<RealWorkHoursRow[]> {
+export async function listRealWorkHours(
+  db: Db,
+  query: RealWorkHoursQuery,
+  visible: Visible = null,
+): Promise<RealWorkHoursRow[]> {
   if (visible?.size === 0) return [];
   const userKeys: { userKey: string | { in: string[] } }[] = [];
   if (query.username) userKeys.push({ userKey: toUserKey(query.username) });
   if (visible) userKeys.push({ userKey: { in: [...visible] } });
   const rows = await db.prisma.userRealWorkSummary.findMany({
-    select: { id: true, userKey: true, username: true, workDate: true, realHoursCounted: true, lastProcessedEventId: true },
+    select: {
+      id: true,
+      userKey: true,
+      username: true,
+      workDate: true,
+      realHoursCounted: true,
+      lastProcessedEventId: true,
+    },
     where: {
       AND: userKeys,
       workDate: { gte: query.startDate, lte: query.endDate },

@@ -9,7 +9,8 @@ const MAX_RANGE_DAYS = 366;
 export const PERIODS = ["day", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];
 
-const localDate = (name: string) => z.string().trim().refine(isLocalDate, `${name} must be a real date written YYYY-MM-DD`);
+const localDate = (name: string) =>
+  z.string().trim().refine(isLocalDate, `${name} must be a real date written YYYY-MM-DD`);
 
 const username = z
   .string()
@@ -28,20 +29,29 @@ export const realWorkHoursQuerySchema = z
     start_date: localDate("start_date").optional(),
     end_date: localDate("end_date").optional(),
   })
-  .transform(({ username, start_date, end_date }) => ({ username, startDate: start_date, endDate: end_date ?? start_date }))
+  .transform(({ username, start_date, end_date }) => ({
+    username,
+    startDate: start_date,
+    endDate: end_date ?? start_date,
+  }))
   .superRefine(({ startDate, endDate }, ctx) => {
     if (!startDate || !endDate) return;
     if (endDate < startDate) {
       ctx.addIssue({ code: "custom", path: ["end_date"], message: "end_date must not be before start_date" });
     } else if (daysBetween(startDate, endDate) > MAX_RANGE_DAYS) {
-      ctx.addIssue({ code: "custom", path: ["end_date"], message: `the range from start_date to end_date must be at most ${MAX_RANGE_DAYS} days` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["end_date"],
+        message: `the range from start_date to end_date must be at most ${MAX_RANGE_DAYS} days`,
+      });
     }
   });
 export type RealWorkHoursQuery = z.output<typeof realWorkHoursQuerySchema>;
 
 export const summaryQuerySchema = z.object({
   period: z.enum(PERIODS, {
-    error: (issue) => (issue.input === undefined ? "period is required: day, week or month" : 'period must be "day", "week" or "month"'),
+    error: (issue) =>
+      issue.input === undefined ? "period is required: day, week or month" : 'period must be "day", "week" or "month"',
   }),
   /** Missing means today in the report time zone. */
   date: localDate("date").optional(),
@@ -69,7 +79,10 @@ type QueryInput = URLSearchParams | Record<string, string | undefined>;
  * Any problem is a 400 whose details name each parameter.
  */
 export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z.output<S> {
-  const entries = input instanceof URLSearchParams ? [...input.keys()].map((key) => [key, input.get(key)!] as const) : Object.entries(input);
+  const entries =
+    input instanceof URLSearchParams
+      ? [...input.keys()].map((key) => [key, input.get(key)!] as const)
+      : Object.entries(input);
   const values: Record<string, string> = {};
   for (const [key, value] of entries) if (value !== undefined && value.trim() !== "") values[key] = value;
   return parseInput(schema, values, "invalid_query");

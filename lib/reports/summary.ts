@@ -19,7 +19,11 @@ export type SummaryRow = {
 };
 
 /** The first and last local dates of the day, week or calendar month that contains `date`. */
-export function periodBounds(period: Period, date: LocalDate, weekStartsOn: number): { start: LocalDate; end: LocalDate } {
+export function periodBounds(
+  period: Period,
+  date: LocalDate,
+  weekStartsOn: number,
+): { start: LocalDate; end: LocalDate } {
   if (period === "day") return { start: date, end: date };
   if (period === "week") {
     const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
@@ -36,7 +40,13 @@ export function periodBounds(period: Period, date: LocalDate, weekStartsOn: numb
  * the user's days. Every user first seen by the period's end is listed, with zeros when they
  * did not work, sorted by username; only those in `visible` when it is a set.
  */
-export async function summarise(db: Db, query: SummaryQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<SummaryRow[]> {
+export async function summarise(
+  db: Db,
+  query: SummaryQuery,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<SummaryRow[]> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
   if (visible?.size === 0) return [];
@@ -72,7 +82,8 @@ export async function summarise(db: Db, query: SummaryQuery, settings: ReportSet
     first_activity: null,
     last_activity: null,
   });
-  for (const user of users.filter((row) => canSee(visible, String(row.user_key)))) rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
+  for (const user of users.filter((row) => canSee(visible, String(row.user_key))))
+    rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
   // A user first seen after the period (events sent late) still appears where they worked.
   for (const day of days) {
     const key = String(day.user_key);

@@ -25,12 +25,21 @@ const iso = (value: unknown) => new Date(toNumber(value)).toISOString();
  * midnight, and the raw events they came from. An unknown user, or one outside `visible`,
  * is a 404: a limited reader cannot tell who exists beyond their teams.
  */
-export async function getTimeline(db: Db, query: TimelineQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<Timeline> {
+export async function getTimeline(
+  db: Db,
+  query: TimelineQuery,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<Timeline> {
   const userKey = toUserKey(query.username);
   if (!canSee(visible, userKey)) throw notFound(`No user named ${query.username}`);
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const d = dialectOf(db);
-  const [user] = await db.raw.query<Record<string, unknown>>(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey]);
+  const [user] = await db.raw.query<Record<string, unknown>>(
+    `SELECT display_name FROM tracked_users WHERE user_key = ?`,
+    [userKey],
+  );
   if (!user) throw notFound(`No user named ${query.username}`);
 
   const [periods, events, [day]] = await Promise.all([

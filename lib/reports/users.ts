@@ -105,12 +105,19 @@ async function findCurrentRuns(db: Db, userKeys: string[], gapMs: number): Promi
  * stopped) is no older than the gap, offline after that; with `since`, when it began. Only
  * the users in `visible` when it is a set.
  */
-export async function listUsers(db: Db, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<UserRow[]> {
+export async function listUsers(
+  db: Db,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<UserRow[]> {
   if (visible?.size === 0) return [];
   const { gapMs } = settings;
   const d = dialectOf(db);
   const tracked: Tracked[] = (
-    await db.raw.query<Record<string, unknown>>(`SELECT user_key, display_name, ${d.ms("last_event_at")} AS last_event_at FROM tracked_users`)
+    await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, display_name, ${d.ms("last_event_at")} AS last_event_at FROM tracked_users`,
+    )
   )
     .filter((row) => canSee(visible, String(row.user_key)))
     .map((row) => ({
@@ -122,7 +129,11 @@ export async function listUsers(db: Db, settings: ReportSettings, now = Date.now
   const isLive = (lastSeen: number) => gapMs === 0 || now - lastSeen <= gapMs;
   // Only users seen within the gap need their events read; the newest event read there beats
   // tracked_users' copy, which a report may have moved on since.
-  const current = await findCurrentRuns(db, tracked.filter((user) => isLive(user.lastSeen)).map((user) => user.userKey), gapMs);
+  const current = await findCurrentRuns(
+    db,
+    tracked.filter((user) => isLive(user.lastSeen)).map((user) => user.userKey),
+    gapMs,
+  );
 
   return tracked.sort(byUserKey).map((user): UserRow => {
     const found = current.get(user.userKey);
@@ -135,6 +146,11 @@ export async function listUsers(db: Db, settings: ReportSettings, now = Date.now
       };
     }
     const lastSeen = found?.latestTs ?? user.lastSeen;
-    return { username: user.username, status: "offline", since: new Date(lastSeen + gapMs).toISOString(), last_seen: new Date(lastSeen).toISOString() };
+    return {
+      username: user.username,
+      status: "offline",
+      since: new Date(lastSeen + gapMs).toISOString(),
+      last_seen: new Date(lastSeen).toISOString(),
+    };
   });
 }

@@ -7,4 +7,5 @@ export type Visible = ReadonlySet<string> | null;
 export const canSee = (visible: Visible, userKey: string) => visible === null || visible.has(userKey);
 
 /** Orders by user key, the case-folded username, the same way on both providers. */
-export const byUserKey = <T extends { userKey: string }>(a: T, b: T) => (a.userKey < b.userKey ? -1 : a.userKey > b.userKey ? 1 : 0);
+export const byUserKey = <T extends { userKey: string }>(a: T, b: T) =>
+  a.userKey < b.userKey ? -1 : a.userKey > b.userKey ? 1 : 0;

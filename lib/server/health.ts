@@ -57,7 +57,11 @@ export async function getHealth(): Promise<Health> {
         status: "up",
         provider: db.provider,
         latency_ms: latency,
-        migrations: { status: status.pending.length ? "pending" : "current", applied: status.applied.length, pending: status.pending },
+        migrations: {
+          status: status.pending.length ? "pending" : "current",
+          applied: status.applied.length,
+          pending: status.pending,
+        },
       },
       engine: {
         last_run: run
@@ -76,7 +80,12 @@ export async function getHealth(): Promise<Health> {
     return {
       status: "unavailable",
       ...base,
-      database: { status: "down", provider: db.provider, latency_ms: null, migrations: { status: "unknown", applied: 0, pending: [] } },
+      database: {
+        status: "down",
+        provider: db.provider,
+        latency_ms: null,
+        migrations: { status: "unknown", applied: 0, pending: [] },
+      },
       engine: { last_run: null },
     };
   }

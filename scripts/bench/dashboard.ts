@@ -55,10 +55,14 @@ function parseOptions() {
 /** Fills the database in a child process, so the generator's memory is not this process's. */
 async function fillDatabase(url: string, employees: number, days: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(employees), "--days", String(days)], {
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(employees), "--days", String(days)],
+      {
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "warn" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.on("error", reject);
@@ -80,7 +84,8 @@ async function signIn(server: BenchServer): Promise<string> {
 
 type Timing = { p50: number; p95: number; max: number; bytes: number };
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function timePage(url: string, cookie: string, requests: number): Promise<Timing> {
   const once = async () => {
@@ -109,16 +114,25 @@ async function main() {
   const database = await createBenchDatabase("dashboard", { postgres: options.postgres });
   let server: BenchServer | undefined;
   try {
-    process.stdout.write(`Filling ${database.describe}\n  with ${options.employees} demo employees × ${options.days} days...\n`);
+    process.stdout.write(
+      `Filling ${database.describe}\n  with ${options.employees} demo employees × ${options.days} days...\n`,
+    );
     const filled = performance.now();
     const summary = await fillDatabase(database.url, options.employees, options.days);
     const events = /Events: ([\d,]+) stored/.exec(summary)?.[1] ?? "?";
     process.stdout.write(`  done in ${((performance.now() - filled) / 1000).toFixed(1)} s (${events} events)\n`);
 
-    server = await startBenchServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, PROCESS_CRON: "off" });
+    server = await startBenchServer({
+      DATABASE_URL: database.url,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      PROCESS_CRON: "off",
+    });
     const rss = watchRss(server.pid);
     const cookie = await signIn(server);
-    const users = (await (await fetch(`${server.url}/api/users`, { headers: { cookie } })).json()) as { data: { username: string }[] };
+    const users = (await (await fetch(`${server.url}/api/users`, { headers: { cookie } })).json()) as {
+      data: { username: string }[];
+    };
     const someone = users.data[Math.floor(users.data.length / 2)].username;
     const pages = [
       ["Today", "/"],
@@ -136,17 +150,27 @@ async function main() {
         `Users listed: ${users.data.length}. ${options.requests} sequential requests per page after 3 warm-up; time to the last byte of the response.\n\n`,
     );
     process.stdout.write(`Server RSS after start and sign-in: ${rss.maxMb.toFixed(0)} MB\n\n`);
-    process.stdout.write(`${"page".padEnd(28)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"max ms".padStart(8)}${"KB".padStart(8)}${"RSS MB".padStart(8)}  target\n`);
+    process.stdout.write(
+      `${"page".padEnd(28)}${"p50 ms".padStart(8)}${"p95 ms".padStart(8)}${"max ms".padStart(8)}${"KB".padStart(8)}${"RSS MB".padStart(8)}  target\n`,
+    );
     let failed = false;
     for (const [name, path] of pages) {
       rss.resetPhase();
       const t = await timePage(`${server.url}${path}`, cookie, options.requests);
       const isPage = !path.startsWith("/api/");
-      const verdict = isPage ? (t.p95 < TARGET_MS ? `PASS (p95 < ${TARGET_MS})` : `FAIL (p95 ≥ ${TARGET_MS})`) : "(for information)";
+      const verdict = isPage
+        ? t.p95 < TARGET_MS
+          ? `PASS (p95 < ${TARGET_MS})`
+          : `FAIL (p95 ≥ ${TARGET_MS})`
+        : "(for information)";
       if (isPage && t.p95 >= TARGET_MS) failed = true;
-      process.stdout.write(`${name.padEnd(28)}${t.p50.toFixed(0).padStart(8)}${t.p95.toFixed(0).padStart(8)}${t.max.toFixed(0).padStart(8)}${(t.bytes / 1024).toFixed(0).padStart(8)}${rss.phaseMaxMb.toFixed(0).padStart(8)}  ${verdict}\n`);
+      process.stdout.write(
+        `${name.padEnd(28)}${t.p50.toFixed(0).padStart(8)}${t.p95.toFixed(0).padStart(8)}${t.max.toFixed(0).padStart(8)}${(t.bytes / 1024).toFixed(0).padStart(8)}${rss.phaseMaxMb.toFixed(0).padStart(8)}  ${verdict}\n`,
+      );
     }
-    process.stdout.write(`\nServer RSS: max ${rss.maxMb.toFixed(0)} MB (target < 400 MB: ${rss.maxMb < 400 ? "PASS" : "FAIL"})\n`);
+    process.stdout.write(
+      `\nServer RSS: max ${rss.maxMb.toFixed(0)} MB (target < 400 MB: ${rss.maxMb < 400 ? "PASS" : "FAIL"})\n`,
+    );
     rss.stop();
     if (failed || rss.maxMb >= 400) process.exitCode = 1;
   } finally {

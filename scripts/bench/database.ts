@@ -7,9 +7,18 @@ import path from "node:path";
 import pg from "pg";
 import type { Db } from "../../lib/db/index.ts";
 
-export type BenchDatabase = { url: string; describe: string; file?: string; size(db: Db): Promise<number>; drop(): Promise<void> };
+export type BenchDatabase = {
+  url: string;
+  describe: string;
+  file?: string;
+  size(db: Db): Promise<number>;
+  drop(): Promise<void>;
+};
 
-export async function createBenchDatabase(name: string, options: { postgres?: string; keep?: boolean }): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  name: string,
+  options: { postgres?: string; keep?: boolean },
+): Promise<BenchDatabase> {
   if (!options.postgres) {
     const dir = mkdtempSync(path.join(os.tmpdir(), `wt-bench-${name}-`));
     const file = path.join(dir, "work_events.db");
@@ -38,7 +47,8 @@ export async function createBenchDatabase(name: string, options: { postgres?: st
   return {
     url: url.toString(),
     describe: `PostgreSQL at ${url.host}, fresh database ${database}`,
-    size: async (db) => Number((await db.raw.query<{ n: string }>(`SELECT pg_database_size(current_database()) AS n`))[0].n),
+    size: async (db) =>
+      Number((await db.raw.query<{ n: string }>(`SELECT pg_database_size(current_database()) AS n`))[0].n),
     async drop() {
       const client = new pg.Client({ connectionString: options.postgres });
       await client.connect();

@@ -94,7 +94,8 @@ function userDay(user: number, date: LocalDate, timeZone: string): BenchEvent[] 
 /** Every user's events of one date, in time order (ids are given in this order). */
 function dayOfEvents(population: Population, date: LocalDate, timeZone: string): BenchEvent[] {
   const events: BenchEvent[] = [];
-  for (let user = 0; user < population.size; user++) for (const event of userDay(user, date, timeZone)) events.push(event);
+  for (let user = 0; user < population.size; user++)
+    for (const event of userDay(user, date, timeZone)) events.push(event);
   return events.sort((a, b) => a.ts - b.ts || a.user - b.user);
 }
 
@@ -203,7 +204,12 @@ export function currentEvents(population: Population, count: number, after: Loca
     const first = start + Math.floor(rand() * HOUR);
     const events: ParsedEvent[] = [];
     for (let k = 0; k < perUser && left > 0; k++, left--) {
-      events.push({ userKey: population.userKeys[user], username: population.usernames[user], state: "working", ts: first + k * MINUTE });
+      events.push({
+        userKey: population.userKeys[user],
+        username: population.usernames[user],
+        state: "working",
+        ts: first + k * MINUTE,
+      });
     }
     submissions.push(events);
   }
@@ -248,7 +254,7 @@ async function loadInChunks(
 ): Promise<{ seconds: number; generateSeconds: number }> {
   let seconds = 0;
   let generateSeconds = 0;
-  for (let left = count; left > 0; ) {
+  for (let left = count; left > 0;) {
     const g0 = performance.now();
     let batch: BenchEvent[] = [];
     while (left > 0 && batch.length < CHUNK) {
@@ -265,7 +271,6 @@ async function loadInChunks(
   return { seconds, generateSeconds };
 }
 
-
 /**
  * Writes through a connection of its own with a large page cache (the load is not what is
  * measured); one transaction per 50,000 events, each also upserting tracked_users and
@@ -275,7 +280,9 @@ export function sqliteLoader(file: string, population: Population): Loader {
   const sqlite = new Database(file, { timeout: 5000 });
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("cache_size = -131072");
-  const insertEvent = sqlite.prepare(`INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)`);
+  const insertEvent = sqlite.prepare(
+    `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)`,
+  );
   // The statements EventStore commits with, so the tables end up as the server would leave them.
   const upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
   const queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
@@ -311,7 +318,13 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
           `INSERT INTO work_events (user_key, username, state, ts, received_at)
            SELECT u, n, s, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0)
            FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[]) AS x(u, n, s, t, r)`,
-          [part.map((e) => userKeys[e.user]), part.map((e) => usernames[e.user]), part.map((e) => e.state), part.map((e) => e.ts), part.map((e) => receivedAtOf(e.ts))],
+          [
+            part.map((e) => userKeys[e.user]),
+            part.map((e) => usernames[e.user]),
+            part.map((e) => e.state),
+            part.map((e) => e.ts),
+            part.map((e) => receivedAtOf(e.ts)),
+          ],
         );
       }
       const touched = [...touchedUsers(events)];
@@ -322,7 +335,13 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
          FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[]) AS x(u, n, f, t, s)
          ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
          WHERE ${NEWER_THAN_STORED}`,
-        [keys, touched.map(([user]) => usernames[user]), touched.map(([, t]) => receivedAtOf(t.firstTs)), touched.map(([, t]) => t.lastTs), touched.map(([, t]) => t.lastState)],
+        [
+          keys,
+          touched.map(([user]) => usernames[user]),
+          touched.map(([, t]) => receivedAtOf(t.firstTs)),
+          touched.map(([, t]) => t.lastTs),
+          touched.map(([, t]) => t.lastState),
+        ],
       );
       await client.query(PG_QUEUE_HOURS, [keys, touched.map(([, t]) => t.firstTs), touched.map(([, t]) => t.lastTs)]);
       await client.query("COMMIT");

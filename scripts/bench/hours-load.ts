@@ -18,7 +18,12 @@ async function main() {
     : await postgresLoader((pool = new pg.Pool({ connectionString: request.postgres, max: 1 })), population);
   try {
     const { seconds, generateSeconds } = await loader.load(stream, request.count);
-    const result: LoadResult = { seconds, generateSeconds, stream: stream.state(), maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    const result: LoadResult = {
+      seconds,
+      generateSeconds,
+      stream: stream.state(),
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await loader.close();

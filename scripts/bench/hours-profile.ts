@@ -51,7 +51,8 @@ async function main() {
       synchronous: { type: "string" },
     },
   });
-  if (!values.db || !existsSync(values.db)) throw new Error("--db must name a database kept by npm run bench:hours -- --keep");
+  if (!values.db || !existsSync(values.db))
+    throw new Error("--db must name a database kept by npm run bench:hours -- --keep");
   if (!["rebuild", "late", "tick"].includes(values.mode)) throw new Error("--mode is rebuild, late or tick");
   let file = values.db;
   let dir: string | undefined;
@@ -69,11 +70,15 @@ async function main() {
     if (values.synchronous) db.sqlite!.pragma(`synchronous = ${values.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
     const population = new Population(Number(values.users));
     if (values.mode !== "rebuild") {
-      const dates = (db.sqlite!.prepare(`SELECT DISTINCT work_date FROM user_real_work_summary ORDER BY work_date`).all() as { work_date: string }[]).map(
-        (row) => row.work_date,
-      );
+      const dates = (
+        db.sqlite!.prepare(`SELECT DISTINCT work_date FROM user_real_work_summary ORDER BY work_date`).all() as {
+          work_date: string;
+        }[]
+      ).map((row) => row.work_date);
       const submissions =
-        values.mode === "late" ? lateEvents(population, 1000, dates, Date.now() % 100_000) : currentEvents(population, 1000, dates.at(-1)!, Date.now() % 100_000);
+        values.mode === "late"
+          ? lateEvents(population, 1000, dates, Date.now() % 100_000)
+          : currentEvents(population, 1000, dates.at(-1)!, Date.now() % 100_000);
       const store = new EventStore(db);
       await Promise.all(submissions.map((events) => store.store(events, Date.now())));
     }
@@ -83,9 +88,13 @@ async function main() {
     const total = performance.now() - started;
     const rows = [...tallies].sort((a, b) => b[1].ms - a[1].ms);
     const inSql = rows.reduce((sum, [, t]) => sum + t.ms, 0);
-    process.stdout.write(`${values.mode}: ${JSON.stringify(result)}; ${total.toFixed(0)} ms in all, ${inSql.toFixed(0)} ms in SQL, ${(total - inSql).toFixed(0)} ms outside\n`);
+    process.stdout.write(
+      `${values.mode}: ${JSON.stringify(result)}; ${total.toFixed(0)} ms in all, ${inSql.toFixed(0)} ms in SQL, ${(total - inSql).toFixed(0)} ms outside\n`,
+    );
     for (const [sql, t] of rows) {
-      process.stdout.write(`${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(6)} calls ${(t.ms / t.calls).toFixed(3).padStart(8)} ms/call ${String(t.rows).padStart(9)} rows  ${sql}\n`);
+      process.stdout.write(
+        `${t.ms.toFixed(0).padStart(7)} ms ${String(t.calls).padStart(6)} calls ${(t.ms / t.calls).toFixed(3).padStart(8)} ms/call ${String(t.rows).padStart(9)} rows  ${sql}\n`,
+      );
     }
   } finally {
     await db.close();

@@ -20,7 +20,17 @@ import { summarise } from "../../lib/reports/summary.ts";
 import type { ReportSettings } from "../../lib/reports/settings.ts";
 import type { LocalDate } from "../../lib/time.ts";
 import { createBenchDatabase } from "./database.ts";
-import { currentEvents, lateEvents, MINUTE, NEW_EVENTS_PER_USER, planDays, Population, RECENT_DAYS, RULES, type StreamState } from "./hours-data.ts";
+import {
+  currentEvents,
+  lateEvents,
+  MINUTE,
+  NEW_EVENTS_PER_USER,
+  planDays,
+  Population,
+  RECENT_DAYS,
+  RULES,
+  type StreamState,
+} from "./hours-data.ts";
 import type { LoadRequest, LoadResult } from "./hours-load.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -81,7 +91,8 @@ function parseOptions(): Options {
   const whole = (name: keyof typeof values, min = 1): number => {
     const text = String(values[name]).replace(/[_,]/g, "");
     const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min)
+      throw new UsageError(`--${name} must be a whole number of at least ${min}`);
     return n;
   };
   const options: Options = {
@@ -96,8 +107,10 @@ function parseOptions(): Options {
     postgres: values.postgres,
     keep: values.keep,
   };
-  if (options.stored < options.events) throw new UsageError("--stored must be at least --events (the same database grows)");
-  if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres)) throw new UsageError("--postgres must be a postgresql:// URL");
+  if (options.stored < options.events)
+    throw new UsageError("--stored must be at least --events (the same database grows)");
+  if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres))
+    throw new UsageError("--postgres must be a postgresql:// URL");
   if (options.postgres && options.keep) throw new UsageError("--keep is for SQLite only");
   return options;
 }
@@ -108,10 +121,14 @@ function parseOptions(): Options {
  */
 function loadInChild(request: LoadRequest): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "bench", "hours-load.ts"), JSON.stringify(request)], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "scripts", "bench", "hours-load.ts"), JSON.stringify(request)],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.once("error", reject);
@@ -200,7 +217,10 @@ async function timeEngine(db: Db, rebuild: boolean): Promise<EngineTiming> {
 }
 
 /** Stores each user's events as its own submission, all at once (they share group commits), as agents posting together would. */
-async function storeThroughEventStore(db: Db, submissions: ParsedEvent[][]): Promise<{ stored: number; sent: number; seconds: number }> {
+async function storeThroughEventStore(
+  db: Db,
+  submissions: ParsedEvent[][],
+): Promise<{ stored: number; sent: number; seconds: number }> {
   const store = new EventStore(db);
   const started = performance.now();
   const results = await Promise.all(submissions.map((events) => store.store(events, Date.now())));
@@ -233,7 +253,10 @@ async function derivedSnapshot(db: Db): Promise<string> {
   const periods = await db.raw.query(
     `SELECT user_key, work_date, ${ms("start_ts")} AS s, ${ms("end_ts")} AS e, last_event_id FROM work_periods ORDER BY user_key, start_ts`,
   );
-  return JSON.stringify([rows.map((row) => Object.values(row).map(String)), periods.map((row) => Object.values(row).map(String))]);
+  return JSON.stringify([
+    rows.map((row) => Object.values(row).map(String)),
+    periods.map((row) => Object.values(row).map(String)),
+  ]);
 }
 
 // ---- report -----------------------------------------------------------------------------
@@ -248,11 +271,22 @@ const ms = (seconds: number) => `${Math.round(seconds * 1000).toLocaleString("en
 // Truncated, not rounded, so that a ratio just under its target never shows as the target.
 const ratio = (n: number) => `${(Math.floor(n * 100) / 100).toFixed(2)}×`;
 const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length)));
-  return rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join("   ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join("   ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function say(line: string) {
@@ -295,8 +329,11 @@ async function main() {
     const load1 = await loadInChild({ ...target, users: options.users, count: options.events, stream });
     stream = load1.stream;
     const storedAtRebuild = await countEvents(db);
-    if (storedAtRebuild !== options.events) problems.push(`${storedAtRebuild} events stored for the rebuild, not ${options.events}`);
-    say(`  stored in ${load1.seconds.toFixed(1)} s (${int(options.events / load1.seconds)} rows/s; generating took ${load1.generateSeconds.toFixed(1)} s more), dates ${stream.dates[0]} … ${stream.dates.at(-1)}`);
+    if (storedAtRebuild !== options.events)
+      problems.push(`${storedAtRebuild} events stored for the rebuild, not ${options.events}`);
+    say(
+      `  stored in ${load1.seconds.toFixed(1)} s (${int(options.events / load1.seconds)} rows/s; generating took ${load1.generateSeconds.toFixed(1)} s more), dates ${stream.dates[0]} … ${stream.dates.at(-1)}`,
+    );
     rss.phase();
 
     // Warm-up, not timed: the page cache, prepared statements, and the engine's code compiled.
@@ -310,7 +347,8 @@ async function main() {
       if (scan.rows !== storedAtRebuild) problems.push(`the bare scan read ${scan.rows} rows of ${storedAtRebuild}`);
       const rebuild = await timeEngine(db, true);
       rebuilds.push(rebuild);
-      if (rebuild.events !== storedAtRebuild) problems.push(`the rebuild read ${rebuild.events} events of ${storedAtRebuild}`);
+      if (rebuild.events !== storedAtRebuild)
+        problems.push(`the rebuild read ${rebuild.events} events of ${storedAtRebuild}`);
       say(
         `  round ${round + 1}: bare scan ${ms(scan.seconds)} (${int(scan.rows / scan.seconds)} rows/s), ` +
           `rebuild ${ms(rebuild.seconds)} (${int(rebuild.events / rebuild.seconds)} events/s, ${rebuild.users} users): ${ratio(scan.seconds / rebuild.seconds)}`,
@@ -330,19 +368,30 @@ async function main() {
       say(`Generating ${int(more)} more events (to ${int(options.stored)}) ...`);
       load2 = await loadInChild({ ...target, users: options.users, count: more, stream });
       stream = load2.stream;
-      say(`  stored in ${load2.seconds.toFixed(1)} s (${int(more / load2.seconds)} rows/s; generating took ${load2.generateSeconds.toFixed(1)} s more), dates up to ${stream.dates.at(-1)}`);
+      say(
+        `  stored in ${load2.seconds.toFixed(1)} s (${int(more / load2.seconds)} rows/s; generating took ${load2.generateSeconds.toFixed(1)} s more), dates up to ${stream.dates.at(-1)}`,
+      );
     }
     const storedTotal = await countEvents(db);
     if (storedTotal !== options.stored) problems.push(`${storedTotal} events stored, not ${options.stored}`);
     rss.phase();
     const processAll = await timeEngine(db, false);
-    say(`  processing the queue (every stored event once): ${ms(processAll.seconds)}, ${int(processAll.events)} events, ${processAll.users} users`);
-    if (processAll.events !== storedTotal) problems.push(`processing everything read ${processAll.events} events of ${storedTotal}`);
+    say(
+      `  processing the queue (every stored event once): ${ms(processAll.seconds)}, ${int(processAll.events)} events, ${processAll.users} users`,
+    );
+    if (processAll.events !== storedTotal)
+      problems.push(`processing everything read ${processAll.events} events of ${storedTotal}`);
 
     const incremental: (EngineTiming & { stored: number; storeSeconds: number })[] = [];
     for (let round = 0; round < options.incremental; round++) {
-      const written = await storeThroughEventStore(db, lateEvents(population, options.newEvents, stream.dates, 1000 + round));
-      if (written.stored !== written.sent) problems.push(`EventStore stored ${written.stored} of ${written.sent} new events (duplicates of generated ones)`);
+      const written = await storeThroughEventStore(
+        db,
+        lateEvents(population, options.newEvents, stream.dates, 1000 + round),
+      );
+      if (written.stored !== written.sent)
+        problems.push(
+          `EventStore stored ${written.stored} of ${written.sent} new events (duplicates of generated ones)`,
+        );
       const run = await timeEngine(db, false);
       incremental.push({ ...run, stored: written.stored, storeSeconds: written.seconds });
       say(
@@ -350,9 +399,14 @@ async function main() {
           `EventStore took ${ms(written.seconds)})`,
       );
     }
-    const tickWritten = await storeThroughEventStore(db, currentEvents(population, options.newEvents, stream.dates.at(-1)!, 7));
+    const tickWritten = await storeThroughEventStore(
+      db,
+      currentEvents(population, options.newEvents, stream.dates.at(-1)!, 7),
+    );
     const tick = await timeEngine(db, false);
-    say(`  incremental run after ${tickWritten.stored} current heartbeats: ${ms(tick.seconds)} (${tick.users} users, ${int(tick.events)} events re-derived)`);
+    say(
+      `  incremental run after ${tickWritten.stored} current heartbeats: ${ms(tick.seconds)} (${tick.users} users, ${int(tick.events)} events re-derived)`,
+    );
     const incrementalSeconds = median(incremental.map((r) => r.seconds));
     const rssIncremental = rss.phase();
 
@@ -371,8 +425,11 @@ async function main() {
     summaryTimes.sort((a, b) => a - b);
     const summaryP50 = percentile(summaryTimes, 0.5);
     const summaryP95 = percentile(summaryTimes, 0.95);
-    if (summaryRows !== options.users) problems.push(`the month summary had ${summaryRows} rows for ${options.users} users`);
-    say(`  month summary of ${date.slice(0, 7)}: ${summaryRows} rows, median ${summaryP50.toFixed(1)} ms, p95 ${summaryP95.toFixed(1)} ms over ${options.summaries} calls`);
+    if (summaryRows !== options.users)
+      problems.push(`the month summary had ${summaryRows} rows for ${options.users} users`);
+    say(
+      `  month summary of ${date.slice(0, 7)}: ${summaryRows} rows, median ${summaryP50.toFixed(1)} ms, p95 ${summaryP95.toFixed(1)} ms over ${options.summaries} calls`,
+    );
     const rssSummary = rss.phase();
     const rssMeasured = Math.max(rssRebuild, rssIncremental, rssSummary);
     const dbBytes = await bench.size(db);
@@ -383,7 +440,10 @@ async function main() {
       const before = await derivedSnapshot(db);
       await timeEngine(db, true);
       const after = await derivedSnapshot(db);
-      verified = before === after ? "the incremental result equals a full rebuild" : "MISMATCH between the incremental result and a full rebuild";
+      verified =
+        before === after
+          ? "the incremental result equals a full rebuild"
+          : "MISMATCH between the incremental result and a full rebuild";
       if (before !== after) problems.push(verified);
     }
 
@@ -397,41 +457,67 @@ async function main() {
         `load average ${load0.map((l) => l.toFixed(2)).join(" ")} before, ${load1avg.map((l) => l.toFixed(2)).join(" ")} after`,
     );
     say(`database: ${bench.describe}; ${(dbBytes / 2 ** 20).toFixed(0)} MB at the end`);
-    say(`rules: GAP ${RULES.gapMs / MINUTE} min, BLOCK ${RULES.blockMs / MINUTE} min, TZ ${RULES.timeZone}; data: ${int(options.users)} users, weekdays ${stream.dates[0]} … ${stream.dates.at(-1)}`);
-    if (db.provider !== "sqlite") say("note: DESIGN §10 sets the targets for the default SQLite; on PostgreSQL they are shown for comparison");
+    say(
+      `rules: GAP ${RULES.gapMs / MINUTE} min, BLOCK ${RULES.blockMs / MINUTE} min, TZ ${RULES.timeZone}; data: ${int(options.users)} users, weekdays ${stream.dates[0]} … ${stream.dates.at(-1)}`,
+    );
+    if (db.provider !== "sqlite")
+      say("note: DESIGN §10 sets the targets for the default SQLite; on PostgreSQL they are shown for comparison");
     say("");
     say(
       table([
         ["figure", "measured", "target", "result"],
         [`bare SELECT scan, ${int(storedAtRebuild)} events`, `${int(scanRate)} rows/s`, "(reference)", ""],
         [`full rebuild, ${int(storedAtRebuild)} events`, `${int(rebuildRate)} events/s`, "", ""],
-        ["  rebuild ÷ scan", ratio(rebuildRatio), `≥ ${ratio(TARGETS.rebuildRatio)}`, verdict(rebuildRatio >= TARGETS.rebuildRatio)],
+        [
+          "  rebuild ÷ scan",
+          ratio(rebuildRatio),
+          `≥ ${ratio(TARGETS.rebuildRatio)}`,
+          verdict(rebuildRatio >= TARGETS.rebuildRatio),
+        ],
         [
           `incremental run, ${int(options.newEvents)} new events, ${int(storedTotal)} stored`,
           `${ms(incrementalSeconds)} (median of ${incremental.length}; max ${ms(Math.max(...incremental.map((r) => r.seconds)))})`,
           `< ${int(TARGETS.incrementalMs)} ms`,
           verdict(incrementalSeconds * 1000 < TARGETS.incrementalMs),
         ],
-        [`month summary, ${int(options.users)} users, ${int(storedTotal)} stored`, `p95 ${summaryP95.toFixed(1)} ms (median ${summaryP50.toFixed(1)} ms)`, `p95 < ${TARGETS.summaryP95Ms} ms`, verdict(summaryP95 < TARGETS.summaryP95Ms)],
-        ["process RSS, max while measuring", `${int(rssMeasured)} MB`, `< ${TARGETS.rssMb} MB`, verdict(rssMeasured < TARGETS.rssMb)],
+        [
+          `month summary, ${int(options.users)} users, ${int(storedTotal)} stored`,
+          `p95 ${summaryP95.toFixed(1)} ms (median ${summaryP50.toFixed(1)} ms)`,
+          `p95 < ${TARGETS.summaryP95Ms} ms`,
+          verdict(summaryP95 < TARGETS.summaryP95Ms),
+        ],
+        [
+          "process RSS, max while measuring",
+          `${int(rssMeasured)} MB`,
+          `< ${TARGETS.rssMb} MB`,
+          verdict(rssMeasured < TARGETS.rssMb),
+        ],
       ]),
     );
     say("");
     say("details:");
     say(`  rebuild ÷ scan per round: ${scans.map((s, i) => ratio(s.seconds / rebuilds[i].seconds)).join(", ")}`);
-    say(`  processing all ${int(storedTotal)} stored events once from the queue: ${ms(processAll.seconds)} (${int(processAll.events / processAll.seconds)} events/s)`);
+    say(
+      `  processing all ${int(storedTotal)} stored events once from the queue: ${ms(processAll.seconds)} (${int(processAll.events / processAll.seconds)} events/s)`,
+    );
     say(
       `  incremental runs (${int(options.newEvents)} late events each, ${NEW_EVENTS_PER_USER} per user at random times over the last ${RECENT_DAYS} days): ` +
         incremental.map((r) => `${ms(r.seconds)} (${r.users} users, ${int(r.events)} events re-derived)`).join("; "),
     );
-    say(`  incremental run after ${tickWritten.stored} current heartbeats (the usual tick): ${ms(tick.seconds)} (${tick.users} users, ${int(tick.events)} events re-derived)`);
-    say(`  month summary over ${options.summaries} calls: min ${summaryTimes[0].toFixed(1)} ms, max ${summaryTimes.at(-1)!.toFixed(1)} ms`);
+    say(
+      `  incremental run after ${tickWritten.stored} current heartbeats (the usual tick): ${ms(tick.seconds)} (${tick.users} users, ${int(tick.events)} events re-derived)`,
+    );
+    say(
+      `  month summary over ${options.summaries} calls: min ${summaryTimes[0].toFixed(1)} ms, max ${summaryTimes.at(-1)!.toFixed(1)} ms`,
+    );
     say(
       `  RSS of this process: ${int(rssStart)} MB at start; max ${int(rssRebuild)} MB in the rebuild phase, ` +
         `${int(rssIncremental)} MB in the incremental phase, ${int(rssSummary)} MB in the summary phase; ${int(rss.maxMb)} MB overall ` +
         `(the data was generated in child processes, max RSS ${int(Math.max(load1.maxRssMb, load2.maxRssMb))} MB)`,
     );
-    say(`  bulk load (not a target): ${int((options.events + more) / (load1.seconds + load2.seconds))} rows/s; ${verified}`);
+    say(
+      `  bulk load (not a target): ${int((options.events + more) / (load1.seconds + load2.seconds))} rows/s; ${verified}`,
+    );
     say(`  run took ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
     if (problems.length) {
       process.stderr.write(`\nThe run is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -440,7 +526,9 @@ async function main() {
   } finally {
     rss.stop();
     await db?.close();
-    await bench.drop().catch((error) => process.stderr.write(`Could not remove the benchmark database: ${(error as Error).message}\n`));
+    await bench
+      .drop()
+      .catch((error) => process.stderr.write(`Could not remove the benchmark database: ${(error as Error).message}\n`));
     if (options.keep && bench.file) say(`kept ${bench.file}`);
   }
 }

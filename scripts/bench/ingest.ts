@@ -12,7 +12,16 @@ import { createToken } from "../../lib/auth/tokens.ts";
 import { openDb, type Db } from "../../lib/db/index.ts";
 import { listMigrations, migrate, migrationsDir } from "../../lib/db/migrator.ts";
 import { load } from "./autocannon.ts";
-import { checkBuild, cpuSeconds, ROOT, startBenchServer, startScriptNodeFlags, watchRss, type BenchServer, type Rss } from "./server.ts";
+import {
+  checkBuild,
+  cpuSeconds,
+  ROOT,
+  startBenchServer,
+  startScriptNodeFlags,
+  watchRss,
+  type BenchServer,
+  type Rss,
+} from "./server.ts";
 
 const TARGETS = { singleRatio: 0.7, batchEventsPerSecond: 50_000, batchRatio: 0.3, rssMb: 400 };
 const USERS = 500;
@@ -84,7 +93,8 @@ function parseOptions(): Options {
     nodeArgs: values["node-args"].split(/\s+/).filter(Boolean),
   };
   if (options.batchSize > 5000) throw new UsageError("--batch-size must be at most 5000 (the server's batch limit)");
-  if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres)) throw new UsageError("--postgres must be a postgresql:// URL");
+  if (options.postgres && !/^postgres(ql)?:\/\//.test(options.postgres))
+    throw new UsageError("--postgres must be a postgresql:// URL");
   return options;
 }
 
@@ -108,7 +118,11 @@ function singleRow(n: number): Row {
 function batchRow(n: number, options: Options): Row {
   const batch = Math.floor(n / options.batchSize);
   const slot = n % options.usersPerBatch;
-  return { user: (batch * options.usersPerBatch + slot) % USERS, state: Math.floor(n / 7) % 2 ? "stopped" : "working", ts: BASE_TS + n };
+  return {
+    user: (batch * options.usersPerBatch + slot) % USERS,
+    state: Math.floor(n / 7) % 2 ? "stopped" : "working",
+    ts: BASE_TS + n,
+  };
 }
 
 function eventJson(row: Row): string {
@@ -175,7 +189,9 @@ async function runSlice({ server, rss, acknowledged, token }: Run, phase: Phase,
   });
   const client = process.cpuUsage(client0);
   acknowledged.stored += tally.stored;
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+  );
   const served = phase.expectStatus ? (statusCodes[phase.expectStatus] ?? 0) : result["2xx"];
   const answered = Object.values(statusCodes).reduce((sum, n) => sum + n, 0);
   return {
@@ -216,7 +232,8 @@ function combine(phase: Phase, slices: Slice[]): Measured {
   const seconds = sum((s) => s.seconds);
   const served = sum((s) => s.served);
   const statusCodes: Record<string, number> = {};
-  for (const s of slices) for (const [code, n] of Object.entries(s.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  for (const s of slices)
+    for (const [code, n] of Object.entries(s.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   return {
     phase,
     slices,
@@ -244,7 +261,10 @@ function combine(phase: Phase, slices: Slice[]): Measured {
 async function measureInterleaved(
   run: Run,
   phases: Phase[],
-  { firstWarmup = run.options.warmup, after }: { firstWarmup?: number; after?: (slice: Slice, measured: boolean) => Promise<void> } = {},
+  {
+    firstWarmup = run.options.warmup,
+    after,
+  }: { firstWarmup?: number; after?: (slice: Slice, measured: boolean) => Promise<void> } = {},
 ): Promise<Measured[]> {
   const { options, server } = run;
   for (const [i, phase] of phases.entries()) {
@@ -263,7 +283,10 @@ async function measureInterleaved(
   }
   const measured = phases.map((phase, i) => combine(phase, slices[i]));
   for (const m of measured) {
-    if (m.rate === 0) throw new Error(`${m.phase.label}: no request succeeded (status codes ${JSON.stringify(m.statusCodes)}); server output:\n${server.output()}`);
+    if (m.rate === 0)
+      throw new Error(
+        `${m.phase.label}: no request succeeded (status codes ${JSON.stringify(m.statusCodes)}); server output:\n${server.output()}`,
+      );
   }
   for (const m of measured) process.stdout.write(`${phaseLine(m)}\n`);
   return measured;
@@ -310,7 +333,8 @@ async function sqliteBaseline(url: string, chunk: number): Promise<Baseline> {
   return {
     async insert(rows) {
       const started = performance.now();
-      for (let i = 0; i < rows.length; i += chunk) writeChunk.immediate(rows, i, Math.min(i + chunk, rows.length), Date.now());
+      for (let i = 0; i < rows.length; i += chunk)
+        writeChunk.immediate(rows, i, Math.min(i + chunk, rows.length), Date.now());
       return (performance.now() - started) / 1000;
     },
     close: () => db.close(),
@@ -324,7 +348,8 @@ async function postgresBaseline(url: string, chunk: number): Promise<Baseline> {
   const statement = (count: number) =>
     `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES ${Array.from(
       { length: count },
-      (_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, to_timestamp($${i * 5 + 4}::float8 / 1000), to_timestamp($${i * 5 + 5}::float8 / 1000))`,
+      (_, i) =>
+        `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, to_timestamp($${i * 5 + 4}::float8 / 1000), to_timestamp($${i * 5 + 5}::float8 / 1000))`,
     ).join(", ")} ON CONFLICT (user_key, ts, state) DO NOTHING`;
   const full = statement(chunk);
   return {
@@ -430,7 +455,14 @@ const range = (values: number[]) => `${ratio(Math.min(...values))}–${ratio(Mat
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length)));
-  return rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join("   ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join("   ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function phaseLine(m: Measured): string {
@@ -458,7 +490,13 @@ async function main() {
   try {
     server = await startBenchServer({ DATABASE_URL: dbs.serverUrl }, options.nodeArgs);
     const rss = watchRss(server.pid);
-    const run: Run = { server, rss, options, acknowledged: { stored: 0, duplicates: 0, rejected: 0 }, token: await createIngestToken(dbs.serverUrl) };
+    const run: Run = {
+      server,
+      rss,
+      options,
+      acknowledged: { stored: 0, duplicates: 0, rejected: 0 },
+      token: await createIngestToken(dbs.serverUrl),
+    };
     process.stdout.write(
       `Server pid ${server.pid} on ${server.url}; ${options.warmup} s warm-up, then ${options.duration} s per phase in ${options.rounds} interleaved slices\n`,
     );
@@ -469,8 +507,21 @@ async function main() {
       run,
       [
         // Not a target: the route layer's own cost, a handler that answers 405 and touches nothing.
-        { label: "GET /api/report (405, no work)", unit: "request", connections: options.connections, method: "GET", path: "/api/report", expectStatus: 405 },
-        { label: "GET /api/health", unit: "request", connections: options.connections, method: "GET", path: "/api/health" },
+        {
+          label: "GET /api/report (405, no work)",
+          unit: "request",
+          connections: options.connections,
+          method: "GET",
+          path: "/api/report",
+          expectStatus: 405,
+        },
+        {
+          label: "GET /api/health",
+          unit: "request",
+          connections: options.connections,
+          method: "GET",
+          path: "/api/health",
+        },
         {
           label: "POST /api/report, one event",
           unit: "request",
@@ -486,7 +537,9 @@ async function main() {
     );
 
     timeline.push(`requests phases until ${sinceSpawn()}`);
-    baseline = options.postgres ? await postgresBaseline(dbs.bareUrl, options.batchSize) : await sqliteBaseline(dbs.bareUrl, options.batchSize);
+    baseline = options.postgres
+      ? await postgresBaseline(dbs.bareUrl, options.batchSize)
+      : await sqliteBaseline(dbs.bareUrl, options.batchSize);
     const bare = { rows: 0, seconds: 0, perSlice: [] as number[] };
     const [batch] = await measureInterleaved(
       run,
@@ -535,14 +588,18 @@ async function main() {
     const m = machine();
     const singleRatio = single.rate / health.rate;
     const batchRatio = batchEventsPerSecond / bareRate;
-    const bareLabel = options.postgres ? "bare pg multi-row insert, same rows" : "bare better-sqlite3 insert, same rows";
+    const bareLabel = options.postgres
+      ? "bare pg multi-row insert, same rows"
+      : "bare better-sqlite3 insert, same rows";
     const out = [
       "",
       `work-tracing ingest benchmark, ${started.toISOString()}`,
       `machine: ${m.cores} cores, ${m.model}, ${m.memoryGb.toFixed(1)} GB, Node ${m.node}; load average ${load0.map((l) => l.toFixed(2)).join(" ")} before, ${load1.map((l) => l.toFixed(2)).join(" ")} after`,
       `database: ${dbs.describe}`,
       `server: node ${[...startScriptNodeFlags(), ...options.nodeArgs, "--import tsx server.ts"].join(" ")}`,
-      ...(options.postgres ? ["note: DESIGN §10 sets the targets for the default SQLite; on PostgreSQL they are shown for comparison only"] : []),
+      ...(options.postgres
+        ? ["note: DESIGN §10 sets the targets for the default SQLite; on PostgreSQL they are shown for comparison only"]
+        : []),
       `load: ${options.connections} connections; batches on ${options.batchConnections} connections × ${int(options.batchSize)} events (${options.usersPerBatch} user(s) per batch); ` +
         `${options.duration} s per phase in ${options.rounds} interleaved slices after ${options.warmup} s warm-up`,
       "",
@@ -551,12 +608,32 @@ async function main() {
         ["GET /api/report (405, no work)", `${int(floor.rate)} req/s`, "(information)", ""],
         ["GET /api/health", `${int(health.rate)} req/s`, "(reference)", ""],
         ["POST /api/report, one event", `${int(single.rate)} req/s`, "", ""],
-        ["  single-event ingest ÷ health", ratio(singleRatio), `≥ ${ratio(TARGETS.singleRatio)}`, verdict(singleRatio >= TARGETS.singleRatio)],
+        [
+          "  single-event ingest ÷ health",
+          ratio(singleRatio),
+          `≥ ${ratio(TARGETS.singleRatio)}`,
+          verdict(singleRatio >= TARGETS.singleRatio),
+        ],
         ["  the same by server CPU per request", ratio(health.cpuMsPerUnit / single.cpuMsPerUnit), "(information)", ""],
-        [`POST /api/report, ${int(options.batchSize)}-event batches`, `${int(batchEventsPerSecond)} events/s`, `≥ ${int(TARGETS.batchEventsPerSecond)} events/s`, verdict(batchEventsPerSecond >= TARGETS.batchEventsPerSecond)],
+        [
+          `POST /api/report, ${int(options.batchSize)}-event batches`,
+          `${int(batchEventsPerSecond)} events/s`,
+          `≥ ${int(TARGETS.batchEventsPerSecond)} events/s`,
+          verdict(batchEventsPerSecond >= TARGETS.batchEventsPerSecond),
+        ],
         [bareLabel, `${int(bareRate)} rows/s`, "(reference)", ""],
-        ["  batch ingest ÷ bare insert", ratio(batchRatio), `≥ ${ratio(TARGETS.batchRatio)}`, verdict(batchRatio >= TARGETS.batchRatio)],
-        ["server RSS, max during the run", `${int(rssMax)} MB`, `< ${TARGETS.rssMb} MB`, verdict(rssMax < TARGETS.rssMb)],
+        [
+          "  batch ingest ÷ bare insert",
+          ratio(batchRatio),
+          `≥ ${ratio(TARGETS.batchRatio)}`,
+          verdict(batchRatio >= TARGETS.batchRatio),
+        ],
+        [
+          "server RSS, max during the run",
+          `${int(rssMax)} MB`,
+          `< ${TARGETS.rssMb} MB`,
+          verdict(rssMax < TARGETS.rssMb),
+        ],
       ]),
       "",
       "details:",
@@ -572,13 +649,18 @@ async function main() {
     process.stdout.write(`${out.join("\n")}\n`);
 
     const failed = [floor, health, single, batch].filter((phase) => phase.failed);
-    if (failed.length) process.stdout.write(`\nWarning: failed requests in ${failed.map((p) => p.phase.label).join("; ")}; see the details.\n`);
+    if (failed.length)
+      process.stdout.write(
+        `\nWarning: failed requests in ${failed.map((p) => p.phase.label).join("; ")}; see the details.\n`,
+      );
 
     // Benchmarks inform and do not gate; only a broken run (lost events, a generator that
     // sent duplicates, a server that did not stop cleanly) fails.
     const problems: string[] = [];
-    if (storedInDb < run.acknowledged.stored) problems.push(`the database holds ${storedInDb} events but ${run.acknowledged.stored} were acknowledged`);
-    if (single.duplicates || batch.duplicates || batch.rejected) problems.push("the server reported duplicates or rejected events; the run did not measure inserts");
+    if (storedInDb < run.acknowledged.stored)
+      problems.push(`the database holds ${storedInDb} events but ${run.acknowledged.stored} were acknowledged`);
+    if (single.duplicates || batch.duplicates || batch.rejected)
+      problems.push("the server reported duplicates or rejected events; the run did not measure inserts");
     if (exit !== 0) problems.push(`the server exited with ${exit}`);
     if (problems.length) {
       process.stderr.write(`\nThe run is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
@@ -587,7 +669,11 @@ async function main() {
   } finally {
     await baseline?.close().catch(() => undefined);
     await server?.stop();
-    await dbs.drop().catch((error) => process.stderr.write(`Could not remove the benchmark databases: ${(error as Error).message}\n`));
+    await dbs
+      .drop()
+      .catch((error) =>
+        process.stderr.write(`Could not remove the benchmark databases: ${(error as Error).message}\n`),
+      );
   }
 }
 

@@ -20,7 +20,8 @@ function sourceMapFor(url: string): SourceMap | null {
     let map: SourceMap | null = null;
     try {
       const file = url.startsWith("file:") ? fileURLToPath(url) : url;
-      if (file.includes("/.next/") && existsSync(`${file}.map`)) map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
+      if (file.includes("/.next/") && existsSync(`${file}.map`))
+        map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")));
     } catch {
       map = null;
     }
@@ -33,8 +34,7 @@ function resolve(frame: CallFrame): Frame {
   const name = frame.functionName || "(anonymous)";
   if (!frame.url) return { name, file: "(native)", line: 0, native: true };
   const entry = sourceMapFor(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber) as
-    | { originalSource?: string; originalLine?: number; name?: string }
-    | undefined;
+    { originalSource?: string; originalLine?: number; name?: string } | undefined;
   const file = (entry?.originalSource ?? frame.url)
     .replace(/^file:\/\//, "")
     .replace(/^(\.\.\/)+/, "")
@@ -68,7 +68,8 @@ function main() {
       top: { type: "string", default: "25" },
     },
   });
-  if (!positionals.length) throw new Error("Usage: npx tsx scripts/bench/profile.ts FILE.cpuprofile [--from s] [--to s] [--top n]");
+  if (!positionals.length)
+    throw new Error("Usage: npx tsx scripts/bench/profile.ts FILE.cpuprofile [--from s] [--to s] [--top n]");
   const profile = JSON.parse(readFileSync(path.resolve(positionals[0]), "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();

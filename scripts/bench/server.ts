@@ -6,7 +6,6 @@ import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
-
 export type BenchServer = {
   url: string;
   pid: number;
@@ -28,9 +27,16 @@ export function startScriptNodeFlags(): string[] {
  * tsx server.ts`), so that the child is the server itself, whose memory and CPU time are what
  * we read from /proc.
  */
-export async function startBenchServer(env: Record<string, string>, nodeArgs: string[] = [], timeoutMs = 60_000): Promise<BenchServer> {
+export async function startBenchServer(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  timeoutMs = 60_000,
+): Promise<BenchServer> {
   const spawnedAt = performance.now();
-  const server = await startServer({ LOG_LEVEL: "warn", ...env }, { nodeArgs: [...startScriptNodeFlags(), ...nodeArgs], timeoutMs });
+  const server = await startServer(
+    { LOG_LEVEL: "warn", ...env },
+    { nodeArgs: [...startScriptNodeFlags(), ...nodeArgs], timeoutMs },
+  );
   return {
     url: server.url,
     pid: server.child.pid!,
@@ -117,6 +123,8 @@ export function checkBuild(): void {
     process.stdout.write("No build in .next: running next build first (this takes a minute or two)...\n");
     ensureBuild();
   } else if (state === "stale") {
-    process.stdout.write("Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n");
+    process.stdout.write(
+      "Note: the build in .next is older than some sources; the figures are for the code as built (run `npx next build` to refresh).\n",
+    );
   }
 }

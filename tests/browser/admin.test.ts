@@ -49,7 +49,12 @@ describe("the admin pages in Chromium", () => {
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
     await submit(page.getByRole("button", { name: "Sign in" }));
     await expect.poll(() => page.getByRole("heading", { name: "Accounts", level: 1 }).isVisible()).toBe(true);
-    expect(await page.getByRole("navigation", { name: "Admin" }).getByRole("link").allInnerTexts()).toEqual(["Accounts", "Teams", "Tokens", "Audit log"]);
+    expect(await page.getByRole("navigation", { name: "Admin" }).getByRole("link").allInnerTexts()).toEqual([
+      "Accounts",
+      "Teams",
+      "Tokens",
+      "Audit log",
+    ]);
     await page.goto(`${server.url}/`);
     await page.getByRole("link", { name: "Admin" }).click();
     await page.waitForURL("**/admin/accounts");
@@ -92,7 +97,12 @@ describe("the admin pages in Chromium", () => {
     await limits.getByLabel("Floor 2").check();
     await submit(limits.getByRole("button", { name: `Save teams of ${SUPERVISOR}` }));
     expect(await status().innerText()).toContain(`${SUPERVISOR} now sees only the chosen teams`);
-    expect(await page.getByRole("form", { name: `Teams of ${SUPERVISOR}` }).getByLabel("Floor 2").isChecked()).toBe(true);
+    expect(
+      await page
+        .getByRole("form", { name: `Teams of ${SUPERVISOR}` })
+        .getByLabel("Floor 2")
+        .isChecked(),
+    ).toBe(true);
     await shoot("teams");
 
     await page.goto(`${server.url}/admin/accounts`);
@@ -149,7 +159,13 @@ describe("the admin pages in Chromium", () => {
     await page.waitForURL("**/admin/audit");
     const rows = await page.getByRole("row").allInnerTexts();
     const actions = rows.slice(1).map((row) => /(account|team|token)\.[a-z]+/.exec(row)?.[0]);
-    expect(actions.slice(0, 5)).toEqual(["token.revoke", "token.create", "account.teams", "team.members", "team.create"]);
+    expect(actions.slice(0, 5)).toEqual([
+      "token.revoke",
+      "token.create",
+      "account.teams",
+      "team.members",
+      "team.create",
+    ]);
     expect(actions).toContain("account.create");
     expect(rows[1]).toContain(ADMIN);
     expect(rows[1]).toContain("127.0.0.1");

@@ -2,7 +2,15 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatClock, formatDateRange, formatDay, formatDayLong, formatDuration, formatMonth, formatWhenRelative } from "@/app/_components/format";
+import {
+  formatClock,
+  formatDateRange,
+  formatDay,
+  formatDayLong,
+  formatDuration,
+  formatMonth,
+  formatWhenRelative,
+} from "@/app/_components/format";
 import { assignTeams, createAccount } from "@/lib/auth/accounts";
 import { listTeams, type Team } from "@/lib/auth/teams";
 import { openDb } from "@/lib/db";
@@ -29,25 +37,37 @@ const LABELS: Record<UserStatus, string> = { working: "Working", idle: "Idle", o
 
 type Period = "day" | "week" | "month";
 type Row = { username: string; status: string | null; badge: string | null; cells: Record<string, string> };
-type HeatRow = { username: string; cells: { date: string; seconds: number; future: boolean; label: string }[]; totals: string[] };
+type HeatRow = {
+  username: string;
+  cells: { date: string; seconds: number; future: boolean; label: string }[];
+  totals: string[];
+};
 type Marked = Window & { __marker?: string };
 
 /** Fills the database the way an operator would: the demo script, through the real ingest path and the hours engine. */
 function fillDemo(url: string): Promise<string> {
   const args = ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(EMPLOYEES), "--days", String(DAYS)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "silent" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}:\n${output}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}:\n${output}`)),
+    );
   });
 }
 
-const byName = (a: { username: string }, b: { username: string }) => a.username.localeCompare(b.username, undefined, { sensitivity: "base" });
+const byName = (a: { username: string }, b: { username: string }) =>
+  a.username.localeCompare(b.username, undefined, { sensitivity: "base" });
 const byWorkedDesc = (a: SummaryRow, b: SummaryRow) => b.working_seconds - a.working_seconds || byName(a, b);
-const sum = (rows: SummaryRow[], key: "working_seconds" | "real_hours_counted") => rows.reduce((total, row) => total + row[key], 0);
+const sum = (rows: SummaryRow[], key: "working_seconds" | "real_hours_counted") =>
+  rows.reduce((total, row) => total + row[key], 0);
 const datesFrom = (start: string, end: string) => {
   const dates: string[] = [];
   for (let d = start; d <= end; d = addDays(d, 1)) dates.push(d);
@@ -63,7 +83,12 @@ const readRows = (page: Page): Promise<Row[]> =>
         username: row.getAttribute("data-username") ?? "",
         status: badge?.getAttribute("data-status") ?? null,
         badge: badge ? badge.innerText.replace(/\s+/g, " ").trim() : null,
-        cells: Object.fromEntries([...row.querySelectorAll("[data-col]")].map((cell) => [cell.getAttribute("data-col") ?? "", (cell.textContent ?? "").trim()])),
+        cells: Object.fromEntries(
+          [...row.querySelectorAll("[data-col]")].map((cell) => [
+            cell.getAttribute("data-col") ?? "",
+            (cell.textContent ?? "").trim(),
+          ]),
+        ),
       };
     }),
   );
@@ -123,7 +148,11 @@ describe("the dashboard in Chromium, with demo data", () => {
     const db = openDb(database.url);
     try {
       teams = await listTeams(db);
-      const supervisor = await createAccount(db, { username: SUPERVISOR, role: "supervisor", password: SUPERVISOR_PASSWORD }, { actor: "tests" });
+      const supervisor = await createAccount(
+        db,
+        { username: SUPERVISOR, role: "supervisor", password: SUPERVISOR_PASSWORD },
+        { actor: "tests" },
+      );
       await assignTeams(db, supervisor.id, [teams[0].id], { actor: "tests" });
     } finally {
       await db.close();
@@ -154,10 +183,12 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(body.success).toBe(true);
     return body.data;
   }
-  const summary = (period: Period, date: string) => api<SummaryRow[]>(`/api/reports/summary?period=${period}&date=${date}`);
+  const summary = (period: Period, date: string) =>
+    api<SummaryRow[]>(`/api/reports/summary?period=${period}&date=${date}`);
   /** Each user's figures on one day, from the API's one-day summary. */
   async function daySummary(date: string): Promise<Map<string, SummaryRow>> {
-    if (!daySummaries.has(date)) daySummaries.set(date, new Map((await summary("day", date)).map((row) => [row.username, row])));
+    if (!daySummaries.has(date))
+      daySummaries.set(date, new Map((await summary("day", date)).map((row) => [row.username, row])));
     return daySummaries.get(date)!;
   }
   const membersOf = (team: Team) => new Set(team.userKeys);
@@ -171,7 +202,10 @@ describe("the dashboard in Chromium, with demo data", () => {
   async function signIn(on: Page, username: string, password: string) {
     await on.getByLabel("Username").fill(username);
     await on.getByLabel("Password").fill(password);
-    await Promise.all([on.waitForURL((url) => url.pathname !== "/sign-in"), on.getByRole("button", { name: "Sign in" }).click()]);
+    await Promise.all([
+      on.waitForURL((url) => url.pathname !== "/sign-in"),
+      on.getByRole("button", { name: "Sign in" }).click(),
+    ]);
   }
 
   /** Opens a report from the header's navigation and waits for its numbers. */
@@ -187,7 +221,12 @@ describe("the dashboard in Chromium, with demo data", () => {
     const all = await summary(period, date);
     const rows = only ? all.filter(only) : all;
     const { period_start: start, period_end: end } = all[0];
-    const title = period === "day" ? formatDayLong(date) : period === "week" ? `Week of ${formatDateRange(start, end)}` : formatMonth(date);
+    const title =
+      period === "day"
+        ? formatDayLong(date)
+        : period === "week"
+          ? `Week of ${formatDateRange(start, end)}`
+          : formatMonth(date);
     await expect.poll(() => periodTitle(page), WAIT).toBe(title);
 
     const shown = await readRows(page);
@@ -211,7 +250,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(await stat(page, "stat-active")).toBe(`${active.length} of ${all.length}`);
       expect(await stat(page, "stat-worked")).toBe(formatDuration(worked));
       expect(await stat(page, "stat-rwh")).toBe(String(sum(all, "real_hours_counted")));
-      expect(await stat(page, "stat-average")).toBe(active.length ? formatDuration(Math.floor(worked / active.length)) : "—");
+      expect(await stat(page, "stat-average")).toBe(
+        active.length ? formatDuration(Math.floor(worked / active.length)) : "—",
+      );
     }
     if (period === "day") {
       expect(await page.locator("section[aria-labelledby=heatmap-title]").count()).toBe(0);
@@ -220,11 +261,18 @@ describe("the dashboard in Chromium, with demo data", () => {
 
     // The heatmap: its days are the period's, each cell is that day's API figure.
     const dates = datesFrom(start, end);
-    expect(await page.locator("section[aria-labelledby=heatmap-title] thead th[data-date]").evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-date")))).toEqual(dates);
+    expect(
+      await page
+        .locator("section[aria-labelledby=heatmap-title] thead th[data-date]")
+        .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-date"))),
+    ).toEqual(dates);
     const past = dates.filter((d) => d <= today);
     const perDay = await Promise.all(past.map(daySummary));
     const realHours = new Map(
-      (await api<RealWorkHoursRow[]>(`/api/reports/real_work_hours?start_date=${start}&end_date=${end}`)).map((row) => [`${row.username}|${row.work_date}`, row.real_hours_counted]),
+      (await api<RealWorkHoursRow[]>(`/api/reports/real_work_hours?start_date=${start}&end_date=${end}`)).map((row) => [
+        `${row.username}|${row.work_date}`,
+        row.real_hours_counted,
+      ]),
     );
     const heat = await readHeatmap(page);
     expect(names(heat).sort()).toEqual(names(rows).sort());
@@ -234,7 +282,11 @@ describe("the dashboard in Chromium, with demo data", () => {
       let daysTotal = 0;
       for (const cell of row.cells) {
         if (cell.date > today) {
-          expect(cell, `${row.username} ${cell.date}`).toMatchObject({ future: true, seconds: 0, label: `${row.username}, ${formatDay(cell.date)}: not yet` });
+          expect(cell, `${row.username} ${cell.date}`).toMatchObject({
+            future: true,
+            seconds: 0,
+            label: `${row.username}, ${formatDay(cell.date)}: not yet`,
+          });
           continue;
         }
         const seconds = perDay[past.indexOf(cell.date)].get(row.username)?.working_seconds ?? 0;
@@ -299,7 +351,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       const user = statuses.get(row.username)!;
       const worked = day.get(row.username);
       expect(row.status, row.username).toBe(user.status);
-      expect(row.badge, row.username).toBe(`${LABELS[user.status]} since ${formatWhenRelative(user.since, today, timeZone)} (${timeZone})`);
+      expect(row.badge, row.username).toBe(
+        `${LABELS[user.status]} since ${formatWhenRelative(user.since, today, timeZone)} (${timeZone})`,
+      );
       expect(row.cells, row.username).toEqual({
         first_activity: worked?.first_activity ? formatWhenRelative(worked.first_activity, today, timeZone) : "—",
         last_activity: worked?.last_activity ? formatWhenRelative(worked.last_activity, today, timeZone) : "—",
@@ -314,20 +368,29 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(await stat(page, "stat-worked")).toBe(formatDuration(sum(rows, "working_seconds")));
     expect(await stat(page, "stat-rwh")).toBe(String(sum(rows, "real_hours_counted")));
     expect(sum(rows, "working_seconds")).toBeGreaterThan(0);
-    expect(await page.getByTestId("updated-at").innerText()).toMatch(/^Live · Updated \d\d:\d\d · refreshes every minute$/);
+    expect(await page.getByTestId("updated-at").innerText()).toMatch(
+      /^Live · Updated \d\d:\d\d · refreshes every minute$/,
+    );
     await shots.take(page, "today");
   });
 
-  it.each(["Day", "Week", "Month"] as const)("shows the %s report, opened from the header, with the API's figures", async (name) => {
-    const period = name.toLowerCase() as Period;
-    await openFromHeader(name);
-    expect(searchOf(page).get("date")).toBeNull();
-    const rows = await expectReportMatchesApi(period, today);
-    expect(rows).toHaveLength(EMPLOYEES);
-    expect(sum(rows, "working_seconds")).toBeGreaterThan(0);
-    if (period !== "day") expect(await page.locator("section[aria-labelledby=heatmap-title] [data-bucket='5'][role=img]").count()).toBeGreaterThan(0);
-    await shots.take(page, period);
-  }, 60_000);
+  it.each(["Day", "Week", "Month"] as const)(
+    "shows the %s report, opened from the header, with the API's figures",
+    async (name) => {
+      const period = name.toLowerCase() as Period;
+      await openFromHeader(name);
+      expect(searchOf(page).get("date")).toBeNull();
+      const rows = await expectReportMatchesApi(period, today);
+      expect(rows).toHaveLength(EMPLOYEES);
+      expect(sum(rows, "working_seconds")).toBeGreaterThan(0);
+      if (period !== "day")
+        expect(
+          await page.locator("section[aria-labelledby=heatmap-title] [data-bucket='5'][role=img]").count(),
+        ).toBeGreaterThan(0);
+      await shots.take(page, period);
+    },
+    60_000,
+  );
 
   it("moves between weeks with the arrows, Today, the date picker and Alt+←, keeping the filters", async () => {
     await page.goto(`${server.url}/reports/week`);
@@ -343,7 +406,9 @@ describe("the dashboard in Chromium, with demo data", () => {
 
     await page.getByRole("link", { name: "Next week" }).click();
     await page.waitForURL((url) => url.searchParams.get("date") === today);
-    await expect.poll(() => periodTitle(page), WAIT).toBe(`Week of ${formatDateRange(week[0].period_start, week[0].period_end)}`);
+    await expect
+      .poll(() => periodTitle(page), WAIT)
+      .toBe(`Week of ${formatDateRange(week[0].period_start, week[0].period_end)}`);
 
     // Alt+← goes one week back (not the browser's Back), Today comes home.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -354,7 +419,9 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(await periodNav.getByRole("link", { name: "Today" }).getAttribute("aria-current")).toBeNull();
     await periodNav.getByRole("link", { name: "Today" }).click();
     await page.waitForURL((url) => url.searchParams.get("date") === today);
-    await expect.poll(() => periodNav.getByRole("link", { name: "Today" }).getAttribute("aria-current"), WAIT).toBe("date");
+    await expect
+      .poll(() => periodNav.getByRole("link", { name: "Today" }).getAttribute("aria-current"), WAIT)
+      .toBe("date");
 
     // The picker jumps to the week of any date.
     const chosen = addDays(today, -17);
@@ -376,7 +443,12 @@ describe("the dashboard in Chromium, with demo data", () => {
     await expectReportMatchesApi("week", before, (row) => membersOf(team).has(row.username));
     // The header's Month link keeps the date and the filters too.
     await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Month", exact: true }).click();
-    await page.waitForURL((url) => url.pathname === "/reports/month" && url.searchParams.get("date") === before && url.searchParams.get("team") === team.name);
+    await page.waitForURL(
+      (url) =>
+        url.pathname === "/reports/month" &&
+        url.searchParams.get("date") === before &&
+        url.searchParams.get("team") === team.name,
+    );
     await expectReportMatchesApi("month", before, (row) => membersOf(team).has(row.username));
   }, 60_000);
 
@@ -384,24 +456,35 @@ describe("the dashboard in Chromium, with demo data", () => {
     const team = [...teams].sort((a, b) => b.userKeys.length - a.userKeys.length)[0];
     const members = [...membersOf(team)];
     // A letter that some, but not all, of the team's names contain.
-    const q = [..."abcdefghijklmnopqrstuvwxyz"].find((letter) => {
-      const hits = members.filter((name) => name.includes(letter)).length;
-      return hits >= 2 && hits < members.length;
-    }) ?? ".";
+    const q =
+      [..."abcdefghijklmnopqrstuvwxyz"].find((letter) => {
+        const hits = members.filter((name) => name.includes(letter)).length;
+        return hits >= 2 && hits < members.length;
+      }) ?? ".";
     const shared = await context.newPage();
     try {
-      await shared.goto(`${server.url}/reports/week?date=${today}&q=${q}&team=${encodeURIComponent(team.name)}&sort=worked&dir=desc`);
+      await shared.goto(
+        `${server.url}/reports/week?date=${today}&q=${q}&team=${encodeURIComponent(team.name)}&sort=worked&dir=desc`,
+      );
       const week = await summary("week", today);
-      const expected = week.filter((row) => row.username.includes(q) && membersOf(team).has(row.username)).sort(byWorkedDesc);
+      const expected = week
+        .filter((row) => row.username.includes(q) && membersOf(team).has(row.username))
+        .sort(byWorkedDesc);
       expect(expected.length).toBeGreaterThanOrEqual(2);
       const rows = await readRows(shared);
       expect(names(rows)).toEqual(names(expected));
-      expect(rows.map((row) => row.cells.working_seconds)).toEqual(expected.map((row) => formatDuration(row.working_seconds)));
+      expect(rows.map((row) => row.cells.working_seconds)).toEqual(
+        expected.map((row) => formatDuration(row.working_seconds)),
+      );
       // The heatmap lists them in the same order.
       expect(names(await readHeatmap(shared))).toEqual(names(expected));
       expect(await shared.getByRole("searchbox", { name: "Filter by name" }).inputValue()).toBe(q);
       expect(await shared.getByRole("combobox", { name: "Team" }).inputValue()).toBe(team.name);
-      expect(await shared.locator("th", { has: shared.getByRole("button", { name: "Time worked", exact: true }) }).getAttribute("aria-sort")).toBe("descending");
+      expect(
+        await shared
+          .locator("th", { has: shared.getByRole("button", { name: "Time worked", exact: true }) })
+          .getAttribute("aria-sort"),
+      ).toBe("descending");
       expect(await shared.getByText(`${expected.length} of ${week.length} employees`).isVisible()).toBe(true);
     } finally {
       await shared.close();
@@ -417,7 +500,9 @@ describe("the dashboard in Chromium, with demo data", () => {
     const search = page.getByRole("searchbox", { name: "Filter by name" });
 
     await search.fill("an");
-    await expect.poll(async () => names(await readRows(page)).sort(), WAIT).toEqual(names(users.filter((user) => user.username.includes("an"))).sort());
+    await expect
+      .poll(async () => names(await readRows(page)).sort(), WAIT)
+      .toEqual(names(users.filter((user) => user.username.includes("an"))).sort());
     expect(searchOf(page).get("q")).toBe("an");
     await search.fill("");
 
@@ -441,7 +526,9 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(searchOf(page).get("sort")).toBe("worked");
     await worked.click();
     await expect.poll(() => header.getAttribute("aria-sort"), WAIT).toBe("ascending");
-    expect(names(await readRows(page))).toEqual(names([...day.values()].sort((a, b) => a.working_seconds - b.working_seconds || byName(a, b))));
+    expect(names(await readRows(page))).toEqual(
+      names([...day.values()].sort((a, b) => a.working_seconds - b.working_seconds || byName(a, b))),
+    );
     // Ascending is the table's default direction, which the URL leaves out.
     expect(searchOf(page).get("sort")).toBe("worked");
     expect(searchOf(page).get("dir")).toBeNull();
@@ -474,38 +561,63 @@ describe("the dashboard in Chromium, with demo data", () => {
       const figures = (await daySummary(date)).get(worker.username)!;
       await expect.poll(() => stat(page, "stat-worked"), WAIT).toBe(formatDuration(figures.working_seconds));
       expect(timeline.periods.length).toBeGreaterThan(0);
-      const bars = await page.locator(`ol[aria-label="Working periods of ${worker.username} on ${date}"] > li`).evaluateAll((items) =>
-        items.map((item) => ({ start: item.getAttribute("data-start"), end: item.getAttribute("data-end") })),
-      );
+      const bars = await page
+        .locator(`ol[aria-label="Working periods of ${worker.username} on ${date}"] > li`)
+        .evaluateAll((items) =>
+          items.map((item) => ({ start: item.getAttribute("data-start"), end: item.getAttribute("data-end") })),
+        );
       expect(bars).toEqual(timeline.periods);
       expect(timeline.working_seconds).toBe(figures.working_seconds);
       expect(await stat(page, "stat-rwh")).toBe(String(figures.real_hours_counted));
       expect(await stat(page, "stat-first")).toBe(formatClock(figures.first_activity!, timeZone));
       expect(await stat(page, "stat-last")).toBe(formatClock(figures.last_activity!, timeZone));
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-      expect(await page.getByText(`${plural(timeline.periods.length, "period")} from ${plural(timeline.events.length, "event")}`).isVisible()).toBe(true);
+      expect(
+        await page
+          .getByText(`${plural(timeline.periods.length, "period")} from ${plural(timeline.events.length, "event")}`)
+          .isVisible(),
+      ).toBe(true);
     };
     await expectDay(today);
 
     // The month: totals, the trend chart's bars and the table of days, each day as the API gives it.
-    const month = (await api<SummaryRow[]>(`/api/reports/summary?period=month&date=${today}&username=${encodeURIComponent(worker.username)}`))[0];
+    const month = (
+      await api<SummaryRow[]>(
+        `/api/reports/summary?period=month&date=${today}&username=${encodeURIComponent(worker.username)}`,
+      )
+    )[0];
     const days = datesFrom(month.period_start, today);
     const perDay = await Promise.all(days.map(async (date) => (await daySummary(date)).get(worker.username)));
     expect(await page.getByTestId("month-totals").innerText()).toBe(
       `${formatDuration(month.working_seconds)} worked · ${month.real_hours_counted} Real Work Hours · ${month.days_active} day${month.days_active === 1 ? "" : "s"} active`,
     );
     expect(await page.locator("figure svg[role=img]").count()).toBe(1);
-    const bars = await page.locator("figure svg a[data-date]").evaluateAll((links) => links.map((link) => [link.getAttribute("data-date"), Number(link.getAttribute("data-seconds"))]));
+    const bars = await page
+      .locator("figure svg a[data-date]")
+      .evaluateAll((links) =>
+        links.map((link) => [link.getAttribute("data-date"), Number(link.getAttribute("data-seconds"))]),
+      );
     expect(bars).toEqual(days.map((date, i) => [date, perDay[i]?.working_seconds ?? 0]));
-    const table = await page.locator("tr[data-date]").evaluateAll((rows) =>
-      rows.map((row) => [row.getAttribute("data-date"), ...[...row.querySelectorAll("[data-col]")].map((cell) => (cell.textContent ?? "").trim())]),
-    );
+    const table = await page
+      .locator("tr[data-date]")
+      .evaluateAll((rows) =>
+        rows.map((row) => [
+          row.getAttribute("data-date"),
+          ...[...row.querySelectorAll("[data-col]")].map((cell) => (cell.textContent ?? "").trim()),
+        ]),
+      );
     expect(table).toEqual(
       days.map((date, i) => {
         const figures = perDay[i];
         const worked = figures?.working_seconds ?? 0;
         const when = (iso: string | null | undefined) => (iso ? formatWhenRelative(iso, date, timeZone) : "—");
-        return [date, when(figures?.first_activity), when(figures?.last_activity), worked ? formatDuration(worked) : "—", worked ? String(figures!.real_hours_counted) : "—"];
+        return [
+          date,
+          when(figures?.first_activity),
+          when(figures?.last_activity),
+          worked ? formatDuration(worked) : "—",
+          worked ? String(figures!.real_hours_counted) : "—",
+        ];
       }),
     );
     await shots.take(page, "employee");
@@ -521,7 +633,10 @@ describe("the dashboard in Chromium, with demo data", () => {
 
   it("exports the week as CSV with the API's figures", async () => {
     await page.goto(`${server.url}/reports/week?date=${today}`);
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export CSV" }).click(),
+    ]);
     const week = await summary("week", today);
     expect(download.suggestedFilename()).toBe(`work-hours-week-${week[0].period_start}.csv`);
     const bytes = readFileSync(await download.path());
@@ -570,7 +685,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(await badge.getAttribute("data-status")).toBe(target.status);
 
       expect((await report(target.username, "working")).status).toBe(201);
-      expect((await api<UserRow[]>("/api/users")).find((user) => user.username === target.username)?.status).toBe("working");
+      expect((await api<UserRow[]>("/api/users")).find((user) => user.username === target.username)?.status).toBe(
+        "working",
+      );
       // Nothing asked the server again yet: the page still shows what it was rendered with.
       expect(await badge.getAttribute("data-status")).toBe(target.status);
       expect(refreshes).toEqual([]);
@@ -586,7 +703,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       await expect.poll(() => updated.innerText(), WAIT).not.toContain("refreshing");
       const generatedAfter = (await updated.getAttribute("data-generated-at"))!;
       expect(Date.parse(generatedAfter)).toBeGreaterThan(Date.parse(generatedBefore));
-      expect(await updated.innerText()).toBe(`Live · Updated ${formatClock(generatedAfter, timeZone)} · refreshes every minute`);
+      expect(await updated.innerText()).toBe(
+        `Live · Updated ${formatClock(generatedAfter, timeZone)} · refreshes every minute`,
+      );
       expect(await stat(live, "stat-working")).toBe(String(workingBefore + 1));
       expect(await marker(live)).toBe("still here");
 
@@ -628,7 +747,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(new URL(other.url()).pathname).toBe("/");
       await other.locator("tr[data-username]").first().waitFor();
       expect(names(await readRows(other)).sort()).toEqual([...membersOf(team)].sort());
-      expect(await stat(other, "stat-working")).toBe(String((await api<UserRow[]>("/api/users", other)).filter((user) => user.status === "working").length));
+      expect(await stat(other, "stat-working")).toBe(
+        String((await api<UserRow[]>("/api/users", other)).filter((user) => user.status === "working").length),
+      );
       expect(names(await api<UserRow[]>("/api/users", other)).sort()).toEqual([...membersOf(team)].sort());
       expect(await other.getByRole("link", { name: "Admin" }).count()).toBe(0);
 

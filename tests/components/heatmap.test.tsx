@@ -5,7 +5,10 @@ import { pickBucket, Heatmap, type HeatmapRow } from "@/app/_components/heatmap"
 
 const HOUR = 3600;
 const WEEK = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29"];
-const cell = (working_seconds: number, real_hours_counted = Math.floor(working_seconds / 2400)) => ({ working_seconds, real_hours_counted });
+const cell = (working_seconds: number, real_hours_counted = Math.floor(working_seconds / 2400)) => ({
+  working_seconds,
+  real_hours_counted,
+});
 
 const smith: HeatmapRow = {
   username: "j.smith",
@@ -22,7 +25,10 @@ const doe: HeatmapRow = {
   real_hours_counted: 12,
 };
 
-const renderWeek = () => render(<Heatmap days={WEEK} rows={[smith, doe]} today="2026-11-25" caption="Hours worked, week of 23 – 29 Nov 2026" />);
+const renderWeek = () =>
+  render(
+    <Heatmap days={WEEK} rows={[smith, doe]} today="2026-11-25" caption="Hours worked, week of 23 – 29 Nov 2026" />,
+  );
 
 describe("Heatmap", () => {
   it("is a table with one column per day plus the employee and the totals", () => {
@@ -38,9 +44,11 @@ describe("Heatmap", () => {
   });
 
   it("shades each day by hours worked, in six steps", () => {
-    expect([0, 1, 2 * HOUR - 1, 2 * HOUR, 4 * HOUR, 6 * HOUR - 1, 6 * HOUR, 8 * HOUR - 1, 8 * HOUR, 14 * HOUR].map(pickBucket)).toEqual([
-      0, 1, 1, 2, 3, 3, 4, 4, 5, 5,
-    ]);
+    expect(
+      [0, 1, 2 * HOUR - 1, 2 * HOUR, 4 * HOUR, 6 * HOUR - 1, 6 * HOUR, 8 * HOUR - 1, 8 * HOUR, 14 * HOUR].map(
+        pickBucket,
+      ),
+    ).toEqual([0, 1, 1, 2, 3, 3, 4, 4, 5, 5]);
     renderWeek();
     const nine = screen.getByRole("img", { name: "j.smith, Mon 23 Nov: 9h 00m, 13 Real Work Hours" });
     expect(nine.dataset.bucket).toBe("5");
@@ -103,14 +111,23 @@ describe("Heatmap", () => {
   it("has a legend from less to more", () => {
     renderWeek();
     const legend = screen.getByRole("list", { name: /legend/i });
-    expect(within(legend).getAllByRole("listitem").map((item) => item.textContent)).toEqual(["0h", "< 2h", "2–4h", "4–6h", "6–8h", "≥ 8h"]);
+    expect(
+      within(legend)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["0h", "< 2h", "2–4h", "4–6h", "6–8h", "≥ 8h"]);
     expect(screen.getByText("Less")).toBeTruthy();
     expect(screen.getByText("More")).toBeTruthy();
   });
 
   it("draws a month as small squares that scroll beside a sticky name column", () => {
     const days = Array.from({ length: 30 }, (_, index) => `2026-11-${String(index + 1).padStart(2, "0")}`);
-    const row: HeatmapRow = { ...smith, cells: days.map(() => cell(6 * HOUR)), working_seconds: 180 * HOUR, real_hours_counted: 270 };
+    const row: HeatmapRow = {
+      ...smith,
+      cells: days.map(() => cell(6 * HOUR)),
+      working_seconds: 180 * HOUR,
+      real_hours_counted: 270,
+    };
     const { container } = render(<Heatmap days={days} rows={[row]} today="2026-11-30" caption="November 2026" />);
     expect(screen.getAllByRole("columnheader")).toHaveLength(33);
     const squares = screen.getAllByRole("img");

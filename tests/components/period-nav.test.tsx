@@ -62,7 +62,16 @@ describe("PeriodNav", () => {
   });
 
   it("titles a week by its range and marks Today current inside it", () => {
-    render(<PeriodNav period="week" date="2026-11-25" start="2026-11-23" end="2026-11-29" today="2026-11-26" basePath="/reports/week" />);
+    render(
+      <PeriodNav
+        period="week"
+        date="2026-11-25"
+        start="2026-11-23"
+        end="2026-11-29"
+        today="2026-11-26"
+        basePath="/reports/week"
+      />,
+    );
     expect(screen.getByText(`Week of ${formatDateRange("2026-11-23", "2026-11-29")}`)).toBeTruthy();
     expect(href("Previous week")).toBe("/reports/week?date=2026-11-18");
     expect(href("Next week")).toBe("/reports/week?date=2026-12-02");
@@ -70,7 +79,16 @@ describe("PeriodNav", () => {
   });
 
   it("steps a month to the same day, clamped", () => {
-    render(<PeriodNav period="month" date="2026-03-31" start="2026-03-01" end="2026-03-31" today="2026-11-26" basePath="/employees/j.smith" />);
+    render(
+      <PeriodNav
+        period="month"
+        date="2026-03-31"
+        start="2026-03-01"
+        end="2026-03-31"
+        today="2026-11-26"
+        basePath="/employees/j.smith"
+      />,
+    );
     expect(screen.getByText("March 2026")).toBeTruthy();
     expect(href("Previous month")).toBe("/employees/j.smith?date=2026-02-28");
     expect(href("Next month")).toBe("/employees/j.smith?date=2026-04-30");
@@ -78,7 +96,15 @@ describe("PeriodNav", () => {
 
   it("goes to a picked date through the router", () => {
     render(
-      <PeriodNav period="week" date="2026-11-25" start="2026-11-23" end="2026-11-29" today="2026-11-26" basePath="/reports/week" params={{ q: "smith" }} />,
+      <PeriodNav
+        period="week"
+        date="2026-11-25"
+        start="2026-11-23"
+        end="2026-11-29"
+        today="2026-11-26"
+        basePath="/reports/week"
+        params={{ q: "smith" }}
+      />,
     );
     const input = screen.getByLabelText<HTMLInputElement>("Go to date");
     expect(input.type).toBe("date");
@@ -89,7 +115,16 @@ describe("PeriodNav", () => {
   });
 
   it("does not navigate on a half-typed or cleared date", () => {
-    render(<PeriodNav period="day" date="2026-11-25" start="2026-11-25" end="2026-11-25" today="2026-11-26" basePath="/reports/day" />);
+    render(
+      <PeriodNav
+        period="day"
+        date="2026-11-25"
+        start="2026-11-25"
+        end="2026-11-25"
+        today="2026-11-26"
+        basePath="/reports/day"
+      />,
+    );
     const input = screen.getByLabelText<HTMLInputElement>("Go to date");
     fireEvent.change(input, { target: { value: "0002-11-25" } });
     fireEvent.change(input, { target: { value: "" } });
@@ -97,7 +132,17 @@ describe("PeriodNav", () => {
   });
 
   it("moves with Alt+Arrow keys from anywhere but a field being typed in", () => {
-    render(<PeriodNav period="day" date="2026-11-24" start="2026-11-24" end="2026-11-24" today="2026-11-26" basePath="/reports/day" params={{ q: "smith" }} />);
+    render(
+      <PeriodNav
+        period="day"
+        date="2026-11-24"
+        start="2026-11-24"
+        end="2026-11-24"
+        today="2026-11-26"
+        basePath="/reports/day"
+        params={{ q: "smith" }}
+      />,
+    );
     fireEvent.keyDown(document.body, { key: "ArrowLeft", altKey: true });
     expect(push).toHaveBeenLastCalledWith("/reports/day?date=2026-11-23&q=smith");
     fireEvent.keyDown(document.body, { key: "ArrowRight", altKey: true });
@@ -114,14 +159,32 @@ describe("PeriodNav", () => {
   });
 
   it("stops listening once gone", () => {
-    const { unmount } = render(<PeriodNav period="day" date="2026-11-24" start="2026-11-24" end="2026-11-24" today="2026-11-26" basePath="/reports/day" />);
+    const { unmount } = render(
+      <PeriodNav
+        period="day"
+        date="2026-11-24"
+        start="2026-11-24"
+        end="2026-11-24"
+        today="2026-11-26"
+        basePath="/reports/day"
+      />,
+    );
     unmount();
     fireEvent.keyDown(document.body, { key: "ArrowLeft", altKey: true });
     expect(push).not.toHaveBeenCalled();
   });
 
   it("has focus rings on every control", () => {
-    render(<PeriodNav period="day" date="2026-11-24" start="2026-11-24" end="2026-11-24" today="2026-11-26" basePath="/reports/day" />);
+    render(
+      <PeriodNav
+        period="day"
+        date="2026-11-24"
+        start="2026-11-24"
+        end="2026-11-24"
+        today="2026-11-26"
+        basePath="/reports/day"
+      />,
+    );
     for (const control of [...screen.getAllByRole("link"), screen.getByLabelText("Go to date")]) {
       expect(control.className).toContain("focus-visible:ring-sky-500/50");
     }

@@ -13,7 +13,9 @@ describe("StatusBadge", () => {
       ["offline", "Offline", "bg-slate-100"],
     ] as const;
     for (const [status, label, colour] of cases) {
-      const { container, unmount } = render(<StatusBadge status={status} since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />);
+      const { container, unmount } = render(
+        <StatusBadge status={status} since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />,
+      );
       const element = badge(container);
       expect(element.dataset.status).toBe(status);
       expect(element.textContent).toBe(`${label}since 09:14 (Asia/Dubai)`);
@@ -25,16 +27,22 @@ describe("StatusBadge", () => {
   });
 
   it("pulses the dot only while working, and only when motion is welcome", () => {
-    const working = render(<StatusBadge status="working" since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />);
+    const working = render(
+      <StatusBadge status="working" since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />,
+    );
     expect(working.container.querySelector(".motion-safe\\:animate-ping")).not.toBeNull();
     expect(working.container.innerHTML).not.toMatch(/(^|[\s"])animate-/);
     working.unmount();
-    const idle = render(<StatusBadge status="idle" since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />);
+    const idle = render(
+      <StatusBadge status="idle" since="2026-11-24T05:14:00Z" today="2026-11-24" timeZone="Asia/Dubai" />,
+    );
     expect(idle.container.innerHTML).not.toContain("animate-");
   });
 
   it("adds the date when the status began before today", () => {
-    const { container } = render(<StatusBadge status="offline" since="2026-11-23T14:02:00Z" today="2026-11-24" timeZone="Asia/Dubai" />);
+    const { container } = render(
+      <StatusBadge status="offline" since="2026-11-23T14:02:00Z" today="2026-11-24" timeZone="Asia/Dubai" />,
+    );
     expect(badge(container).title).toBe("Offline since Mon 23 Nov, 18:02 (Asia/Dubai)");
     expect(container.querySelector("time")!.textContent).toBe("Mon 23 Nov, 18:02");
     expect(container.querySelector("time")!.getAttribute("datetime")).toBe("2026-11-23T14:02:00Z");
@@ -51,7 +59,9 @@ describe("StatusBadge", () => {
 
   it("a local midnight decides whether the date is shown", () => {
     // 21:30 UTC on the 23rd is already the 24th in Dubai.
-    const { container } = render(<StatusBadge status="idle" since="2026-11-23T21:30:00Z" today="2026-11-24" timeZone="Asia/Dubai" />);
+    const { container } = render(
+      <StatusBadge status="idle" since="2026-11-23T21:30:00Z" today="2026-11-24" timeZone="Asia/Dubai" />,
+    );
     expect(container.querySelector("time")!.textContent).toBe("01:30");
   });
 

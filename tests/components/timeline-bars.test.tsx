@@ -12,7 +12,8 @@ const berlinSpringStart = Date.parse("2026-03-28T23:00:00Z");
 const berlinSpringEnd = Date.parse("2026-03-29T22:00:00Z");
 
 const percent = (value: string) => Number.parseFloat(value);
-const tickLabels = (container: HTMLElement) => [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) => tick.textContent);
+const tickLabels = (container: HTMLElement) =>
+  [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) => tick.textContent);
 
 describe("TimelineBars", () => {
   it("places a period by its share of the day", () => {
@@ -35,7 +36,13 @@ describe("TimelineBars", () => {
   it("follows real elapsed time on a 23-hour DST day", () => {
     const period = { start: "2026-03-29T07:00:00Z", end: "2026-03-29T10:30:00Z" }; // 09:00–12:30 CEST
     const { container } = render(
-      <TimelineBars periods={[period]} dayStart={berlinSpringStart} dayEnd={berlinSpringEnd} timeZone="Europe/Berlin" label="j.smith's periods" />,
+      <TimelineBars
+        periods={[period]}
+        dayStart={berlinSpringStart}
+        dayEnd={berlinSpringEnd}
+        timeZone="Europe/Berlin"
+        label="j.smith's periods"
+      />,
     );
     const bar = screen.getByRole("listitem", { name: "09:00 – 12:30, 3h 30m" });
     expect(screen.getByRole("list", { name: "j.smith's periods" })).toBeTruthy();
@@ -43,15 +50,28 @@ describe("TimelineBars", () => {
     expect(percent(bar.style.width)).toBeCloseTo((3.5 / 23) * 100, 3);
     // 03:00 comes two real hours after midnight that day.
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
-    expect(ticks.map((tick) => tick.textContent)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
+    expect(ticks.map((tick) => tick.textContent)).toEqual([
+      "00:00",
+      "03:00",
+      "06:00",
+      "09:00",
+      "12:00",
+      "15:00",
+      "18:00",
+      "21:00",
+    ]);
     expect(percent(ticks[1].style.left)).toBeCloseTo((2 / 23) * 100, 3);
     expect(percent(ticks[7].style.left)).toBeCloseTo((20 / 23) * 100, 3);
   });
 
   it("labels every third hour of a normal day at even steps", () => {
-    const { container } = render(<TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
+    const { container } = render(
+      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
+    );
     expect(tickLabels(container)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
-    const positions = [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) => percent(tick.style.left));
+    const positions = [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) =>
+      percent(tick.style.left),
+    );
     expect(positions).toEqual([0, 12.5, 25, 37.5, 50, 62.5, 75, 87.5]);
   });
 
@@ -60,7 +80,16 @@ describe("TimelineBars", () => {
     const end = Date.parse("2026-10-25T23:00:00Z");
     const { container } = render(<TimelineBars periods={[]} dayStart={start} dayEnd={end} timeZone="Europe/Berlin" />);
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
-    expect(ticks.map((tick) => tick.textContent)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
+    expect(ticks.map((tick) => tick.textContent)).toEqual([
+      "00:00",
+      "03:00",
+      "06:00",
+      "09:00",
+      "12:00",
+      "15:00",
+      "18:00",
+      "21:00",
+    ]);
     expect(percent(ticks[1].style.left)).toBeCloseTo((4 / 25) * 100, 3);
   });
 
@@ -78,11 +107,16 @@ describe("TimelineBars", () => {
       { start: "2026-11-24T04:02:00Z", end: "2026-11-24T07:31:00Z" },
     ];
     render(<TimelineBars periods={periods} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
-    expect(screen.getAllByRole("listitem").map((bar) => bar.getAttribute("aria-label"))).toEqual(["08:02 – 11:31, 3h 29m", "14:00 – 16:00, 2h 00m"]);
+    expect(screen.getAllByRole("listitem").map((bar) => bar.getAttribute("aria-label"))).toEqual([
+      "08:02 – 11:31, 3h 29m",
+      "14:00 – 16:00, 2h 00m",
+    ]);
   });
 
   it("says calmly when there is nothing to draw", () => {
-    const { container } = render(<TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
+    const { container } = render(
+      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
+    );
     expect(screen.getByText("No working periods on this day.")).toBeTruthy();
     expect(screen.queryByRole("list")).toBeNull();
     expect(container.querySelector("[data-now]")).toBeNull();
@@ -90,7 +124,9 @@ describe("TimelineBars", () => {
 
   it("marks now only on the day that contains it", () => {
     const now = Date.parse("2026-11-24T10:30:00Z"); // 14:30 in Dubai
-    const today = render(<TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" now={now} />);
+    const today = render(
+      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" now={now} />,
+    );
     const marker = today.container.querySelector<HTMLElement>("[data-now]")!;
     expect(marker).not.toBeNull();
     expect(marker.title).toBe("Now 14:30");
@@ -98,7 +134,13 @@ describe("TimelineBars", () => {
     today.unmount();
 
     const yesterday = render(
-      <TimelineBars periods={[]} dayStart={dubaiStart - 24 * HOUR} dayEnd={dubaiStart} timeZone="Asia/Dubai" now={now} />,
+      <TimelineBars
+        periods={[]}
+        dayStart={dubaiStart - 24 * HOUR}
+        dayEnd={dubaiStart}
+        timeZone="Asia/Dubai"
+        now={now}
+      />,
     );
     expect(yesterday.container.querySelector("[data-now]")).toBeNull();
   });

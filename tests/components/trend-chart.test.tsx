@@ -74,11 +74,20 @@ describe("TrendChart", () => {
     const { container } = render(<TrendChart days={days} today={TODAY} timeZone="Asia/Dubai" />);
     expect(container.querySelector("line[data-average]")).toBeNull();
     expect(screen.queryByText(/^avg/)).toBeNull();
-    expect(screen.getByRole("img").getAttribute("aria-label")).toBe("Hours worked per day in November 2026: 0m over 0 days");
+    expect(screen.getByRole("img").getAttribute("aria-label")).toBe(
+      "Hours worked per day in November 2026: 0m over 0 days",
+    );
   });
 
   it("links each drawn day when given hrefFor", () => {
-    const { container } = render(<TrendChart days={november()} today={TODAY} timeZone="Asia/Dubai" hrefFor={(date) => `/reports/day?date=${date}`} />);
+    const { container } = render(
+      <TrendChart
+        days={november()}
+        today={TODAY}
+        timeZone="Asia/Dubai"
+        hrefFor={(date) => `/reports/day?date=${date}`}
+      />,
+    );
     const links = [...container.querySelectorAll("a")];
     expect(links).toHaveLength(24);
     expect(links[22].getAttribute("href")).toBe("/reports/day?date=2026-11-23");

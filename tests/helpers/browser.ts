@@ -13,7 +13,8 @@ function playwrightBrowsers(): string {
   if (set === "0") return path.join(ROOT, "node_modules", "playwright-core", ".local-browsers");
   if (set) return set;
   if (process.platform === "darwin") return path.join(os.homedir(), "Library", "Caches", "ms-playwright");
-  if (process.platform === "win32") return path.join(process.env.LOCALAPPDATA || path.join(os.homedir(), "AppData", "Local"), "ms-playwright");
+  if (process.platform === "win32")
+    return path.join(process.env.LOCALAPPDATA || path.join(os.homedir(), "AppData", "Local"), "ms-playwright");
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ms-playwright");
 }
 
@@ -59,7 +60,9 @@ const SYSTEM = [
   "/usr/bin/google-chrome-stable",
   "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
   "/Applications/Chromium.app/Contents/MacOS/Chromium",
-  ...[process.env.PROGRAMFILES, process.env["PROGRAMFILES(X86)"], process.env.LOCALAPPDATA].flatMap((dir) => (dir ? [path.join(dir, "Google", "Chrome", "Application", "chrome.exe")] : [])),
+  ...[process.env.PROGRAMFILES, process.env["PROGRAMFILES(X86)"], process.env.LOCALAPPDATA].flatMap((dir) =>
+    dir ? [path.join(dir, "Google", "Chrome", "Application", "chrome.exe")] : [],
+  ),
 ];
 
 /**
@@ -73,7 +76,10 @@ const SYSTEM = [
 export function findChromium(): string {
   const wanted = process.env.CHROME_PATH;
   if (wanted) {
-    if (!existsSync(wanted)) throw new Error(`CHROME_PATH is ${wanted}, which does not exist: set it to a Chromium or Chrome executable, or unset it`);
+    if (!existsSync(wanted))
+      throw new Error(
+        `CHROME_PATH is ${wanted}, which does not exist: set it to a Chromium or Chrome executable, or unset it`,
+      );
     return wanted;
   }
   const found = [...playwrightCandidates(), ...SYSTEM].find((file) => existsSync(file));
@@ -86,7 +92,15 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: findChromium(),
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 

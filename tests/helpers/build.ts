@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const SOURCES = ["app", "lib", "public", "next.config.mjs", "instrumentation.ts", "proxy.ts", "package.json", "tailwind.config.ts"];
+const SOURCES = [
+  "app",
+  "lib",
+  "public",
+  "next.config.mjs",
+  "instrumentation.ts",
+  "proxy.ts",
+  "package.json",
+  "tailwind.config.ts",
+];
 
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;
@@ -46,6 +55,10 @@ export function buildState(): "missing" | "stale" | "current" {
 function buildIfStale(): void {
   if (buildState() === "current") return;
   process.stdout.write("Building the app for the server tests (next build)...\n");
-  const result = spawnSync("npx", ["next", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_ENV: "production" } });
+  const result = spawnSync("npx", ["next", "build"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
   if (result.status !== 0) throw new Error("next build failed; run `npm run build` to see why");
 }

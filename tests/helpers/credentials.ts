@@ -18,7 +18,11 @@ export async function newToken(db: Db, scope: TokenScope, name = unique(`test-${
 }
 
 /** A new account of `role` and a session cookie value for it. */
-export async function newSession(db: Db, role: Role, password = `password-${unique(role)}`): Promise<{ accountId: number; username: string; cookie: string }> {
+export async function newSession(
+  db: Db,
+  role: Role,
+  password = `password-${unique(role)}`,
+): Promise<{ accountId: number; username: string; cookie: string }> {
   const account = await createAccount(db, { username: unique(role), role, password }, { actor: "tests" });
   return { accountId: account.id, username: account.username, cookie: await createSession(db, account.id) };
 }
@@ -43,7 +47,10 @@ export async function ingestTokenFor(url: string): Promise<string> {
  * For in-process route tests: an ingest and a read token made in the process database once
  * it exists (call after useProcessDatabase), as Authorization headers.
  */
-export function useProcessTokens(database: { readonly db: Db }): { readonly ingest: Record<string, string>; readonly read: Record<string, string> } {
+export function useProcessTokens(database: { readonly db: Db }): {
+  readonly ingest: Record<string, string>;
+  readonly read: Record<string, string>;
+} {
   const headers = { ingest: {} as Record<string, string>, read: {} as Record<string, string> };
   beforeAll(async () => {
     headers.ingest = bearer(await newToken(database.db, "ingest"));
@@ -53,7 +60,9 @@ export function useProcessTokens(database: { readonly db: Db }): { readonly inge
 }
 
 /** An ingest and a read token in the database at `url`, as Authorization headers. */
-export async function tokensFor(url: string): Promise<{ ingest: Record<string, string>; read: Record<string, string> }> {
+export async function tokensFor(
+  url: string,
+): Promise<{ ingest: Record<string, string>; read: Record<string, string> }> {
   const db = openDb(url);
   try {
     await migrate(db);

@@ -23,7 +23,11 @@ function withDatabase(url: string, database: string): string {
 export async function createTestDatabase(provider: Provider): Promise<TestDatabase> {
   if (provider === "sqlite") {
     const dir = mkdtempSync(path.join(os.tmpdir(), "wt-test-"));
-    return { provider, url: `file:${path.join(dir, "work_events.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      provider,
+      url: `file:${path.join(dir, "work_events.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const adminUrl = inject("postgresUrl");
   const name = `wt_test_${randomBytes(6).toString("hex")}`;

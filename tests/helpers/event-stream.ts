@@ -35,7 +35,13 @@ export function eventKey(user: string, ms: number, state: string): string {
   return `${user}|${ms}|${state}`;
 }
 
-function post(url: string, body: string, agent: http.Agent, timeoutMs: number, headers: Record<string, string> = {}): Promise<Answer> {
+function post(
+  url: string,
+  body: string,
+  agent: http.Agent,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${url}/api/report`,
@@ -112,7 +118,9 @@ export class EventStream {
     while (this.running) {
       round++;
       const single = (worker + round) % 2 === 0;
-      const events = Array.from({ length: single ? 1 : 2 + ((worker * 7 + round) % (maxBatch - 1)) }, () => this.nextEvent());
+      const events = Array.from({ length: single ? 1 : 2 + ((worker * 7 + round) % (maxBatch - 1)) }, () =>
+        this.nextEvent(),
+      );
       const body = single ? JSON.stringify(events[0]) : JSON.stringify(round % 3 === 0 ? events : { events });
       this.summary.sent++;
       try {
@@ -121,9 +129,11 @@ export class EventStream {
         if (answer.status === 201) {
           this.summary.acked.push(...events);
           const counts = answer.body as { accepted?: number; duplicates?: number; duplicate?: boolean };
-          if (single ? counts.duplicate : counts.accepted !== events.length || counts.duplicates !== 0) this.summary.miscounted++;
+          if (single ? counts.duplicate : counts.accepted !== events.length || counts.duplicates !== 0)
+            this.summary.miscounted++;
         } else {
-          if (this.summary.samples.filter((s) => s.status === answer.status).length < 5) this.summary.samples.push(answer);
+          if (this.summary.samples.filter((s) => s.status === answer.status).length < 5)
+            this.summary.samples.push(answer);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       } catch (error) {
@@ -139,7 +149,8 @@ export class EventStream {
     const target = this.acked + count;
     const deadline = Date.now() + timeoutMs;
     while (this.acked < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    if (this.acked < target) throw new Error(`Only ${this.acked} of ${target} events acknowledged: ${JSON.stringify(this.report())}`);
+    if (this.acked < target)
+      throw new Error(`Only ${this.acked} of ${target} events acknowledged: ${JSON.stringify(this.report())}`);
   }
 
   /** Stops sending and waits for the requests in flight to settle. */
@@ -163,7 +174,9 @@ export async function storedEventKeys(provider: Provider, url: string): Promise<
   try {
     const rows =
       provider === "sqlite"
-        ? await db.raw.query<{ user_key: string; ms: number; state: string }>(`SELECT user_key, ts AS ms, state FROM work_events`)
+        ? await db.raw.query<{ user_key: string; ms: number; state: string }>(
+            `SELECT user_key, ts AS ms, state FROM work_events`,
+          )
         : await db.raw.query<{ user_key: string; ms: string; state: string }>(
             `SELECT user_key, (extract(epoch FROM ts) * 1000)::bigint::text AS ms, state FROM work_events`,
           );

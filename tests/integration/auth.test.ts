@@ -1,7 +1,17 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { assignTeams, changeRole, createAccount, disableAccount, enableAccount, ensureInitialAdmin, findAccount, listAccounts, setPassword } from "@/lib/auth/accounts";
+import {
+  assignTeams,
+  changeRole,
+  createAccount,
+  disableAccount,
+  enableAccount,
+  ensureInitialAdmin,
+  findAccount,
+  listAccounts,
+  setPassword,
+} from "@/lib/auth/accounts";
 import { listAudit, writeAudit } from "@/lib/auth/audit";
 import { toAccountPrincipal, toTokenPrincipal, visibleUserKeys } from "@/lib/auth/principal";
 import { accountKey, addressKey, checkAllowed, clearFailures, RATE_LIMITS, recordFailure } from "@/lib/auth/rate-limit";
@@ -18,7 +28,14 @@ import {
 } from "@/lib/auth/sessions";
 import { signIn } from "@/lib/auth/sign-in";
 import { createTeam, deleteTeam, listTeams, setTeamMembers } from "@/lib/auth/teams";
-import { createToken, listTokens, readBearerToken, revokeToken, verifyToken, VERIFIED_TOKEN_TTL_MS } from "@/lib/auth/tokens";
+import {
+  createToken,
+  listTokens,
+  readBearerToken,
+  revokeToken,
+  verifyToken,
+  VERIFIED_TOKEN_TTL_MS,
+} from "@/lib/auth/tokens";
 import { PROVIDERS, useMigratedDatabase } from "../helpers/databases";
 
 const secretKey = "test-secret-key-0123456789abcdef";
@@ -44,7 +61,6 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   return error as AppError;
 }
 
-
 describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
   const ctx = useMigratedDatabase(provider);
   const secrets: string[] = [];
@@ -61,8 +77,18 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
   describe("accounts", () => {
     it("creates an account, found by id and by its username in any letter case, without its hash", async () => {
       const password = newPassword();
-      const account = await createAccount(ctx.db, { username: "  Mia.Wong ", role: "supervisor", password }, { actor: "root", ip: "10.1.1.1" });
-      expect(account).toMatchObject({ username: "Mia.Wong", usernameKey: "mia.wong", role: "supervisor", disabledAt: null, teamIds: [] });
+      const account = await createAccount(
+        ctx.db,
+        { username: "  Mia.Wong ", role: "supervisor", password },
+        { actor: "root", ip: "10.1.1.1" },
+      );
+      expect(account).toMatchObject({
+        username: "Mia.Wong",
+        usernameKey: "mia.wong",
+        role: "supervisor",
+        disabledAt: null,
+        teamIds: [],
+      });
       expect(account).not.toHaveProperty("passwordHash");
       expect(account.passwordChangedAt.getTime()).toBe(account.createdAt.getTime());
       expect(await findAccount(ctx.db, account.id)).toEqual(account);
@@ -73,7 +99,9 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
 
     it("refuses a username already taken in another letter case with a 409", async () => {
       await newAccount("viewer", "Duplicate.Me");
-      const error = await rejection(createAccount(ctx.db, { username: "DUPLICATE.me", role: "admin", password: newPassword() }, cli));
+      const error = await rejection(
+        createAccount(ctx.db, { username: "DUPLICATE.me", role: "admin", password: newPassword() }, cli),
+      );
       expect([error.status, error.code]).toEqual([409, "account_exists"]);
       expect((await listAccounts(ctx.db)).filter((a) => a.usernameKey === "duplicate.me")).toHaveLength(1);
     });
@@ -133,11 +161,18 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
   describe("sessions", () => {
     it("round-trips: the cookie reads back as the account, and only the secret's hash is stored", async () => {
       const { account } = await newAccount("viewer");
-      const cookie = remember(await createSession(ctx.db, account.id, { ip: "192.0.2.4", userAgent: "Firefox" }, keyed()));
+      const cookie = remember(
+        await createSession(ctx.db, account.id, { ip: "192.0.2.4", userAgent: "Firefox" }, keyed()),
+      );
       expect(cookie).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
       const signedIn = await readSession(ctx.db, cookie, keyed());
       expect(signedIn?.account).toEqual(account);
-      expect(signedIn?.session).toMatchObject({ id: sha256(cookie.split(".")[0]), accountId: account.id, ip: "192.0.2.4", userAgent: "Firefox" });
+      expect(signedIn?.session).toMatchObject({
+        id: sha256(cookie.split(".")[0]),
+        accountId: account.id,
+        ip: "192.0.2.4",
+        userAgent: "Firefox",
+      });
       expect(signedIn!.session.expiresAt.getTime() - signedIn!.session.createdAt.getTime()).toBe(SESSION_IDLE_MS);
       expect(await ctx.db.prisma.session.count({ where: { id: cookie.split(".")[0] } })).toBe(0);
     });
@@ -147,7 +182,17 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       const cookie = remember(await createSession(ctx.db, account.id, {}, keyed()));
       const [secret, mac] = cookie.split(".");
       const flip = (text: string) => `${text.slice(0, 5)}${text[5] === "A" ? "B" : "A"}${text.slice(6)}`;
-      for (const bad of [`${flip(secret)}.${mac}`, `${secret}.${flip(mac)}`, `${secret}.`, secret, `${cookie}.x`, "", "a.b", null, undefined]) {
+      for (const bad of [
+        `${flip(secret)}.${mac}`,
+        `${secret}.${flip(mac)}`,
+        `${secret}.`,
+        secret,
+        `${cookie}.x`,
+        "",
+        "a.b",
+        null,
+        undefined,
+      ]) {
         expect(await readSession(ctx.db, bad, keyed())).toBeNull();
       }
       expect(await readSession(ctx.db, cookie, { secretKey: "another-key-0123456789abcdef" })).toBeNull();
@@ -177,7 +222,8 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       const { account } = await newAccount();
       const start = Date.now();
       const cookie = remember(await createSession(ctx.db, account.id, {}, keyed(start)));
-      const lastSeen = async () => (await ctx.db.prisma.session.findFirst({ where: { accountId: account.id } }))!.lastSeenAt.getTime();
+      const lastSeen = async () =>
+        (await ctx.db.prisma.session.findFirst({ where: { accountId: account.id } }))!.lastSeenAt.getTime();
       await readSession(ctx.db, cookie, keyed(start + 30_000));
       expect(await lastSeen()).toBe(start);
       await readSession(ctx.db, cookie, keyed(start + 61_000));
@@ -201,7 +247,10 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       expect(await readSession(ctx.db, cookie, keyed())).not.toBeNull();
       await disableAccount(ctx.db, account.id, cli);
       expect(await readSession(ctx.db, cookie, keyed())).toBeNull();
-      expect(await signIn(ctx.db, { username: account.username, password: changed }, keyed())).toEqual({ ok: false, reason: "invalid" });
+      expect(await signIn(ctx.db, { username: account.username, password: changed }, keyed())).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     });
 
     it("rejects a session of an account disabled behind its back", async () => {
@@ -227,19 +276,39 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
     });
 
     it("describes the cookie: httpOnly, SameSite=Lax, Path=/, Secure when asked", () => {
-      expect(sessionCookieAttributes({ secure: true })).toEqual({ httpOnly: true, sameSite: "lax", secure: true, path: "/", maxAge: 7 * 24 * 3600 });
+      expect(sessionCookieAttributes({ secure: true })).toEqual({
+        httpOnly: true,
+        sameSite: "lax",
+        secure: true,
+        path: "/",
+        maxAge: 7 * 24 * 3600,
+      });
       expect(sessionCookieAttributes({ secure: false }).secure).toBe(false);
-      expect(formatSessionCookie("v.m", { secure: true })).toBe(`${SESSION_COOKIE}=v.m; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure`);
-      expect(formatSessionCookie(null, { secure: false })).toBe(`${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
+      expect(formatSessionCookie("v.m", { secure: true })).toBe(
+        `${SESSION_COOKIE}=v.m; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax; Secure`,
+      );
+      expect(formatSessionCookie(null, { secure: false })).toBe(
+        `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`,
+      );
     });
   });
 
   describe("API tokens", () => {
     it("shows the token once; the database keeps only its hash and a short prefix", async () => {
-      const { token, info } = await createToken(ctx.db, { name: "Floor 2 laptops", scope: "ingest", createdBy: "admin1" }, { ip: "10.0.0.1" });
+      const { token, info } = await createToken(
+        ctx.db,
+        { name: "Floor 2 laptops", scope: "ingest", createdBy: "admin1" },
+        { ip: "10.0.0.1" },
+      );
       remember(token);
       expect(token).toMatch(/^wt_ingest_[A-Za-z0-9_-]{43}$/);
-      expect(info).toMatchObject({ name: "Floor 2 laptops", scope: "ingest", createdBy: "admin1", revokedAt: null, lastUsedAt: null });
+      expect(info).toMatchObject({
+        name: "Floor 2 laptops",
+        scope: "ingest",
+        createdBy: "admin1",
+        revokedAt: null,
+        lastUsedAt: null,
+      });
       expect(token.startsWith(info.prefix)).toBe(true);
       expect(info.prefix.length).toBeLessThan(20);
       const row = await ctx.db.prisma.apiToken.findUniqueOrThrow({ where: { id: info.id } });
@@ -253,12 +322,30 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       const ingest = remember((await createToken(ctx.db, { name: "agents", scope: "ingest", createdBy: "cli" })).token);
       const read = await createToken(ctx.db, { name: "payroll", scope: "read", createdBy: "cli" });
       remember(read.token);
-      expect(await verifyToken(ctx.db, ingest, "ingest")).toMatchObject({ ok: true, token: { name: "agents", scope: "ingest" } });
+      expect(await verifyToken(ctx.db, ingest, "ingest")).toMatchObject({
+        ok: true,
+        token: { name: "agents", scope: "ingest" },
+      });
       expect(await verifyToken(ctx.db, read.token, "read")).toMatchObject({ ok: true, token: { name: "payroll" } });
-      expect(await verifyToken(ctx.db, ingest, "read")).toMatchObject({ ok: false, status: 403, reason: "wrong_scope" });
+      expect(await verifyToken(ctx.db, ingest, "read")).toMatchObject({
+        ok: false,
+        status: 403,
+        reason: "wrong_scope",
+      });
       expect(await verifyToken(ctx.db, read.token, "ingest")).toMatchObject({ ok: false, status: 403 });
-      expect(await verifyToken(ctx.db, `wt_read_${"x".repeat(43)}`, "read")).toEqual({ ok: false, status: 401, reason: "unknown" });
-      for (const bad of ["", null, "wt_read_short", `Bearer ${read.token}`, `${read.token}x`, `wt_admin_${"x".repeat(43)}`]) {
+      expect(await verifyToken(ctx.db, `wt_read_${"x".repeat(43)}`, "read")).toEqual({
+        ok: false,
+        status: 401,
+        reason: "unknown",
+      });
+      for (const bad of [
+        "",
+        null,
+        "wt_read_short",
+        `Bearer ${read.token}`,
+        `${read.token}x`,
+        `wt_admin_${"x".repeat(43)}`,
+      ]) {
         expect(await verifyToken(ctx.db, bad, "read")).toEqual({ ok: false, status: 401, reason: "malformed" });
       }
       const revoked = await revokeToken(ctx.db, read.info.id, { actor: "admin1", ip: "10.0.0.2" });
@@ -301,12 +388,15 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
     it("reads the token from an Authorization header", () => {
       expect(readBearerToken("Bearer wt_read_abc")).toBe("wt_read_abc");
       expect(readBearerToken("bearer  wt_read_abc ")).toBe("wt_read_abc");
-      for (const header of [null, undefined, "", "Basic abc", "Bearer", "Bearer a b"]) expect(readBearerToken(header)).toBeNull();
+      for (const header of [null, undefined, "", "Basic abc", "Bearer", "Bearer a b"])
+        expect(readBearerToken(header)).toBeNull();
     });
 
     it("refuses a token without a name or with an unknown scope", async () => {
       expect((await rejection(createToken(ctx.db, { name: " ", scope: "read", createdBy: "cli" }))).status).toBe(400);
-      expect((await rejection(createToken(ctx.db, { name: "x", scope: "admin" as never, createdBy: "cli" }))).status).toBe(400);
+      expect(
+        (await rejection(createToken(ctx.db, { name: "x", scope: "admin" as never, createdBy: "cli" }))).status,
+      ).toBe(400);
     });
   });
 
@@ -314,27 +404,47 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
     it("locks an account after 5 failures in 15 minutes, with a retry-after; a success afterwards clears it", async () => {
       const { account, password } = await newAccount();
       const start = Date.now() + MINUTE;
-      const attempt = (pw: string, at: number) => signIn(ctx.db, { username: account.username.toUpperCase(), password: pw, ip: "203.0.113.5" }, keyed(at));
-      for (let i = 0; i < 4; i++) expect(await attempt("wrong password!", start + i * 1000)).toEqual({ ok: false, reason: "invalid" });
-      expect(await attempt("wrong password!", start + 4000)).toEqual({ ok: false, reason: "locked", retryAfterSeconds: 15 * 60 });
+      const attempt = (pw: string, at: number) =>
+        signIn(ctx.db, { username: account.username.toUpperCase(), password: pw, ip: "203.0.113.5" }, keyed(at));
+      for (let i = 0; i < 4; i++)
+        expect(await attempt("wrong password!", start + i * 1000)).toEqual({ ok: false, reason: "invalid" });
+      expect(await attempt("wrong password!", start + 4000)).toEqual({
+        ok: false,
+        reason: "locked",
+        retryAfterSeconds: 15 * 60,
+      });
       // Locked even for the right password, from any address.
-      const locked = await signIn(ctx.db, { username: account.username, password, ip: "203.0.113.99" }, keyed(start + 5 * MINUTE));
+      const locked = await signIn(
+        ctx.db,
+        { username: account.username, password, ip: "203.0.113.99" },
+        keyed(start + 5 * MINUTE),
+      );
       expect(locked).toEqual({ ok: false, reason: "locked", retryAfterSeconds: 10 * 60 + 4 });
-      expect(await checkAllowed(ctx.db, [accountKey(account.usernameKey)], start + 5 * MINUTE)).toEqual({ allowed: false, retryAfterSeconds: 604 });
+      expect(await checkAllowed(ctx.db, [accountKey(account.usernameKey)], start + 5 * MINUTE)).toEqual({
+        allowed: false,
+        retryAfterSeconds: 604,
+      });
 
       const after = start + 4000 + 15 * MINUTE;
       const ok = await attempt(password, after);
       expect(ok).toMatchObject({ ok: true, account: { id: account.id } });
       remember((ok as { cookie: string }).cookie);
-      expect(await ctx.db.prisma.signInFailure.findUnique({ where: { key: accountKey(account.usernameKey) } })).toBeNull();
-      for (let i = 0; i < 4; i++) expect(await attempt("wrong password!", after + 1000 + i)).toEqual({ ok: false, reason: "invalid" });
+      expect(
+        await ctx.db.prisma.signInFailure.findUnique({ where: { key: accountKey(account.usernameKey) } }),
+      ).toBeNull();
+      for (let i = 0; i < 4; i++)
+        expect(await attempt("wrong password!", after + 1000 + i)).toEqual({ ok: false, reason: "invalid" });
     });
 
     it("starts counting again once the window has passed", async () => {
       const key = accountKey(`window-${++counter}`);
       const start = Date.now();
       for (let i = 0; i < 4; i++) expect((await recordFailure(ctx.db, key, start + i)).count).toBe(i + 1);
-      expect(await recordFailure(ctx.db, key, start + RATE_LIMITS.account.windowMs + 1)).toEqual({ count: 1, lockedUntil: null, retryAfterSeconds: null });
+      expect(await recordFailure(ctx.db, key, start + RATE_LIMITS.account.windowMs + 1)).toEqual({
+        count: 1,
+        lockedUntil: null,
+        retryAfterSeconds: null,
+      });
       await clearFailures(ctx.db, key);
       expect(await ctx.db.prisma.signInFailure.count({ where: { key } })).toBe(0);
     });
@@ -343,13 +453,27 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       const ip = "198.51.100.200";
       const start = Date.now() + MINUTE;
       for (let i = 0; i < 19; i++) {
-        expect(await signIn(ctx.db, { username: `ghost${i}`, password: "whatever password", ip }, keyed(start + i))).toEqual({ ok: false, reason: "invalid" });
+        expect(
+          await signIn(ctx.db, { username: `ghost${i}`, password: "whatever password", ip }, keyed(start + i)),
+        ).toEqual({ ok: false, reason: "invalid" });
       }
-      expect(await signIn(ctx.db, { username: "ghost19", password: "whatever password", ip }, keyed(start + 19))).toMatchObject({ ok: false, reason: "locked" });
+      expect(
+        await signIn(ctx.db, { username: "ghost19", password: "whatever password", ip }, keyed(start + 19)),
+      ).toMatchObject({ ok: false, reason: "locked" });
       const { account, password } = await newAccount();
-      expect(await signIn(ctx.db, { username: account.username, password, ip }, keyed(start + 20))).toMatchObject({ ok: false, reason: "locked" });
-      expect(await checkAllowed(ctx.db, [addressKey(ip)], start + 20)).toEqual({ allowed: false, retryAfterSeconds: 900 });
-      const elsewhere = await signIn(ctx.db, { username: account.username, password, ip: "198.51.100.201" }, keyed(start + 20));
+      expect(await signIn(ctx.db, { username: account.username, password, ip }, keyed(start + 20))).toMatchObject({
+        ok: false,
+        reason: "locked",
+      });
+      expect(await checkAllowed(ctx.db, [addressKey(ip)], start + 20)).toEqual({
+        allowed: false,
+        retryAfterSeconds: 900,
+      });
+      const elsewhere = await signIn(
+        ctx.db,
+        { username: account.username, password, ip: "198.51.100.201" },
+        keyed(start + 20),
+      );
       expect(elsewhere.ok).toBe(true);
       remember((elsewhere as { cookie: string }).cookie);
     });
@@ -415,29 +539,60 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       ]);
       expect(entries[2].details).toEqual({ from: "viewer", to: "supervisor" });
       const next = await listAudit(ctx.db, { page: 2, pageSize: 3 });
-      expect(next.entries[0]).toMatchObject({ action: "account.create", target: "Audited.One", actor: "cli", details: { role: "viewer" } });
+      expect(next.entries[0]).toMatchObject({
+        action: "account.create",
+        target: "Audited.One",
+        actor: "cli",
+        details: { role: "viewer" },
+      });
       const actions = new Set((await listAudit(ctx.db, { pageSize: 500 })).entries.map((e) => e.action));
-      for (const action of ["account.create", "account.role", "account.password", "account.disable", "account.enable", "account.teams", "team.create", "team.delete", "team.members", "token.create", "token.revoke"]) {
+      for (const action of [
+        "account.create",
+        "account.role",
+        "account.password",
+        "account.disable",
+        "account.enable",
+        "account.teams",
+        "team.create",
+        "team.delete",
+        "team.members",
+        "token.create",
+        "token.revoke",
+      ]) {
         expect(actions).toContain(action);
       }
       await writeAudit(ctx.db, { actor: "someone", action: "team.create", target: "x" });
-      expect((await listAudit(ctx.db, { pageSize: 1 })).entries[0]).toMatchObject({ actor: "someone", details: null, ip: null });
+      expect((await listAudit(ctx.db, { pageSize: 1 })).entries[0]).toMatchObject({
+        actor: "someone",
+        details: null,
+        ip: null,
+      });
     });
   });
 
   it("keeps no password, token or session secret in clear anywhere in the database", async () => {
     const tables =
       provider === "sqlite"
-        ? await ctx.db.raw.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-        : await ctx.db.raw.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`);
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(["accounts", "sessions", "api_tokens", "audit_log", "sign_in_failures"]));
+        ? await ctx.db.raw.query<{ name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+          )
+        : await ctx.db.raw.query<{ name: string }>(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+          );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["accounts", "sessions", "api_tokens", "audit_log", "sign_in_failures"]),
+    );
     let text = "";
     for (const { name } of tables) text += JSON.stringify(await ctx.db.raw.query(`SELECT * FROM "${name}"`));
     expect(await ctx.db.prisma.session.count()).toBeGreaterThan(0);
     expect(await ctx.db.prisma.apiToken.count()).toBeGreaterThan(3);
     expect(passwords.length).toBeGreaterThan(10);
     expect(secrets.length).toBeGreaterThan(10);
-    for (const secret of [...passwords, ...secrets.flatMap((s) => [s, ...s.split(".")]), ...secrets.map((s) => s.replace(/^wt_\w+?_/, ""))]) {
+    for (const secret of [
+      ...passwords,
+      ...secrets.flatMap((s) => [s, ...s.split(".")]),
+      ...secrets.map((s) => s.replace(/^wt_\w+?_/, "")),
+    ]) {
       expect(text).not.toContain(secret);
     }
   });
@@ -460,7 +615,9 @@ describe.each(PROVIDERS)("the first admin on %s", (provider) => {
     expect(await listAccounts(ctx.db)).toHaveLength(1);
     const signedIn = await signIn(ctx.db, { username: "root", password: "first admin password" }, keyed());
     expect(signedIn.ok).toBe(true);
-    expect((await listAudit(ctx.db)).entries).toMatchObject([{ actor: "startup", action: "account.create", details: { role: "admin" } }]);
+    expect((await listAudit(ctx.db)).entries).toMatchObject([
+      { actor: "startup", action: "account.create", details: { role: "admin" } },
+    ]);
   });
 
   it("is refused with a clear error when the configured password is too short", async () => {

@@ -51,7 +51,10 @@ const BATCHES: { receivedAt?: string; events: Ev[] }[] = [
   // Tue 03-03 22:00 to Wed 03-04 01:00: cut at midnight, 2 hours on the 3rd and 1 on the 4th.
   { events: [...working("dave", "2026-03-03T18:00Z", "2026-03-03T20:50Z"), stopped("dave", "2026-03-03T21:00Z")] },
   // Thu 03-05 10:00–11:00, sent late: first seen on 03-11, after that week.
-  { receivedAt: "2026-03-11T12:00:00Z", events: [...working("Erin", "2026-03-05T06:00Z", "2026-03-05T06:50Z"), stopped("Erin", "2026-03-05T07:00Z")] },
+  {
+    receivedAt: "2026-03-11T12:00:00Z",
+    events: [...working("Erin", "2026-03-05T06:00Z", "2026-03-05T06:50Z"), stopped("Erin", "2026-03-05T07:00Z")],
+  },
   // Mon 03-09 08:00–10:00 and 09:00–12:00.
   { events: [...working(ALICE, "2026-03-09T04:00Z", "2026-03-09T06:00Z"), stopped(ALICE, "2026-03-09T06:00Z")] },
   { events: [...working("bob", "2026-03-09T05:00Z", "2026-03-09T08:00Z"), stopped("bob", "2026-03-09T08:00Z")] },
@@ -59,7 +62,13 @@ const BATCHES: { receivedAt?: string; events: Ev[] }[] = [
   { events: [...working("carol", "2026-03-10T03:50Z", "2026-03-10T05:00Z"), stopped("carol", "2026-03-10T05:10Z")] },
   { events: [...working(ALICE, "2026-03-10T09:00Z", "2026-03-10T09:40Z"), stopped(ALICE, "2026-03-10T09:50Z")] },
   // Wed 03-11 14:00–14:10, silent for 30 minutes (the period ends), then 14:40–15:00.
-  { events: [...working("bob", "2026-03-11T10:00Z", "2026-03-11T10:10Z"), ...working("bob", "2026-03-11T10:40Z", "2026-03-11T10:50Z"), stopped("bob", "2026-03-11T11:00Z")] },
+  {
+    events: [
+      ...working("bob", "2026-03-11T10:00Z", "2026-03-11T10:10Z"),
+      ...working("bob", "2026-03-11T10:40Z", "2026-03-11T10:50Z"),
+      stopped("bob", "2026-03-11T11:00Z"),
+    ],
+  },
   // Wed 03-11 23:00 and still working now, past midnight.
   { events: working(ALICE, "2026-03-11T19:00Z", "2026-03-11T20:30Z") },
   // Thu 03-12 00:05–00:20, idle since.
@@ -69,8 +78,12 @@ const BATCHES: { receivedAt?: string; events: Ev[] }[] = [
 type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
 const configState = globalThis as ConfigState;
 
-const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, headers: Headers, params: Record<string, string> = {}) =>
-  handler(new Request(`http://localhost${url}`, { headers }), { params: Promise.resolve(params) } as never);
+const call = (
+  handler: (request: Request, context: never) => Promise<Response>,
+  url: string,
+  headers: Headers,
+  params: Record<string, string> = {},
+) => handler(new Request(`http://localhost${url}`, { headers }), { params: Promise.resolve(params) } as never);
 
 /** Every date from `start` to `end`, counted independently of the code under test. */
 function everyDate(start: string, end: string): string[] {
@@ -81,8 +94,21 @@ function everyDate(start: string, end: string): string[] {
 
 const sameUser = (a: string) => (row: { username: string }) => toUserKey(row.username) === toUserKey(a);
 const zeros = { working_seconds: 0, real_hours_counted: 0, days_active: 0, first_activity: null, last_activity: null };
-const totalsOf = ({ username, working_seconds, real_hours_counted, days_active, first_activity, last_activity }: Omit<SummaryRow, "period_start" | "period_end">) =>
-  ({ username, working_seconds, real_hours_counted, days_active, first_activity, last_activity });
+const totalsOf = ({
+  username,
+  working_seconds,
+  real_hours_counted,
+  days_active,
+  first_activity,
+  last_activity,
+}: Omit<SummaryRow, "period_start" | "period_end">) => ({
+  username,
+  working_seconds,
+  real_hours_counted,
+  days_active,
+  first_activity,
+  last_activity,
+});
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** The read API and the dashboard routes, as one reader (a token or a session) calls them. */
@@ -90,19 +116,34 @@ function readerOf(headers: Headers) {
   const daySummaries = new Map<string, Promise<SummaryRow[]>>();
   const api = {
     summary: (period: Period, date: string, username?: string) =>
-      okData<SummaryRow[]>(call(getSummary, `/api/reports/summary?period=${period}&date=${date}${username ? `&username=${encodeURIComponent(username)}` : ""}`, headers)),
+      okData<SummaryRow[]>(
+        call(
+          getSummary,
+          `/api/reports/summary?period=${period}&date=${date}${username ? `&username=${encodeURIComponent(username)}` : ""}`,
+          headers,
+        ),
+      ),
     /** The day summary, asked once per date (the data does not change while the tests read it). */
     day: (date: string) => {
       if (!daySummaries.has(date)) daySummaries.set(date, api.summary("day", date));
       return daySummaries.get(date)!;
     },
-    realWorkHours: (start: string, end: string) => okData<RealWorkHoursRow[]>(call(getRealWorkHours, `/api/reports/real_work_hours?start_date=${start}&end_date=${end}`, headers)),
+    realWorkHours: (start: string, end: string) =>
+      okData<RealWorkHoursRow[]>(
+        call(getRealWorkHours, `/api/reports/real_work_hours?start_date=${start}&end_date=${end}`, headers),
+      ),
     users: () => okData<UserRow[]>(call(getUsers, "/api/users", headers)),
     timeline: (username: string, date: string) =>
       call(getTimeline, `/api/users/${encodeURIComponent(username)}/timeline?date=${date}`, headers, { username }),
-    view: (view: string, date?: string) => call(getDashboardView, `/api/dashboard/${view}${date ? `?date=${date}` : ""}`, headers, { view }),
+    view: (view: string, date?: string) =>
+      call(getDashboardView, `/api/dashboard/${view}${date ? `?date=${date}` : ""}`, headers, { view }),
     employee: (username: string, date?: string) =>
-      call(getEmployeeView, `/api/dashboard/employees/${encodeURIComponent(username)}${date ? `?date=${date}` : ""}`, headers, { username }),
+      call(
+        getEmployeeView,
+        `/api/dashboard/employees/${encodeURIComponent(username)}${date ? `?date=${date}` : ""}`,
+        headers,
+        { username },
+      ),
     periodView: (view: Period, date?: string) => okData<PeriodView>(api.view(view, date)),
     todayView: () => okData<TodayView>(api.view("today")),
     employeeView: (username: string, date?: string) => okData<EmployeeView>(api.employee(username, date)),
@@ -123,7 +164,8 @@ async function expectPeriodViewMatchesApi(reader: Reader, view: PeriodView) {
   for (const employee of view.employees) {
     const expected = view.dates.map((date, i) => ({
       working_seconds: days[i].find(sameUser(employee.username))?.working_seconds ?? 0,
-      real_hours_counted: rows.find((row) => row.work_date === date && sameUser(employee.username)(row))?.real_hours_counted ?? 0,
+      real_hours_counted:
+        rows.find((row) => row.work_date === date && sameUser(employee.username)(row))?.real_hours_counted ?? 0,
     }));
     expect(employee.days, `${employee.username}'s days of the ${view.view} of ${view.date}`).toEqual(expected);
     // The cells add up to the totals.
@@ -138,9 +180,13 @@ async function expectPeriodViewMatchesApi(reader: Reader, view: PeriodView) {
 /** The today view against GET /api/users and the day summary of today. */
 async function expectTodayViewMatchesApi(reader: Reader, view: TodayView) {
   const [users, today] = await Promise.all([reader.users(), reader.summary("day", view.today)]);
-  expect(view.employees.map(({ username, status, since, last_seen }) => ({ username, status, since, last_seen }))).toEqual(users);
+  expect(
+    view.employees.map(({ username, status, since, last_seen }) => ({ username, status, since, last_seen })),
+  ).toEqual(users);
   for (const employee of view.employees) {
-    const { days_active: _days, ...day } = totalsOf(today.find(sameUser(employee.username)) ?? { ...zeros, username: employee.username });
+    const { days_active: _days, ...day } = totalsOf(
+      today.find(sameUser(employee.username)) ?? { ...zeros, username: employee.username },
+    );
     const { username, working_seconds, real_hours_counted, first_activity, last_activity } = employee;
     expect({ username, working_seconds, real_hours_counted, first_activity, last_activity }).toEqual(day);
   }
@@ -186,7 +232,8 @@ async function expectEmployeeViewMatchesApi(reader: Reader, view: EmployeeView) 
       return {
         date,
         working_seconds: row?.working_seconds ?? 0,
-        real_hours_counted: rows.find((r) => r.work_date === date && sameUser(view.username)(r))?.real_hours_counted ?? 0,
+        real_hours_counted:
+          rows.find((r) => r.work_date === date && sameUser(view.username)(r))?.real_hours_counted ?? 0,
         first_activity: row?.first_activity ?? null,
         last_activity: row?.last_activity ?? null,
       };
@@ -234,9 +281,14 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
     const store = new EventStore(db);
     for (const batch of BATCHES) {
       const receivedAt = batch.receivedAt ? at(batch.receivedAt) : Math.max(...batch.events.map((e) => e.ts));
-      await store.store(batch.events.map((e) => ({ userKey: toUserKey(e.user), username: e.user, state: e.state, ts: e.ts })), receivedAt);
+      await store.store(
+        batch.events.map((e) => ({ userKey: toUserKey(e.user), username: e.user, state: e.state, ts: e.ts })),
+        receivedAt,
+      );
     }
-    expect((await runHoursEngine({ trigger: "test", db, rules: configState.__workTracingConfig!.rules })).status).toBe("ok");
+    expect((await runHoursEngine({ trigger: "test", db, rules: configState.__workTracingConfig!.rules })).status).toBe(
+      "ok",
+    );
 
     // Two teams sharing Alice; dave and Erin are in none.
     const support = await createTeam(db, SUPPORT, cli);
@@ -267,9 +319,17 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
 
       const today = await reader.todayView();
       expect(today.employees.find(sameUser(ALICE))).toMatchObject({
-        status: "working", since: "2026-03-11T19:00:00.000Z", working_seconds: 1800, real_hours_counted: 0, first_activity: "2026-03-11T20:00:00.000Z",
+        status: "working",
+        since: "2026-03-11T19:00:00.000Z",
+        working_seconds: 1800,
+        real_hours_counted: 0,
+        first_activity: "2026-03-11T20:00:00.000Z",
       });
-      expect(today.employees.find(sameUser("carol"))).toMatchObject({ status: "idle", since: "2026-03-11T20:20:00.000Z", working_seconds: 900 });
+      expect(today.employees.find(sameUser("carol"))).toMatchObject({
+        status: "idle",
+        since: "2026-03-11T20:20:00.000Z",
+        working_seconds: 900,
+      });
     });
 
     it("shows the today view's statuses and today's totals exactly as GET /api/users and the day summary", async () => {
@@ -291,11 +351,14 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       ["month", "2026-03-20"],
       ["month", "2026-02-10"],
       ["month", "2026-04-01"],
-    ] as const)("gives the %s of %s the summary's totals and per-day cells equal to each day's numbers", async (period, date) => {
-      const view = await reader.periodView(period, date);
-      expect([view.view, view.date]).toEqual([period, date]);
-      await expectPeriodViewMatchesApi(reader, view);
-    });
+    ] as const)(
+      "gives the %s of %s the summary's totals and per-day cells equal to each day's numbers",
+      async (period, date) => {
+        const view = await reader.periodView(period, date);
+        expect([view.view, view.date]).toEqual([period, date]);
+        await expectPeriodViewMatchesApi(reader, view);
+      },
+    );
 
     it.each([
       [ALICE, "2026-03-09"],
@@ -308,11 +371,14 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       ["Erin", "2026-03-05"],
       ["Erin", "2026-02-05"],
       ["carol", "2026-04-15"],
-    ])("gives %s's employee view of %s the timeline's periods and the day and month summaries", async (username, date) => {
-      const view = await reader.employeeView(username, date);
-      expect(view.date).toBe(date);
-      await expectEmployeeViewMatchesApi(reader, view);
-    });
+    ])(
+      "gives %s's employee view of %s the timeline's periods and the day and month summaries",
+      async (username, date) => {
+        const view = await reader.employeeView(username, date);
+        expect(view.date).toBe(date);
+        await expectEmployeeViewMatchesApi(reader, view);
+      },
+    );
 
     it("bounds the employee's day by local midnight and splits a period that crosses it", async () => {
       const view = await reader.employeeView(ALICE, "2026-03-11");
@@ -320,7 +386,12 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       expect(view.day.periods).toEqual([{ start: "2026-03-11T19:00:00.000Z", end: "2026-03-11T20:00:00.000Z" }]);
       const next = await reader.employeeView(ALICE, TODAY);
       expect(next.day.periods).toEqual([{ start: "2026-03-11T20:00:00.000Z", end: "2026-03-11T20:30:00.000Z" }]);
-      expect(next.month).toMatchObject({ period_start: "2026-03-01", period_end: "2026-03-31", working_seconds: 7200 + 7200 + 3000 + 3600 + 1800, days_active: 5 });
+      expect(next.month).toMatchObject({
+        period_start: "2026-03-01",
+        period_end: "2026-03-31",
+        working_seconds: 7200 + 7200 + 3000 + 3600 + 1800,
+        days_active: 5,
+      });
     });
   });
 
@@ -386,18 +457,30 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       const today = await limited.todayView();
       expect(today.employees.map((e) => e.username)).toEqual(["carol", ALICE]);
       await expectTodayViewMatchesApi(limited, today);
-      for (const [period, date] of [["day", "2026-03-10"], ["week", TODAY], ["month", "2026-03-12"]] as const) {
+      for (const [period, date] of [
+        ["day", "2026-03-10"],
+        ["week", TODAY],
+        ["month", "2026-03-12"],
+      ] as const) {
         const view = await limited.periodView(period, date);
-        expect(view.employees.map((e) => e.username), `${period} ${date}`).toEqual(["carol", ALICE]);
+        expect(
+          view.employees.map((e) => e.username),
+          `${period} ${date}`,
+        ).toEqual(["carol", ALICE]);
         await expectPeriodViewMatchesApi(limited, view);
       }
       await expectEmployeeViewMatchesApi(limited, await limited.employeeView(ALICE, "2026-03-10"));
     });
 
     it("names only the supervisor's own teams, not other teams their members are in", async () => {
-      for (const view of [await limited.todayView(), await limited.periodView("week", TODAY), await limited.periodView("month", TODAY)]) {
+      for (const view of [
+        await limited.todayView(),
+        await limited.periodView("week", TODAY),
+        await limited.periodView("month", TODAY),
+      ]) {
         expect(view.teams, view.view).toEqual([SUPPORT]);
-        for (const employee of view.employees) expect(employee.teams, `${view.view} ${employee.username}`).toEqual([SUPPORT]);
+        for (const employee of view.employees)
+          expect(employee.teams, `${view.view} ${employee.username}`).toEqual([SUPPORT]);
       }
       expect((await limited.employeeView(ALICE, TODAY)).teams).toEqual([SUPPORT]);
     });
@@ -451,7 +534,11 @@ describe.each(PROVIDERS)("dashboard views of an empty database on %s", (provider
   it("gives every view with no employees and no teams, and each period's every date", async () => {
     const today = await reader.todayView();
     expect(today).toMatchObject({ view: "today", date: TODAY, today: TODAY, employees: [], teams: [] });
-    for (const [period, count] of [["day", 1], ["week", 7], ["month", 31]] as const) {
+    for (const [period, count] of [
+      ["day", 1],
+      ["week", 7],
+      ["month", 31],
+    ] as const) {
       const view = await reader.periodView(period, TODAY);
       expect(view).toMatchObject({ view: period, employees: [], teams: [] });
       expect(view.dates).toHaveLength(count);

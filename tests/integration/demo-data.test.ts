@@ -48,7 +48,12 @@ describe.each(PROVIDERS)("demo data on %s", (provider) => {
       `SELECT work_date, SUM(working_seconds) AS seconds, SUM(real_hours_counted) AS hours, COUNT(*) AS people
        FROM user_real_work_summary GROUP BY work_date ORDER BY work_date`,
     );
-    const byDate = new Map(rows.map((row) => [String(row.work_date), { seconds: Number(row.seconds), hours: Number(row.hours), people: Number(row.people) }]));
+    const byDate = new Map(
+      rows.map((row) => [
+        String(row.work_date),
+        { seconds: Number(row.seconds), hours: Number(row.hours), people: Number(row.people) },
+      ]),
+    );
     // Thu 02-26 … Wed 03-04; Sat 02-28 and Sun 03-01 are the weekend.
     for (const date of ["2026-02-26", "2026-02-27", "2026-03-02", "2026-03-03"]) {
       const day = byDate.get(date);

@@ -62,7 +62,14 @@ describe.each(PROVIDERS)("GET /api/health on %s", (provider) => {
     );
     expect(res.status).toBe(201);
     const text = await (await health()).text();
-    for (const fragment of [user, user.toLowerCase(), "Zoë", "zoë", "Privacy-Check", JSON.stringify(user).slice(1, -1)]) {
+    for (const fragment of [
+      user,
+      user.toLowerCase(),
+      "Zoë",
+      "zoë",
+      "Privacy-Check",
+      JSON.stringify(user).slice(1, -1),
+    ]) {
       expect(text).not.toContain(fragment);
     }
   });
@@ -84,7 +91,10 @@ describe.each(PROVIDERS)("GET /api/health on an unmigrated %s database", (provid
     const res = await health();
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.data).toMatchObject({ status: "degraded", database: { status: "up", migrations: { status: "pending", applied: 0 } } });
+    expect(body.data).toMatchObject({
+      status: "degraded",
+      database: { status: "up", migrations: { status: "pending", applied: 0 } },
+    });
     expect(body.data.database.migrations.pending.length).toBeGreaterThan(0);
   });
 });

@@ -50,7 +50,8 @@ async function send(db: Db, events: Sent[]): Promise<boolean[]> {
   return new EventStore(db).store(events.map(parse), NOW);
 }
 
-const column = (db: Db, name: string) => (db.provider === "sqlite" ? name : `(extract(epoch FROM ${name}) * 1000)::float8`);
+const column = (db: Db, name: string) =>
+  db.provider === "sqlite" ? name : `(extract(epoch FROM ${name}) * 1000)::float8`;
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 async function reset(db: Db) {
@@ -123,7 +124,10 @@ const withoutEventIds = (tables: Awaited<ReturnType<typeof derived>>) => ({
 async function expectedFromEvents(db: Db, rules: HoursRules) {
   const rows = await db.raw.query(`SELECT id, user_key, ${column(db, "ts")} AS ts, state FROM work_events`);
   const names = new Map(
-    (await db.raw.query(`SELECT user_key, display_name FROM tracked_users`)).map((row) => [String(row.user_key), String(row.display_name)]),
+    (await db.raw.query(`SELECT user_key, display_name FROM tracked_users`)).map((row) => [
+      String(row.user_key),
+      String(row.display_name),
+    ]),
   );
   const byUser = new Map<string, HoursEvent[]>();
   for (const row of rows) {
@@ -137,8 +141,18 @@ async function expectedFromEvents(db: Db, rules: HoursRules) {
     const pieces = derivePeriods(list, rules.gapMs)
       .flatMap((period) => splitAtMidnight(period, rules.timeZone))
       // "the highest event id used": of the events inside the piece, ends included.
-      .map((piece) => ({ ...piece, lastEventId: Math.max(0, ...list.filter((e) => e.ts >= piece.start && e.ts <= piece.end).map((e) => e.id)) }));
-    for (const piece of pieces) expected.periods.push({ userKey, date: piece.date, start: piece.start, end: piece.end, lastEventId: piece.lastEventId });
+      .map((piece) => ({
+        ...piece,
+        lastEventId: Math.max(0, ...list.filter((e) => e.ts >= piece.start && e.ts <= piece.end).map((e) => e.id)),
+      }));
+    for (const piece of pieces)
+      expected.periods.push({
+        userKey,
+        date: piece.date,
+        start: piece.start,
+        end: piece.end,
+        lastEventId: piece.lastEventId,
+      });
     for (const day of summarisePieces(pieces, rules.blockMs)) {
       expected.summaries.push({
         userKey,
@@ -152,13 +166,16 @@ async function expectedFromEvents(db: Db, rules: HoursRules) {
       });
     }
   }
-  expected.summaries.sort((a, b) => (a.userKey === b.userKey ? (a.date < b.date ? -1 : 1) : a.userKey < b.userKey ? -1 : 1));
+  expected.summaries.sort((a, b) =>
+    a.userKey === b.userKey ? (a.date < b.date ? -1 : 1) : a.userKey < b.userKey ? -1 : 1,
+  );
   return expected;
 }
 
 /** No local date holds more work than it has hours; pieces lie inside their date and never overlap. */
 async function expectNoDayOverfull(db: Db, rules: HoursRules) {
-  const dayLength = (date: string) => startOfLocalDay(addDays(date, 1), rules.timeZone) - startOfLocalDay(date, rules.timeZone);
+  const dayLength = (date: string) =>
+    startOfLocalDay(addDays(date, 1), rules.timeZone) - startOfLocalDay(date, rules.timeZone);
   for (const row of await summaries(db)) {
     expect(row.workingSeconds * 1000, `${row.userKey} ${row.date}`).toBeLessThanOrEqual(dayLength(row.date));
     expect(row.realHours).toBeLessThanOrEqual(Math.floor(dayLength(row.date) / rules.blockMs));
@@ -174,7 +191,11 @@ async function expectNoDayOverfull(db: Db, rules: HoursRules) {
 
 async function idOf(db: Db, user: string, time: string, state: State): Promise<number> {
   const at = db.provider === "sqlite" ? "?" : "to_timestamp(?::float8 / 1000)";
-  const [row] = await db.raw.query(`SELECT id FROM work_events WHERE user_key = ? AND ts = ${at} AND state = ?`, [toUserKey(user), ms(dubai(time)), state]);
+  const [row] = await db.raw.query(`SELECT id FROM work_events WHERE user_key = ? AND ts = ${at} AND state = ?`, [
+    toUserKey(user),
+    ms(dubai(time)),
+    state,
+  ]);
   if (!row) throw new Error(`no event ${user} ${time} ${state}`);
   return Number(row.id);
 }
@@ -183,7 +204,12 @@ async function queue(db: Db) {
   const rows = await db.raw.query(
     `SELECT user_key, ${column(db, "from_ts")} AS from_ts, ${column(db, "to_ts")} AS to_ts, revision FROM hours_queue ORDER BY user_key`,
   );
-  return rows.map((row) => ({ userKey: String(row.user_key), from: Number(row.from_ts), to: Number(row.to_ts), revision: Number(row.revision) }));
+  return rows.map((row) => ({
+    userKey: String(row.user_key),
+    from: Number(row.from_ts),
+    to: Number(row.to_ts),
+    revision: Number(row.revision),
+  }));
 }
 
 async function engineRuns(db: Db) {
@@ -250,7 +276,8 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     await reset(db);
   });
 
-  const run = (options: Partial<EngineOptions> = {}) => runHoursEngine({ trigger: "test", db, rules: RULES, ...options });
+  const run = (options: Partial<EngineOptions> = {}) =>
+    runHoursEngine({ trigger: "test", db, rules: RULES, ...options });
 
   it("derives a worked example's summaries and periods, as worked out by hand", async () => {
     await send(db, [...bobFirst, ...aliceDay, ...carol, ...dave]);
@@ -267,7 +294,9 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     expect(result).toMatchObject({ users: 4, events: 35 });
 
     const id = (user: string, time: string, state: State) => idOf(db, user, time, state);
-    const bobMax = Math.max(...(await db.raw.query(`SELECT id FROM work_events WHERE user_key = ?`, ["corp\\bob"])).map((r) => Number(r.id)));
+    const bobMax = Math.max(
+      ...(await db.raw.query(`SELECT id FROM work_events WHERE user_key = ?`, ["corp\\bob"])).map((r) => Number(r.id)),
+    );
     expect(await summaries(db)).toEqual([
       {
         userKey: "corp\\alice",
@@ -303,9 +332,27 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
       },
     ]);
     expect(await periods(db)).toEqual([
-      { userKey: "corp\\alice", date: "2026-03-02", start: ms(dubai("09:00")), end: ms(dubai("10:25")), lastEventId: await id(ALICE, "10:25", "stopped") },
-      { userKey: "corp\\alice", date: "2026-03-02", start: ms(dubai("11:00")), end: ms(dubai("11:10")), lastEventId: await id(ALICE, "11:10", "working") },
-      { userKey: "corp\\alice", date: "2026-03-02", start: ms(dubai("11:30")), end: ms(dubai("11:45")), lastEventId: await id(ALICE, "11:45", "stopped") },
+      {
+        userKey: "corp\\alice",
+        date: "2026-03-02",
+        start: ms(dubai("09:00")),
+        end: ms(dubai("10:25")),
+        lastEventId: await id(ALICE, "10:25", "stopped"),
+      },
+      {
+        userKey: "corp\\alice",
+        date: "2026-03-02",
+        start: ms(dubai("11:00")),
+        end: ms(dubai("11:10")),
+        lastEventId: await id(ALICE, "11:10", "working"),
+      },
+      {
+        userKey: "corp\\alice",
+        date: "2026-03-02",
+        start: ms(dubai("11:30")),
+        end: ms(dubai("11:45")),
+        lastEventId: await id(ALICE, "11:45", "stopped"),
+      },
       {
         userKey: "corp\\alice",
         date: "2026-03-02",
@@ -320,26 +367,44 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
         end: ms(dubai("2026-03-03T00:25")),
         lastEventId: await id(ALICE, "2026-03-03T00:25", "stopped"),
       },
-      { userKey: "corp\\bob", date: "2026-03-02", start: ms(dubai("09:00")), end: ms(dubai("10:20")), lastEventId: bobMax },
+      {
+        userKey: "corp\\bob",
+        date: "2026-03-02",
+        start: ms(dubai("09:00")),
+        end: ms(dubai("10:20")),
+        lastEventId: bobMax,
+      },
     ]);
     expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
     expect(await queue(db)).toEqual([]);
-    expect(await engineRuns(db)).toMatchObject([{ id: result.runId, trigger: "test", status: "ok", users: 4, events: 35, error: null }]);
+    expect(await engineRuns(db)).toMatchObject([
+      { id: result.runId, trigger: "test", status: "ok", users: 4, events: 35, error: null },
+    ]);
   });
 
   it("treats one username in several spellings as one user, named by the first spelling that arrived", async () => {
     await send(db, bobFirst);
     await send(db, bobRest.slice(0, 4));
     await send(db, bobRest.slice(4));
-    expect(await db.raw.query(`SELECT user_key, display_name FROM tracked_users`)).toEqual([{ user_key: "corp\\bob", display_name: "CORP\\Bob" }]);
-    expect((await db.raw.query(`SELECT DISTINCT user_key FROM work_events`)).map((r) => r.user_key)).toEqual(["corp\\bob"]);
-    expect(await queue(db)).toMatchObject([{ userKey: "corp\\bob", from: ms(dubai("09:00")), to: ms(dubai("10:20")), revision: 3 }]);
+    expect(await db.raw.query(`SELECT user_key, display_name FROM tracked_users`)).toEqual([
+      { user_key: "corp\\bob", display_name: "CORP\\Bob" },
+    ]);
+    expect((await db.raw.query(`SELECT DISTINCT user_key FROM work_events`)).map((r) => r.user_key)).toEqual([
+      "corp\\bob",
+    ]);
+    expect(await queue(db)).toMatchObject([
+      { userKey: "corp\\bob", from: ms(dubai("09:00")), to: ms(dubai("10:20")), revision: 3 },
+    ]);
     ok(await run());
-    expect(await summaries(db)).toMatchObject([{ userKey: "corp\\bob", username: "CORP\\Bob", date: "2026-03-02", workingSeconds: 4800, realHours: 2 }]);
+    expect(await summaries(db)).toMatchObject([
+      { userKey: "corp\\bob", username: "CORP\\Bob", date: "2026-03-02", workingSeconds: 4800, realHours: 2 },
+    ]);
     expect(await periods(db)).toHaveLength(1);
     // Asking for the user in another spelling finds the same user.
     expect(ok(await run({ rebuild: true, user: "  cOrP\\bOb " }))).toMatchObject({ users: 1, events: 9 });
-    expect(await summaries(db)).toMatchObject([{ userKey: "corp\\bob", username: "CORP\\Bob", workingSeconds: 4800, realHours: 2 }]);
+    expect(await summaries(db)).toMatchObject([
+      { userKey: "corp\\bob", username: "CORP\\Bob", workingSeconds: 4800, realHours: 2 },
+    ]);
   });
 
   it("re-derives both dates when a late event bridges two periods across midnight", async () => {
@@ -361,8 +426,20 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     expect(await queue(db)).toMatchObject([{ from: ms(dubai("23:55")), to: ms(dubai("23:55")), revision: 1 }]);
     expect(ok(await run())).toMatchObject({ users: 1, events: 8 });
     expect(await summaries(db)).toMatchObject([
-      { date: "2026-03-02", workingSeconds: 2400, realHours: 1, first: ms(dubai("23:20")), last: ms(dubai("2026-03-03T00:00")) },
-      { date: "2026-03-03", workingSeconds: 1800, realHours: 0, first: ms(dubai("2026-03-03T00:00")), last: ms(dubai("2026-03-03T00:30")) },
+      {
+        date: "2026-03-02",
+        workingSeconds: 2400,
+        realHours: 1,
+        first: ms(dubai("23:20")),
+        last: ms(dubai("2026-03-03T00:00")),
+      },
+      {
+        date: "2026-03-03",
+        workingSeconds: 1800,
+        realHours: 0,
+        first: ms(dubai("2026-03-03T00:00")),
+        last: ms(dubai("2026-03-03T00:30")),
+      },
     ]);
     expect((await periods(db)).map((p) => [p.date, p.start, p.end])).toEqual([
       ["2026-03-02", ms(dubai("23:20")), ms(dubai("2026-03-03T00:00"))],
@@ -383,8 +460,12 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     // The agent's stop at 23:58 arrives late: 23:40–23:58, and the stop at 00:05 closes nothing.
     await send(db, [s(KIM, "23:58")]);
     ok(await run());
-    expect(await summaries(db)).toMatchObject([{ date: "2026-03-02", workingSeconds: 1080, realHours: 0, last: ms(dubai("23:58")) }]);
-    expect((await periods(db)).map((p) => [p.date, p.start, p.end])).toEqual([["2026-03-02", ms(dubai("23:40")), ms(dubai("23:58"))]]);
+    expect(await summaries(db)).toMatchObject([
+      { date: "2026-03-02", workingSeconds: 1080, realHours: 0, last: ms(dubai("23:58")) },
+    ]);
+    expect((await periods(db)).map((p) => [p.date, p.start, p.end])).toEqual([
+      ["2026-03-02", ms(dubai("23:40")), ms(dubai("23:58"))],
+    ]);
     expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
   });
 
@@ -419,7 +500,10 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     ok(await run());
     const before = await rawDerived(db);
     // Sunday 2026-03-01, 09:00–09:45: 45 min, 1 real hour; far from Monday's first event.
-    await send(db, [...["09:00", "09:10", "09:20", "09:30"].map((t) => w(ALICE, `2026-03-01T${t}`)), s(ALICE, "2026-03-01T09:45")]);
+    await send(db, [
+      ...["09:00", "09:10", "09:20", "09:30"].map((t) => w(ALICE, `2026-03-01T${t}`)),
+      s(ALICE, "2026-03-01T09:45"),
+    ]);
     expect(ok(await run())).toMatchObject({ users: 1, events: 5 });
     const after = await rawDerived(db);
     expect(after.summaries.filter((row) => row.work_date !== "2026-03-01")).toEqual(before.summaries);
@@ -461,7 +545,9 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     const second = ok(await run({ trigger: "manual" }));
     const third = ok(await run({ rebuild: true }));
     const runs = await engineRuns(db);
-    expect(runs.map(({ id, trigger, status, users, events, error }) => ({ id, trigger, status, users, events, error }))).toEqual([
+    expect(
+      runs.map(({ id, trigger, status, users, events, error }) => ({ id, trigger, status, users, events, error })),
+    ).toEqual([
       { id: first.runId, trigger: "test", status: "ok", users: 2, events: 25, error: null },
       // The late 11:20 is re-derived from just after the stop at 10:25 to the stop at 11:45: six events.
       { id: second.runId, trigger: "manual", status: "ok", users: 1, events: 6, error: null },
@@ -492,14 +578,13 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     ok(await run({ rebuild: true }));
     expect(await derived(db)).toEqual(incremental);
 
-    await db.raw.execute(`UPDATE user_real_work_summary SET working_seconds = 1, real_hours_counted = 99, username = 'x'`);
-    await db.raw.execute(`INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES (?, ?, ?, ?, ?)`, [
-      "corp\\alice",
-      "2026-03-02",
-      new Date(ms(dubai("12:00"))),
-      new Date(ms(dubai("12:30"))),
-      1,
-    ]);
+    await db.raw.execute(
+      `UPDATE user_real_work_summary SET working_seconds = 1, real_hours_counted = 99, username = 'x'`,
+    );
+    await db.raw.execute(
+      `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES (?, ?, ?, ?, ?)`,
+      ["corp\\alice", "2026-03-02", new Date(ms(dubai("12:00"))), new Date(ms(dubai("12:30"))), 1],
+    );
     ok(await run({ rebuild: true }));
     expect(await derived(db)).toEqual(incremental);
   });
@@ -510,18 +595,27 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
       s(user, `${date}T10:00`),
     ];
     const dates = ["2026-03-01", "2026-03-02", "2026-03-03"];
-    await send(db, dates.flatMap((date) => [...day("CORP\\Fay", date), ...day("CORP\\Gus", date)]));
+    await send(
+      db,
+      dates.flatMap((date) => [...day("CORP\\Fay", date), ...day("CORP\\Gus", date)]),
+    );
     ok(await run());
     const good = await summaries(db);
     expect(good.map((r) => [r.userKey, r.date, r.workingSeconds, r.realHours])).toEqual(
       ["corp\\fay", "corp\\gus"].flatMap((user) => dates.map((date) => [user, date, 3600, 1])),
     );
-    const damage = () => db.raw.execute(`UPDATE user_real_work_summary SET working_seconds = 1, real_hours_counted = 99`);
+    const damage = () =>
+      db.raw.execute(`UPDATE user_real_work_summary SET working_seconds = 1, real_hours_counted = 99`);
     const repaired = async () =>
-      (await summaries(db)).filter((row) => row.workingSeconds === 3600 && row.realHours === 1).map((row) => `${row.userKey} ${row.date}`);
+      (await summaries(db))
+        .filter((row) => row.workingSeconds === 3600 && row.realHours === 1)
+        .map((row) => `${row.userKey} ${row.date}`);
 
     await damage();
-    expect(ok(await run({ rebuild: true, from: "2026-03-02", to: "2026-03-02" }))).toMatchObject({ users: 2, events: 10 });
+    expect(ok(await run({ rebuild: true, from: "2026-03-02", to: "2026-03-02" }))).toMatchObject({
+      users: 2,
+      events: 10,
+    });
     expect(await repaired()).toEqual(["corp\\fay 2026-03-02", "corp\\gus 2026-03-02"]);
 
     await damage();
@@ -538,7 +632,10 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
 
     // Dates with no events: nothing to do.
     await damage();
-    expect(ok(await run({ rebuild: true, from: "2026-04-01", to: "2026-04-30" }))).toMatchObject({ users: 0, events: 0 });
+    expect(ok(await run({ rebuild: true, from: "2026-04-01", to: "2026-04-30" }))).toMatchObject({
+      users: 0,
+      events: 0,
+    });
     expect(await repaired()).toEqual([]);
 
     ok(await run({ rebuild: true }));
@@ -548,9 +645,14 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
   it("reads past the first page of events to find where re-derivation must start and end", async () => {
     const LEE = "CORP\\Lee";
     const rules = { ...RULES, gapMs: 0 };
-    const clock = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+    const clock = (minute: number) =>
+      `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
     // A heartbeat every minute 10:00–19:59 (600), with stops at 10:05:30 and 19:50:30; GAP 0, so only stops close.
-    await send(db, [...Array.from({ length: 600 }, (_, i) => w(LEE, clock(600 + i))), s(LEE, "10:05:30"), s(LEE, "19:50:30")]);
+    await send(db, [
+      ...Array.from({ length: 600 }, (_, i) => w(LEE, clock(600 + i))),
+      s(LEE, "10:05:30"),
+      s(LEE, "19:50:30"),
+    ]);
     ok(await run({ rules }));
     // The late 15:00:30 has 301 events before it back to the stop at 10:05:30, and 290 after it up to the one at 19:50:30.
     await send(db, [w(LEE, "15:00:30")]);
@@ -583,7 +685,10 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
   it("loses nothing that is stored while a run is in progress", async () => {
     await send(db, [...aliceDay.slice(0, 8), ...bobRest.slice(0, 3)]);
     const store = new EventStore(db);
-    const [first] = await Promise.all([run(), store.store([...aliceDay.slice(8), ...bobRest.slice(3)].map(parse), NOW)]);
+    const [first] = await Promise.all([
+      run(),
+      store.store([...aliceDay.slice(8), ...bobRest.slice(3)].map(parse), NOW),
+    ]);
     ok(first);
     await Promise.all([run(), store.store([...bobFirst, ...carol].map(parse), NOW)]);
     ok(await run());
@@ -610,9 +715,15 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
         results.push(...(await Promise.all([a, b])));
       };
 
-      await send(db, users.flatMap((user) => stream(user, "2026-03-02")));
+      await send(
+        db,
+        users.flatMap((user) => stream(user, "2026-03-02")),
+      );
       await together({});
-      await send(db, users.flatMap((user) => stream(user, "2026-03-03")));
+      await send(
+        db,
+        users.flatMap((user) => stream(user, "2026-03-03")),
+      );
       await together({});
       await together({ rebuild: true });
       // A last run on its own picks up anything the pairs left in the queue.
@@ -647,27 +758,30 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     }
   });
 
-  it.runIf(provider === "postgresql")("skips a run while another instance holds the engine lock, and catches up after", async () => {
-    await send(db, aliceDay);
-    const holder = new pg.Client({ connectionString: database.url });
-    await holder.connect();
-    try {
-      await holder.query("SELECT pg_advisory_lock($1)", [PG_ENGINE_LOCK]);
-      expect(await run()).toEqual({ status: "skipped", reason: expect.stringMatching(/another server instance/) });
-      expect(await engineRuns(db)).toEqual([]);
-      expect(await derived(db)).toEqual({ summaries: [], periods: [] });
-      expect(await queue(db)).toHaveLength(1);
-      await holder.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]);
-    } finally {
-      await holder.end();
-    }
-    ok(await run());
-    expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
-    expect((await summaries(db)).map((r) => [r.date, r.workingSeconds, r.realHours])).toEqual([
-      ["2026-03-02", 8400, 2],
-      ["2026-03-03", 1500, 0],
-    ]);
-  });
+  it.runIf(provider === "postgresql")(
+    "skips a run while another instance holds the engine lock, and catches up after",
+    async () => {
+      await send(db, aliceDay);
+      const holder = new pg.Client({ connectionString: database.url });
+      await holder.connect();
+      try {
+        await holder.query("SELECT pg_advisory_lock($1)", [PG_ENGINE_LOCK]);
+        expect(await run()).toEqual({ status: "skipped", reason: expect.stringMatching(/another server instance/) });
+        expect(await engineRuns(db)).toEqual([]);
+        expect(await derived(db)).toEqual({ summaries: [], periods: [] });
+        expect(await queue(db)).toHaveLength(1);
+        await holder.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]);
+      } finally {
+        await holder.end();
+      }
+      ok(await run());
+      expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
+      expect((await summaries(db)).map((r) => [r.date, r.workingSeconds, r.realHours])).toEqual([
+        ["2026-03-02", 8400, 2],
+        ["2026-03-03", 1500, 0],
+      ]);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -683,7 +797,10 @@ const spell = (name: string, variant: number) => [name, name.toLowerCase(), name
 const deltaArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant(0) },
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 10 * MINUTE }) },
-  { weight: 3, arbitrary: fc.constantFrom(5 * MINUTE, 5 * MINUTE + 1, 15 * MINUTE, 15 * MINUTE + 1, 40 * MINUTE - 1, 40 * MINUTE) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(5 * MINUTE, 5 * MINUTE + 1, 15 * MINUTE, 15 * MINUTE + 1, 40 * MINUTE - 1, 40 * MINUTE),
+  },
   { weight: 3, arbitrary: fc.integer({ min: 10 * MINUTE, max: 3 * HOUR }) },
   { weight: 1, arbitrary: fc.integer({ min: 3 * HOUR, max: 20 * HOUR }) },
 );
@@ -702,7 +819,10 @@ const scenarioArb = fc
     base: fc.constantFrom(...BASE_DAYS),
     gapMinutes: fc.constantFrom(0, 5, 15),
     users: fc.array(
-      fc.record({ offset: fc.integer({ min: -6 * HOUR, max: 30 * HOUR }), steps: fc.array(stepArb, { minLength: 2, maxLength: 20 }) }),
+      fc.record({
+        offset: fc.integer({ min: -6 * HOUR, max: 30 * HOUR }),
+        steps: fc.array(stepArb, { minLength: 2, maxLength: 20 }),
+      }),
       { minLength: 1, maxLength: 3 },
     ),
   })
@@ -725,8 +845,15 @@ const scenarioArb = fc
         cuts: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: n, maxLength: n }),
       })
       .map(({ order, cuts }) => {
-        const delivery = events.map((event, i) => ({ event, key: order[i], i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.event);
-        const rules: HoursRules = { gapMs: scenario.gapMinutes * MINUTE, blockMs: 40 * MINUTE, timeZone: scenario.zone };
+        const delivery = events
+          .map((event, i) => ({ event, key: order[i], i }))
+          .sort((a, b) => a.key - b.key || a.i - b.i)
+          .map((x) => x.event);
+        const rules: HoursRules = {
+          gapMs: scenario.gapMinutes * MINUTE,
+          blockMs: 40 * MINUTE,
+          timeZone: scenario.zone,
+        };
         return { rules, delivery, cuts };
       });
   });
@@ -750,42 +877,38 @@ describe.each(PROVIDERS)("incremental processing on %s", (provider) => {
     }
   });
 
-  it(
-    "§5.8 equals a full rebuild and the pure rules, whatever the batches, order, duplicates and run times; no day is overfull",
-    async () => {
-      const [incremental, full] = dbs.map((d) => d.db);
-      await fc.assert(
-        fc.asyncProperty(scenarioArb, async ({ rules, delivery, cuts }) => {
-          await reset(incremental);
-          await reset(full);
-          const store = new EventStore(incremental);
-          let batch: ParsedEvent[] = [];
-          for (let i = 0; i < delivery.length; i++) {
-            batch.push(parse(delivery[i]));
-            if (cuts[i] >= 3 || i === delivery.length - 1) {
-              await store.store(batch, NOW);
-              batch = [];
-              if (cuts[i] >= 4) ok(await runHoursEngine({ trigger: "test", db: incremental, rules }));
-            }
+  it("§5.8 equals a full rebuild and the pure rules, whatever the batches, order, duplicates and run times; no day is overfull", async () => {
+    const [incremental, full] = dbs.map((d) => d.db);
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async ({ rules, delivery, cuts }) => {
+        await reset(incremental);
+        await reset(full);
+        const store = new EventStore(incremental);
+        let batch: ParsedEvent[] = [];
+        for (let i = 0; i < delivery.length; i++) {
+          batch.push(parse(delivery[i]));
+          if (cuts[i] >= 3 || i === delivery.length - 1) {
+            await store.store(batch, NOW);
+            batch = [];
+            if (cuts[i] >= 4) ok(await runHoursEngine({ trigger: "test", db: incremental, rules }));
           }
-          ok(await runHoursEngine({ trigger: "test", db: incremental, rules }));
-          const got = await derived(incremental);
-          expect(await queue(incremental)).toEqual([]);
-          expect(got).toEqual(await expectedFromEvents(incremental, rules));
-          await expectNoDayOverfull(incremental, rules);
+        }
+        ok(await runHoursEngine({ trigger: "test", db: incremental, rules }));
+        const got = await derived(incremental);
+        expect(await queue(incremental)).toEqual([]);
+        expect(got).toEqual(await expectedFromEvents(incremental, rules));
+        await expectNoDayOverfull(incremental, rules);
 
-          // All events at once into a fresh database, then a full rebuild. Event ids may differ.
-          await new EventStore(full).store(delivery.map(parse), NOW);
-          ok(await runHoursEngine({ trigger: "test", db: full, rules, rebuild: true }));
-          expect(withoutEventIds(await derived(full))).toEqual(withoutEventIds(got));
+        // All events at once into a fresh database, then a full rebuild. Event ids may differ.
+        await new EventStore(full).store(delivery.map(parse), NOW);
+        ok(await runHoursEngine({ trigger: "test", db: full, rules, rebuild: true }));
+        expect(withoutEventIds(await derived(full))).toEqual(withoutEventIds(got));
 
-          // And a rebuild of the incremental database itself changes nothing, event ids included.
-          ok(await runHoursEngine({ trigger: "test", db: incremental, rules, rebuild: true }));
-          expect(await derived(incremental)).toEqual(got);
-        }),
-        { numRuns: provider === "sqlite" ? 40 : 25 },
-      );
-    },
-    60_000,
-  );
+        // And a rebuild of the incremental database itself changes nothing, event ids included.
+        ok(await runHoursEngine({ trigger: "test", db: incremental, rules, rebuild: true }));
+        expect(await derived(incremental)).toEqual(got);
+      }),
+      { numRuns: provider === "sqlite" ? 40 : 25 },
+    );
+  }, 60_000);
 });

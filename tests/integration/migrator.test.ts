@@ -4,13 +4,24 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
-import { getMigrationStatus, listMigrations, migrate, MigrationError, migrationsDir, type Migration } from "@/lib/db/migrator";
+import {
+  getMigrationStatus,
+  listMigrations,
+  migrate,
+  MigrationError,
+  migrationsDir,
+  type Migration,
+} from "@/lib/db/migrator";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const migration = (name: string, sql: string): Migration => ({ name, sql, checksum: createHash("sha256").update(sql).digest("hex") });
+const migration = (name: string, sql: string): Migration => ({
+  name,
+  sql,
+  checksum: createHash("sha256").update(sql).digest("hex"),
+});
 
 type HistoryRow = {
   id: string;
@@ -40,8 +51,12 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
   async function tableNames(): Promise<string[]> {
     const rows =
       provider === "sqlite"
-        ? await db.raw.query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-        : await db.raw.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`);
+        ? await db.raw.query<{ name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+          )
+        : await db.raw.query<{ name: string }>(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+          );
     return rows.map((row) => row.name).sort();
   }
 
@@ -53,8 +68,21 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
 
     expect(await tableNames()).toEqual(
       [
-        "_prisma_migrations", "engine_runs", "hours_queue", "tracked_users", "user_real_work_summary", "work_events", "work_periods",
-        "accounts", "sessions", "teams", "team_members", "account_teams", "api_tokens", "audit_log", "sign_in_failures",
+        "_prisma_migrations",
+        "engine_runs",
+        "hours_queue",
+        "tracked_users",
+        "user_real_work_summary",
+        "work_events",
+        "work_periods",
+        "accounts",
+        "sessions",
+        "teams",
+        "team_members",
+        "account_teams",
+        "api_tokens",
+        "audit_log",
+        "sign_in_failures",
       ].sort(),
     );
     const rows = await history();
@@ -71,7 +99,11 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       expect(finished).toBeGreaterThanOrEqual(before - 1000);
       expect(finished).toBeLessThanOrEqual(Date.now() + 1000);
     }
-    expect(await getMigrationStatus(db, shipped)).toEqual({ applied: shipped.map((m) => m.name), pending: [], modified: [] });
+    expect(await getMigrationStatus(db, shipped)).toEqual({
+      applied: shipped.map((m) => m.name),
+      pending: [],
+      modified: [],
+    });
   });
 
   it("applies nothing and changes nothing when run again", async () => {
@@ -94,7 +126,11 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       migration("20260101000000_first", `CREATE TABLE "first_table" ("id" INTEGER NOT NULL PRIMARY KEY);`),
       migration("20260102000000_second", `CREATE TABLE "second_table" ("id" INTEGER NOT NULL PRIMARY KEY);`),
     ];
-    expect(await getMigrationStatus(db, migrations)).toEqual({ applied: [], pending: migrations.map((m) => m.name), modified: [] });
+    expect(await getMigrationStatus(db, migrations)).toEqual({
+      applied: [],
+      pending: migrations.map((m) => m.name),
+      modified: [],
+    });
     await migrate(db, migrations.slice(0, 1));
     expect(await getMigrationStatus(db, migrations)).toEqual({
       applied: ["20260101000000_first"],
@@ -102,14 +138,25 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       modified: [],
     });
     expect(await migrate(db, migrations)).toEqual(["20260102000000_second"]);
-    expect(await getMigrationStatus(db, migrations)).toEqual({ applied: migrations.map((m) => m.name), pending: [], modified: [] });
+    expect(await getMigrationStatus(db, migrations)).toEqual({
+      applied: migrations.map((m) => m.name),
+      pending: [],
+      modified: [],
+    });
   });
 
   it("reports an applied migration whose file has changed as modified", async () => {
-    const original = migration("20260101000000_first", `CREATE TABLE "first_table" ("id" INTEGER NOT NULL PRIMARY KEY);`);
+    const original = migration(
+      "20260101000000_first",
+      `CREATE TABLE "first_table" ("id" INTEGER NOT NULL PRIMARY KEY);`,
+    );
     await migrate(db, [original]);
     const edited = migration(original.name, `${original.sql}\n-- edited`);
-    expect(await getMigrationStatus(db, [edited])).toEqual({ applied: [original.name], pending: [], modified: [original.name] });
+    expect(await getMigrationStatus(db, [edited])).toEqual({
+      applied: [original.name],
+      pending: [],
+      modified: [original.name],
+    });
   });
 
   it("rolls a failing migration back completely, names it, and keeps the ones before it", async () => {

@@ -34,7 +34,6 @@ let credentials: Record<string, string> = {};
 const call = (handler: (request: Request, context: never) => Promise<Response>, url: string, context: unknown = {}) =>
   handler(new Request(`http://localhost${url}`, { headers: credentials }), context as never);
 
-
 const ALICE = "CORP\\Alice";
 const FORMULA = '=SUM(1,2) "x"';
 /** The `now` of the status checks: users below were last seen around it. */
@@ -75,7 +74,10 @@ const BATCHES: { receivedAt: string; events: Ev[] }[] = [
   {
     // Mon 05-04 local 14:00:00–14:10:31: 631 s.
     receivedAt: "2026-05-04T10:20:00Z",
-    events: [...working(FORMULA, "2026-05-04T10:00Z", "2026-05-04T10:10Z", 5), stopped(FORMULA, "2026-05-04T10:10:31Z")],
+    events: [
+      ...working(FORMULA, "2026-05-04T10:00Z", "2026-05-04T10:10Z", 5),
+      stopped(FORMULA, "2026-05-04T10:10:31Z"),
+    ],
   },
   {
     receivedAt: "2026-06-01T05:00:00Z",
@@ -97,7 +99,10 @@ const BATCHES: { receivedAt: string; events: Ev[] }[] = [
       // event: the run must not reach back past it to the stop at 09:30.
       stopped("pager", "2026-06-01T09:30Z"),
       { user: "pager", state: "working", ts: at("2026-06-01T09:43Z") },
-      ...working("pager", "2026-06-01T09:43Z", "2026-06-01T11:50Z", 1).map((e) => ({ ...e, state: "stopped" as const })),
+      ...working("pager", "2026-06-01T09:43Z", "2026-06-01T11:50Z", 1).map((e) => ({
+        ...e,
+        state: "stopped" as const,
+      })),
       // At equal times "stopped" comes after "working": idle.
       ...working("tie", "2026-06-01T11:40Z", "2026-06-01T11:50Z"),
       stopped("tie", "2026-06-01T11:50Z"),
@@ -146,7 +151,13 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
 
   const useConfig = (env: Record<string, string>) => {
     configState.__workTracingConfig = loadConfig(
-      { REPORT_TIMEZONE: TZ, WEEK_STARTS_ON: "1", HEARTBEAT_TIMEOUT_MINUTES: "15", REAL_HOUR_BLOCK_MINUTES: "40", ...env },
+      {
+        REPORT_TIMEZONE: TZ,
+        WEEK_STARTS_ON: "1",
+        HEARTBEAT_TIMEOUT_MINUTES: "15",
+        REAL_HOUR_BLOCK_MINUTES: "40",
+        ...env,
+      },
       configDir,
     );
     return configState.__workTracingConfig;
@@ -163,7 +174,11 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         at(batch.receivedAt),
       );
     }
-    const result = await runHoursEngine({ trigger: "test", db: database.db, rules: { gapMs: 15 * MIN, blockMs: 40 * MIN, timeZone: TZ } });
+    const result = await runHoursEngine({
+      trigger: "test",
+      db: database.db,
+      rules: { gapMs: 15 * MIN, blockMs: 40 * MIN, timeZone: TZ },
+    });
     expect(result.status).toBe("ok");
   });
 
@@ -173,7 +188,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
   });
 
   describe("GET /api/reports/real_work_hours", () => {
-    const rows = async (query: string) => (await okData(await call(getRealWorkHours, `/api/reports/real_work_hours${query}`))) as Body[];
+    const rows = async (query: string) =>
+      (await okData(await call(getRealWorkHours, `/api/reports/real_work_hours${query}`))) as Body[];
 
     it("keeps the original row shape, filtered by username in any case and a date range", async () => {
       const data = await rows("?username=corp%5CALICE&start_date=2026-03-01&end_date=2026-03-31");
@@ -184,7 +200,13 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         { username: ALICE, work_date: "2026-03-31", real_hours_counted: 1 },
       ]);
       for (const row of data) {
-        expect(Object.keys(row).sort()).toEqual(["id", "last_processed_event_id", "real_hours_counted", "username", "work_date"]);
+        expect(Object.keys(row).sort()).toEqual([
+          "id",
+          "last_processed_event_id",
+          "real_hours_counted",
+          "username",
+          "work_date",
+        ]);
         expect(Number.isInteger(row.id)).toBe(true);
       }
       const [{ max }] = await database.db.raw.query<{ max: unknown }>(
@@ -195,11 +217,17 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
     });
 
     it("defaults end_date to start_date and orders by date, then username case-insensitively", async () => {
-      expect((await rows("?start_date=2026-03-03")).map((r) => [r.work_date, r.username, r.real_hours_counted])).toEqual([
+      expect(
+        (await rows("?start_date=2026-03-03")).map((r) => [r.work_date, r.username, r.real_hours_counted]),
+      ).toEqual([
         ["2026-03-03", "bob", 2],
         ["2026-03-03", "Zed", 1],
       ]);
-      expect((await rows("?start_date=2026-03-02&end_date=2026-03-03")).map((r) => r.username)).toEqual([ALICE, "bob", "Zed"]);
+      expect((await rows("?start_date=2026-03-02&end_date=2026-03-03")).map((r) => r.username)).toEqual([
+        ALICE,
+        "bob",
+        "Zed",
+      ]);
       expect(await rows("?username=nobody")).toEqual([]);
       expect(await rows("?start_date=2026-01-01&end_date=2027-01-01")).not.toEqual([]);
     });
@@ -209,10 +237,24 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
       const names = ["ab", "a_b", "a\\b", "a.b", "a b", "a-c", "aé", "a1"];
       const { prisma } = database.db;
       await prisma.userRealWorkSummary.createMany({
-        data: names.map((username) => ({ userKey: toUserKey(username), username, workDate: "2031-07-15", updatedAt: new Date() })),
+        data: names.map((username) => ({
+          userKey: toUserKey(username),
+          username,
+          workDate: "2031-07-15",
+          updatedAt: new Date(),
+        })),
       });
       try {
-        expect((await rows("?start_date=2031-07-15")).map((r) => r.username)).toEqual(["a b", "a-c", "a.b", "a1", "a\\b", "a_b", "ab", "aé"]);
+        expect((await rows("?start_date=2031-07-15")).map((r) => r.username)).toEqual([
+          "a b",
+          "a-c",
+          "a.b",
+          "a1",
+          "a\\b",
+          "a_b",
+          "ab",
+          "aé",
+        ]);
       } finally {
         await prisma.userRealWorkSummary.deleteMany({ where: { workDate: "2031-07-15" } });
       }
@@ -229,36 +271,70 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
   });
 
   describe("GET /api/reports/summary", () => {
-    const summary = async (query: string) => (await okData(await call(getSummary, `/api/reports/summary${query}`))) as Body[];
+    const summary = async (query: string) =>
+      (await okData(await call(getSummary, `/api/reports/summary${query}`))) as Body[];
     const zeros = (username: string, period_start: string, period_end: string) => ({
-      username, period_start, period_end, working_seconds: 0, real_hours_counted: 0, days_active: 0, first_activity: null, last_activity: null,
+      username,
+      period_start,
+      period_end,
+      working_seconds: 0,
+      real_hours_counted: 0,
+      days_active: 0,
+      first_activity: null,
+      last_activity: null,
     });
 
     it("sums a day, listing users seen by then who did not work with zeros", async () => {
       expect(await summary("?period=day&date=2026-03-02")).toEqual([
         zeros("bob", "2026-03-02", "2026-03-02"),
         {
-          username: ALICE, period_start: "2026-03-02", period_end: "2026-03-02", working_seconds: 9000, real_hours_counted: 3,
-          days_active: 1, first_activity: "2026-03-02T05:00:00.000Z", last_activity: "2026-03-02T09:30:00.000Z",
+          username: ALICE,
+          period_start: "2026-03-02",
+          period_end: "2026-03-02",
+          working_seconds: 9000,
+          real_hours_counted: 3,
+          days_active: 1,
+          first_activity: "2026-03-02T05:00:00.000Z",
+          last_activity: "2026-03-02T09:30:00.000Z",
         },
       ]);
-      expect((await summary("?period=day&date=2026-03-02&username=corp%5Calice")).map((r) => r.username)).toEqual([ALICE]);
+      expect((await summary("?period=day&date=2026-03-02&username=corp%5Calice")).map((r) => r.username)).toEqual([
+        ALICE,
+      ]);
       expect(await summary("?period=day&date=2026-03-02&username=nobody")).toEqual([]);
     });
 
     it("sums the Monday-to-Sunday week of the date, including a late sender who worked in it", async () => {
       const week = [
         {
-          username: "bob", period_start: "2026-03-02", period_end: "2026-03-08", working_seconds: 4800, real_hours_counted: 2,
-          days_active: 1, first_activity: "2026-03-03T04:00:00.000Z", last_activity: "2026-03-03T05:20:00.000Z",
+          username: "bob",
+          period_start: "2026-03-02",
+          period_end: "2026-03-08",
+          working_seconds: 4800,
+          real_hours_counted: 2,
+          days_active: 1,
+          first_activity: "2026-03-03T04:00:00.000Z",
+          last_activity: "2026-03-03T05:20:00.000Z",
         },
         {
-          username: ALICE, period_start: "2026-03-02", period_end: "2026-03-08", working_seconds: 10800, real_hours_counted: 3,
-          days_active: 2, first_activity: "2026-03-02T05:00:00.000Z", last_activity: "2026-03-08T20:00:00.000Z",
+          username: ALICE,
+          period_start: "2026-03-02",
+          period_end: "2026-03-08",
+          working_seconds: 10800,
+          real_hours_counted: 3,
+          days_active: 2,
+          first_activity: "2026-03-02T05:00:00.000Z",
+          last_activity: "2026-03-08T20:00:00.000Z",
         },
         {
-          username: "Zed", period_start: "2026-03-02", period_end: "2026-03-08", working_seconds: 2400, real_hours_counted: 1,
-          days_active: 1, first_activity: "2026-03-03T08:00:00.000Z", last_activity: "2026-03-03T08:40:00.000Z",
+          username: "Zed",
+          period_start: "2026-03-02",
+          period_end: "2026-03-08",
+          working_seconds: 2400,
+          real_hours_counted: 1,
+          days_active: 1,
+          first_activity: "2026-03-03T08:00:00.000Z",
+          last_activity: "2026-03-03T08:40:00.000Z",
         },
       ];
       expect(await summary("?period=week&date=2026-03-04")).toEqual(week);
@@ -272,8 +348,14 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         expect(await summary("?period=week&date=2026-03-10")).toEqual([
           zeros("bob", "2026-03-08", "2026-03-14"),
           {
-            username: ALICE, period_start: "2026-03-08", period_end: "2026-03-14", working_seconds: 3600, real_hours_counted: 0,
-            days_active: 2, first_activity: "2026-03-08T19:30:00.000Z", last_activity: "2026-03-08T20:30:00.000Z",
+            username: ALICE,
+            period_start: "2026-03-08",
+            period_end: "2026-03-14",
+            working_seconds: 3600,
+            real_hours_counted: 0,
+            days_active: 2,
+            first_activity: "2026-03-08T19:30:00.000Z",
+            last_activity: "2026-03-08T20:30:00.000Z",
           },
         ]);
       } finally {
@@ -283,26 +365,51 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
 
     it("sums a calendar month of local dates", async () => {
       expect(await summary("?period=month&date=2026-03-15")).toEqual([
-        expect.objectContaining({ username: "bob", period_start: "2026-03-01", period_end: "2026-03-31", working_seconds: 4800, real_hours_counted: 2, days_active: 1 }),
+        expect.objectContaining({
+          username: "bob",
+          period_start: "2026-03-01",
+          period_end: "2026-03-31",
+          working_seconds: 4800,
+          real_hours_counted: 2,
+          days_active: 1,
+        }),
         {
-          username: ALICE, period_start: "2026-03-01", period_end: "2026-03-31", working_seconds: 15600, real_hours_counted: 4,
-          days_active: 4, first_activity: "2026-03-02T05:00:00.000Z", last_activity: "2026-03-31T16:50:00.000Z",
+          username: ALICE,
+          period_start: "2026-03-01",
+          period_end: "2026-03-31",
+          working_seconds: 15600,
+          real_hours_counted: 4,
+          days_active: 4,
+          first_activity: "2026-03-02T05:00:00.000Z",
+          last_activity: "2026-03-31T16:50:00.000Z",
         },
         expect.objectContaining({ username: "Zed", working_seconds: 2400, real_hours_counted: 1, days_active: 1 }),
       ]);
       expect(await summary("?period=month&date=2026-04-30")).toEqual([
         zeros("bob", "2026-04-01", "2026-04-30"),
         {
-          username: ALICE, period_start: "2026-04-01", period_end: "2026-04-30", working_seconds: 1200, real_hours_counted: 0,
-          days_active: 1, first_activity: "2026-03-31T23:00:00.000Z", last_activity: "2026-03-31T23:20:00.000Z",
+          username: ALICE,
+          period_start: "2026-04-01",
+          period_end: "2026-04-30",
+          working_seconds: 1200,
+          real_hours_counted: 0,
+          days_active: 1,
+          first_activity: "2026-03-31T23:00:00.000Z",
+          last_activity: "2026-03-31T23:20:00.000Z",
         },
         zeros("Zed", "2026-04-01", "2026-04-30"),
       ]);
       expect(await summary("?period=month&date=2026-02-01")).toEqual([
         zeros("bob", "2026-02-01", "2026-02-28"),
         {
-          username: ALICE, period_start: "2026-02-01", period_end: "2026-02-28", working_seconds: 2700, real_hours_counted: 1,
-          days_active: 1, first_activity: "2026-02-28T06:00:00.000Z", last_activity: "2026-02-28T06:45:00.000Z",
+          username: ALICE,
+          period_start: "2026-02-01",
+          period_end: "2026-02-28",
+          working_seconds: 2700,
+          real_hours_counted: 1,
+          days_active: 1,
+          first_activity: "2026-02-28T06:00:00.000Z",
+          last_activity: "2026-02-28T06:45:00.000Z",
         },
       ]);
     });
@@ -317,19 +424,49 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
 
   describe("GET /api/users", () => {
     const EXPECTED = [
-      { username: FORMULA, status: "offline", since: "2026-05-04T10:25:31.000Z", last_seen: "2026-05-04T10:10:31.000Z" },
+      {
+        username: FORMULA,
+        status: "offline",
+        since: "2026-05-04T10:25:31.000Z",
+        last_seen: "2026-05-04T10:10:31.000Z",
+      },
       { username: "bob", status: "offline", since: "2026-03-03T05:35:00.000Z", last_seen: "2026-03-03T05:20:00.000Z" },
       { username: ALICE, status: "offline", since: "2026-03-31T23:35:00.000Z", last_seen: "2026-03-31T23:20:00.000Z" },
       { username: "edge", status: "idle", since: "2026-06-01T11:45:00.000Z", last_seen: "2026-06-01T11:45:00.000Z" },
       { username: "gone", status: "offline", since: "2026-06-01T11:55:00.000Z", last_seen: "2026-06-01T11:40:00.000Z" },
-      { username: "gone-stopped", status: "offline", since: "2026-06-01T11:45:00.000Z", last_seen: "2026-06-01T11:30:00.000Z" },
+      {
+        username: "gone-stopped",
+        status: "offline",
+        since: "2026-06-01T11:45:00.000Z",
+        last_seen: "2026-06-01T11:30:00.000Z",
+      },
       { username: "idler", status: "idle", since: "2026-06-01T11:20:00.000Z", last_seen: "2026-06-01T11:50:00.000Z" },
-      { username: "marathon", status: "working", since: "2026-06-01T06:00:00.000Z", last_seen: "2026-06-01T11:55:00.000Z" },
+      {
+        username: "marathon",
+        status: "working",
+        since: "2026-06-01T06:00:00.000Z",
+        last_seen: "2026-06-01T11:55:00.000Z",
+      },
       { username: "pager", status: "idle", since: "2026-06-01T09:43:00.000Z", last_seen: "2026-06-01T11:50:00.000Z" },
-      { username: "returner", status: "idle", since: "2026-06-01T11:50:00.000Z", last_seen: "2026-06-01T11:50:00.000Z" },
+      {
+        username: "returner",
+        status: "idle",
+        since: "2026-06-01T11:50:00.000Z",
+        last_seen: "2026-06-01T11:50:00.000Z",
+      },
       { username: "tie", status: "idle", since: "2026-06-01T11:50:00.000Z", last_seen: "2026-06-01T11:50:00.000Z" },
-      { username: "worker", status: "working", since: "2026-06-01T11:30:00.000Z", last_seen: "2026-06-01T11:55:00.000Z" },
-      { username: "worker2", status: "working", since: "2026-06-01T11:25:00.000Z", last_seen: "2026-06-01T11:45:00.000Z" },
+      {
+        username: "worker",
+        status: "working",
+        since: "2026-06-01T11:30:00.000Z",
+        last_seen: "2026-06-01T11:55:00.000Z",
+      },
+      {
+        username: "worker2",
+        status: "working",
+        since: "2026-06-01T11:25:00.000Z",
+        last_seen: "2026-06-01T11:45:00.000Z",
+      },
       { username: "Zed", status: "offline", since: "2026-03-03T08:55:00.000Z", last_seen: "2026-03-03T08:40:00.000Z" },
     ];
 
@@ -355,7 +492,9 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
 
   describe("GET /api/users/{username}/timeline", () => {
     const timeline = (username: string, query: string) =>
-      call(getTimeline, `/api/users/${encodeURIComponent(username)}/timeline${query}`, { params: Promise.resolve({ username }) });
+      call(getTimeline, `/api/users/${encodeURIComponent(username)}/timeline${query}`, {
+        params: Promise.resolve({ username }),
+      });
 
     it("gives the local day's periods and raw events in rule order", async () => {
       const data = (await okData(await timeline("corp\\ALICE", "?date=2026-03-02"))) as Body & { events: Body[] };
@@ -372,7 +511,10 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         real_hours_counted: 3,
       });
       expect(data.events.map((e) => [e.ts, e.state])).toEqual([
-        ...working(ALICE, "2026-03-02T05:00Z", "2026-03-02T07:00Z").map((e) => [new Date(e.ts).toISOString(), "working"]),
+        ...working(ALICE, "2026-03-02T05:00Z", "2026-03-02T07:00Z").map((e) => [
+          new Date(e.ts).toISOString(),
+          "working",
+        ]),
         ["2026-03-02T07:00:00.000Z", "stopped"],
         ["2026-03-02T09:00:00.000Z", "working"],
         ["2026-03-02T09:10:00.000Z", "working"],
@@ -385,9 +527,18 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
     it("cuts the day at local midnight", async () => {
       const data = (await okData(await timeline(ALICE, "?date=2026-03-08"))) as Body & { events: Body[] };
       expect(data.periods).toEqual([{ start: "2026-03-08T19:30:00.000Z", end: "2026-03-08T20:00:00.000Z" }]);
-      expect(data.events.map((e) => e.ts)).toEqual(["2026-03-08T19:30:00.000Z", "2026-03-08T19:40:00.000Z", "2026-03-08T19:50:00.000Z"]);
+      expect(data.events.map((e) => e.ts)).toEqual([
+        "2026-03-08T19:30:00.000Z",
+        "2026-03-08T19:40:00.000Z",
+        "2026-03-08T19:50:00.000Z",
+      ]);
       expect([data.working_seconds, data.real_hours_counted]).toEqual([1800, 0]);
-      expect(await okData(await timeline("bob", "?date=2026-03-02"))).toMatchObject({ periods: [], events: [], working_seconds: 0, real_hours_counted: 0 });
+      expect(await okData(await timeline("bob", "?date=2026-03-02"))).toMatchObject({
+        periods: [],
+        events: [],
+        working_seconds: 0,
+        real_hours_counted: 0,
+      });
     });
 
     it("answers 404 for an unknown user and 400 for a bad date", async () => {
@@ -433,15 +584,34 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
 
     it("formats cells and durations", () => {
       expect(["+1", "-1", "@x", "=x", "\tx", "a,b", 'a"b', "line\nbreak", "plain", 7, null].map(toCsvField)).toEqual([
-        "'+1", "'-1", "'@x", "'=x", "'\tx", '"a,b"', '"a""b"', '"line\nbreak"', "plain", "7", "",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'=x",
+        "'\tx",
+        '"a,b"',
+        '"a""b"',
+        '"line\nbreak"',
+        "plain",
+        "7",
+        "",
       ]);
-      expect([0, 17, 18, 5999, 36_000, 360_000].map(toDecimalHours)).toEqual(["0.00", "0.00", "0.01", "1.67", "10.00", "100.00"]);
+      expect([0, 17, 18, 5999, 36_000, 360_000].map(toDecimalHours)).toEqual([
+        "0.00",
+        "0.00",
+        "0.01",
+        "1.67",
+        "10.00",
+        "100.00",
+      ]);
       expect([0, 29, 30, 5999, 90_000].map(toHoursMinutes)).toEqual(["0:00", "0:00", "0:01", "1:40", "25:00"]);
     });
 
     it("writes one row per employee and day worked with by=day, for one employee when asked", async () => {
       const res = await call(getCsv, "/api/reports/export.csv?period=week&date=2026-03-05&by=day");
-      expect(res.headers.get("content-disposition")).toBe('attachment; filename="work-hours-week-2026-03-02-by-day.csv"');
+      expect(res.headers.get("content-disposition")).toBe(
+        'attachment; filename="work-hours-week-2026-03-02-by-day.csv"',
+      );
       expect((await res.text()).split("\r\n")).toEqual([
         `username,work_date,working_hours,working_time (h:mm),real_hours_counted,first_activity (${TZ}),last_activity (${TZ})`,
         "bob,2026-03-03,1.33,1:20,2,2026-03-03 08:00:00,2026-03-03 09:20:00",
@@ -450,9 +620,19 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         "Zed,2026-03-03,0.67,0:40,1,2026-03-03 12:00:00,2026-03-03 12:40:00",
         "",
       ]);
-      const alice = await call(getCsv, "/api/reports/export.csv?period=month&date=2026-03-05&by=day&username=corp%5Calice");
-      expect(alice.headers.get("content-disposition")).toBe('attachment; filename="work-hours-month-2026-03-01-corp_alice-by-day.csv"');
-      expect((await alice.text()).split("\r\n").slice(1, -1).map((line) => line.split(",").slice(0, 2).join(","))).toEqual([
+      const alice = await call(
+        getCsv,
+        "/api/reports/export.csv?period=month&date=2026-03-05&by=day&username=corp%5Calice",
+      );
+      expect(alice.headers.get("content-disposition")).toBe(
+        'attachment; filename="work-hours-month-2026-03-01-corp_alice-by-day.csv"',
+      );
+      expect(
+        (await alice.text())
+          .split("\r\n")
+          .slice(1, -1)
+          .map((line) => line.split(",").slice(0, 2).join(",")),
+      ).toEqual([
         "CORP\\Alice,2026-03-02",
         "CORP\\Alice,2026-03-08",
         "CORP\\Alice,2026-03-09",

@@ -13,7 +13,8 @@ type Body = Record<string, unknown>;
 let credentials: Record<string, string> = {};
 
 function send(body: string, contentType: string | null = "application/json"): Promise<Response> {
-  const headers: Record<string, string> = contentType === null ? { ...credentials } : { ...credentials, "content-type": contentType };
+  const headers: Record<string, string> =
+    contentType === null ? { ...credentials } : { ...credentials, "content-type": contentType };
   return POST(new Request(URL, { method: "POST", headers, body }), {});
 }
 
@@ -27,7 +28,11 @@ async function created(res: Response): Promise<Body> {
 }
 
 /** Checks the one error envelope every API error uses, and returns its error. */
-async function failed(res: Response, status: number, code?: string): Promise<{ code: string; message: string; details?: Body[] }> {
+async function failed(
+  res: Response,
+  status: number,
+  code?: string,
+): Promise<{ code: string; message: string; details?: Body[] }> {
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(status);
@@ -68,10 +73,15 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
       `SELECT display_name, last_state, last_event_at FROM tracked_users WHERE user_key = ?`,
       [userKey],
     );
-    return rows.map((row) => ({ displayName: row.display_name, lastState: row.last_state, lastEventAt: toMs(row.last_event_at) }));
+    return rows.map((row) => ({
+      displayName: row.display_name,
+      lastState: row.last_state,
+      lastEventAt: toMs(row.last_event_at),
+    }));
   }
 
-  const countAll = async () => Number((await database.db.raw.query<{ n: unknown }>(`SELECT count(*) AS n FROM work_events`))[0].n);
+  const countAll = async () =>
+    Number((await database.db.raw.query<{ n: unknown }>(`SELECT count(*) AS n FROM work_events`))[0].n);
 
   describe("one event", () => {
     it("answers 201 {success: true} and stores it", async () => {
@@ -86,7 +96,10 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
       const event = { user: "CORP\\resend", state: "stopped", ts: "2026-03-02T06:00:00.250Z" };
       expect(await created(await report(event))).toEqual({ success: true });
       expect(await created(await report(event))).toEqual({ success: true, duplicate: true });
-      expect(await created(await report({ ...event, user: "corp\\RESEND" }))).toEqual({ success: true, duplicate: true });
+      expect(await created(await report({ ...event, user: "corp\\RESEND" }))).toEqual({
+        success: true,
+        duplicate: true,
+      });
       expect(await storedEvents("corp\\resend")).toHaveLength(1);
     });
 
@@ -118,9 +131,16 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
     });
 
     it("refuses an invalid event with 400 naming each bad field, and stores nothing", async () => {
-      const error = await failed(await report({ user: "  ", state: "idle", ts: "2026-03-02T05:20:30" }), 400, "invalid_event");
+      const error = await failed(
+        await report({ user: "  ", state: "idle", ts: "2026-03-02T05:20:30" }),
+        400,
+        "invalid_event",
+      );
       expect(error.details!.map((d) => d.field).sort()).toEqual(["state", "ts", "user"]);
-      const future = await failed(await report({ user: "future", state: "working", ts: new Date(Date.now() + 3_600_000).toISOString() }), 400);
+      const future = await failed(
+        await report({ user: "future", state: "working", ts: new Date(Date.now() + 3_600_000).toISOString() }),
+        400,
+      );
       expect(future.details).toEqual([{ field: "ts", message: expect.stringContaining("future") }]);
       await failed(await report({ user: "ancient", state: "working", ts: "1999-12-31T23:59:59Z" }), 400);
       expect(await storedEvents("future")).toEqual([]);
@@ -143,7 +163,9 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
 
     it("treats the same instant written in two zones as one event", async () => {
       await created(await report({ user: "same-instant", state: "working", ts: "2026-03-02T05:20:30.500Z" }));
-      expect(await created(await report({ user: "same-instant", state: "working", ts: "2026-03-02T09:20:30.500+04:00" }))).toEqual({
+      expect(
+        await created(await report({ user: "same-instant", state: "working", ts: "2026-03-02T09:20:30.500+04:00" })),
+      ).toEqual({
         success: true,
         duplicate: true,
       });
@@ -165,7 +187,12 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
     });
 
     it("accepts a bare array", async () => {
-      expect(await created(await report(events("batch-array", 2)))).toEqual({ success: true, accepted: 2, duplicates: 0, rejected: [] });
+      expect(await created(await report(events("batch-array", 2)))).toEqual({
+        success: true,
+        accepted: 2,
+        duplicates: 0,
+        rejected: [],
+      });
       expect(await storedEvents("batch-array")).toHaveLength(2);
     });
 
@@ -182,9 +209,26 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
         accepted: 2,
         duplicates: 1,
         rejected: [
-          { index: 1, error: { code: "invalid_event", message: expect.any(String), details: [{ field: "state", message: expect.any(String) }] } },
-          { index: 3, error: { code: "invalid_event", message: expect.any(String), details: [{ field: "user", message: expect.any(String) }] } },
-          { index: 5, error: { code: "invalid_event", message: expect.any(String), details: [{ message: expect.any(String) }] } },
+          {
+            index: 1,
+            error: {
+              code: "invalid_event",
+              message: expect.any(String),
+              details: [{ field: "state", message: expect.any(String) }],
+            },
+          },
+          {
+            index: 3,
+            error: {
+              code: "invalid_event",
+              message: expect.any(String),
+              details: [{ field: "user", message: expect.any(String) }],
+            },
+          },
+          {
+            index: 5,
+            error: { code: "invalid_event", message: expect.any(String), details: [{ message: expect.any(String) }] },
+          },
         ],
       });
       expect((await storedEvents("batch-mixed")).map((e) => e.state)).toEqual(["working", "working", "working"]);
@@ -267,12 +311,20 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
       ["form data", "application/x-www-form-urlencoded"],
       ["none", null],
     ])("refuses Content-Type %s with 415", async (_label, type) => {
-      await failed(await send(JSON.stringify({ user: "wrong-type", state: "working" }), type), 415, "unsupported_media_type");
+      await failed(
+        await send(JSON.stringify({ user: "wrong-type", state: "working" }), type),
+        415,
+        "unsupported_media_type",
+      );
       expect(await storedEvents("wrong-type")).toEqual([]);
     });
 
     it("accepts JSON with a charset", async () => {
-      expect(await created(await send(JSON.stringify({ user: "charset", state: "working" }), "application/json; charset=utf-8"))).toEqual({
+      expect(
+        await created(
+          await send(JSON.stringify({ user: "charset", state: "working" }), "application/json; charset=utf-8"),
+        ),
+      ).toEqual({
         success: true,
       });
     });
@@ -298,18 +350,27 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
   });
 
   describe("usernames", () => {
-    it.each([["CORP\\Jürgen"], ["李雷"], ["user 🚀🎉"], ["Ελένη"], ["👨‍👩‍👧 family"]])("stores %s exactly", async (user) => {
-      await created(await report({ user, state: "working", ts: "2026-03-02T05:20:30Z" }));
-      const key = user.toLowerCase();
-      expect(await storedEvents(key)).toEqual([{ userKey: key, username: user, state: "working", ts: Date.parse("2026-03-02T05:20:30Z") }]);
-      expect((await trackedUser(key)).map((u) => u.displayName)).toEqual([user]);
-    });
+    it.each([["CORP\\Jürgen"], ["李雷"], ["user 🚀🎉"], ["Ελένη"], ["👨‍👩‍👧 family"]])(
+      "stores %s exactly",
+      async (user) => {
+        await created(await report({ user, state: "working", ts: "2026-03-02T05:20:30Z" }));
+        const key = user.toLowerCase();
+        expect(await storedEvents(key)).toEqual([
+          { userKey: key, username: user, state: "working", ts: Date.parse("2026-03-02T05:20:30Z") },
+        ]);
+        expect((await trackedUser(key)).map((u) => u.displayName)).toEqual([user]);
+      },
+    );
 
     it("matches usernames case-insensitively and keeps the first spelling as the display name", async () => {
       await created(await report({ user: "CORP\\ALICE", state: "working", ts: "2026-03-02T05:00:00Z" }));
       await created(await report({ user: "corp\\alice", state: "stopped", ts: "2026-03-02T06:00:00Z" }));
       await created(await report({ user: "Corp\\Alice", state: "working", ts: "2026-03-02T07:00:00Z" }));
-      expect((await storedEvents("corp\\alice")).map((e) => e.username)).toEqual(["CORP\\ALICE", "corp\\alice", "Corp\\Alice"]);
+      expect((await storedEvents("corp\\alice")).map((e) => e.username)).toEqual([
+        "CORP\\ALICE",
+        "corp\\alice",
+        "Corp\\Alice",
+      ]);
       expect(await trackedUser("corp\\alice")).toEqual([
         { displayName: "CORP\\ALICE", lastState: "working", lastEventAt: Date.parse("2026-03-02T07:00:00Z") },
       ]);
@@ -317,7 +378,9 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
 
     it("matches non-Latin usernames case-insensitively", async () => {
       await created(await report({ user: "CORP\\ÉLODIE", state: "working", ts: "2026-03-02T05:00:00Z" }));
-      expect(await created(await report({ user: "corp\\élodie", state: "working", ts: "2026-03-02T05:00:00Z" }))).toEqual({
+      expect(
+        await created(await report({ user: "corp\\élodie", state: "working", ts: "2026-03-02T05:00:00Z" })),
+      ).toEqual({
         success: true,
         duplicate: true,
       });
@@ -343,7 +406,10 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
     it("answers an unknown API path with a 404 envelope, never HTML", async () => {
       const error = await failed(await unknownApi(new Request("http://localhost/api/no-such-thing")), 404, "not_found");
       expect(error.message).toContain("/api/no-such-thing");
-      await failed(await unknownApiPost(new Request("http://localhost/api/reports/nope", { method: "POST", body: "{}" })), 404);
+      await failed(
+        await unknownApiPost(new Request("http://localhost/api/reports/nope", { method: "POST", body: "{}" })),
+        404,
+      );
     });
   });
 });

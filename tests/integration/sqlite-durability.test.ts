@@ -14,7 +14,8 @@ describe("a SQLite database", () => {
       synchronous: Number(db.sqlite!.pragma("synchronous", { simple: true })),
       foreignKeys: Number(db.sqlite!.pragma("foreign_keys", { simple: true })),
     };
-    const read = async (name: string) => Object.values((await db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`))[0])[0];
+    const read = async (name: string) =>
+      Object.values((await db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`PRAGMA ${name}`))[0])[0];
     const viaPrisma = {
       journal: await read("journal_mode"),
       synchronous: Number(await read("synchronous")),

@@ -79,7 +79,11 @@ describe("access to the built server", () => {
     expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
-    const post = await fetch(`${server.url}/api/report`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const post = await fetch(`${server.url}/api/report`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(post.status).toBe(401);
   });
 
@@ -142,9 +146,16 @@ describe("access to the built server", () => {
   });
 
   it("keeps every password and token out of the database and the log", async () => {
-    const secrets = [ADMIN_PASSWORD, WRONG_PASSWORD, ...Object.values(tokens).map((headers) => headers.authorization.slice("Bearer ".length))];
+    const secrets = [
+      ADMIN_PASSWORD,
+      WRONG_PASSWORD,
+      ...Object.values(tokens).map((headers) => headers.authorization.slice("Bearer ".length)),
+    ];
     const file = sqlitePathFromUrl(database.url);
-    const stored = [file, `${file}-wal`].filter(existsSync).map((name) => readFileSync(name).toString("latin1")).join("");
+    const stored = [file, `${file}-wal`]
+      .filter(existsSync)
+      .map((name) => readFileSync(name).toString("latin1"))
+      .join("");
     expect(stored.length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(stored.includes(secret), `${secret.slice(0, 8)}… stored in clear`).toBe(false);
@@ -186,7 +197,11 @@ describe("the built server behind a trusted reverse proxy", () => {
     const res = await fetch(`${server.url}/api/report`, {
       method: "POST",
       // The client sent "198.51.100.7"; the proxy appended the address it saw, 203.0.113.20.
-      headers: { ...tokens.ingest, "x-forwarded-for": "198.51.100.7, 203.0.113.20", "content-type": "application/json" },
+      headers: {
+        ...tokens.ingest,
+        "x-forwarded-for": "198.51.100.7, 203.0.113.20",
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ user: "behind-proxy", state: "working" }),
     });
     expect(res.status).toBe(201);

@@ -62,20 +62,27 @@ function expectedPeriods(): { start: string; end: string }[] {
   const gridOk = (iso: string) => (ms(iso) - ms(DAY.start)) % (POLL_SECONDS * 1000) === 0;
   DAY.activity.forEach(([from, to], i) => {
     expect(gridOk(from) && gridOk(to), `activity ${from}-${to} is on the poll grid`).toBe(true);
-    for (const sleep of DAY.sleeps) expect(ms(sleep.at) < ms(from) || ms(sleep.at) > ms(to), "nobody types on a sleeping laptop").toBe(true);
+    for (const sleep of DAY.sleeps)
+      expect(ms(sleep.at) < ms(from) || ms(sleep.at) > ms(to), "nobody types on a sleeping laptop").toBe(true);
     const next = DAY.activity[i + 1];
     if (!next) return;
     // Two ranges are two periods when the user was idle long enough in between, or the
     // machine slept in between.
     const slept = DAY.sleeps.some((s) => ms(s.at) > ms(to) && ms(s.at) + s.seconds * 1000 <= ms(next[0]));
-    expect(slept || ms(next[0]) - ms(to) >= IDLE_THRESHOLD_MINUTES * 60_000, `${to} and ${next[0]} are apart`).toBe(true);
+    expect(slept || ms(next[0]) - ms(to) >= IDLE_THRESHOLD_MINUTES * 60_000, `${to} and ${next[0]} are apart`).toBe(
+      true,
+    );
   });
   for (const sleep of DAY.sleeps) expect(sleep.seconds % POLL_SECONDS).toBe(0);
   return DAY.activity.map(([from, to]) => ({ start: from, end: to }));
 }
 
 function installPowerShell(): string {
-  const result = spawnSync("bash", ["scripts/install-powershell.sh"], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  const result = spawnSync("bash", ["scripts/install-powershell.sh"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   const pwsh = result.stdout?.trim().split("\n").pop() ?? "";
   if (result.status !== 0 || !pwsh || !existsSync(pwsh)) {
     throw new Error(
@@ -141,166 +148,214 @@ describe.each(PROVIDERS)("the Windows agent end to end, on %s", (provider) => {
   });
 
   const runEngine = async () => {
-    const res = await fetch(`${server!.url}/api/cron/process-real-hours`, { method: "POST", headers: { authorization: `Bearer ${CRON_SECRET}` } });
+    const res = await fetch(`${server!.url}/api/cron/process-real-hours`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${CRON_SECRET}` },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.data.status).toBe("ok");
   };
 
-  it("gives the server's timeline and summary exactly what the fake user did, through an outage", { timeout: 120_000 }, async () => {
-    const t0 = Date.now();
-    const port = server!.port;
-    const agentDir = path.join(dir, "agent");
-    const markers = path.join(dir, "markers");
-    mkdirSync(agentDir);
-    mkdirSync(markers);
-    const configPath = path.join(agentDir, "config.env");
-    writeFileSync(
-      configPath,
-      [
-        "# written by tests/server/agent-e2e.test.ts",
-        `API_ENDPOINT=${server!.url}/api/report`,
-        `AGENT_TOKEN=${ingestToken}`,
-        `IDLE_THRESHOLD_MINUTES=${IDLE_THRESHOLD_MINUTES}`,
-        `POLL_INTERVAL_SECONDS=${POLL_SECONDS}`,
-        "REPORT_INTERVAL_MINUTES=1",
-        "IDLE_REPORT_MINUTES=5",
-        `DATA_DIR=${agentDir}`,
-        "",
-      ].join("\n"),
-    );
-    const scenarioPath = path.join(dir, "scenario.json");
-    writeFileSync(
-      scenarioPath,
-      JSON.stringify({
-        start: DAY.start,
-        end: DAY.end,
-        user: USER,
-        activity: DAY.activity,
-        sleeps: DAY.sleeps,
-        pauses: [
-          { at: DAY.outage.from, name: "down" },
-          { at: DAY.outage.to, name: "up" },
+  it(
+    "gives the server's timeline and summary exactly what the fake user did, through an outage",
+    { timeout: 120_000 },
+    async () => {
+      const t0 = Date.now();
+      const port = server!.port;
+      const agentDir = path.join(dir, "agent");
+      const markers = path.join(dir, "markers");
+      mkdirSync(agentDir);
+      mkdirSync(markers);
+      const configPath = path.join(agentDir, "config.env");
+      writeFileSync(
+        configPath,
+        [
+          "# written by tests/server/agent-e2e.test.ts",
+          `API_ENDPOINT=${server!.url}/api/report`,
+          `AGENT_TOKEN=${ingestToken}`,
+          `IDLE_THRESHOLD_MINUTES=${IDLE_THRESHOLD_MINUTES}`,
+          `POLL_INTERVAL_SECONDS=${POLL_SECONDS}`,
+          "REPORT_INTERVAL_MINUTES=1",
+          "IDLE_REPORT_MINUTES=5",
+          `DATA_DIR=${agentDir}`,
+          "",
+        ].join("\n"),
+      );
+      const scenarioPath = path.join(dir, "scenario.json");
+      writeFileSync(
+        scenarioPath,
+        JSON.stringify({
+          start: DAY.start,
+          end: DAY.end,
+          user: USER,
+          activity: DAY.activity,
+          sleeps: DAY.sleeps,
+          pauses: [
+            { at: DAY.outage.from, name: "down" },
+            { at: DAY.outage.to, name: "up" },
+          ],
+          markerDir: markers,
+          pauseTimeoutSeconds: 60,
+        }),
+      );
+
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DOTNET_CLI_TELEMETRY_OPTOUT: "1",
+        POWERSHELL_TELEMETRY_OPTOUT: "1",
+        POWERSHELL_UPDATECHECK: "Off",
+      };
+      for (const name of [...AGENT_SETTINGS, "LOCALAPPDATA"]) delete env[name];
+      const child = spawn(
+        pwsh,
+        [
+          "-NoLogo",
+          "-NoProfile",
+          "-NonInteractive",
+          "-File",
+          path.join(ROOT, "tests/agent/e2e-driver.ps1"),
+          "-ScenarioPath",
+          scenarioPath,
+          "-AgentConfig",
+          configPath,
         ],
-        markerDir: markers,
-        pauseTimeoutSeconds: 60,
-      }),
-    );
+        {
+          cwd: ROOT,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      const exited = new Promise<number | string>((resolve) =>
+        child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+      );
+      let running = true;
+      void exited.then(() => (running = false));
 
-    const env: NodeJS.ProcessEnv = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: "1", POWERSHELL_TELEMETRY_OPTOUT: "1", POWERSHELL_UPDATECHECK: "Off" };
-    for (const name of [...AGENT_SETTINGS, "LOCALAPPDATA"]) delete env[name];
-    const child = spawn(pwsh, ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", path.join(ROOT, "tests/agent/e2e-driver.ps1"), "-ScenarioPath", scenarioPath, "-AgentConfig", configPath], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
-    let running = true;
-    void exited.then(() => (running = false));
+      // The outage, when the driver's fake clock reaches it.
+      const pauses: Record<string, { fakeNow: string; spoolLines: number; realAt: number }> = {};
+      const handle = async (name: string, action: () => Promise<void>) => {
+        const request = path.join(markers, `${name}.request`);
+        while (running && !existsSync(request)) await sleep(20);
+        if (!running) return;
+        pauses[name] = { ...JSON.parse(readFileSync(request, "utf8")), realAt: Date.now() - t0 };
+        await action();
+        writeFileSync(path.join(markers, `${name}.done`), "");
+      };
+      try {
+        await handle("down", async () => {
+          // A crash, not a shutdown: every event the server acknowledged must already be durable.
+          const pids = killTree(server!.child.pid!, "SIGKILL");
+          expect(await waitUntilGone(pids, 10_000)).toBe(true);
+          await expect(fetch(`${server!.url}/api/health`)).rejects.toThrow();
+        });
+        await handle("up", async () => {
+          server = await startServer(serverEnv(), { port });
+          // The engine runs once before the agent's backlog arrives: the events sent late must
+          // still end up exactly where they belong (DESIGN §5.8).
+          await runEngine();
+        });
+        const code = await Promise.race([exited, sleep(90_000).then(() => "timeout")]);
+        if (code === "timeout") child.kill("SIGKILL");
+        expect(code, `the driver failed:\n${stderr}\n${stdout.slice(-4000)}`).toBe(0);
+      } finally {
+        if (running) child.kill("SIGKILL");
+      }
+      const line = stdout.split("\n").find((l) => l.startsWith("E2E-RESULT "));
+      expect(line, `no result from the driver:\n${stderr}\n${stdout.slice(-4000)}`).toBeDefined();
+      const result = JSON.parse(line!.slice("E2E-RESULT ".length)) as DriverResult;
+      const agentLog = readFileSync(path.join(agentDir, "agent.log"), "utf8");
+      const context = `agent log:\n${agentLog.slice(-6000)}`;
 
-    // The outage, when the driver's fake clock reaches it.
-    const pauses: Record<string, { fakeNow: string; spoolLines: number; realAt: number }> = {};
-    const handle = async (name: string, action: () => Promise<void>) => {
-      const request = path.join(markers, `${name}.request`);
-      while (running && !existsSync(request)) await sleep(20);
-      if (!running) return;
-      pauses[name] = { ...JSON.parse(readFileSync(request, "utf8")), realAt: Date.now() - t0 };
-      await action();
-      writeFileSync(path.join(markers, `${name}.done`), "");
-    };
-    try {
-      await handle("down", async () => {
-        // A crash, not a shutdown: every event the server acknowledged must already be durable.
-        const pids = killTree(server!.child.pid!, "SIGKILL");
-        expect(await waitUntilGone(pids, 10_000)).toBe(true);
-        await expect(fetch(`${server!.url}/api/health`)).rejects.toThrow();
-      });
-      await handle("up", async () => {
-        server = await startServer(serverEnv(), { port });
-        // The engine runs once before the agent's backlog arrives: the events sent late must
-        // still end up exactly where they belong (DESIGN §5.8).
-        await runEngine();
-      });
-      const code = await Promise.race([exited, sleep(90_000).then(() => "timeout")]);
-      if (code === "timeout") child.kill("SIGKILL");
-      expect(code, `the driver failed:\n${stderr}\n${stdout.slice(-4000)}`).toBe(0);
-    } finally {
-      if (running) child.kill("SIGKILL");
-    }
-    const line = stdout.split("\n").find((l) => l.startsWith("E2E-RESULT "));
-    expect(line, `no result from the driver:\n${stderr}\n${stdout.slice(-4000)}`).toBeDefined();
-    const result = JSON.parse(line!.slice("E2E-RESULT ".length)) as DriverResult;
-    const agentLog = readFileSync(path.join(agentDir, "agent.log"), "utf8");
-    const context = `agent log:\n${agentLog.slice(-6000)}`;
+      // The agent ran the whole day and went through the outage.
+      expect(result.rc, context).toBe(0);
+      expect(result.pausesDone).toEqual(["down", "up"]);
+      expect(ms(result.fakeEnd)).toBeGreaterThanOrEqual(ms(DAY.end));
+      expect(pauses.down.fakeNow).toBe(DAY.outage.from.replace(".000Z", ".0000000Z"));
+      expect(pauses.up.spoolLines, "events were held in the spool while the server was down").toBeGreaterThan(0);
+      expect(agentLog).not.toContain(ingestToken);
+      const failed = result.requests.filter((r) => r.status !== 201);
+      expect(failed.length, "the agent tried the server while it was down").toBeGreaterThan(0);
+      for (const r of failed) {
+        expect(r.status, JSON.stringify(r)).toBe(0);
+        expect(
+          ms(r.at) >= ms(DAY.outage.from) && ms(r.at) < ms(DAY.outage.to),
+          `a failure outside the outage: ${JSON.stringify(r)}`,
+        ).toBe(true);
+      }
+      // Backoff: far fewer attempts than the outage's 50 polls, and polling never stopped.
+      expect(failed.length).toBeLessThan(15);
+      expect(result.polls).toBe(
+        (ms(DAY.end) - ms(DAY.start)) / 60_000 + 1 - DAY.sleeps.reduce((n, s) => n + s.seconds / POLL_SECONDS, 0),
+      );
+      // Nothing left behind.
+      expect(result.spool.trim(), "the spool is empty at the end of the day").toBe("");
 
-    // The agent ran the whole day and went through the outage.
-    expect(result.rc, context).toBe(0);
-    expect(result.pausesDone).toEqual(["down", "up"]);
-    expect(ms(result.fakeEnd)).toBeGreaterThanOrEqual(ms(DAY.end));
-    expect(pauses.down.fakeNow).toBe(DAY.outage.from.replace(".000Z", ".0000000Z"));
-    expect(pauses.up.spoolLines, "events were held in the spool while the server was down").toBeGreaterThan(0);
-    expect(agentLog).not.toContain(ingestToken);
-    const failed = result.requests.filter((r) => r.status !== 201);
-    expect(failed.length, "the agent tried the server while it was down").toBeGreaterThan(0);
-    for (const r of failed) {
-      expect(r.status, JSON.stringify(r)).toBe(0);
-      expect(ms(r.at) >= ms(DAY.outage.from) && ms(r.at) < ms(DAY.outage.to), `a failure outside the outage: ${JSON.stringify(r)}`).toBe(true);
-    }
-    // Backoff: far fewer attempts than the outage's 50 polls, and polling never stopped.
-    expect(failed.length).toBeLessThan(15);
-    expect(result.polls).toBe((ms(DAY.end) - ms(DAY.start)) / 60_000 + 1 - DAY.sleeps.reduce((n, s) => n + s.seconds / POLL_SECONDS, 0));
-    // Nothing left behind.
-    expect(result.spool.trim(), "the spool is empty at the end of the day").toBe("");
+      await runEngine();
+      const timeline = await (
+        await fetch(`${server!.url}/api/users/${encodeURIComponent(USER)}/timeline?date=${DATE}`, { headers: read })
+      ).json();
+      expect(timeline.success, JSON.stringify(timeline)).toBe(true);
+      const summaryRes = await (
+        await fetch(`${server!.url}/api/reports/summary?period=day&date=${DATE}&username=${encodeURIComponent(USER)}`, {
+          headers: read,
+        })
+      ).json();
+      expect(summaryRes.success, JSON.stringify(summaryRes)).toBe(true);
 
-    await runEngine();
-    const timeline = await (await fetch(`${server!.url}/api/users/${encodeURIComponent(USER)}/timeline?date=${DATE}`, { headers: read })).json();
-    expect(timeline.success, JSON.stringify(timeline)).toBe(true);
-    const summaryRes = await (await fetch(`${server!.url}/api/reports/summary?period=day&date=${DATE}&username=${encodeURIComponent(USER)}`, { headers: read })).json();
-    expect(summaryRes.success, JSON.stringify(summaryRes)).toBe(true);
+      // Nothing lost: every event the agent made (its log names each one) is on the server, and
+      // nothing else is.
+      const made = [...agentLog.matchAll(/ event (working|stopped) at (\S+)/g)].map(
+        (m) => `${m[1]} ${new Date(ms(m[2])).toISOString()}`,
+      );
+      const stored = (timeline.data.events as { ts: string; state: string }[]).map((e) => `${e.state} ${e.ts}`);
+      expect(made.length).toBeGreaterThan(200);
+      expect([...new Set(stored)].sort()).toEqual([...new Set(made)].sort());
+      expect(stored.length).toBe(new Set(stored).size);
 
-    // Nothing lost: every event the agent made (its log names each one) is on the server, and
-    // nothing else is.
-    const made = [...agentLog.matchAll(/ event (working|stopped) at (\S+)/g)].map((m) => `${m[1]} ${new Date(ms(m[2])).toISOString()}`);
-    const stored = (timeline.data.events as { ts: string; state: string }[]).map((e) => `${e.state} ${e.ts}`);
-    expect(made.length).toBeGreaterThan(200);
-    expect([...new Set(stored)].sort()).toEqual([...new Set(made)].sort());
-    expect(stored.length).toBe(new Set(stored).size);
-
-    // The periods, minute for minute.
-    const periods = expectedPeriods();
-    expect(periods).toEqual([
-      { start: at("09:00"), end: at("10:30") },
-      { start: at("10:50"), end: at("12:10") },
-      { start: at("13:00"), end: at("13:40") },
-      { start: at("13:47"), end: at("14:30") },
-    ]);
-    expect(timeline.data.periods).toEqual(periods);
-    const seconds = periods.reduce((s, p) => s + (ms(p.end) - ms(p.start)) / 1000, 0);
-    const blocks = periods.reduce((n, p) => n + Math.floor((ms(p.end) - ms(p.start)) / (BLOCK_MINUTES * 60_000)), 0);
-    expect([seconds, blocks]).toEqual([(90 + 80 + 40 + 43) * 60, 2 + 2 + 1 + 1]);
-    expect(timeline.data).toMatchObject({ username: USER, date: DATE, timezone: TZ, working_seconds: seconds, real_hours_counted: blocks });
-    expect(summaryRes.data).toEqual([
-      expect.objectContaining({
+      // The periods, minute for minute.
+      const periods = expectedPeriods();
+      expect(periods).toEqual([
+        { start: at("09:00"), end: at("10:30") },
+        { start: at("10:50"), end: at("12:10") },
+        { start: at("13:00"), end: at("13:40") },
+        { start: at("13:47"), end: at("14:30") },
+      ]);
+      expect(timeline.data.periods).toEqual(periods);
+      const seconds = periods.reduce((s, p) => s + (ms(p.end) - ms(p.start)) / 1000, 0);
+      const blocks = periods.reduce((n, p) => n + Math.floor((ms(p.end) - ms(p.start)) / (BLOCK_MINUTES * 60_000)), 0);
+      expect([seconds, blocks]).toEqual([(90 + 80 + 40 + 43) * 60, 2 + 2 + 1 + 1]);
+      expect(timeline.data).toMatchObject({
         username: USER,
+        date: DATE,
+        timezone: TZ,
         working_seconds: seconds,
         real_hours_counted: blocks,
-        days_active: 1,
-        first_activity: at("09:00"),
-        last_activity: at("14:30"),
-      }),
-    ]);
+      });
+      expect(summaryRes.data).toEqual([
+        expect.objectContaining({
+          username: USER,
+          working_seconds: seconds,
+          real_hours_counted: blocks,
+          days_active: 1,
+          first_activity: at("09:00"),
+          last_activity: at("14:30"),
+        }),
+      ]);
 
-    // Both sleeps were seen as clock jumps (the number is formatted in the current culture).
-    for (const jump of ["2[,.\u00a0\u202f' ]?460", "420"]) expect(agentLog).toMatch(new RegExp(`clock jump of ${jump} s since the last poll`));
+      // Both sleeps were seen as clock jumps (the number is formatted in the current culture).
+      for (const jump of ["2[,.\u00a0\u202f' ]?460", "420"])
+        expect(agentLog).toMatch(new RegExp(`clock jump of ${jump} s since the last poll`));
 
-    console.log(
-      `[agent-e2e ${provider}] ${result.polls} polls, ${result.requests.length} requests (${failed.length} failed during the outage), ` +
-        `${made.length} events; driver ${result.realSeconds} s, down at ${(pauses.down.realAt / 1000).toFixed(1)} s, ` +
-        `up at ${(pauses.up.realAt / 1000).toFixed(1)} s, test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  });
+      console.log(
+        `[agent-e2e ${provider}] ${result.polls} polls, ${result.requests.length} requests (${failed.length} failed during the outage), ` +
+          `${made.length} events; driver ${result.realSeconds} s, down at ${(pauses.down.realAt / 1000).toFixed(1)} s, ` +
+          `up at ${(pauses.up.realAt / 1000).toFixed(1)} s, test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    },
+  );
 });

@@ -36,7 +36,14 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
   });
 
   it("creates a user from --password, on a database it migrates first", async () => {
-    const { code, stdout, stderr } = runScript(database.url, "create-user.ts", ["--username", "Alice", "--role", "admin", "--password", "alice's long password"]);
+    const { code, stdout, stderr } = runScript(database.url, "create-user.ts", [
+      "--username",
+      "Alice",
+      "--role",
+      "admin",
+      "--password",
+      "alice's long password",
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("Created admin account Alice");
@@ -47,25 +54,50 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
   });
 
   it("creates a user with the password read from stdin", async () => {
-    const { code } = runScript(database.url, "create-user.ts", ["--username", "bob", "--role", "viewer"], "bob's long password\n");
+    const { code } = runScript(
+      database.url,
+      "create-user.ts",
+      ["--username", "bob", "--role", "viewer"],
+      "bob's long password\n",
+    );
     expect(code).toBe(0);
-    expect(await signIn(db, { username: "BOB", password: "bob's long password" }, { secretKey })).toMatchObject({ ok: true, account: { role: "viewer" } });
+    expect(await signIn(db, { username: "BOB", password: "bob's long password" }, { secretKey })).toMatchObject({
+      ok: true,
+      account: { role: "viewer" },
+    });
   });
 
   it("fails with one line and exit 1 when the username is taken", () => {
-    const { code, stderr } = runScript(database.url, "create-user.ts", ["--username", "ALICE", "--role", "viewer", "--password", "another long password"]);
+    const { code, stderr } = runScript(database.url, "create-user.ts", [
+      "--username",
+      "ALICE",
+      "--role",
+      "viewer",
+      "--password",
+      "another long password",
+    ]);
     expect(code).toBe(1);
-    expect(stderr.trim().split("\n")).toEqual(["Could not create the account: An account named ALICE already exists (usernames ignore letter case)"]);
+    expect(stderr.trim().split("\n")).toEqual([
+      "Could not create the account: An account named ALICE already exists (usernames ignore letter case)",
+    ]);
   });
 
   it("creates a token and prints it alone as the last line of stdout", async () => {
-    const { code, stdout, stderr } = runScript(database.url, "create-token.ts", ["--scope", "ingest", "--name", "Floor 2 laptops"]);
+    const { code, stdout, stderr } = runScript(database.url, "create-token.ts", [
+      "--scope",
+      "ingest",
+      "--name",
+      "Floor 2 laptops",
+    ]);
     expect(code).toBe(0);
     const token = stdout.trimEnd().split("\n").at(-1)!;
     expect(token).toMatch(/^wt_ingest_[A-Za-z0-9_-]{43}$/);
     expect(stderr).toContain("shown only now");
     expect(stderr).not.toContain(token);
-    expect(await verifyToken(db, token, "ingest", "127.0.0.1")).toMatchObject({ ok: true, token: { name: "Floor 2 laptops", createdBy: "cli" } });
+    expect(await verifyToken(db, token, "ingest", "127.0.0.1")).toMatchObject({
+      ok: true,
+      token: { name: "Floor 2 laptops", createdBy: "cli" },
+    });
     expect(await verifyToken(db, token, "read")).toMatchObject({ ok: false, status: 403 });
     expect((await listTokens(db)).map((t) => t.name)).toEqual(["Floor 2 laptops"]);
     expect((await listAudit(db)).entries[0]).toMatchObject({ actor: "cli", action: "token.create" });
@@ -75,8 +107,16 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
     const cases: [string, string[], string, string?][] = [
       ["create-user.ts", ["--role", "admin", "--password", "long enough password"], "--username is required"],
       ["create-user.ts", ["--username", "carol"], "--role is required"],
-      ["create-user.ts", ["--username", "carol", "--role", "owner", "--password", "long enough password"], 'role must be "admin", "supervisor" or "viewer"'],
-      ["create-user.ts", ["--username", "carol", "--role", "viewer", "--password", "short"], "password must be at least 12 characters"],
+      [
+        "create-user.ts",
+        ["--username", "carol", "--role", "owner", "--password", "long enough password"],
+        'role must be "admin", "supervisor" or "viewer"',
+      ],
+      [
+        "create-user.ts",
+        ["--username", "carol", "--role", "viewer", "--password", "short"],
+        "password must be at least 12 characters",
+      ],
       ["create-user.ts", ["--username", "carol", "--role", "viewer"], "No password", ""],
       ["create-user.ts", ["--username", "carol", "--role", "viewer", "--bogus"], "Unknown option"],
       ["create-token.ts", ["--scope", "admin", "--name", "x"], 'scope must be "ingest" or "read"'],
@@ -95,7 +135,12 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
 
 describe("scripts/create-token.ts when the database is unreachable", () => {
   it("fails with exit 1 and one line", () => {
-    const { code, stdout, stderr } = runScript("postgresql://nobody:x@127.0.0.1:1/none", "create-token.ts", ["--scope", "read", "--name", "x"]);
+    const { code, stdout, stderr } = runScript("postgresql://nobody:x@127.0.0.1:1/none", "create-token.ts", [
+      "--scope",
+      "read",
+      "--name",
+      "x",
+    ]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(1);

@@ -44,7 +44,10 @@ describe.each(PROVIDERS)("a crash during ingest on %s", (provider) => {
     const health = await (await fetch(`${server.url}/api/health`)).json();
     expect(health.data.database).toMatchObject({ status: "up", migrations: { status: "current" } });
     const missing = await missingEvents(provider, database.url, acked);
-    expect(missing.length, `${missing.length} of ${acked.length} acknowledged events lost, e.g. ${JSON.stringify(missing.slice(0, 3))}`).toBe(0);
+    expect(
+      missing.length,
+      `${missing.length} of ${acked.length} acknowledged events lost, e.g. ${JSON.stringify(missing.slice(0, 3))}`,
+    ).toBe(0);
 
     // The derived tables were written in the same transactions as the events.
     const db = openDb(database.url);

@@ -12,14 +12,24 @@ const T0 = Date.parse("2026-03-02T05:00:00Z");
 type Auth = { ingest: Record<string, string>; read: Record<string, string> };
 
 async function postWorkday(url: string, auth: Auth, user: string) {
-  const events = Array.from({ length: 46 }, (_, i) => ({ user, state: "working", ts: new Date(T0 + i * 60_000).toISOString() }));
+  const events = Array.from({ length: 46 }, (_, i) => ({
+    user,
+    state: "working",
+    ts: new Date(T0 + i * 60_000).toISOString(),
+  }));
   events.push({ user, state: "stopped", ts: new Date(T0 + 45 * 60_000).toISOString() });
-  const res = await fetch(`${url}/api/report`, { method: "POST", headers: { ...auth.ingest, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+  const res = await fetch(`${url}/api/report`, {
+    method: "POST",
+    headers: { ...auth.ingest, "content-type": "application/json" },
+    body: JSON.stringify({ events }),
+  });
   expect(res.status).toBe(201);
 }
 
 async function realHours(url: string, auth: Auth, user: string): Promise<unknown[]> {
-  const res = await fetch(`${url}/api/reports/real_work_hours?username=${encodeURIComponent(user)}`, { headers: auth.read });
+  const res = await fetch(`${url}/api/reports/real_work_hours?username=${encodeURIComponent(user)}`, {
+    headers: auth.read,
+  });
   return (await res.json()).data;
 }
 
@@ -46,7 +56,11 @@ describe.each(PROVIDERS)("keeping the figures current on %s", (provider) => {
   it("npm start: server.ts runs the engine on PROCESS_CRON", async () => {
     database = await createTestDatabase(provider);
     const auth = await tokensFor(database.url);
-    const server = await startServer({ DATABASE_URL: database.url, PROCESS_CRON: FAST_CRON, REPORT_TIMEZONE: "Asia/Dubai" });
+    const server = await startServer({
+      DATABASE_URL: database.url,
+      PROCESS_CRON: FAST_CRON,
+      REPORT_TIMEZONE: "Asia/Dubai",
+    });
     stops.push(() => server.stop());
     await postWorkday(server.url, auth, "Ana");
     expect(await waitForRow(server.url, auth, "ana")).toMatchObject(expected);
@@ -58,13 +72,29 @@ describe.each(PROVIDERS)("keeping the figures current on %s", (provider) => {
     const port = await freePort();
     const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: database.url, PROCESS_CRON: FAST_CRON, REPORT_TIMEZONE: "Asia/Dubai", LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PROCESS_CRON: FAST_CRON,
+        REPORT_TIMEZONE: "Asia/Dubai",
+        LOG_LEVEL: "warn",
+      },
       stdio: "ignore",
     });
-    stops.push(() => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once("exit", resolve), child.kill("SIGTERM")))));
+    stops.push(
+      () =>
+        new Promise((resolve) =>
+          child.exitCode !== null ? resolve(null) : (child.once("exit", resolve), child.kill("SIGTERM")),
+        ),
+    );
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
-    while (!(await fetch(`${url}/api/health`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${url}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error("next start did not come up");
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -100,7 +130,9 @@ describe.each(PROVIDERS)("keeping the figures current on %s", (provider) => {
     database = await createTestDatabase(provider);
     const server = await startServer({ DATABASE_URL: database.url, PROCESS_CRON: "off" });
     stops.push(() => server.stop());
-    const res = await fetch(`${server.url}/api/cron/process-real-hours`, { headers: { authorization: "Bearer anything-at-all-here" } });
+    const res = await fetch(`${server.url}/api/cron/process-real-hours`, {
+      headers: { authorization: "Bearer anything-at-all-here" },
+    });
     expect(res.status).toBe(403);
     expect((await res.json()).error.code).toBe("cron_disabled");
   });

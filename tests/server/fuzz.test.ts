@@ -24,7 +24,19 @@ const text = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
   fc.string({ minLength: 250, maxLength: 300 }),
-  fc.constantFrom("", " ", "\t\n", "CORP\\alice", "ALICE", "a\u0000b", "a\u0085b", "\u2028", "\ud800", "İstanbul", "e\u0301"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\t\n",
+    "CORP\\alice",
+    "ALICE",
+    "a\u0000b",
+    "a\u0085b",
+    "\u2028",
+    "\ud800",
+    "İstanbul",
+    "e\u0301",
+  ),
 );
 
 const tsLike = fc.oneof(
@@ -32,13 +44,23 @@ const tsLike = fc.oneof(
   validTs.map((ts) => ts.replace("Z", "+05:30")),
   validTs.map((ts) => ts.replace(/\.\d+Z$/, ".1234567-0800")),
   validTs.map((ts) => ts.slice(0, 19)),
-  fc.constantFrom("2026-02-30T00:00:00Z", "1999-12-31T23:59:59Z", "9999-12-31T23:59:59Z", "2026-03-02T24:00:00Z", "2026-03-02T05:20:30+19:00", "0000-01-01T00:00:00Z"),
+  fc.constantFrom(
+    "2026-02-30T00:00:00Z",
+    "1999-12-31T23:59:59Z",
+    "9999-12-31T23:59:59Z",
+    "2026-03-02T24:00:00Z",
+    "2026-03-02T05:20:30+19:00",
+    "0000-01-01T00:00:00Z",
+  ),
   text,
   fc.constant(null),
   fc.jsonValue({ maxDepth: 1 }),
 );
 
-const stateLike = fc.oneof(fc.constantFrom("working", "stopped", "Working", "STOPPED", "idle", "", " working"), fc.jsonValue({ maxDepth: 1 }));
+const stateLike = fc.oneof(
+  fc.constantFrom("working", "stopped", "Working", "STOPPED", "idle", "", " working"),
+  fc.jsonValue({ maxDepth: 1 }),
+);
 const userLike = fc.oneof(text, fc.jsonValue({ maxDepth: 1 }));
 
 const eventLike = fc
@@ -65,15 +87,37 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
   jsonText,
   fc
     .tuple(jsonText, fc.nat(), fc.nat(), fc.string({ maxLength: 3 }))
-    .map(([json, at, cut, insert]) => json.slice(0, at % (json.length + 1)) + insert + json.slice((at + (cut % 4)) % (json.length + 1))),
+    .map(
+      ([json, at, cut, insert]) =>
+        json.slice(0, at % (json.length + 1)) + insert + json.slice((at + (cut % 4)) % (json.length + 1)),
+    ),
   fc.string({ maxLength: 200 }),
   fc.string({ unit: "binary", maxLength: 200 }),
   fc.uint8Array({ maxLength: 300 }),
   fc.uint8Array({ maxLength: 50 }).map((bytes) => new Uint8Array([0xef, 0xbb, 0xbf, ...bytes])),
 );
 
-const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/vnd.api+json", "application/problem+json;charset=UTF-8", "application/json ; charset=utf-8"];
-const OTHER_TYPES = ["text/plain", "text/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp", "application/json-patch", "*/*", "application/*", "json", "application/xml", ""];
+const JSON_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "Application/JSON",
+  "application/vnd.api+json",
+  "application/problem+json;charset=UTF-8",
+  "application/json ; charset=utf-8",
+];
+const OTHER_TYPES = [
+  "text/plain",
+  "text/json",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/jsonp",
+  "application/json-patch",
+  "*/*",
+  "application/*",
+  "json",
+  "application/xml",
+  "",
+];
 
 const contentType = fc.oneof(
   fc.constantFrom(...JSON_TYPES, ...OTHER_TYPES),
@@ -105,7 +149,11 @@ async function checkAnswer(res: Response): Promise<Checked> {
 
 /** A 201 for a batch accounts for every item it was sent. */
 function checkBatchCounts(body: Record<string, unknown>, items: number) {
-  const { accepted, duplicates, rejected } = body as { accepted: number; duplicates: number; rejected: { index: number }[] };
+  const { accepted, duplicates, rejected } = body as {
+    accepted: number;
+    duplicates: number;
+    rejected: { index: number }[];
+  };
   expect(accepted + duplicates + rejected.length).toBe(items);
   for (const r of rejected) expect(r.index).toBeLessThan(items);
 }
@@ -123,11 +171,17 @@ function runProperties(send: () => Send, numRuns: number) {
 
   it("accounts for every item of an event-like batch", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(eventLike, validEvent), { minLength: 1, maxLength: 30 }), fc.boolean(), async (events, bare) => {
-        const { status, body } = await checkAnswer(await send()(JSON.stringify(bare ? events : { events }), "application/json"));
-        if (status === 201) checkBatchCounts(body, events.length);
-        else expect(status).toBe(400);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(eventLike, validEvent), { minLength: 1, maxLength: 30 }),
+        fc.boolean(),
+        async (events, bare) => {
+          const { status, body } = await checkAnswer(
+            await send()(JSON.stringify(bare ? events : { events }), "application/json"),
+          );
+          if (status === 201) checkBatchCounts(body, events.length);
+          else expect(status).toBe(400);
+        },
+      ),
       { numRuns },
     );
   });
@@ -139,7 +193,8 @@ function runProperties(send: () => Send, numRuns: number) {
         if (type !== null && JSON_TYPES.includes(type)) expect(status).toBe(201);
         if (type === null || OTHER_TYPES.includes(type)) expect(status).toBe(415);
         expect([201, 415]).toContain(status);
-        if (status === 201) expect(body).toEqual(body.duplicate ? { success: true, duplicate: true } : { success: true });
+        if (status === 201)
+          expect(body).toEqual(body.duplicate ? { success: true, duplicate: true } : { success: true });
       }),
       { numRuns },
     );
@@ -166,13 +221,28 @@ function runProperties(send: () => Send, numRuns: number) {
 }
 
 /** Streams `total` bytes of a never-ending JSON array as one chunked POST, as a client that does not stop for an early answer. */
-function postChunked(port: number, agent: http.Agent, total: number, auth: Record<string, string>): Promise<{ status: number; connection?: string } | { error: string }> {
+function postChunked(
+  port: number,
+  agent: http.Agent,
+  total: number,
+  auth: Record<string, string>,
+): Promise<{ status: number; connection?: string } | { error: string }> {
   return new Promise((resolve) => {
     let answer: { status: number; connection?: string } | undefined;
-    const req = http.request({ host: "127.0.0.1", port, path: "/api/report", method: "POST", agent, headers: { ...auth, "content-type": "application/json" } }, (res) => {
-      answer = { status: res.statusCode!, connection: res.headers.connection };
-      res.resume().on("end", () => resolve(answer!));
-    });
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/api/report",
+        method: "POST",
+        agent,
+        headers: { ...auth, "content-type": "application/json" },
+      },
+      (res) => {
+        answer = { status: res.statusCode!, connection: res.headers.connection };
+        res.resume().on("end", () => resolve(answer!));
+      },
+    );
     req.on("error", (error: NodeJS.ErrnoException) => resolve(answer ?? { error: error.code ?? error.message }));
     const chunk = Buffer.from(`[${'"x",'.repeat(16_383)}`);
     let sent = 0;
@@ -191,7 +261,11 @@ describe.each(PROVIDERS)("fuzzing POST /api/report in-process on %s", (provider)
   const tokens = useProcessTokens(useProcessDatabase(provider));
   const send: Send = (body, contentType) =>
     POST(
-      new Request("http://localhost/api/report", { method: "POST", headers: contentType === null ? tokens.ingest : { ...tokens.ingest, "content-type": contentType }, body }),
+      new Request("http://localhost/api/report", {
+        method: "POST",
+        headers: contentType === null ? tokens.ingest : { ...tokens.ingest, "content-type": contentType },
+        body,
+      }),
       {},
     );
   runProperties(() => send, 300);
@@ -211,7 +285,11 @@ describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
     await database?.drop();
   });
   const send: Send = (body, contentType) =>
-    fetch(`${server.url}/api/report`, { method: "POST", headers: contentType === null ? auth : { ...auth, "content-type": contentType }, body });
+    fetch(`${server.url}/api/report`, {
+      method: "POST",
+      headers: contentType === null ? auth : { ...auth, "content-type": contentType },
+      body,
+    });
   runProperties(() => send, 60);
 
   it("refuses a chunked body past the limit and keeps the connection usable", { timeout: 60_000 }, async () => {
@@ -225,7 +303,9 @@ describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
         else expect(["EPIPE", "ECONNRESET"]).toContain(outcome.error);
         const started = Date.now();
         const next = await new Promise<number>((resolve, reject) =>
-          http.get(`${server.url}/api/health`, { agent }, (res) => res.resume().on("end", () => resolve(res.statusCode!))).on("error", reject),
+          http
+            .get(`${server.url}/api/health`, { agent }, (res) => res.resume().on("end", () => resolve(res.statusCode!)))
+            .on("error", reject),
         );
         expect(next).toBe(200);
         expect(Date.now() - started).toBeLessThan(2000);
@@ -237,18 +317,29 @@ describe.each(PROVIDERS)("fuzzing the built server on %s", (provider) => {
 
   // "." and ".." segments are left out: the client resolves them, to a path outside /api.
   it("answers other methods and paths with JSON, never HTML", async () => {
-    const segment = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{1,20}$/).filter((s) => !/^\.+$/.test(s)), fc.constantFrom("%zz", "%", "%C0%AF", "%E2%80", "%00", "report%2F", "a..b", "%E2%80%AE", "a%20b"));
+    const segment = fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9._~-]{1,20}$/).filter((s) => !/^\.+$/.test(s)),
+      fc.constantFrom("%zz", "%", "%C0%AF", "%E2%80", "%00", "report%2F", "a..b", "%E2%80%AE", "a%20b"),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "POST"), fc.array(segment, { minLength: 1, maxLength: 3 }), async (method, path) => {
-        for (const url of [`${server.url}/api/report`, `${server.url}/api/${path.join("/")}`]) {
-          const res = await fetch(url, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
-          const raw = await res.text();
-          const where = `${method} ${url}: ${res.status} ${raw.slice(0, 200)}`;
-          expect(res.status, where).toBeLessThan(500);
-          expect(res.headers.get("content-type"), where).toMatch(/^application\/json/);
-          expect(JSON.parse(raw).success, where).toBeTypeOf("boolean");
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "POST"),
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+        async (method, path) => {
+          for (const url of [`${server.url}/api/report`, `${server.url}/api/${path.join("/")}`]) {
+            const res = await fetch(url, {
+              method,
+              headers: { "content-type": "application/json" },
+              body: method === "GET" ? undefined : "{}",
+            });
+            const raw = await res.text();
+            const where = `${method} ${url}: ${res.status} ${raw.slice(0, 200)}`;
+            expect(res.status, where).toBeLessThan(500);
+            expect(res.headers.get("content-type"), where).toMatch(/^application\/json/);
+            expect(JSON.parse(raw).success, where).toBeTypeOf("boolean");
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

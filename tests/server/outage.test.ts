@@ -25,14 +25,24 @@ async function post(url: string, user: string): Promise<Answer> {
     headers: { ...auth, "content-type": "application/json" },
     body: JSON.stringify({ user, state: "working", ts: new Date().toISOString() }),
   });
-  return { status: res.status, retryAfter: res.headers.get("retry-after") ?? undefined, contentType: res.headers.get("content-type") ?? undefined, body: await res.json() };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get("retry-after") ?? undefined,
+    contentType: res.headers.get("content-type") ?? undefined,
+    body: await res.json(),
+  };
 }
 
 async function health(url: string): Promise<number> {
   return (await fetch(`${url}/api/health`)).status;
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -50,7 +60,12 @@ function expectUnavailable(answer: Answer) {
 }
 
 /** While the database is away the stream sees 201 or 503, never anything else, and loses nothing. */
-async function expectNothingLost(provider: TestDatabase["provider"], url: string, summary: StreamSummary, report: string) {
+async function expectNothingLost(
+  provider: TestDatabase["provider"],
+  url: string,
+  summary: StreamSummary,
+  report: string,
+) {
   expect(Object.keys(summary.statuses).sort(), report).toEqual(["201", "503"]);
   expect(summary.errors, report).toEqual({});
   expect(summary.miscounted).toBe(0);
@@ -86,27 +101,60 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
     await stream.waitForAcks(200);
 
     await proxy.cut();
-    expectUnavailable(await until("POST while cut", () => post(server!.url, "outage-probe"), (a) => a.status !== 201, 15_000));
+    expectUnavailable(
+      await until(
+        "POST while cut",
+        () => post(server!.url, "outage-probe"),
+        (a) => a.status !== 201,
+        15_000,
+      ),
+    );
     const down = await fetch(`${server.url}/api/health`);
     expect(down.status).toBe(503);
     expect(down.headers.get("retry-after")).toBe(RETRY_AFTER);
-    expect(await down.json()).toMatchObject({ success: false, error: { code: "database_unavailable" }, data: { database: { status: "down" } } });
+    expect(await down.json()).toMatchObject({
+      success: false,
+      error: { code: "database_unavailable" },
+      data: { database: { status: "down" } },
+    });
     await sleep(2000);
     expectUnavailable(await post(server.url, "outage-probe"));
 
     await proxy.restore();
-    await until("POST after restore", () => post(server!.url, "outage-probe"), (a) => a.status === 201, 30_000);
-    await until("health after restore", () => health(server!.url), (status) => status === 200, 30_000);
+    await until(
+      "POST after restore",
+      () => post(server!.url, "outage-probe"),
+      (a) => a.status === 201,
+      30_000,
+    );
+    await until(
+      "health after restore",
+      () => health(server!.url),
+      (status) => status === 200,
+      30_000,
+    );
     await stream.waitForAcks(200);
 
     // A network cut without resets: the commit in flight gives up after its deadline instead
     // of holding every later request forever.
     proxy.stall();
     const stalledAt = Date.now();
-    expectUnavailable(await until("POST while stalled", () => post(server!.url, "outage-probe"), (a) => a.status !== 201, 60_000));
+    expectUnavailable(
+      await until(
+        "POST while stalled",
+        () => post(server!.url, "outage-probe"),
+        (a) => a.status !== 201,
+        60_000,
+      ),
+    );
     expect(Date.now() - stalledAt).toBeLessThan(COMMIT_DEADLINE_MS * 3);
     await proxy.restore();
-    await until("POST after the stall", () => post(server!.url, "outage-probe"), (a) => a.status === 201, 30_000);
+    await until(
+      "POST after the stall",
+      () => post(server!.url, "outage-probe"),
+      (a) => a.status === 201,
+      30_000,
+    );
     await stream.waitForAcks(200);
     const summary = await stream.stop();
     const report = JSON.stringify(stream.report());
@@ -126,12 +174,22 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
     lock.exec("BEGIN EXCLUSIVE");
     const lockedAt = Date.now();
     // The server's writes wait out the busy timeout, then fail as unavailable.
-    await until("503 while locked", async () => stream.summary.statuses[503] ?? 0, (n) => n > 0, BUSY_TIMEOUT_MS * 4);
+    await until(
+      "503 while locked",
+      async () => stream.summary.statuses[503] ?? 0,
+      (n) => n > 0,
+      BUSY_TIMEOUT_MS * 4,
+    );
     await sleep(Math.max(0, BUSY_TIMEOUT_MS + 1000 - (Date.now() - lockedAt)));
     lock.exec("ROLLBACK");
     lock.close();
 
-    await until("POST after the lock", () => post(server!.url, "outage-probe"), (a) => a.status === 201, 30_000);
+    await until(
+      "POST after the lock",
+      () => post(server!.url, "outage-probe"),
+      (a) => a.status === 201,
+      30_000,
+    );
     expect(await health(server.url)).toBe(200);
     await stream.waitForAcks(200);
     const summary = await stream.stop();
@@ -140,7 +198,9 @@ describe.each(PROVIDERS)("a database that goes away, on %s", (provider) => {
     server = undefined;
   };
 
-  it("answers 503 with Retry-After while the database is away, recovers by itself and loses nothing", { timeout: 120_000 }, () =>
-    provider === "postgresql" ? postgresOutage() : sqliteOutage(),
+  it(
+    "answers 503 with Retry-After while the database is away, recovers by itself and loses nothing",
+    { timeout: 120_000 },
+    () => (provider === "postgresql" ? postgresOutage() : sqliteOutage()),
   );
 });

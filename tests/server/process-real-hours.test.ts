@@ -59,13 +59,27 @@ describe.each(PROVIDERS)("scripts/process-real-hours.ts on %s", (provider) => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/Processed 2 user\(s\) from 306 event\(s\)/);
     expect((await rows()).map((r) => `${r.username} ${r.work_date} ${r.real_hours_counted}`)).toEqual([
-      "Ana 2026-03-02 1", "Ana 2026-03-03 1", "Ana 2026-03-04 1", "Ben 2026-03-02 1", "Ben 2026-03-03 1", "Ben 2026-03-04 1",
+      "Ana 2026-03-02 1",
+      "Ana 2026-03-03 1",
+      "Ana 2026-03-04 1",
+      "Ben 2026-03-02 1",
+      "Ben 2026-03-03 1",
+      "Ben 2026-03-04 1",
     ]);
   });
 
   it("rebuilds only the dates and the user asked for", async () => {
     await db.raw.execute("DELETE FROM user_real_work_summary");
-    const { code, stdout, stderr } = runScript(database.url, "--rebuild", "--from", "2026-03-03", "--to", "2026-03-04", "--user", "ANA");
+    const { code, stdout, stderr } = runScript(
+      database.url,
+      "--rebuild",
+      "--from",
+      "2026-03-03",
+      "--to",
+      "2026-03-04",
+      "--user",
+      "ANA",
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/Rebuilt 1 user\(s\)/);
     expect(stderr).toMatch(/1\/1 users/);

@@ -62,47 +62,58 @@ describe.each(PROVIDERS)("SIGTERM during ingest on %s", (provider) => {
     await database?.drop();
   });
 
-  it("finishes what is in flight, refuses new connections and exits 0 within the grace period", { timeout: 120_000 }, async () => {
-    const token = await ingestTokenFor(database.url);
-    server = await startServer({ DATABASE_URL: database.url });
-    const stream = new EventStream(server.url, { prefix: "term", concurrency: 16, headers: bearer(token) });
-    const slowEvent: StreamEvent = { user: "term-slow", state: "working", ts: new Date(Date.now() - 1000).toISOString() };
-    const slow = slowPost(server.port, slowEvent, token);
-    await slow.started;
-    await stream.waitForAcks(300);
+  it(
+    "finishes what is in flight, refuses new connections and exits 0 within the grace period",
+    { timeout: 120_000 },
+    async () => {
+      const token = await ingestTokenFor(database.url);
+      server = await startServer({ DATABASE_URL: database.url });
+      const stream = new EventStream(server.url, { prefix: "term", concurrency: 16, headers: bearer(token) });
+      const slowEvent: StreamEvent = {
+        user: "term-slow",
+        state: "working",
+        ts: new Date(Date.now() - 1000).toISOString(),
+      };
+      const slow = slowPost(server.port, slowEvent, token);
+      await slow.started;
+      await stream.waitForAcks(300);
 
-    const pid = serverProcess(server.child.pid!);
-    const signalledAt = Date.now();
-    const exited = terminate(server);
+      const pid = serverProcess(server.child.pid!);
+      const signalledAt = Date.now();
+      const exited = terminate(server);
 
-    // The slow request keeps the process alive; meanwhile the port must refuse new connections.
-    let refused = "connected";
-    while (refused === "connected" && Date.now() - signalledAt < 5000) {
-      refused = await tryConnect(server.port);
-      if (refused === "connected") await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(refused).toBe("ECONNREFUSED");
-    expect(isAlive(pid), "the process waits for the request in flight").toBe(true);
+      // The slow request keeps the process alive; meanwhile the port must refuse new connections.
+      let refused = "connected";
+      while (refused === "connected" && Date.now() - signalledAt < 5000) {
+        refused = await tryConnect(server.port);
+        if (refused === "connected") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(refused).toBe("ECONNREFUSED");
+      expect(isAlive(pid), "the process waits for the request in flight").toBe(true);
 
-    const response = await slow.finish();
-    expect(response).toMatch(/^HTTP\/1\.1 201 /);
-    expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      const response = await slow.finish();
+      expect(response).toMatch(/^HTTP\/1\.1 201 /);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
 
-    const code = await exited;
-    const tookMs = Date.now() - signalledAt;
-    const summary = await stream.stop();
-    server = undefined;
-    expect(code).toBe(0);
-    expect(tookMs).toBeLessThan(GRACE_MS);
+      const code = await exited;
+      const tookMs = Date.now() - signalledAt;
+      const summary = await stream.stop();
+      server = undefined;
+      expect(code).toBe(0);
+      expect(tookMs).toBeLessThan(GRACE_MS);
 
-    const report = JSON.stringify(stream.report());
-    // Every answer was a real one: never a 500 or 503 while closing.
-    expect(summary.statuses, report).toEqual({ 201: expect.any(Number) });
-    expect(Object.keys(summary.errors).filter((code) => !CONNECTION_ERRORS.includes(code)), report).toEqual([]);
-    expect(summary.errors.ECONNREFUSED, report).toBeGreaterThan(0);
-    expect(summary.miscounted).toBe(0);
+      const report = JSON.stringify(stream.report());
+      // Every answer was a real one: never a 500 or 503 while closing.
+      expect(summary.statuses, report).toEqual({ 201: expect.any(Number) });
+      expect(
+        Object.keys(summary.errors).filter((code) => !CONNECTION_ERRORS.includes(code)),
+        report,
+      ).toEqual([]);
+      expect(summary.errors.ECONNREFUSED, report).toBeGreaterThan(0);
+      expect(summary.miscounted).toBe(0);
 
-    const missing = await missingEvents(provider, database.url, [...summary.acked, slowEvent]);
-    expect(missing, `${missing.length} acknowledged events lost`).toEqual([]);
-  });
+      const missing = await missingEvents(provider, database.url, [...summary.acked, slowEvent]);
+      expect(missing, `${missing.length} acknowledged events lost`).toEqual([]);
+    },
+  );
 });

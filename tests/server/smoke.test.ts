@@ -44,7 +44,9 @@ describe.each(PROVIDERS)("the built server on %s", (provider) => {
     expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/$/m);
     const manifest = await fetch(`${server.url}/manifest.webmanifest`);
     expect(manifest.status).toBe(200);
-    expect((await manifest.json()).icons).toEqual([expect.objectContaining({ src: "/icon.svg", type: "image/svg+xml" })]);
+    expect((await manifest.json()).icons).toEqual([
+      expect.objectContaining({ src: "/icon.svg", type: "image/svg+xml" }),
+    ]);
     expect((await fetch(`${server.url}/icon.svg`)).headers.get("content-type")).toContain("image/svg+xml");
     const page = await (await fetch(`${server.url}/sign-in`)).text();
     expect(page).toContain('<link rel="manifest" href="/manifest.webmanifest"');

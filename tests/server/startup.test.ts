@@ -13,7 +13,14 @@ async function runServer(env: Record<string, string>, timeoutMs = 30_000): Promi
   const started = Date.now();
   const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server.ts"], {
     cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(await freePort()), PROCESS_CRON: "off", LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(await freePort()),
+      PROCESS_CRON: "off",
+      LOG_LEVEL: "info",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -21,7 +28,9 @@ async function runServer(env: Record<string, string>, timeoutMs = 30_000): Promi
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once("close", (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.once("close", (c, s) => resolve([c, s])),
+  );
   clearTimeout(timer);
   return { code, signal, stdout, stderr, ms: Date.now() - started };
 }
@@ -55,7 +64,9 @@ describe("starting server.ts with a bad setting", () => {
   });
 
   it("exits non-zero with one line when the database cannot be reached", async () => {
-    const line = expectOneLineFailure(await runServer({ DATABASE_URL: `postgresql://nobody@127.0.0.1:${await freePort()}/none` }));
+    const line = expectOneLineFailure(
+      await runServer({ DATABASE_URL: `postgresql://nobody@127.0.0.1:${await freePort()}/none` }),
+    );
     expect(line).toMatch(/^Cannot start: the database in DATABASE_URL cannot be reached \(/);
   });
 
@@ -66,7 +77,11 @@ describe("starting server.ts with a bad setting", () => {
     try {
       expect(existsSync(file)).toBe(true);
       const health = await (await fetch(`${server.url}/api/health`)).json();
-      expect(health.data.database).toMatchObject({ status: "up", provider: "sqlite", migrations: { status: "current" } });
+      expect(health.data.database).toMatchObject({
+        status: "up",
+        provider: "sqlite",
+        migrations: { status: "current" },
+      });
     } finally {
       expect(await terminate(server)).toBe(0);
     }

@@ -63,7 +63,13 @@ describe("password hashing", () => {
   it("rejects malformed or dangerous stored hashes instead of throwing", async () => {
     const hash = await hashPassword(PASSWORD);
     const [, , r, p, salt, key] = hash.split("$");
-    for (const stored of ["", "plain", `bcrypt$x`, `scrypt$1000$${r}$${p}$${salt}$${key}`, `scrypt$${2 ** 24}$${r}$${p}$${salt}$${key}`]) {
+    for (const stored of [
+      "",
+      "plain",
+      `bcrypt$x`,
+      `scrypt$1000$${r}$${p}$${salt}$${key}`,
+      `scrypt$${2 ** 24}$${r}$${p}$${salt}$${key}`,
+    ]) {
       expect(await verifyPassword(PASSWORD, stored)).toBe(false);
     }
     expect(needsRehash(`scrypt$${2 ** 14}$8$1$${salt}$${key}`)).toBe(true);

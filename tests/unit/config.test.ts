@@ -107,7 +107,9 @@ describe("loadConfig", () => {
   });
 
   it("prefers DATABASE_URL to DATABASE_URI from the same place, but the environment to any file", () => {
-    expect(loadConfig({ DATABASE_URL: "file:./a.db", DATABASE_URI: "file:./b.db" }, root).databaseUrl).toBe("file:./a.db");
+    expect(loadConfig({ DATABASE_URL: "file:./a.db", DATABASE_URI: "file:./b.db" }, root).databaseUrl).toBe(
+      "file:./a.db",
+    );
     writeFile("config.env", "DATABASE_URL=file:./from-file.db\n");
     expect(loadConfig({ DATABASE_URI: "postgresql://wt@env/wt" }, root).databaseUrl).toBe("postgresql://wt@env/wt");
   });
@@ -117,7 +119,9 @@ describe("loadConfig", () => {
     const config = loadConfig({}, root);
     expect(config.provider).toBe("sqlite");
     expect(sqlitePathFromUrl(config.databaseUrl, root)).toBe(path.join(root, "instance", "work_events.db"));
-    expect(loadConfig({ DATABASE_URL: "sqlite:////var/lib/wt/events.db" }, root).databaseUrl).toBe("file:/var/lib/wt/events.db");
+    expect(loadConfig({ DATABASE_URL: "sqlite:////var/lib/wt/events.db" }, root).databaseUrl).toBe(
+      "file:/var/lib/wt/events.db",
+    );
     expect(loadConfig({ DATABASE_URL: "postgresql+psycopg2://wt:pw@db:5432/wt" }, root)).toMatchObject({
       databaseUrl: "postgresql://wt:pw@db:5432/wt",
       provider: "postgresql",
@@ -170,10 +174,15 @@ describe("loadConfig", () => {
   });
 
   it("reads the first admin's ADMIN_USERNAME and ADMIN_PASSWORD, together and with a long enough password", () => {
-    expect(loadConfig({ ADMIN_USERNAME: " admin ", ADMIN_PASSWORD: "twelve chars" }, root)).toMatchObject({ adminUsername: "admin", adminPassword: "twelve chars" });
+    expect(loadConfig({ ADMIN_USERNAME: " admin ", ADMIN_PASSWORD: "twelve chars" }, root)).toMatchObject({
+      adminUsername: "admin",
+      adminPassword: "twelve chars",
+    });
     const short = configError({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "short-pw" }).message;
     expect(short).toBe("Invalid configuration: ADMIN_PASSWORD must be at least 12 characters");
-    expect(configError({ ADMIN_USERNAME: "admin" }).message).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD must be set together/);
+    expect(configError({ ADMIN_USERNAME: "admin" }).message).toMatch(
+      /ADMIN_USERNAME and ADMIN_PASSWORD must be set together/,
+    );
     const alone = configError({ ADMIN_PASSWORD: "a-password-on-its-own" }).message;
     expect(alone).toMatch(/must be set together/);
     expect(alone).not.toContain("a-password-on-its-own");

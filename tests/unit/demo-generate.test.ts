@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DEMO_TEAMS, generateDemo, makeUsernames, type DemoEvent, type DemoOptions, type DemoStatus } from "@/lib/demo/generate";
+import {
+  DEFAULT_DEMO_TEAMS,
+  generateDemo,
+  makeUsernames,
+  type DemoEvent,
+  type DemoOptions,
+  type DemoStatus,
+} from "@/lib/demo/generate";
 import { compareEvents } from "@/lib/hours/periods";
 import { type HoursEvent } from "@/lib/users";
 import { checkEvent, MAX_BATCH_EVENTS, MAX_FUTURE_MS } from "@/lib/ingest/schema";
@@ -64,10 +71,17 @@ describe("generateDemo", () => {
   });
 
   it("gives each employee their events in time order, each (user, ts, state) once", () => {
-    expect([...users.keys()].sort()).toEqual(generateDemo(options).employees.map((e) => e.username).sort());
+    expect([...users.keys()].sort()).toEqual(
+      generateDemo(options)
+        .employees.map((e) => e.username)
+        .sort(),
+    );
     for (const [user, list] of users) {
       for (let i = 1; i < list.length; i++) {
-        if (compareEvents(list[i - 1], list[i]) >= 0 || (list[i - 1].ts === list[i].ts && list[i - 1].state === list[i].state)) {
+        if (
+          compareEvents(list[i - 1], list[i]) >= 0 ||
+          (list[i - 1].ts === list[i].ts && list[i - 1].state === list[i].state)
+        ) {
           throw new Error(`${user}: event ${i} is out of order: ${JSON.stringify([list[i - 1], list[i]])}`);
         }
       }
@@ -80,8 +94,10 @@ describe("generateDemo", () => {
     for (const list of users.values()) {
       for (let i = 1; i < list.length; i++) {
         const [previous, event] = [list[i - 1], list[i]];
-        if (previous.state === "working" && event.state === "working") longestWorking = Math.max(longestWorking, event.ts - previous.ts);
-        if (previous.state === "stopped" && event.state === "stopped") longestStopped = Math.max(longestStopped, event.ts - previous.ts);
+        if (previous.state === "working" && event.state === "working")
+          longestWorking = Math.max(longestWorking, event.ts - previous.ts);
+        if (previous.state === "stopped" && event.state === "stopped")
+          longestStopped = Math.max(longestStopped, event.ts - previous.ts);
       }
     }
     // Within a run of work, pauses stay under the idle threshold (5 minutes) plus a poll.
@@ -134,7 +150,11 @@ describe("generateDemo", () => {
     const later = collect({ ...options, now: NOW + 5 * 60 * MINUTE });
     const today = startOfLocalDay(localDateOf(NOW, DUBAI), DUBAI);
     const key = (e: DemoEvent) => `${e.user}|${e.state}|${e.ts}`;
-    const before = (list: DemoEvent[]) => list.filter((e) => Date.parse(e.ts) < today - 2 * 60 * MINUTE).map(key).sort();
+    const before = (list: DemoEvent[]) =>
+      list
+        .filter((e) => Date.parse(e.ts) < today - 2 * 60 * MINUTE)
+        .map(key)
+        .sort();
     expect(before(later)).toEqual(before(events));
   });
 });
@@ -200,7 +220,8 @@ describe("employees and teams", () => {
     expect(inNone).toBeLessThanOrEqual(2);
     expect(demo.employees.every((e) => e.teams.length <= 2)).toBe(true);
     for (const employee of demo.employees) {
-      for (const name of employee.teams) expect(demo.teams.find((t) => t.name === name)!.members).toContain(employee.username);
+      for (const name of employee.teams)
+        expect(demo.teams.find((t) => t.name === name)!.members).toContain(employee.username);
     }
   });
 

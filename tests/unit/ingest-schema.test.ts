@@ -110,7 +110,9 @@ describe("checkEvent", () => {
       expect(upper.userKey).toBe(lower.userKey);
       expect(upper.username).toBe("CORP\\ALICE");
       expect(lower.username).toBe("corp\\alice");
-      expect(accepted({ user: "CORP\\JÜRGEN", state: "working" }).userKey).toBe(accepted({ user: "corp\\jürgen", state: "working" }).userKey);
+      expect(accepted({ user: "CORP\\JÜRGEN", state: "working" }).userKey).toBe(
+        accepted({ user: "corp\\jürgen", state: "working" }).userKey,
+      );
       expect(toUserKey(" CORP\\Alice ")).toBe("corp\\alice");
     });
 
@@ -147,7 +149,9 @@ describe("checkEvent", () => {
       ["null", { user: null }, "must be a string"],
       ["an object", { user: { name: "alice" } }, "must be a string"],
     ])("is refused when %s", (_label, user, message) => {
-      expect(refused({ ...user, state: "working" })).toEqual([{ field: "user", message: expect.stringContaining(message) }]);
+      expect(refused({ ...user, state: "working" })).toEqual([
+        { field: "user", message: expect.stringContaining(message) },
+      ]);
     });
 
     it.each([
@@ -160,7 +164,9 @@ describe("checkEvent", () => {
       ["a line separator", "ali\u2028ce"],
       ["a paragraph separator", "ali\u2029ce"],
     ])("refuses %s", (_label, user) => {
-      expect(refused({ user, state: "working" })).toEqual([{ field: "user", message: expect.stringContaining("control characters") }]);
+      expect(refused({ user, state: "working" })).toEqual([
+        { field: "user", message: expect.stringContaining("control characters") },
+      ]);
     });
 
     it.each([
@@ -168,13 +174,17 @@ describe("checkEvent", () => {
       ["a lone low surrogate", "ali\udc00ce"],
       ["a reversed pair", "\ude00\ud83d"],
     ])("refuses %s", (_label, user) => {
-      expect(refused({ user, state: "working" })).toEqual([{ field: "user", message: expect.stringContaining("valid Unicode") }]);
+      expect(refused({ user, state: "working" })).toEqual([
+        { field: "user", message: expect.stringContaining("valid Unicode") },
+      ]);
     });
   });
 
   describe("state", () => {
     it.each(["Working", "STOPPED", "idle", "", "working ", 1, true, null])("refuses %j", (state) => {
-      expect(refused({ user: "alice", state })).toEqual([{ field: "state", message: 'state must be "working" or "stopped"' }]);
+      expect(refused({ user: "alice", state })).toEqual([
+        { field: "state", message: 'state must be "working" or "stopped"' },
+      ]);
     });
 
     it("is required", () => {

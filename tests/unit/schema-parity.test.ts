@@ -23,7 +23,12 @@ type Block = { kind: string; name: string; lines: string[] };
 function parseBlocks(text: string): Block[] {
   const lines = text
     .split(/\r?\n/)
-    .map((line) => stripComment(line).replace(/@db\.\w+(\([^)]*\))?/g, "").replace(/\s+/g, " ").trim())
+    .map((line) =>
+      stripComment(line)
+        .replace(/@db\.\w+(\([^)]*\))?/g, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    )
     .filter(Boolean);
   const blocks: Block[] = [];
   let current: Block | null = null;
@@ -105,11 +110,17 @@ describe("the SQLite and PostgreSQL schemas", () => {
   it("differ only in the generator, the datasource and @db.* types", () => {
     const postgres = parseBlocks(schemaText("postgresql"));
     expect(postgres.filter((b) => b.kind === "datasource").map((b) => b.lines)).toEqual([['provider = "postgresql"']]);
-    expect(parseBlocks(schemaText("sqlite")).filter((b) => b.kind === "datasource").map((b) => b.lines)).toEqual([['provider = "sqlite"']]);
+    expect(
+      parseBlocks(schemaText("sqlite"))
+        .filter((b) => b.kind === "datasource")
+        .map((b) => b.lines),
+    ).toEqual([['provider = "sqlite"']]);
     // Every PostgreSQL time is kept to the millisecond with its zone.
     const nativeTypes = schemaText("postgresql").match(/@db\.\w+(\([^)]*\))?/g) ?? [];
     expect(new Set(nativeTypes)).toEqual(new Set(["@db.Timestamptz(3)"]));
-    const dateTimes = schemaText("postgresql").split("\n").filter((line) => /^\s+\w+\s+DateTime\??\s/.test(line));
+    const dateTimes = schemaText("postgresql")
+      .split("\n")
+      .filter((line) => /^\s+\w+\s+DateTime\??\s/.test(line));
     for (const line of dateTimes) expect(line).toContain("@db.Timestamptz(3)");
   });
 
@@ -118,7 +129,9 @@ describe("the SQLite and PostgreSQL schemas", () => {
     expect(sharedBlocks(`${text}\nmodel Extra {\n  id Int @id\n}\n`)).not.toEqual(sharedBlocks(text));
     expect(sharedBlocks(text.replace("username   String", "username   String?"))).not.toEqual(sharedBlocks(text));
     // Comments and spacing are not differences.
-    expect(sharedBlocks(text.replace("model WorkEvent {", "// moved\nmodel   WorkEvent   {"))).toEqual(sharedBlocks(text));
+    expect(sharedBlocks(text.replace("model WorkEvent {", "// moved\nmodel   WorkEvent   {"))).toEqual(
+      sharedBlocks(text),
+    );
   });
 });
 
@@ -134,18 +147,32 @@ async function actualTables(db: Db): Promise<Table[]> {
     );
     const tables: Table[] = [];
     for (const { name } of names) {
-      const info = await db.raw.query<{ name: string; type: string; notnull: number; pk: number }>(`PRAGMA table_info("${name}")`);
-      const indexList = await db.raw.query<{ name: string; unique: number; origin: string }>(`PRAGMA index_list("${name}")`);
+      const info = await db.raw.query<{ name: string; type: string; notnull: number; pk: number }>(
+        `PRAGMA table_info("${name}")`,
+      );
+      const indexList = await db.raw.query<{ name: string; unique: number; origin: string }>(
+        `PRAGMA index_list("${name}")`,
+      );
       const indexes: Table["indexes"] = [];
       for (const index of indexList.filter((i) => i.origin === "c")) {
         const cols = await db.raw.query<{ name: string }>(`PRAGMA index_info("${index.name}")`);
         indexes.push({ name: index.name, columns: cols.map((c) => c.name), unique: index.unique === 1 });
       }
-      tables.push({ name, columns: info.map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0 && c.pk === 0 })), indexes });
+      tables.push({
+        name,
+        columns: info.map((c) => ({ name: c.name, type: c.type, nullable: c.notnull === 0 && c.pk === 0 })),
+        indexes,
+      });
     }
     return tables;
   }
-  const columns = await db.raw.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; datetime_precision: number | null }>(
+  const columns = await db.raw.query<{
+    table_name: string;
+    column_name: string;
+    data_type: string;
+    is_nullable: string;
+    datetime_precision: number | null;
+  }>(
     `SELECT table_name, column_name, data_type, is_nullable, datetime_precision FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations' ORDER BY table_name, ordinal_position`,
   );
@@ -165,16 +192,24 @@ async function actualTables(db: Db): Promise<Table[]> {
   for (const c of columns) {
     const table = byTable.get(c.table_name) ?? { name: c.table_name, columns: [], indexes: [] };
     byTable.set(c.table_name, table);
-    const type = c.data_type === "timestamp with time zone" && c.datetime_precision !== 3 ? `${c.data_type}(${c.datetime_precision})` : c.data_type;
+    const type =
+      c.data_type === "timestamp with time zone" && c.datetime_precision !== 3
+        ? `${c.data_type}(${c.datetime_precision})`
+        : c.data_type;
     table.columns.push({ name: c.column_name, type, nullable: c.is_nullable === "YES" });
   }
-  for (const i of indexes) byTable.get(i.table_name)?.indexes.push({ name: i.index_name, columns: i.columns, unique: i.is_unique });
+  for (const i of indexes)
+    byTable.get(i.table_name)?.indexes.push({ name: i.index_name, columns: i.columns, unique: i.is_unique });
   return [...byTable.values()];
 }
 
 const sortTables = (tables: Table[]) =>
   tables
-    .map((t) => ({ ...t, columns: [...t.columns].sort((a, b) => a.name.localeCompare(b.name)), indexes: [...t.indexes].sort((a, b) => a.name.localeCompare(b.name)) }))
+    .map((t) => ({
+      ...t,
+      columns: [...t.columns].sort((a, b) => a.name.localeCompare(b.name)),
+      indexes: [...t.indexes].sort((a, b) => a.name.localeCompare(b.name)),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 
 describe.each(PROVIDERS)("a freshly migrated %s database", (provider) => {

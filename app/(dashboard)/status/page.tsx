@@ -23,17 +23,27 @@ async function StatusCard() {
     <dl className="rounded-xl border border-slate-200 bg-white p-5 text-sm shadow-sm dark:border-slate-800 dark:bg-slate-900">
       <Row label="Server">
         <span className={up ? "text-emerald-600 dark:text-emerald-400" : "text-rose-600 dark:text-rose-400"}>
-          {health.status === "ok" ? "Running" : health.status === "degraded" ? "Migrations pending" : "Database unavailable"}
+          {health.status === "ok"
+            ? "Running"
+            : health.status === "degraded"
+              ? "Migrations pending"
+              : "Database unavailable"}
         </span>
       </Row>
       <Row label="Database">
         {health.database.provider === "sqlite" ? "SQLite" : "PostgreSQL"}
         {health.database.latency_ms !== null ? ` · ${health.database.latency_ms} ms` : ""}
       </Row>
-      <Row label="Schema">{health.database.migrations.status === "current" ? `current (${health.database.migrations.applied} migrations)` : health.database.migrations.status}</Row>
+      <Row label="Schema">
+        {health.database.migrations.status === "current"
+          ? `current (${health.database.migrations.applied} migrations)`
+          : health.database.migrations.status}
+      </Row>
       <Row label="Report time zone">{timezone}</Row>
       <Row label="Real Work Hour">{blockMinutes} continuous minutes</Row>
-      <Row label="Heartbeat timeout">{heartbeatTimeoutMinutes === 0 ? "never" : `${heartbeatTimeoutMinutes} minutes`}</Row>
+      <Row label="Heartbeat timeout">
+        {heartbeatTimeoutMinutes === 0 ? "never" : `${heartbeatTimeoutMinutes} minutes`}
+      </Row>
       <Row label="Hours engine schedule">{schedule ?? "off"}</Row>
       <Row label="Version">{health.version}</Row>
     </dl>
@@ -41,7 +51,9 @@ async function StatusCard() {
 }
 
 function StatusSkeleton() {
-  return <div className="h-72 animate-pulse rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" />;
+  return (
+    <div className="h-72 animate-pulse rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900" />
+  );
 }
 
 export default async function StatusPage() {
@@ -57,20 +69,25 @@ export default async function StatusPage() {
         </p>
       </header>
       <section aria-labelledby="status" className="mb-10">
-        <h2 id="status" className="mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500">Status</h2>
+        <h2 id="status" className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+          Status
+        </h2>
         <Suspense fallback={<StatusSkeleton />}>
           <StatusCard />
         </Suspense>
       </section>
       <section aria-labelledby="connect">
-        <h2 id="connect" className="mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500">Connect an agent</h2>
+        <h2 id="connect" className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+          Connect an agent
+        </h2>
         <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
-          Set <code className="font-mono">API_ENDPOINT</code> in the agent&apos;s <code className="font-mono">config.env</code> to:
+          Set <code className="font-mono">API_ENDPOINT</code> in the agent&apos;s{" "}
+          <code className="font-mono">config.env</code> to:
         </p>
         <pre className="overflow-x-auto rounded-lg bg-slate-900 p-4 font-mono text-sm text-slate-100">{endpoint}</pre>
         <p className="mt-3 text-sm text-slate-600 dark:text-slate-400">
-          Agents send an ingest token as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>; create one with{" "}
-          <code className="font-mono">npm run token:create -- --scope ingest --name NAME</code>.
+          Agents send an ingest token as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>; create
+          one with <code className="font-mono">npm run token:create -- --scope ingest --name NAME</code>.
         </p>
         <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">Or send a test event yourself:</p>
         <pre className="mt-2 overflow-x-auto rounded-lg bg-slate-900 p-4 font-mono text-xs text-slate-100">

@@ -16,7 +16,8 @@ export type ActionHandler = (context: AdminContext) => Promise<ActionResult>;
 
 const ADMIN_PAGES = ["/admin/accounts", "/admin/teams", "/admin/tokens", "/admin/audit"];
 
-const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+const text = (status: number, body: string) =>
+  new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 
 /**
  * Every admin form post goes through this: a same-site post (Origin / Sec-Fetch-Site), an
@@ -24,7 +25,11 @@ const text = (status: number, body: string) => new Response(body, { status, head
  * then the action, whose lib/auth function writes the audit entry with the actor and the
  * client's address. The answer is a redirect back to `page` carrying the outcome.
  */
-export async function runAdminAction(request: Request, page: string, actions: Record<string, ActionHandler>): Promise<Response> {
+export async function runAdminAction(
+  request: Request,
+  page: string,
+  actions: Record<string, ActionHandler>,
+): Promise<Response> {
   if (!isSameOrigin(request.headers)) return crossSite();
   const credentials = credentialsFrom(request.headers);
   const db = getDb();
@@ -60,7 +65,9 @@ export async function runAdminAction(request: Request, page: string, actions: Re
       }
     }
   }
-  return seeOther(page, { "Set-Cookie": formatFlashCookie(sealFlash(cookie, flash), { secure: isHttps(request.url, request.headers) }) });
+  return seeOther(page, {
+    "Set-Cookie": formatFlashCookie(sealFlash(cookie, flash), { secure: isHttps(request.url, request.headers) }),
+  });
 }
 
 /** A form field as trimmed text. */

@@ -6,7 +6,14 @@ import { useState } from "react";
  * A form's destructive button that asks first: the first press shows the question with the
  * real submit button and Cancel (Escape cancels too), so one stray click changes nothing.
  */
-export function ConfirmSubmit({ children, ariaLabel, question, confirmLabel, className, cancelClassName }: {
+export function ConfirmSubmit({
+  children,
+  ariaLabel,
+  question,
+  confirmLabel,
+  className,
+  cancelClassName,
+}: {
   children: React.ReactNode;
   ariaLabel?: string;
   question: string;
@@ -17,7 +24,13 @@ export function ConfirmSubmit({ children, ariaLabel, question, confirmLabel, cla
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
-      <button type="button" className={className} aria-label={ariaLabel} aria-haspopup="true" onClick={() => setAsking(true)}>
+      <button
+        type="button"
+        className={className}
+        aria-label={ariaLabel}
+        aria-haspopup="true"
+        onClick={() => setAsking(true)}
+      >
         {children}
       </button>
     );

@@ -21,7 +21,11 @@ export function sealFlash(sessionCookie: string, flash: Flash, secret = getSecre
   return [iv, cipher.getAuthTag(), body].map((part) => part.toString("base64url")).join(".");
 }
 
-export function openFlash(sessionCookie: string, sealed: string | null | undefined, secret = getSecretKey()): Flash | null {
+export function openFlash(
+  sessionCookie: string,
+  sealed: string | null | undefined,
+  secret = getSecretKey(),
+): Flash | null {
   if (!sealed) return null;
   try {
     const [iv, tag, body] = sealed.split(".").map((part) => Buffer.from(part, "base64url"));
@@ -36,7 +40,13 @@ export function openFlash(sessionCookie: string, sealed: string | null | undefin
 }
 
 export function formatFlashCookie(value: string | null, { secure }: { secure: boolean }): string {
-  const parts = [`${FLASH_COOKIE}=${value ?? ""}`, `Path=${FLASH_PATH}`, "HttpOnly", "SameSite=Strict", `Max-Age=${value ? 120 : 0}`];
+  const parts = [
+    `${FLASH_COOKIE}=${value ?? ""}`,
+    `Path=${FLASH_PATH}`,
+    "HttpOnly",
+    "SameSite=Strict",
+    `Max-Age=${value ? 120 : 0}`,
+  ];
   if (secure) parts.push("Secure");
   return parts.join("; ");
 }

@@ -22,7 +22,21 @@ const SECTIONS = [
 ] as const;
 
 /** A form posting to an admin action route, with the session's CSRF token and the operation. */
-export function ActionForm({ action, op, csrf, className, children, label }: { action: string; op: string; csrf: string; className?: string; children: React.ReactNode; label?: string }) {
+export function ActionForm({
+  action,
+  op,
+  csrf,
+  className,
+  children,
+  label,
+}: {
+  action: string;
+  op: string;
+  csrf: string;
+  className?: string;
+  children: React.ReactNode;
+  label?: string;
+}) {
   return (
     <form method="post" action={action} className={className} aria-label={label}>
       <input type="hidden" name="csrf" value={csrf} />
@@ -33,11 +47,25 @@ export function ActionForm({ action, op, csrf, className, children, label }: { a
 }
 
 export function Empty({ children }: { children: React.ReactNode }) {
-  return <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">{children}</p>;
+  return (
+    <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">
+      {children}
+    </p>
+  );
 }
 
 /** The frame of every admin page: title, who is signed in, the admin nav and the last form's outcome. */
-export function AdminShell({ page, current, title, children }: { page: AdminPage; current: string; title: string; children: React.ReactNode }) {
+export function AdminShell({
+  page,
+  current,
+  title,
+  children,
+}: {
+  page: AdminPage;
+  current: string;
+  title: string;
+  children: React.ReactNode;
+}) {
   const { account, csrfToken, flash } = page;
   return (
     <>
@@ -53,8 +81,10 @@ export function AdminShell({ page, current, title, children }: { page: AdminPage
                   key={section.href}
                   href={section.href}
                   aria-current={active ? "page" : undefined}
-                  className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:outline-none focus:ring-2 focus:ring-sky-500/50 ${
-                    active ? "border-sky-600 text-sky-700 dark:text-sky-400" : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
+                  className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:ring-2 focus:ring-sky-500/50 focus:outline-none ${
+                    active
+                      ? "border-sky-600 text-sky-700 dark:text-sky-400"
+                      : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
                   }`}
                 >
                   {section.label}
@@ -65,16 +95,24 @@ export function AdminShell({ page, current, title, children }: { page: AdminPage
         </header>
         {flash ? (
           flash.kind === "error" ? (
-            <p role="alert" className="mb-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300">
+            <p
+              role="alert"
+              className="mb-6 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-300"
+            >
               {flash.message}
             </p>
           ) : (
-            <div role="status" className="mb-6 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+            <div
+              role="status"
+              className="mb-6 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
+            >
               <p>{flash.message}</p>
               {flash.token ? (
                 <div className="mt-3">
-                  <p className="font-medium">Copy this token now: it is shown only this once and cannot be read again.</p>
-                  <label className="mt-2 block text-xs font-medium uppercase tracking-wide text-emerald-700 dark:text-emerald-300">
+                  <p className="font-medium">
+                    Copy this token now: it is shown only this once and cannot be read again.
+                  </p>
+                  <label className="mt-2 block text-xs font-medium tracking-wide text-emerald-700 uppercase dark:text-emerald-300">
                     New token
                     <input
                       id="new-token"
@@ -83,7 +121,10 @@ export function AdminShell({ page, current, title, children }: { page: AdminPage
                       className="mt-1 block w-full rounded-lg border border-emerald-300 bg-white px-3 py-2 font-mono text-sm text-slate-900 dark:border-emerald-800 dark:bg-slate-950 dark:text-slate-100"
                     />
                   </label>
-                  <p className="mt-2 text-xs">Select it and copy (Ctrl+C / ⌘C). Agents send it as <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>.</p>
+                  <p className="mt-2 text-xs">
+                    Select it and copy (Ctrl+C / ⌘C). Agents send it as{" "}
+                    <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>.
+                  </p>
                 </div>
               ) : null}
             </div>

@@ -3,7 +3,18 @@ import Link from "next/link";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import { MIN_PASSWORD_LENGTH, ROLES } from "@/lib/auth/schemas";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
+import {
+  ActionForm,
+  AdminShell,
+  card,
+  dangerButton,
+  Empty,
+  formatWhen,
+  inputClass,
+  primaryButton,
+  secondaryButton,
+  sectionTitle,
+} from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Accounts · Admin" };
@@ -31,8 +42,16 @@ export default async function AccountsPage() {
   return (
     <AdminShell page={page} current="/admin/accounts" title="Accounts">
       <section aria-labelledby="new-account" className="mb-10">
-        <h2 id="new-account" className={sectionTitle}>New account</h2>
-        <ActionForm action={ACTION} op="create" csrf={csrf} className={`${card} grid gap-4 sm:grid-cols-[1fr_10rem_1fr_auto] sm:items-end`} label="New account">
+        <h2 id="new-account" className={sectionTitle}>
+          New account
+        </h2>
+        <ActionForm
+          action={ACTION}
+          op="create"
+          csrf={csrf}
+          className={`${card} grid gap-4 sm:grid-cols-[1fr_10rem_1fr_auto] sm:items-end`}
+          label="New account"
+        >
           <label className="block text-sm font-medium">
             Username
             <input name="username" required autoComplete="off" className={`mt-1 ${inputClass}`} />
@@ -43,7 +62,14 @@ export default async function AccountsPage() {
           </label>
           <label className="block text-sm font-medium">
             Password <span className="font-normal text-slate-500">(at least {MIN_PASSWORD_LENGTH} characters)</span>
-            <input name="password" type="password" required minLength={MIN_PASSWORD_LENGTH} autoComplete="new-password" className={`mt-1 ${inputClass}`} />
+            <input
+              name="password"
+              type="password"
+              required
+              minLength={MIN_PASSWORD_LENGTH}
+              autoComplete="new-password"
+              className={`mt-1 ${inputClass}`}
+            />
           </label>
           <button type="submit" className={primaryButton}>
             Create account
@@ -52,46 +78,83 @@ export default async function AccountsPage() {
       </section>
 
       <section aria-labelledby="all-accounts">
-        <h2 id="all-accounts" className={sectionTitle}>All accounts ({accounts.length})</h2>
+        <h2 id="all-accounts" className={sectionTitle}>
+          All accounts ({accounts.length})
+        </h2>
         {accounts.length === 0 ? (
           <Empty>No accounts yet.</Empty>
         ) : (
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
                 <tr>
-                  <th scope="col" className="px-4 py-3">Username</th>
-                  <th scope="col" className="px-4 py-3">Role</th>
-                  <th scope="col" className="px-4 py-3">Teams</th>
-                  <th scope="col" className="px-4 py-3">Status</th>
-                  <th scope="col" className="px-4 py-3">Created ({timeZone})</th>
-                  <th scope="col" className="px-4 py-3">Manage</th>
+                  <th scope="col" className="px-4 py-3">
+                    Username
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Role
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Teams
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Status
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Created ({timeZone})
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Manage
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {accounts.map((account) => (
-                  <tr key={account.id} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
+                  <tr
+                    key={account.id}
+                    className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800"
+                  >
                     <th scope="row" className="px-4 py-3 font-medium">
                       {account.username}
-                      {account.id === page.account.id ? <span className="ml-2 text-xs font-normal text-slate-500">(you)</span> : null}
+                      {account.id === page.account.id ? (
+                        <span className="ml-2 text-xs font-normal text-slate-500">(you)</span>
+                      ) : null}
                     </th>
                     <td className="px-4 py-3">{account.role}</td>
                     <td className="px-4 py-3 text-slate-600 dark:text-slate-400">
-                      {account.role !== "supervisor" ? "—" : account.teamIds.length ? account.teamIds.map((id) => teamName.get(id) ?? `#${id}`).join(", ") : "all employees"}
+                      {account.role !== "supervisor"
+                        ? "—"
+                        : account.teamIds.length
+                          ? account.teamIds.map((id) => teamName.get(id) ?? `#${id}`).join(", ")
+                          : "all employees"}
                     </td>
                     <td className="px-4 py-3">
                       {account.disabledAt ? (
-                        <span className="rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-700 dark:bg-rose-950 dark:text-rose-300">disabled</span>
+                        <span className="rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-700 dark:bg-rose-950 dark:text-rose-300">
+                          disabled
+                        </span>
                       ) : (
-                        <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">active</span>
+                        <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300">
+                          active
+                        </span>
                       )}
                     </td>
-                    <td className="whitespace-nowrap px-4 py-3 text-slate-600 dark:text-slate-400">{formatWhen(account.createdAt, timeZone)}</td>
+                    <td className="px-4 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
+                      {formatWhen(account.createdAt, timeZone)}
+                    </td>
                     <td className="px-4 py-3">
                       <details>
-                        <summary className="cursor-pointer text-sky-700 hover:underline dark:text-sky-400">Manage {account.username}</summary>
+                        <summary className="cursor-pointer text-sky-700 hover:underline dark:text-sky-400">
+                          Manage {account.username}
+                        </summary>
                         <div className="mt-3 w-72 space-y-4">
-                          <ActionForm action={ACTION} op="role" csrf={csrf} className="flex items-end gap-2" label={`Role of ${account.username}`}>
+                          <ActionForm
+                            action={ACTION}
+                            op="role"
+                            csrf={csrf}
+                            className="flex items-end gap-2"
+                            label={`Role of ${account.username}`}
+                          >
                             <input type="hidden" name="id" value={account.id} />
                             <label className="block flex-1 text-xs font-medium">
                               Role
@@ -101,17 +164,35 @@ export default async function AccountsPage() {
                               Change role
                             </button>
                           </ActionForm>
-                          <ActionForm action={ACTION} op="password" csrf={csrf} className="flex items-end gap-2" label={`Password of ${account.username}`}>
+                          <ActionForm
+                            action={ACTION}
+                            op="password"
+                            csrf={csrf}
+                            className="flex items-end gap-2"
+                            label={`Password of ${account.username}`}
+                          >
                             <input type="hidden" name="id" value={account.id} />
                             <label className="block flex-1 text-xs font-medium">
                               New password
-                              <input name="password" type="password" required minLength={MIN_PASSWORD_LENGTH} autoComplete="new-password" className={`mt-1 ${inputClass}`} />
+                              <input
+                                name="password"
+                                type="password"
+                                required
+                                minLength={MIN_PASSWORD_LENGTH}
+                                autoComplete="new-password"
+                                className={`mt-1 ${inputClass}`}
+                              />
                             </label>
                             <button type="submit" className={secondaryButton}>
                               Reset
                             </button>
                           </ActionForm>
-                          <ActionForm action={ACTION} op={account.disabledAt ? "enable" : "disable"} csrf={csrf} label={`Enable or disable ${account.username}`}>
+                          <ActionForm
+                            action={ACTION}
+                            op={account.disabledAt ? "enable" : "disable"}
+                            csrf={csrf}
+                            label={`Enable or disable ${account.username}`}
+                          >
                             <input type="hidden" name="id" value={account.id} />
                             {account.disabledAt ? (
                               <button type="submit" className={secondaryButton}>
@@ -138,7 +219,11 @@ export default async function AccountsPage() {
           </div>
         )}
         <p className="mt-3 text-xs text-slate-500">
-          Resetting a password or disabling an account ends its sessions. Supervisors are limited to teams on the <Link href="/admin/teams" className="underline">Teams</Link> page.
+          Resetting a password or disabling an account ends its sessions. Supervisors are limited to teams on the{" "}
+          <Link href="/admin/teams" className="underline">
+            Teams
+          </Link>{" "}
+          page.
         </p>
       </section>
     </AdminShell>

@@ -46,19 +46,29 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
       ) : (
         <div className={`${card} overflow-x-auto p-0`}>
           <table className="w-full text-left text-sm">
-            <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+            <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
               <tr>
-                <th scope="col" className="px-4 py-3">When ({timeZone})</th>
-                <th scope="col" className="px-4 py-3">Who</th>
-                <th scope="col" className="px-4 py-3">What</th>
-                <th scope="col" className="px-4 py-3">Target</th>
-                <th scope="col" className="px-4 py-3">From</th>
+                <th scope="col" className="px-4 py-3">
+                  When ({timeZone})
+                </th>
+                <th scope="col" className="px-4 py-3">
+                  Who
+                </th>
+                <th scope="col" className="px-4 py-3">
+                  What
+                </th>
+                <th scope="col" className="px-4 py-3">
+                  Target
+                </th>
+                <th scope="col" className="px-4 py-3">
+                  From
+                </th>
               </tr>
             </thead>
             <tbody>
               {audit.entries.map((entry) => (
                 <tr key={entry.id} className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800">
-                  <td className="whitespace-nowrap px-4 py-3 text-slate-600 dark:text-slate-400">
+                  <td className="px-4 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                     <time dateTime={entry.at.toISOString()}>{formatWhen(entry.at, timeZone)}</time>
                   </td>
                   <td className="px-4 py-3 font-medium">{entry.actor}</td>
@@ -68,9 +78,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
                   </td>
                   <td className="px-4 py-3">
                     {entry.target ?? "—"}
-                    {entry.details ? <span className="block max-w-sm break-words text-xs text-slate-500">{describeDetails(entry.details)}</span> : null}
+                    {entry.details ? (
+                      <span className="block max-w-sm text-xs break-words text-slate-500">
+                        {describeDetails(entry.details)}
+                      </span>
+                    ) : null}
                   </td>
-                  <td className="whitespace-nowrap px-4 py-3 font-mono text-xs">{entry.ip ?? "—"}</td>
+                  <td className="px-4 py-3 font-mono text-xs whitespace-nowrap">{entry.ip ?? "—"}</td>
                 </tr>
               ))}
             </tbody>

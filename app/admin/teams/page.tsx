@@ -1,7 +1,18 @@
 import type { Metadata } from "next";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
+import {
+  ActionForm,
+  AdminShell,
+  card,
+  dangerButton,
+  Empty,
+  formatWhen,
+  inputClass,
+  primaryButton,
+  secondaryButton,
+  sectionTitle,
+} from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Teams · Admin" };
@@ -18,8 +29,16 @@ export default async function TeamsPage() {
   return (
     <AdminShell page={page} current="/admin/teams" title="Teams">
       <section aria-labelledby="new-team" className="mb-10">
-        <h2 id="new-team" className={sectionTitle}>New team</h2>
-        <ActionForm action={TEAMS} op="create" csrf={csrf} className={`${card} flex flex-wrap items-end gap-4`} label="New team">
+        <h2 id="new-team" className={sectionTitle}>
+          New team
+        </h2>
+        <ActionForm
+          action={TEAMS}
+          op="create"
+          csrf={csrf}
+          className={`${card} flex flex-wrap items-end gap-4`}
+          label="New team"
+        >
           <label className="block min-w-64 flex-1 text-sm font-medium">
             Team name
             <input name="name" required maxLength={100} autoComplete="off" className={`mt-1 ${inputClass}`} />
@@ -31,7 +50,9 @@ export default async function TeamsPage() {
       </section>
 
       <section aria-labelledby="all-teams" className="mb-10">
-        <h2 id="all-teams" className={sectionTitle}>Teams and members ({teams.length})</h2>
+        <h2 id="all-teams" className={sectionTitle}>
+          Teams and members ({teams.length})
+        </h2>
         {teams.length === 0 ? (
           <Empty>No teams yet. Create one above, then list the employees in it.</Empty>
         ) : (
@@ -42,7 +63,8 @@ export default async function TeamsPage() {
                   <div>
                     <h3 className="font-semibold">{team.name}</h3>
                     <p className="text-xs text-slate-500">
-                      {team.userKeys.length} member{team.userKeys.length === 1 ? "" : "s"} · created {formatWhen(team.createdAt, timeZone)} ({timeZone})
+                      {team.userKeys.length} member{team.userKeys.length === 1 ? "" : "s"} · created{" "}
+                      {formatWhen(team.createdAt, timeZone)} ({timeZone})
                     </p>
                   </div>
                   <ActionForm action={TEAMS} op="delete" csrf={csrf} label={`Delete ${team.name}`}>
@@ -58,11 +80,25 @@ export default async function TeamsPage() {
                     </ConfirmSubmit>
                   </ActionForm>
                 </div>
-                <ActionForm action={TEAMS} op="members" csrf={csrf} className="mt-4 space-y-2" label={`Members of ${team.name}`}>
+                <ActionForm
+                  action={TEAMS}
+                  op="members"
+                  csrf={csrf}
+                  className="mt-4 space-y-2"
+                  label={`Members of ${team.name}`}
+                >
                   <input type="hidden" name="id" value={team.id} />
                   <label className="block text-sm font-medium">
-                    Members of {team.name} <span className="font-normal text-slate-500">(employee usernames as the agents report them, one per line)</span>
-                    <textarea name="members" rows={5} defaultValue={team.userKeys.join("\n")} className={`mt-1 font-mono ${inputClass}`} />
+                    Members of {team.name}{" "}
+                    <span className="font-normal text-slate-500">
+                      (employee usernames as the agents report them, one per line)
+                    </span>
+                    <textarea
+                      name="members"
+                      rows={5}
+                      defaultValue={team.userKeys.join("\n")}
+                      className={`mt-1 font-mono ${inputClass}`}
+                    />
                   </label>
                   <button type="submit" className={secondaryButton}>
                     Save members
@@ -75,8 +111,12 @@ export default async function TeamsPage() {
       </section>
 
       <section aria-labelledby="limits">
-        <h2 id="limits" className={sectionTitle}>Supervisors&apos; teams</h2>
-        <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">A supervisor with no team ticked sees every employee; with teams, only their members.</p>
+        <h2 id="limits" className={sectionTitle}>
+          Supervisors&apos; teams
+        </h2>
+        <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
+          A supervisor with no team ticked sees every employee; with teams, only their members.
+        </p>
         {supervisors.length === 0 ? (
           <Empty>No supervisors. Give an account the supervisor role on the Accounts page.</Empty>
         ) : teams.length === 0 ? (
@@ -85,7 +125,13 @@ export default async function TeamsPage() {
           <ul className="space-y-4">
             {supervisors.map((supervisor) => (
               <li key={supervisor.id}>
-                <ActionForm action={ACCOUNTS} op="teams" csrf={csrf} className={`${card} flex flex-wrap items-end gap-4`} label={`Teams of ${supervisor.username}`}>
+                <ActionForm
+                  action={ACCOUNTS}
+                  op="teams"
+                  csrf={csrf}
+                  className={`${card} flex flex-wrap items-end gap-4`}
+                  label={`Teams of ${supervisor.username}`}
+                >
                   <input type="hidden" name="id" value={supervisor.id} />
                   <input type="hidden" name="back" value="/admin/teams" />
                   <fieldset className="flex-1">
@@ -93,7 +139,13 @@ export default async function TeamsPage() {
                     <div className="mt-2 flex flex-wrap gap-x-5 gap-y-2">
                       {teams.map((team) => (
                         <label key={team.id} className="flex items-center gap-2 text-sm">
-                          <input type="checkbox" name="team" value={team.id} defaultChecked={supervisor.teamIds.includes(team.id)} className="h-4 w-4 rounded border-slate-300 text-sky-600 focus:ring-sky-500" />
+                          <input
+                            type="checkbox"
+                            name="team"
+                            value={team.id}
+                            defaultChecked={supervisor.teamIds.includes(team.id)}
+                            className="h-4 w-4 rounded border-slate-300 text-sky-600 focus:ring-sky-500"
+                          />
                           {team.name}
                         </label>
                       ))}

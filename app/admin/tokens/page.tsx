@@ -1,7 +1,18 @@
 import type { Metadata } from "next";
 import { loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import { ActionForm, AdminShell, card, dangerButton, Empty, formatWhen, inputClass, primaryButton, secondaryButton, sectionTitle } from "../_lib/ui";
+import {
+  ActionForm,
+  AdminShell,
+  card,
+  dangerButton,
+  Empty,
+  formatWhen,
+  inputClass,
+  primaryButton,
+  secondaryButton,
+  sectionTitle,
+} from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Tokens · Admin" };
@@ -16,8 +27,16 @@ export default async function TokensPage() {
   return (
     <AdminShell page={page} current="/admin/tokens" title="API tokens">
       <section aria-labelledby="new-token-title" className="mb-10">
-        <h2 id="new-token-title" className={sectionTitle}>New token</h2>
-        <ActionForm action={ACTION} op="create" csrf={csrf} className={`${card} grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end`} label="New token">
+        <h2 id="new-token-title" className={sectionTitle}>
+          New token
+        </h2>
+        <ActionForm
+          action={ACTION}
+          op="create"
+          csrf={csrf}
+          className={`${card} grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end`}
+          label="New token"
+        >
           <label className="block text-sm font-medium">
             Name <span className="font-normal text-slate-500">(a device, a fleet or an integration)</span>
             <input name="name" required maxLength={100} autoComplete="off" className={`mt-1 ${inputClass}`} />
@@ -33,37 +52,55 @@ export default async function TokensPage() {
             Create token
           </button>
         </ActionForm>
-        <p className="mt-2 text-xs text-slate-500">The token is shown once, right after it is made; only its hash is stored.</p>
+        <p className="mt-2 text-xs text-slate-500">
+          The token is shown once, right after it is made; only its hash is stored.
+        </p>
       </section>
 
       <section aria-labelledby="all-tokens">
-        <h2 id="all-tokens" className={sectionTitle}>All tokens ({tokens.length})</h2>
+        <h2 id="all-tokens" className={sectionTitle}>
+          All tokens ({tokens.length})
+        </h2>
         {tokens.length === 0 ? (
           <Empty>No tokens yet. Agents need an ingest token to send events.</Empty>
         ) : (
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
                 <tr>
-                  <th scope="col" className="px-4 py-3">Name</th>
-                  <th scope="col" className="px-4 py-3">Scope</th>
-                  <th scope="col" className="px-4 py-3">Prefix</th>
-                  <th scope="col" className="px-4 py-3">Created ({timeZone})</th>
-                  <th scope="col" className="px-4 py-3">Last used</th>
-                  <th scope="col" className="px-4 py-3">Status</th>
+                  <th scope="col" className="px-4 py-3">
+                    Name
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Scope
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Prefix
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Created ({timeZone})
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Last used
+                  </th>
+                  <th scope="col" className="px-4 py-3">
+                    Status
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {tokens.map((token) => (
                   <tr key={token.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                    <th scope="row" className="px-4 py-3 font-medium">{token.name}</th>
+                    <th scope="row" className="px-4 py-3 font-medium">
+                      {token.name}
+                    </th>
                     <td className="px-4 py-3">{token.scope}</td>
                     <td className="px-4 py-3 font-mono text-xs">{token.prefix}…</td>
-                    <td className="whitespace-nowrap px-4 py-3 text-slate-600 dark:text-slate-400">
+                    <td className="px-4 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                       {formatWhen(token.createdAt, timeZone)}
                       <span className="block text-xs">by {token.createdBy}</span>
                     </td>
-                    <td className="whitespace-nowrap px-4 py-3 text-slate-600 dark:text-slate-400">
+                    <td className="px-4 py-3 whitespace-nowrap text-slate-600 dark:text-slate-400">
                       {token.lastUsedAt ? (
                         <>
                           {formatWhen(token.lastUsedAt, timeZone)}

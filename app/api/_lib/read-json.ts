@@ -9,7 +9,9 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(type)) {
-    throw unsupportedMediaType(`Send the body as JSON with Content-Type: application/json${type ? ` (got ${type.slice(0, 100)})` : ""}`);
+    throw unsupportedMediaType(
+      `Send the body as JSON with Content-Type: application/json${type ? ` (got ${type.slice(0, 100)})` : ""}`,
+    );
   }
   const tooLarge = () => payloadTooLarge(`The body is larger than ${limit} bytes`);
   const declared = Number(request.headers.get("content-length"));
@@ -40,12 +42,20 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
  * keep-alive connection stays usable: a body left unread leaves it hanging for the client's
  * next request. Beyond the bound the read stops and the answer closes the connection.
  */
-async function refuseRest(reader: ReadableStreamDefaultReader<Uint8Array>, size: number, limit: number, error: AppError): Promise<AppError> {
-  for (let read = size; read <= limit * 4; ) {
+async function refuseRest(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  size: number,
+  limit: number,
+  error: AppError,
+): Promise<AppError> {
+  for (let read = size; read <= limit * 4;) {
     const { done, value } = await reader.read();
     if (done) return error;
     read += value.byteLength;
   }
   await reader.cancel().catch(() => undefined);
-  return new AppError(error.status, error.code, error.message, error.details, { ...error.headers, Connection: "close" });
+  return new AppError(error.status, error.code, error.message, error.details, {
+    ...error.headers,
+    Connection: "close",
+  });
 }

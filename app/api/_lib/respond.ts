@@ -5,13 +5,20 @@ import { describeError, log } from "@/lib/log";
 import { requirePrincipal, type Access } from "./access";
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
-type GuardedHandler<C, A extends Access> = (request: Request, context: C, principal: A extends "public" ? null : Principal) => Promise<Response>;
+type GuardedHandler<C, A extends Access> = (
+  request: Request,
+  context: C,
+  principal: A extends "public" ? null : Principal,
+) => Promise<Response>;
 
 type Extra = { data?: unknown; headers?: Record<string, string> };
 
 /** The one error envelope every API path answers with. */
 export function errorResponse(error: AppError, { data, headers }: Extra = {}): Response {
-  return Response.json(toErrorEnvelope(error, data), { status: error.status, headers: { ...error.headers, ...headers } });
+  return Response.json(toErrorEnvelope(error, data), {
+    status: error.status,
+    headers: { ...error.headers, ...headers },
+  });
 }
 
 /** `{"success": true, "data": ...}`, the read API's answer. */
@@ -30,16 +37,25 @@ export function created(fields: Record<string, unknown> = {}): Response {
  * status, database outages a 503 with Retry-After, and anything else a 500 envelope that
  * reveals nothing. Never an HTML page.
  */
-export function withApi<C = unknown, A extends Access = Access>(handler: GuardedHandler<C, A>, { access }: { access: A }): Handler<C> {
+export function withApi<C = unknown, A extends Access = Access>(
+  handler: GuardedHandler<C, A>,
+  { access }: { access: A },
+): Handler<C> {
   return async (request, context) => {
     try {
-      const principal = access === "public" ? null : await requirePrincipal(request, access as Exclude<Access, "public">);
+      const principal =
+        access === "public" ? null : await requirePrincipal(request, access as Exclude<Access, "public">);
       return await handler(request, context, principal as A extends "public" ? null : Principal);
     } catch (error) {
       const appError = toAppError(error);
       if (appError.status >= 500) {
         const path = new URL(request.url).pathname;
-        log[appError.status === 503 ? "warn" : "error"]("request failed", { method: request.method, path, status: appError.status, ...describeError(error) });
+        log[appError.status === 503 ? "warn" : "error"]("request failed", {
+          method: request.method,
+          path,
+          status: appError.status,
+          ...describeError(error),
+        });
       }
       return errorResponse(appError);
     }

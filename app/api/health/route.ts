@@ -10,7 +10,8 @@ const NO_STORE = { "Cache-Control": "no-store" };
 export const GET = withApi(
   async () => {
     const health = await getHealth();
-    if (health.status === "unavailable") return errorResponse(databaseUnavailable(), { data: health, headers: NO_STORE });
+    if (health.status === "unavailable")
+      return errorResponse(databaseUnavailable(), { data: health, headers: NO_STORE });
     return ok(health, NO_STORE);
   },
   { access: "public" },

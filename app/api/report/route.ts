@@ -6,16 +6,19 @@ import { created, rejectMethod, withApi } from "../_lib/respond";
 export const dynamic = "force-dynamic";
 
 // The token is checked before the body is read: a request without one costs no parsing.
-export const POST = withApi(async (request) => {
-  const receivedAt = Date.now();
-  const body = await readJsonBody(request, MAX_BODY_BYTES);
-  const result = await ingestReport(body, receivedAt);
-  if (result.kind === "single") {
-    return created(result.duplicate ? { duplicate: true } : {});
-  }
-  const { kind: _kind, ...counts } = result;
-  return created(counts);
-}, { access: "ingest" });
+export const POST = withApi(
+  async (request) => {
+    const receivedAt = Date.now();
+    const body = await readJsonBody(request, MAX_BODY_BYTES);
+    const result = await ingestReport(body, receivedAt);
+    if (result.kind === "single") {
+      return created(result.duplicate ? { duplicate: true } : {});
+    }
+    const { kind: _kind, ...counts } = result;
+    return created(counts);
+  },
+  { access: "ingest" },
+);
 
 export const GET = rejectMethod(["POST"]);
 export const PUT = GET;

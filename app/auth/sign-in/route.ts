@@ -17,12 +17,21 @@ export async function POST(request: Request): Promise<Response> {
   const password = String(form.get("password") ?? "");
   if (!username.trim() || !password) return seeOther(signInPath(next, { error: "missing", username }));
   try {
-    const result = await signIn(getDb(), { username, password, ip: clientIp(request.headers), userAgent: request.headers.get("user-agent") });
+    const result = await signIn(getDb(), {
+      username,
+      password,
+      ip: clientIp(request.headers),
+      userAgent: request.headers.get("user-agent"),
+    });
     if (!result.ok && result.reason === "locked") {
-      return seeOther(signInPath(next, { error: "locked", minutes: String(Math.ceil(result.retryAfterSeconds / 60)), username }));
+      return seeOther(
+        signInPath(next, { error: "locked", minutes: String(Math.ceil(result.retryAfterSeconds / 60)), username }),
+      );
     }
     if (!result.ok) return seeOther(signInPath(next, { error: "invalid", username }));
-    return seeOther(next, { "Set-Cookie": formatSessionCookie(result.cookie, { secure: isHttps(request.url, request.headers) }) });
+    return seeOther(next, {
+      "Set-Cookie": formatSessionCookie(result.cookie, { secure: isHttps(request.url, request.headers) }),
+    });
   } catch (error) {
     log.error("sign-in failed", describeError(error));
     return seeOther(signInPath(next, { error: "unavailable", username }));

@@ -13,7 +13,9 @@ export async function POST(request: Request): Promise<Response> {
   const form = await readForm(request);
   if (cookie && !isValidCsrfToken(cookie, String(form.get("csrf") ?? ""))) return crossSite();
   if (cookie) await endSession(getDb(), cookie);
-  return seeOther("/sign-in?signed_out=1", { "Set-Cookie": formatSessionCookie(null, { secure: isHttps(request.url, request.headers) }) });
+  return seeOther("/sign-in?signed_out=1", {
+    "Set-Cookie": formatSessionCookie(null, { secure: isHttps(request.url, request.headers) }),
+  });
 }
 
 export const GET = async () => seeOther("/");

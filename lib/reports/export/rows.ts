@@ -23,7 +23,8 @@ export function toHoursMinutes(seconds: number): string {
   return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-const toLocalDateTime = (iso: string | null, timeZone: string) => (iso === null ? null : localDateTimeOf(Date.parse(iso), timeZone));
+const toLocalDateTime = (iso: string | null, timeZone: string) =>
+  iso === null ? null : localDateTimeOf(Date.parse(iso), timeZone);
 
 function summaryRows(rows: readonly SummaryRow[], timeZone: string): Pick<ExportTable, "header" | "rows"> {
   return {
@@ -54,9 +55,19 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Pick<Export
 
 /** Each employee's worked days, by username and then date. */
 function dailyRows(rows: readonly DailyRow[], timeZone: string): Pick<ExportTable, "header" | "rows"> {
-  const sorted = [...rows].sort((a, b) => byUserKey(a, b) || (a.work_date < b.work_date ? -1 : a.work_date > b.work_date ? 1 : 0));
+  const sorted = [...rows].sort(
+    (a, b) => byUserKey(a, b) || (a.work_date < b.work_date ? -1 : a.work_date > b.work_date ? 1 : 0),
+  );
   return {
-    header: ["username", "work_date", "working_hours", "working_time (h:mm)", "real_hours_counted", `first_activity (${timeZone})`, `last_activity (${timeZone})`],
+    header: [
+      "username",
+      "work_date",
+      "working_hours",
+      "working_time (h:mm)",
+      "real_hours_counted",
+      `first_activity (${timeZone})`,
+      `last_activity (${timeZone})`,
+    ],
     rows: sorted.map((row) => [
       row.username,
       row.work_date,
@@ -73,13 +84,25 @@ function dailyRows(rows: readonly DailyRow[], timeZone: string): Pick<ExportTabl
  * A period for payroll: the summary (one row per employee), or with `by: "day"` one row per
  * employee and day worked; times local to the report zone.
  */
-export async function loadExportTable(db: Db, query: ExportQuery, settings: ReportSettings, now = Date.now(), visible: Visible = null): Promise<ExportTable> {
+export async function loadExportTable(
+  db: Db,
+  query: ExportQuery,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<ExportTable> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
   const name = `work-hours-${query.period}-${start}${query.username ? `-${query.username.replace(/[^\w.-]+/g, "_")}` : ""}`;
   if (query.by === "day") {
     const days = await listDailyTotals(db, { start, end, username: query.username }, visible);
-    return { name: `${name}-by-day`, ...dailyRows(days.filter((day) => day.working_seconds > 0), settings.timeZone) };
+    return {
+      name: `${name}-by-day`,
+      ...dailyRows(
+        days.filter((day) => day.working_seconds > 0),
+        settings.timeZone,
+      ),
+    };
   }
   const rows = await summarise(db, { ...query, date }, settings, now, visible);
   return { name, ...summaryRows(rows, settings.timeZone) };

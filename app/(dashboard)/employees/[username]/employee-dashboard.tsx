@@ -33,7 +33,9 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
         title={
           <span className="flex flex-wrap items-center gap-3">
             {view.username}
-            {view.status ? <StatusBadge status={view.status.status} since={view.status.since} today={today} timeZone={timezone} /> : null}
+            {view.status ? (
+              <StatusBadge status={view.status.status} since={view.status.since} today={today} timeZone={timezone} />
+            ) : null}
           </span>
         }
         subtitle={
@@ -44,7 +46,15 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           </span>
         }
       >
-        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus
+          generatedAt={view.generated_at}
+          hoursAsOf={view.hours_as_of}
+          timeZone={timezone}
+          live={live}
+          refreshing={refreshing}
+          error={error}
+          onRefresh={refresh}
+        />
       </PageHeading>
       <div className="mb-6">
         <PeriodNav period="day" date={date} start={date} end={date} today={today} basePath={base} />
@@ -53,8 +63,16 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
       <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
         <StatCard label="Time worked" value={formatDuration(day.working_seconds)} tone="sky" testId="stat-worked" />
         <StatCard label="Real Work Hours" value={day.real_hours_counted} testId="stat-rwh" />
-        <StatCard label="First activity" value={day.first_activity ? formatClock(day.first_activity, timezone) : "—"} testId="stat-first" />
-        <StatCard label="Last activity" value={day.last_activity ? formatClock(day.last_activity, timezone) : "—"} testId="stat-last" />
+        <StatCard
+          label="First activity"
+          value={day.first_activity ? formatClock(day.first_activity, timezone) : "—"}
+          testId="stat-first"
+        />
+        <StatCard
+          label="Last activity"
+          value={day.last_activity ? formatClock(day.last_activity, timezone) : "—"}
+          testId="stat-last"
+        />
       </div>
 
       <section aria-labelledby="periods-title" className={`${panel} mb-8 p-4`}>
@@ -63,7 +81,8 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
             Working periods
           </h2>
           <p className="text-xs text-slate-500 dark:text-slate-400">
-            {day.periods.length} period{day.periods.length === 1 ? "" : "s"} from {day.events} event{day.events === 1 ? "" : "s"}
+            {day.periods.length} period{day.periods.length === 1 ? "" : "s"} from {day.events} event
+            {day.events === 1 ? "" : "s"}
           </p>
         </div>
         <TimelineBars
@@ -77,11 +96,16 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
         {day.periods.length ? (
           <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
             {day.periods.map((period) => (
-              <li key={period.start} className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50">
+              <li
+                key={period.start}
+                className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50"
+              >
                 <span>
                   {formatClock(period.start, timezone)} – {formatClock(period.end, timezone)}
                 </span>
-                <span className="text-slate-500 dark:text-slate-400">{formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000))}</span>
+                <span className="text-slate-500 dark:text-slate-400">
+                  {formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000))}
+                </span>
               </li>
             ))}
           </ol>
@@ -95,7 +119,8 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
               {formatMonth(date)}
             </h2>
             <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="month-totals">
-              {formatDuration(month.working_seconds)} worked · {month.real_hours_counted} Real Work Hours · {month.days_active} day{month.days_active === 1 ? "" : "s"} active
+              {formatDuration(month.working_seconds)} worked · {month.real_hours_counted} Real Work Hours ·{" "}
+              {month.days_active} day{month.days_active === 1 ? "" : "s"} active
             </p>
           </div>
           <ExportLinks period="month" date={date} username={view.username} />
@@ -107,7 +132,11 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           <thead>
             <tr className={headRow}>
               {["Date", "First activity", "Last activity", "Time worked", "Real Work Hours"].map((label, i) => (
-                <th key={label} scope="col" className={`px-3 py-2 font-medium ${i === 0 || i === 1 ? "text-left" : "text-right"}`}>
+                <th
+                  key={label}
+                  scope="col"
+                  className={`px-3 py-2 font-medium ${i === 0 || i === 1 ? "text-left" : "text-right"}`}
+                >
                   {label}
                 </th>
               ))}
@@ -117,7 +146,12 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
             {month.days
               .filter((d) => d.date <= today)
               .map((d) => (
-                <tr key={d.date} className={`${bodyRow} ${d.date === date ? "bg-sky-50 dark:bg-sky-400/10" : ""}`} data-date={d.date} aria-current={d.date === date ? "date" : undefined}>
+                <tr
+                  key={d.date}
+                  className={`${bodyRow} ${d.date === date ? "bg-sky-50 dark:bg-sky-400/10" : ""}`}
+                  data-date={d.date}
+                  aria-current={d.date === date ? "date" : undefined}
+                >
                   <th scope="row" className={`${cell} text-left font-medium`}>
                     <Link href={hrefFor(d.date)} className={linkClass}>
                       {formatDay(d.date)}

@@ -27,8 +27,19 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: usernameOf((await params).username) };
 }
 
-async function Employee({ session, username, date }: { session: PageSession; username: string; date: string | undefined }) {
-  const result = await loadOrExplain(() => loadEmployeePage(session, username, date), { href: "/", linkText: "Back to today's overview" });
+async function Employee({
+  session,
+  username,
+  date,
+}: {
+  session: PageSession;
+  username: string;
+  date: string | undefined;
+}) {
+  const result = await loadOrExplain(() => loadEmployeePage(session, username, date), {
+    href: "/",
+    linkText: "Back to today's overview",
+  });
   if ("panel" in result) return result.panel;
   return <EmployeeDashboard initial={result.data as EmployeeView} />;
 }
@@ -36,7 +47,9 @@ async function Employee({ session, username, date }: { session: PageSession; use
 export default async function EmployeePage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const username = usernameOf((await params).username);
   const date = one((await searchParams).date);
-  const session = await requirePageSession(`/employees/${encodeURIComponent(username)}${date ? `?date=${encodeURIComponent(date)}` : ""}`);
+  const session = await requirePageSession(
+    `/employees/${encodeURIComponent(username)}${date ? `?date=${encodeURIComponent(date)}` : ""}`,
+  );
   return (
     <Suspense key={`${username}-${date}`} fallback={<DashboardSkeleton />}>
       <Employee session={session} username={username} date={date} />

@@ -23,7 +23,10 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 }
 
 async function Report({ session, period, date }: { session: PageSession; period: Period; date: string | undefined }) {
-  const result = await loadOrExplain(() => loadDashboardPage(session, period, date), { href: `/reports/${period}`, linkText: `Go to the current ${period}` });
+  const result = await loadOrExplain(() => loadDashboardPage(session, period, date), {
+    href: `/reports/${period}`,
+    linkText: `Go to the current ${period}`,
+  });
   if ("panel" in result) return result.panel;
   return <PeriodDashboard initial={result.data as PeriodView} />;
 }

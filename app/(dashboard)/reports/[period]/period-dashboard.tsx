@@ -7,7 +7,17 @@ import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { formatPeriodTitle, PeriodNav } from "../../../_components/period-nav";
 import { filterRows, sortRows } from "../../../_components/rows";
-import { ActivityCells, bodyRow, EmployeeCells, EmployeeTableHead, FilterBar, NoMatch, numCell, TableFrame, type Column } from "../../../_components/table-controls";
+import {
+  ActivityCells,
+  bodyRow,
+  EmployeeCells,
+  EmployeeTableHead,
+  FilterBar,
+  NoMatch,
+  numCell,
+  TableFrame,
+  type Column,
+} from "../../../_components/table-controls";
 import { ExportLinks, linkClass, NoDataYet, PageHeading, StatCard } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 import { carriedParams, useViewParams } from "../../../_components/view-params";
@@ -31,7 +41,11 @@ const periodTitle = (view: PeriodView) => formatPeriodTitle(view.view, view.date
 /** Each employee's totals for a day, week or month, with a heatmap of days for weeks and months. */
 export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   const live = initial.start <= initial.today && initial.today <= initial.end;
-  const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard/${initial.view}?date=${initial.date}`, initial, live);
+  const { view, error, refreshing, refresh } = useLiveView(
+    `/api/dashboard/${initial.view}?date=${initial.date}`,
+    initial,
+    live,
+  );
   const [params, setParams] = useViewParams(DEFAULTS);
   const [wholeHeatmap, setWholeHeatmap] = useState(false);
   const { employees, timezone, today, dates } = view;
@@ -40,7 +54,8 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   const active = employees.filter((e) => e.working_seconds > 0);
   const worked = employees.reduce((sum, e) => sum + e.working_seconds, 0);
   const realHours = employees.reduce((sum, e) => sum + e.real_hours_counted, 0);
-  const employeeHref = (username: string) => `/employees/${encodeURIComponent(username)}?date=${view.view === "day" || !live ? view.date : today}`;
+  const employeeHref = (username: string) =>
+    `/employees/${encodeURIComponent(username)}?date=${view.view === "day" || !live ? view.date : today}`;
   const columns: Column[] = [
     { key: "name", label: "Employee" },
     ...(multiDay ? [{ key: "days", label: "Days active", numeric: true }] : []),
@@ -53,18 +68,42 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   return (
     <>
       <PageHeading title={TITLES[view.view]} subtitle={`All times in ${timezone}`}>
-        <LiveStatus generatedAt={view.generated_at} hoursAsOf={view.hours_as_of} timeZone={timezone} live={live} refreshing={refreshing} error={error} onRefresh={refresh} />
+        <LiveStatus
+          generatedAt={view.generated_at}
+          hoursAsOf={view.hours_as_of}
+          timeZone={timezone}
+          live={live}
+          refreshing={refreshing}
+          error={error}
+          onRefresh={refresh}
+        />
       </PageHeading>
       <div className="mb-6">
-        <PeriodNav period={view.view} date={view.date} start={view.start} end={view.end} today={today} basePath={`/reports/${view.view}`} params={carriedParams(params, DEFAULTS)} />
+        <PeriodNav
+          period={view.view}
+          date={view.date}
+          start={view.start}
+          end={view.end}
+          today={today}
+          basePath={`/reports/${view.view}`}
+          params={carriedParams(params, DEFAULTS)}
+        />
       </div>
       {employees.length === 0 ? (
-        <NoDataYet title={view.start > today ? `This ${view.view} has not begun yet` : `No one was tracked in this ${view.view}`} />
+        <NoDataYet
+          title={view.start > today ? `This ${view.view} has not begun yet` : `No one was tracked in this ${view.view}`}
+        />
       ) : (
         <>
           <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
             <StatCard label="Employees active" value={`${active.length} of ${employees.length}`} testId="stat-active" />
-            <StatCard label="Time worked" value={formatDuration(worked)} detail="all employees together" tone="sky" testId="stat-worked" />
+            <StatCard
+              label="Time worked"
+              value={formatDuration(worked)}
+              detail="all employees together"
+              tone="sky"
+              testId="stat-worked"
+            />
             <StatCard label="Real Work Hours" value={realHours} detail="all employees together" testId="stat-rwh" />
             <StatCard
               label="Average per active employee"
@@ -73,12 +112,20 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
               testId="stat-average"
             />
           </div>
-          <FilterBar params={params} onChange={setParams} teams={view.teams} shown={shown.length} total={employees.length}>
+          <FilterBar
+            params={params}
+            onChange={setParams}
+            teams={view.teams}
+            shown={shown.length}
+            total={employees.length}
+          >
             <ExportLinks period={view.view} date={view.date} />
           </FilterBar>
           {active.length === 0 ? (
             <p className="mb-3 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">
-              Nobody worked in this {view.view}{view.start > today ? " — it has not begun yet" : ""}. Use the arrows or the date picker to go to another {view.view}.
+              Nobody worked in this {view.view}
+              {view.start > today ? " — it has not begun yet" : ""}. Use the arrows or the date picker to go to another{" "}
+              {view.view}.
             </p>
           ) : null}
           {shown.length === 0 ? (
@@ -87,18 +134,28 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
             <>
               {multiDay ? (
                 <section aria-labelledby="heatmap-title" className="mb-6">
-                  <h2 id="heatmap-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                  <h2
+                    id="heatmap-title"
+                    className="mb-2 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
+                  >
                     Hours per day
                   </h2>
                   <Heatmap
                     days={dates}
                     today={today}
                     caption={`Hours worked per employee and day, ${periodTitle(view)}`}
-                    rows={(wholeHeatmap ? shown : shown.slice(0, HEATMAP_ROWS)).map((e) => ({ username: e.username, href: employeeHref(e.username), cells: e.days, working_seconds: e.working_seconds, real_hours_counted: e.real_hours_counted }))}
+                    rows={(wholeHeatmap ? shown : shown.slice(0, HEATMAP_ROWS)).map((e) => ({
+                      username: e.username,
+                      href: employeeHref(e.username),
+                      cells: e.days,
+                      working_seconds: e.working_seconds,
+                      real_hours_counted: e.real_hours_counted,
+                    }))}
                   />
                   {shown.length > HEATMAP_ROWS && !wholeHeatmap ? (
                     <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                      The first {HEATMAP_ROWS} of {shown.length} employees in this order; filter by team or name to narrow it, or{" "}
+                      The first {HEATMAP_ROWS} of {shown.length} employees in this order; filter by team or name to
+                      narrow it, or{" "}
                       <button type="button" onClick={() => setWholeHeatmap(true)} className={linkClass}>
                         show all {shown.length}
                       </button>
@@ -108,7 +165,10 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                 </section>
               ) : null}
               <section aria-labelledby="totals-title">
-                <h2 id="totals-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+                <h2
+                  id="totals-title"
+                  className="mb-2 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
+                >
                   Totals
                 </h2>
                 <TableFrame caption={`Totals per employee, ${periodTitle(view)}`}>
@@ -116,7 +176,11 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                   <tbody>
                     {shown.map((employee) => (
                       <tr key={employee.username} className={bodyRow} data-username={employee.username}>
-                        <EmployeeCells username={employee.username} href={employeeHref(employee.username)} teams={employee.teams} />
+                        <EmployeeCells
+                          username={employee.username}
+                          href={employeeHref(employee.username)}
+                          teams={employee.teams}
+                        />
                         {multiDay ? (
                           <td className={numCell} data-col="days_active">
                             {employee.days_active}

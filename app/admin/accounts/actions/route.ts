@@ -1,4 +1,11 @@
-import { assignTeams, changeRole, createAccount, disableAccount, enableAccount, setPassword } from "@/lib/auth/accounts";
+import {
+  assignTeams,
+  changeRole,
+  createAccount,
+  disableAccount,
+  enableAccount,
+  setPassword,
+} from "@/lib/auth/accounts";
 import { roleSchema, type Role } from "@/lib/auth/schemas";
 import { parseInput } from "@/lib/errors";
 import { field, idField, runAdminAction } from "../../_lib/action";
@@ -9,11 +16,22 @@ export const dynamic = "force-dynamic";
 export const POST = (request: Request) =>
   runAdminAction(request, "/admin/accounts", {
     async create({ db, form, actor, ip }) {
-      const account = await createAccount(db, { username: field(form, "username"), role: field(form, "role") as Role, password: String(form.get("password") ?? "") }, { actor, ip });
+      const account = await createAccount(
+        db,
+        {
+          username: field(form, "username"),
+          role: field(form, "role") as Role,
+          password: String(form.get("password") ?? ""),
+        },
+        { actor, ip },
+      );
       return { message: `Created ${account.username} (${account.role}).` };
     },
     async role({ db, form, actor, ip }) {
-      const account = await changeRole(db, idField(form, "id"), parseInput(roleSchema, field(form, "role")), { actor, ip });
+      const account = await changeRole(db, idField(form, "id"), parseInput(roleSchema, field(form, "role")), {
+        actor,
+        ip,
+      });
       return { message: `${account.username} is now ${account.role}.` };
     },
     async password({ db, form, actor, ip }) {
@@ -31,6 +49,10 @@ export const POST = (request: Request) =>
     async teams({ db, form, actor, ip }) {
       const teamIds = form.getAll("team").map((value) => Number(value));
       const account = await assignTeams(db, idField(form, "id"), teamIds, { actor, ip });
-      return { message: account.teamIds.length ? `${account.username} now sees only the chosen teams.` : `${account.username} now sees everyone.` };
+      return {
+        message: account.teamIds.length
+          ? `${account.username} now sees only the chosen teams.`
+          : `${account.username} now sees everyone.`,
+      };
     },
   });

@@ -9,11 +9,14 @@ export const maxDuration = 300;
 
 // For hosts without a long-running process (e.g. Vercel with PostgreSQL): their scheduler
 // calls this with the CRON_SECRET as a bearer token, its only credential.
-const run = withApi(async (request) => {
-  checkCronSecret(request.headers.get("authorization"), getConfig().cronSecret);
-  const result = await runHoursEngine({ trigger: "route" });
-  return ok(result);
-}, { access: "public" });
+const run = withApi(
+  async (request) => {
+    checkCronSecret(request.headers.get("authorization"), getConfig().cronSecret);
+    const result = await runHoursEngine({ trigger: "route" });
+    return ok(result);
+  },
+  { access: "public" },
+);
 
 export const GET = run;
 export const POST = run;

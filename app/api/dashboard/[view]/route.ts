@@ -13,7 +13,10 @@ type Context = { params: Promise<{ view: string }> };
 export const GET = withApi<Context, "read">(
   async (request, context, principal) => {
     const { view } = await context.params;
-    const query = parseQuery(dashboardQuerySchema, { view, date: new URL(request.url).searchParams.get("date") ?? undefined });
+    const query = parseQuery(dashboardQuerySchema, {
+      view,
+      date: new URL(request.url).searchParams.get("date") ?? undefined,
+    });
     const db = getDb();
     return ok(await loadDashboardView(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },

@@ -12,7 +12,10 @@ type Context = { params: Promise<{ username: string }> };
 export const GET = withApi<Context, "read">(
   async (request, context, principal) => {
     const { username } = await context.params;
-    const query = parseQuery(timelineQuerySchema, { date: new URL(request.url).searchParams.get("date") ?? undefined, username });
+    const query = parseQuery(timelineQuerySchema, {
+      date: new URL(request.url).searchParams.get("date") ?? undefined,
+      username,
+    });
     const db = getDb();
     return ok(await getTimeline(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
   },
