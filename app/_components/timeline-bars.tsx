@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { formatClock, formatDuration } from "./format";
 
 export type TimelinePeriod = { start: string; end: string };
@@ -63,24 +64,44 @@ export function TimelineBars({
   const nowMs = now !== undefined && now >= dayStart && now < dayEnd ? now : null;
   const nowPosition = nowMs === null ? null : ((nowMs - dayStart) / span) * 100;
 
+  const hatch = `hatch-${useId().replace(/[^\w-]/g, "")}`;
+
+  // Drawn in SVG, positioned by geometry attributes: the pages' Content-Security-Policy blocks
+  // inline style attributes, so a left/width style would collapse every bar on a fresh load.
   return (
     <div className="w-full select-none">
       <div className="relative h-11 rounded-lg bg-slate-100 ring-1 ring-slate-200 ring-inset dark:bg-slate-800/60 dark:ring-slate-700/70">
-        <div aria-hidden="true" className="pointer-events-none absolute inset-0 overflow-hidden rounded-lg">
+        <svg aria-hidden="true" className="pointer-events-none absolute inset-0 size-full overflow-hidden rounded-lg">
+          {nowPosition !== null && (
+            <>
+              <defs>
+                <pattern id={hatch} patternUnits="userSpaceOnUse" width={12} height={12} patternTransform="rotate(45)">
+                  <rect width={6} height={12} className="fill-slate-400/[0.12]" />
+                </pattern>
+              </defs>
+              <rect
+                x={toPercent(nowPosition)}
+                width={toPercent(100 - nowPosition)}
+                height="100%"
+                fill={`url(#${hatch})`}
+              />
+            </>
+          )}
           {ticks.map((tick) => (
-            <span
+            <line
               key={tick.at}
-              className={`absolute inset-y-0 w-px ${tick.label ? "bg-slate-300/80 dark:bg-slate-600/70" : "bg-slate-200 dark:bg-slate-700/50"}`}
-              style={{ left: toPercent(tick.position) }}
+              x1={toPercent(tick.position)}
+              x2={toPercent(tick.position)}
+              y1={0}
+              y2="100%"
+              className={
+                tick.label
+                  ? "stroke-slate-300/80 dark:stroke-slate-600/70"
+                  : "stroke-slate-200 dark:stroke-slate-700/50"
+              }
             />
           ))}
-          {nowPosition !== null && (
-            <span
-              className="absolute inset-y-0 right-0 bg-[repeating-linear-gradient(135deg,transparent_0_6px,rgb(148_163_184/0.12)_6px_12px)]"
-              style={{ left: toPercent(nowPosition) }}
-            />
-          )}
-        </div>
+        </svg>
 
         {bars.length === 0 ? (
           <p className="absolute inset-0 flex items-center justify-center px-3 text-center text-xs text-slate-500 dark:text-slate-400">
@@ -89,31 +110,62 @@ export function TimelineBars({
             </span>
           </p>
         ) : (
-          <ol aria-label={label} className="absolute inset-x-0 inset-y-1.5">
+          <svg role="list" aria-label={label} className="absolute top-1.5 left-0 h-8 w-full overflow-visible">
             {bars.map((bar) => {
               const middle = bar.left + bar.width / 2;
-              const tipPlacement = middle < 15 ? "left-0" : middle > 85 ? "right-0" : "left-1/2 -translate-x-1/2";
+              const anchor = middle < 15 ? "start" : middle > 85 ? "end" : "middle";
+              const tipX = anchor === "start" ? bar.left : anchor === "end" ? bar.left + bar.width : middle;
               return (
-                <li
+                <g
                   key={`${bar.start}-${bar.end}`}
+                  role="listitem"
                   tabIndex={0}
                   aria-label={bar.text}
-                  title={bar.text}
                   data-start={bar.start}
                   data-end={bar.end}
-                  className="group absolute inset-y-0 min-w-0.5 rounded-[3px] bg-emerald-500 shadow-sm shadow-emerald-900/10 transition-colors outline-none hover:bg-emerald-600 focus-visible:z-10 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:ring-offset-1 focus-visible:ring-offset-white dark:bg-emerald-400 dark:hover:bg-emerald-300 dark:focus-visible:ring-offset-slate-900"
-                  style={{ left: toPercent(bar.left), width: toPercent(bar.width) }}
+                  className="group outline-none"
                 >
-                  <span
+                  <title>{bar.text}</title>
+                  <rect
+                    data-bar=""
+                    x={toPercent(bar.left)}
+                    y={0}
+                    width={toPercent(bar.width)}
+                    height="100%"
+                    rx={3}
+                    className="fill-emerald-500 transition-colors group-hover:fill-emerald-600 dark:fill-emerald-400 dark:group-hover:fill-emerald-300"
+                  />
+                  {/* A 2px stroke through the middle keeps a period of a few seconds visible. */}
+                  <line
+                    data-min-width=""
+                    x1={toPercent(middle)}
+                    x2={toPercent(middle)}
+                    y1={0}
+                    y2="100%"
+                    className="stroke-emerald-500 stroke-2 transition-colors group-hover:stroke-emerald-600 dark:stroke-emerald-400 dark:group-hover:stroke-emerald-300"
+                  />
+                  <rect
                     aria-hidden="true"
-                    className={`pointer-events-none absolute bottom-full z-20 mb-2 hidden rounded-md bg-slate-900 px-2 py-1 text-xs font-medium whitespace-nowrap text-white tabular-nums shadow-lg group-focus-visible:block dark:bg-slate-100 dark:text-slate-900 ${tipPlacement}`}
+                    x={toPercent(bar.left)}
+                    y={-2}
+                    width={toPercent(bar.width)}
+                    height={36}
+                    rx={4}
+                    className="fill-none stroke-sky-500/60 stroke-2 opacity-0 group-focus-visible:opacity-100"
+                  />
+                  <text
+                    aria-hidden="true"
+                    x={toPercent(tipX)}
+                    y={-10}
+                    textAnchor={anchor}
+                    className="fill-slate-900 stroke-white stroke-[4px] text-xs font-medium tabular-nums opacity-0 [paint-order:stroke] [stroke-linejoin:round] group-focus-visible:opacity-100 dark:fill-slate-100 dark:stroke-slate-900"
                   >
                     {bar.text}
-                  </span>
-                </li>
+                  </text>
+                </g>
               );
             })}
-          </ol>
+          </svg>
         )}
 
         {nowMs !== null && nowPosition !== null && (
@@ -121,31 +173,46 @@ export function TimelineBars({
             data-now={new Date(nowMs).toISOString()}
             title={`Now ${formatClock(nowMs, timeZone)}`}
             aria-hidden="true"
-            className="pointer-events-none absolute -inset-y-1 z-10 w-0.5 -translate-x-1/2 rounded-full bg-sky-500 dark:bg-sky-400"
-            style={{ left: toPercent(nowPosition) }}
+            className="pointer-events-none absolute inset-x-0 -inset-y-1 z-10"
           >
-            <span className="absolute -top-1 left-1/2 size-2 -translate-x-1/2 rounded-full bg-sky-500 ring-2 ring-white dark:bg-sky-400 dark:ring-slate-900" />
+            <svg className="size-full overflow-visible">
+              <line
+                x1={toPercent(nowPosition)}
+                x2={toPercent(nowPosition)}
+                y1={0}
+                y2="100%"
+                strokeLinecap="round"
+                className="stroke-sky-500 stroke-2 dark:stroke-sky-400"
+              />
+              <circle
+                cx={toPercent(nowPosition)}
+                cy={0}
+                r={4}
+                className="fill-sky-500 stroke-white stroke-2 dark:fill-sky-400 dark:stroke-slate-900"
+              />
+            </svg>
           </div>
         )}
       </div>
 
-      <div
+      <svg
         aria-hidden="true"
-        className="relative mt-1.5 h-4 text-[11px] leading-4 text-slate-500 tabular-nums dark:text-slate-400"
+        className="mt-1.5 block h-4 w-full overflow-visible fill-slate-500 text-[11px] tabular-nums dark:fill-slate-400"
       >
         {ticks
           .filter((tick) => tick.label)
           .map((tick) => (
-            <span
+            <text
               key={tick.at}
               data-tick={tick.label}
-              className={`absolute top-0 ${tick.position === 0 ? "" : "-translate-x-1/2"}`}
-              style={{ left: toPercent(tick.position) }}
+              x={toPercent(tick.position)}
+              y={12}
+              textAnchor={tick.position === 0 ? "start" : "middle"}
             >
               {tick.label}
-            </span>
+            </text>
           ))}
-      </div>
+      </svg>
     </div>
   );
 }

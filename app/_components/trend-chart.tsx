@@ -180,37 +180,37 @@ export function TrendChart({
               )}
             </svg>
 
+            {/* SVG text placed by attributes (not a positioned span): the page's CSP blocks style attributes. */}
             {average !== null && averageY !== null && (
-              <span
-                aria-hidden="true"
-                className={`pointer-events-none absolute right-0 rounded bg-white/90 px-1 text-[10px] leading-4 font-medium text-sky-700 tabular-nums shadow-sm ring-1 ring-sky-500/20 dark:bg-slate-900/90 dark:text-sky-300 ${
-                  averageY < 15 ? "translate-y-1" : "-translate-y-[calc(100%+4px)]"
-                }`}
-                style={{ top: toPercent((averageY / HEIGHT) * 100) }}
-              >
-                avg {formatHours(average)}h
-              </span>
+              <svg aria-hidden="true" className="pointer-events-none absolute inset-0 size-full overflow-visible">
+                <text
+                  x="100%"
+                  y={toPercent((averageY / HEIGHT) * 100)}
+                  dy={averageY < 15 ? "1.1em" : "-0.45em"}
+                  textAnchor="end"
+                  className="fill-sky-700 stroke-white stroke-[3px] text-[10px] font-medium tabular-nums [paint-order:stroke] [stroke-linejoin:round] dark:fill-sky-300 dark:stroke-slate-900"
+                >
+                  {`avg ${formatHours(average)}h`}
+                </text>
+              </svg>
             )}
           </div>
 
-          <div
-            aria-hidden="true"
-            className="mt-1.5 grid text-center text-[10px] leading-none tabular-nums"
-            style={{ gridTemplateColumns: `repeat(${Math.max(1, days.length)}, minmax(0, 1fr))` }}
-          >
+          <div aria-hidden="true" className="mt-1.5 flex text-center text-[10px] leading-none tabular-nums">
             {days.map((day) => {
               const isToday = day.date === today;
               const weekend = weekendDays.includes(weekdayOf(day.date));
               return (
                 <span
                   key={day.date}
-                  className={
+                  data-day-label={day.date}
+                  className={`min-w-0 flex-1 ${
                     isToday
                       ? "font-semibold text-sky-700 dark:text-sky-300"
                       : day.date > today || weekend
                         ? "text-slate-300 dark:text-slate-600"
                         : "text-slate-500 dark:text-slate-400"
-                  }
+                  }`}
                 >
                   {Number(day.date.slice(8, 10))}
                 </span>

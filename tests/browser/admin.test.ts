@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, launchChromium, screenshots } from "../helpers/browser";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -25,6 +25,11 @@ describe("the admin pages in Chromium", () => {
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(10_000);
+    watchPage(page);
+  });
+  // Whatever a test did, the page logged no error and broke no rule of its CSP.
+  afterEach(() => {
+    if (page) expect(takePageProblems(page)).toEqual([]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -43,7 +48,7 @@ describe("the admin pages in Chromium", () => {
   };
 
   it("signs in from an admin page and comes back to it", async () => {
-    await page.goto(`${server.url}/admin`);
+    await openFresh(page, `${server.url}/admin`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
     await page.getByLabel("Username").fill(ADMIN);
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
@@ -55,7 +60,7 @@ describe("the admin pages in Chromium", () => {
       "Tokens",
       "Audit log",
     ]);
-    await page.goto(`${server.url}/`);
+    await openFresh(page, `${server.url}/`);
     await page.getByRole("link", { name: "Admin" }).click();
     await page.waitForURL("**/admin/accounts");
   });
@@ -105,14 +110,14 @@ describe("the admin pages in Chromium", () => {
     ).toBe(true);
     await shoot("teams");
 
-    await page.goto(`${server.url}/admin/accounts`);
+    await openFresh(page, `${server.url}/admin/accounts`);
     expect(await page.getByRole("row", { name: new RegExp(SUPERVISOR) }).innerText()).toContain("Floor 2");
   });
 
   let token = "";
 
   it("creates an ingest token shown once, which an agent can use, then revokes it", async () => {
-    await page.goto(`${server.url}/admin/tokens`);
+    await openFresh(page, `${server.url}/admin/tokens`);
     expect(await page.getByText("No tokens yet.").isVisible()).toBe(true);
     const form = page.getByRole("form", { name: "New token" });
     await form.getByLabel(/^Name/).fill("fleet-browser");
@@ -174,15 +179,32 @@ describe("the admin pages in Chromium", () => {
     await shoot("audit");
   });
 
+  it("opens every admin page by a fresh load of its address, without a console error", async () => {
+    const pages = [
+      ["/admin", "Accounts"],
+      ["/admin/accounts", "Accounts"],
+      ["/admin/teams", "Teams"],
+      ["/admin/tokens", "API tokens"],
+      ["/admin/audit", "Audit log"],
+    ] as const;
+    for (const [path, heading] of pages) {
+      await openFresh(page, `${server.url}${path}`);
+      expect(await page.getByRole("heading", { level: 1 }).innerText(), path).toBe(heading);
+    }
+  });
+
   it("keeps a supervisor out of the admin pages", async () => {
     const context = await browser.newContext();
-    const other = await context.newPage();
-    await other.goto(`${server.url}/sign-in?next=%2Fadmin%2Ftokens`);
+    const other = watchPage(await context.newPage());
+    await openFresh(other, `${server.url}/sign-in?next=%2Fadmin%2Ftokens`);
     await other.getByLabel("Username").fill(SUPERVISOR);
     await other.getByLabel("Password").fill(SUPERVISOR_PASSWORD);
     await other.getByRole("button", { name: "Sign in" }).click();
     await other.waitForURL((url) => url.pathname === "/");
     expect(await other.getByRole("link", { name: "Admin" }).count()).toBe(0);
+    await openFresh(other, `${server.url}/admin/accounts`);
+    expect(new URL(other.url()).pathname).toBe("/");
+    expect(takePageProblems(other)).toEqual([]);
     await context.close();
   });
 });

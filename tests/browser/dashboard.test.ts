@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   formatClock,
   formatDateRange,
@@ -19,8 +19,8 @@ import { toDecimalHours } from "@/lib/reports/export/rows";
 import type { SummaryRow } from "@/lib/reports/summary";
 import type { Timeline } from "@/lib/reports/timeline";
 import type { UserRow, UserStatus } from "@/lib/reports/users";
-import { addDays } from "@/lib/time";
-import { findChromium, launchChromium, screenshots } from "../helpers/browser";
+import { addDays, startOfLocalDay } from "@/lib/time";
+import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
 import { ingestTokenFor } from "../helpers/credentials";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
@@ -135,7 +135,6 @@ describe("the dashboard in Chromium, with demo data", () => {
   let today = "";
   let timeZone = "";
   const shots = screenshots("dashboard");
-  const pageErrors: string[] = [];
   const daySummaries = new Map<string, Map<string, SummaryRow>>();
 
   beforeAll(async () => {
@@ -161,11 +160,12 @@ describe("the dashboard in Chromium, with demo data", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error" && /react|hydrat/i.test(message.text())) pageErrors.push(message.text());
-    });
+    watchPage(page);
   }, 120_000);
+  // Whatever a test did, by link, click or key, the page logged no error and broke no CSP rule.
+  afterEach(() => {
+    if (page) expect(takePageProblems(page)).toEqual([]);
+  });
   afterAll(async () => {
     await browser?.close();
     if (server) killTree(server.child.pid!, "SIGKILL");
@@ -307,7 +307,7 @@ describe("the dashboard in Chromium, with demo data", () => {
   // -------------------------------------------------------------------------------------------
 
   it("sends a stranger to sign in, and back to the page asked for", async () => {
-    await page.goto(`${server.url}/reports/week`);
+    await openFresh(page, `${server.url}/reports/week`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
     await signIn(page, ADMIN, ADMIN_PASSWORD);
     expect(new URL(page.url()).pathname).toBe("/reports/week");
@@ -318,7 +318,7 @@ describe("the dashboard in Chromium, with demo data", () => {
   });
 
   it("shows on Today every employee's live status and day so far, as the API gives them", async () => {
-    await page.goto(`${server.url}/reports/week`);
+    await openFresh(page, `${server.url}/reports/week`);
     await openFromHeader("Today");
     expect(await page.getByText(formatDayLong(today)).first().isVisible()).toBe(true);
 
@@ -393,7 +393,7 @@ describe("the dashboard in Chromium, with demo data", () => {
   );
 
   it("moves between weeks with the arrows, Today, the date picker and Alt+←, keeping the filters", async () => {
-    await page.goto(`${server.url}/reports/week`);
+    await openFresh(page, `${server.url}/reports/week`);
     await hydrated(page);
     const week = await summary("week", today);
     const lastWeek = addDays(today, -7);
@@ -463,7 +463,8 @@ describe("the dashboard in Chromium, with demo data", () => {
       }) ?? ".";
     const shared = await context.newPage();
     try {
-      await shared.goto(
+      await openFresh(
+        shared,
         `${server.url}/reports/week?date=${today}&q=${q}&team=${encodeURIComponent(team.name)}&sort=worked&dir=desc`,
       );
       const week = await summary("week", today);
@@ -486,6 +487,7 @@ describe("the dashboard in Chromium, with demo data", () => {
           .getAttribute("aria-sort"),
       ).toBe("descending");
       expect(await shared.getByText(`${expected.length} of ${week.length} employees`).isVisible()).toBe(true);
+      expect(takePageProblems(shared)).toEqual([]);
     } finally {
       await shared.close();
     }
@@ -562,7 +564,7 @@ describe("the dashboard in Chromium, with demo data", () => {
       await expect.poll(() => stat(page, "stat-worked"), WAIT).toBe(formatDuration(figures.working_seconds));
       expect(timeline.periods.length).toBeGreaterThan(0);
       const bars = await page
-        .locator(`ol[aria-label="Working periods of ${worker.username} on ${date}"] > li`)
+        .locator(`[role=list][aria-label="Working periods of ${worker.username} on ${date}"] > [role=listitem]`)
         .evaluateAll((items) =>
           items.map((item) => ({ start: item.getAttribute("data-start"), end: item.getAttribute("data-end") })),
         );
@@ -631,8 +633,98 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(await periodTitle(page)).toBe(formatDayLong(yesterday));
   }, 60_000);
 
+  it("draws the employee page right on a fresh load of its shared link, where the CSP applies", async () => {
+    const day = await daySummary(today);
+    const worker = [...day.values()].filter((row) => row.working_seconds > 0).sort(byWorkedDesc)[0];
+    const user = encodeURIComponent(worker.username);
+    await openFresh(page, `${server.url}/employees/${user}?date=${today}`);
+    await page.getByRole("heading", { level: 1, name: worker.username }).waitFor();
+    const timeline = await api<Timeline>(`/api/users/${user}/timeline?date=${today}`);
+    const dayStart = startOfLocalDay(today, timeZone);
+    const span = startOfLocalDay(addDays(today, 1), timeZone) - dayStart;
+    const list = page.locator(`[role=list][aria-label="Working periods of ${worker.username} on ${today}"]`);
+    const track = (await list.boundingBox())!;
+    expect(track.width).toBeGreaterThan(500);
+
+    // Each bar sits where its period falls in the day: a blocked style left them all at the left edge.
+    const drawn = await list.locator("[role=listitem] rect[data-bar]").evaluateAll((rects) =>
+      rects.map((rect) => {
+        const box = rect.getBoundingClientRect();
+        return { x: box.x, width: box.width };
+      }),
+    );
+    expect(drawn).toHaveLength(timeline.periods.length);
+    timeline.periods.forEach((period, i) => {
+      const from = Math.max(0, Date.parse(period.start) - dayStart) / span;
+      const to = Math.min(span, Date.parse(period.end) - dayStart) / span;
+      expect(drawn[i].x, `${period.start}`).toBeCloseTo(track.x + from * track.width, 0);
+      expect(drawn[i].width, `${period.start}`).toBeCloseTo((to - from) * track.width, 0);
+    });
+    expect(Math.max(...drawn.map((bar) => bar.x))).toBeGreaterThan(track.x + track.width / 4);
+
+    // The hour labels spread across the day, 3 hours (an eighth) apart, not piled up at 00:00.
+    const labels = await page.locator("[data-tick]").evaluateAll((ticks) =>
+      ticks.map((tick) => {
+        const box = tick.getBoundingClientRect();
+        return { label: tick.textContent, middle: box.x + box.width / 2 };
+      }),
+    );
+    expect(labels.map((tick) => tick.label)).toEqual([
+      "00:00",
+      "03:00",
+      "06:00",
+      "09:00",
+      "12:00",
+      "15:00",
+      "18:00",
+      "21:00",
+    ]);
+    labels.slice(1).forEach((tick, i) => {
+      expect(tick.middle, tick.label!).toBeCloseTo(track.x + ((i + 1) / 8) * track.width, -1);
+    });
+
+    // The month chart's day labels stand in one row, each under its own bar.
+    const chart = page.locator("figure");
+    const bars = await chart.locator("svg[role=img] a[data-date] rect[data-bar]").evaluateAll((rects) =>
+      rects.map((rect) => {
+        const box = rect.getBoundingClientRect();
+        return box.x + box.width / 2;
+      }),
+    );
+    const numbers = await chart.locator("[data-day-label]").evaluateAll((spans) =>
+      spans.map((span) => {
+        const box = span.getBoundingClientRect();
+        return { top: box.top, middle: box.x + box.width / 2 };
+      }),
+    );
+    expect(numbers.length).toBeGreaterThanOrEqual(bars.length);
+    expect(new Set(numbers.map((label) => Math.round(label.top))).size).toBe(1);
+    bars.forEach((middle, i) => expect(numbers[i].middle).toBeCloseTo(middle, 0));
+    await shots.take(page, "employee-fresh");
+  });
+
+  it("opens every other page by a fresh load without a console error: status, sign-in, 404", async () => {
+    await openFresh(page, `${server.url}/status`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await openFresh(page, `${server.url}/no-such-page`, { status: 404 });
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("There is no page at this address");
+    for (const period of ["day", "week", "month"] as const) {
+      await openFresh(page, `${server.url}/reports/${period}?date=${today}`);
+      await page.locator("tr[data-username]").first().waitFor();
+    }
+    const stranger = watchPage(await browser.newPage());
+    try {
+      await openFresh(stranger, `${server.url}/sign-in`);
+      await stranger.getByLabel("Username").waitFor();
+      await openFresh(stranger, `${server.url}/employees/anyone`);
+      expect(new URL(stranger.url()).pathname).toBe("/sign-in");
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it("exports the week as CSV with the API's figures", async () => {
-    await page.goto(`${server.url}/reports/week?date=${today}`);
+    await openFresh(page, `${server.url}/reports/week?date=${today}`);
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.getByRole("link", { name: "Export CSV" }).click(),
@@ -674,7 +766,7 @@ describe("the dashboard in Chromium, with demo data", () => {
       live.on("request", (request) => {
         if (new URL(request.url()).pathname === "/api/dashboard/today") refreshes.push(request.url());
       });
-      await live.goto(`${server.url}/`);
+      await openFresh(live, `${server.url}/`);
       await hydrated(live);
       await setMarker(live);
       const badge = live.locator(`tr[data-username="${target.username}"] [data-status]`);
@@ -716,20 +808,21 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(await badgeText()).toMatch(/^Idle since \d\d:\d\d \(.+\)$/);
       expect(await stat(live, "stat-working")).toBe(String(workingBefore));
       expect(await marker(live)).toBe("still here");
+      expect(takePageProblems(live)).toEqual([]);
     } finally {
       await live.close();
     }
   });
 
   it("explains an unknown employee and a bad date, with a way back", async () => {
-    await page.goto(`${server.url}/employees/nobody-by-this-name`);
+    await openFresh(page, `${server.url}/employees/nobody-by-this-name`);
     const alert = page.locator("main [role=alert]");
     expect(await alert.innerText()).toMatch(/^Not found\s+No user named nobody-by-this-name/);
     await shots.take(page, "not-found");
     await alert.getByRole("link", { name: "Back to today's overview" }).click();
     await page.waitForURL((url) => url.pathname === "/");
 
-    await page.goto(`${server.url}/reports/day?date=2026-13-40`);
+    await openFresh(page, `${server.url}/reports/day?date=2026-13-40`);
     expect(await alert.innerText()).toMatch(/^This page cannot be shown\s+Date must be a real date/);
     await shots.take(page, "error-bad-date");
     await alert.getByRole("link", { name: "Go to the current day" }).click();
@@ -742,7 +835,7 @@ describe("the dashboard in Chromium, with demo data", () => {
     const supervisorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       const other = await supervisorContext.newPage();
-      await other.goto(`${server.url}/`);
+      await openFresh(other, `${server.url}/`);
       await signIn(other, SUPERVISOR, SUPERVISOR_PASSWORD);
       expect(new URL(other.url()).pathname).toBe("/");
       await other.locator("tr[data-username]").first().waitFor();
@@ -753,7 +846,7 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(names(await api<UserRow[]>("/api/users", other)).sort()).toEqual([...membersOf(team)].sort());
       expect(await other.getByRole("link", { name: "Admin" }).count()).toBe(0);
 
-      await other.goto(`${server.url}/reports/month`);
+      await openFresh(other, `${server.url}/reports/month`);
       await other.locator("tr[data-username]").first().waitFor();
       expect(names(await readRows(other)).sort()).toEqual([...membersOf(team)].sort());
       expect(names(await readHeatmap(other)).sort()).toEqual([...membersOf(team)].sort());
@@ -765,7 +858,7 @@ describe("the dashboard in Chromium, with demo data", () => {
   });
 
   it("switches to the dark theme, keeps it across pages, and fits a tablet", async () => {
-    await page.goto(`${server.url}/`);
+    await openFresh(page, `${server.url}/`);
     await hydrated(page);
     const html = page.locator("html");
     expect(await html.getAttribute("class")).toBeNull();
@@ -790,18 +883,17 @@ describe("the dashboard in Chromium, with demo data", () => {
     await expect.poll(() => html.getAttribute("class"), WAIT).toBe("light");
     await page.setViewportSize({ width: 768, height: 1024 });
     try {
-      await page.goto(`${server.url}/`);
+      await openFresh(page, `${server.url}/`);
       await page.locator("tr[data-username]").first().waitFor();
       // Nothing wider than the screen but the tables' own scrollers.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
       await shots.take(page, "today-tablet");
-      await page.goto(`${server.url}/reports/month`);
+      await openFresh(page, `${server.url}/reports/month`);
       await page.locator("section[aria-labelledby=heatmap-title]").waitFor();
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
       await shots.take(page, "month-tablet");
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
-    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

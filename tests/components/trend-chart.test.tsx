@@ -62,7 +62,10 @@ describe("TrendChart", () => {
   it("draws the average of the days with work as a labelled dashed line", () => {
     const { container } = render(<TrendChart days={november()} today={TODAY} timeZone="Asia/Dubai" />);
     // 450 000 s over 18 active days = 25 000 s ≈ 6.94 h.
-    expect(screen.getByText("avg 6.9h")).toBeTruthy();
+    const label = screen.getByText("avg 6.9h");
+    // Placed by an attribute at the line's height: the pages' CSP blocks style attributes.
+    expect(Number.parseFloat(label.getAttribute("y")!)).toBeCloseTo(100 - (25000 / HOUR / 8) * 100, 3);
+    expect(container.querySelector("[style]")).toBeNull();
     const line = container.querySelector("line[data-average]")!;
     expect(line.getAttribute("data-average")).toBe("6.9");
     expect(line.getAttribute("stroke-dasharray")).toBeTruthy();

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Page, type Response } from "playwright-core";
 import { ROOT } from "./server";
 
 const NOT_FOUND =
@@ -126,4 +126,63 @@ export function screenshots(prefix: string) {
       if (taken.length) console.log(`${title}:\n${taken.map((file) => `  ${file}`).join("\n")}`);
     },
   };
+}
+
+const problems = new WeakMap<Page, string[]>();
+
+/**
+ * Starts recording a page's console errors and uncaught exceptions (once per page). A
+ * Content-Security-Policy violation, such as a blocked inline style, is a console error: a
+ * page that logs one may look right after a client-side navigation and broken on a fresh load.
+ */
+export function watchPage(page: Page): Page {
+  if (problems.has(page)) return page;
+  const seen: string[] = [];
+  problems.set(page, seen);
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const where = message.location().url;
+    seen.push(`${page.url()}: console error: ${message.text()}${where ? ` (at ${where})` : ""}`);
+  });
+  page.on("pageerror", (error) => seen.push(`${page.url()}: uncaught ${error.name}: ${error.message}`));
+  return page;
+}
+
+/** The console errors and uncaught exceptions a watched page had since the last call, then forgets them. */
+export function takePageProblems(page: Page): string[] {
+  const seen = problems.get(page);
+  if (!seen) throw new Error("takePageProblems: call watchPage(page) first");
+  return seen.splice(0);
+}
+
+/**
+ * Opens a URL as a shared link is opened: a fresh load (page.goto), so the browser renders the
+ * server's HTML under the page's own Content-Security-Policy rather than a client-side
+ * navigation's. Waits until the page is loaded and its network is quiet, then throws if the
+ * final answer's status is not `status` or if the page logged any console error or uncaught
+ * exception. The one message let through is the browser's own report of the expected status
+ * for this very document ("Failed to load resource: … 404"), when a non-2xx status is expected.
+ */
+export async function openFresh(
+  page: Page,
+  url: string,
+  { status = 200 }: { status?: number } = {},
+): Promise<Response> {
+  watchPage(page);
+  takePageProblems(page);
+  const response = await page.goto(url, { waitUntil: "load" });
+  if (!response) throw new Error(`openFresh(${url}): no response (a same-document navigation is not a fresh load)`);
+  await page.waitForLoadState("networkidle");
+  const documentUrl = response.url();
+  const found = takePageProblems(page).filter(
+    (problem) =>
+      !(
+        status >= 400 &&
+        problem.includes(`Failed to load resource: the server responded with a status of ${status}`) &&
+        problem.endsWith(`(at ${documentUrl})`)
+      ),
+  );
+  if (response.status() !== status) found.unshift(`${url} answered ${response.status()}, expected ${status}`);
+  if (found.length) throw new Error(`A fresh load of ${url} went wrong:\n${found.join("\n")}`);
+  return response;
 }
