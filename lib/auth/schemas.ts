@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONTROL_CHARS, MAX_USERNAME_LENGTH } from "../users.ts";
+import { explainNameCharacters, MAX_USERNAME_LENGTH } from "../users.ts";
 
 export const ROLES = ["admin", "supervisor", "viewer"] as const;
 const TOKEN_SCOPES = ["ingest", "read"] as const;
@@ -10,7 +10,7 @@ const MAX_PASSWORD_LENGTH = 1024;
 const MAX_ACCOUNT_USERNAME_LENGTH = 64;
 const MAX_NAME_LENGTH = 100;
 
-/** Trimmed, NFC-normalised text of 1 to `max` characters without control characters. */
+/** Trimmed, NFC-normalised text of 1 to `max` characters without control, invisible or direction-changing characters. */
 const label = (field: string, max: number) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
@@ -20,8 +20,11 @@ const label = (field: string, max: number) =>
         .string()
         .min(1, `${field} must not be empty`)
         .refine((value) => [...value].length <= max, `${field} must be at most ${max} characters`)
-        .refine((value) => !CONTROL_CHARS.test(value), `${field} must not contain control characters`)
-        .refine((value) => value.isWellFormed(), `${field} must be valid Unicode text`),
+        .refine((value) => value.isWellFormed(), `${field} must be valid Unicode text`)
+        .check((ctx) => {
+          const problem = explainNameCharacters(field, ctx.value);
+          if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+        }),
     );
 
 export const usernameSchema = label("username", MAX_ACCOUNT_USERNAME_LENGTH);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { detailsOf, type ErrorDetail } from "../errors.ts";
-import { CONTROL_CHARS, EVENT_STATES, MAX_USERNAME_LENGTH, toUserKey, type EventState } from "../users.ts";
+import { EVENT_STATES, explainNameCharacters, MAX_USERNAME_LENGTH, toUserKey, type EventState } from "../users.ts";
 
 export const MAX_BATCH_EVENTS = 5000;
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -53,8 +53,11 @@ const eventSchema = z.object(
           .string()
           .min(1, "user must not be empty")
           .max(MAX_USERNAME_LENGTH, `user must be at most ${MAX_USERNAME_LENGTH} characters`)
-          .refine((value) => !CONTROL_CHARS.test(value), "user must not contain control characters")
-          .refine((value) => value.isWellFormed(), "user must be valid Unicode text"),
+          .refine((value) => value.isWellFormed(), "user must be valid Unicode text")
+          .check((ctx) => {
+            const problem = explainNameCharacters("user", ctx.value);
+            if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+          }),
       ),
     state: z.enum(EVENT_STATES, {
       error: (issue) => (issue.input === undefined ? "state is required" : 'state must be "working" or "stopped"'),

@@ -169,6 +169,38 @@ describe("checkEvent", () => {
       ]);
     });
 
+    // Look-alikes: each shows as "alice" (or a reordered name) on a supervisor's screen.
+    it.each([
+      ["a right-to-left override", "\u202ealice", "U+202E"],
+      ["a left-to-right embedding", "al\u202aice", "U+202A"],
+      ["a pop directional formatting", "alice\u202c", "U+202C"],
+      ["a right-to-left isolate", "ali\u2067ce", "U+2067"],
+      ["a pop directional isolate", "ali\u2069ce", "U+2069"],
+      ["a left-to-right mark", "ali\u200ece", "U+200E"],
+      ["a right-to-left mark", "ali\u200fce", "U+200F"],
+      ["an Arabic letter mark", "ali\u061cce", "U+061C"],
+      ["a zero-width space", "ali\u200bce", "U+200B"],
+      ["a zero-width non-joiner", "ali\u200cce", "U+200C"],
+      ["a zero-width joiner", "ali\u200dce", "U+200D"],
+      ["a word joiner", "ali\u2060ce", "U+2060"],
+      ["an invisible separator", "ali\u2063ce", "U+2063"],
+      ["a byte order mark inside", "ali\ufeffce", "U+FEFF"],
+      ["a Mongolian vowel separator", "ali\u180ece", "U+180E"],
+      ["a soft hyphen", "ali\u00adce", "U+00AD"],
+    ])("refuses %s, naming it", (_label, user, codePoint) => {
+      expect(refused({ user, state: "working" })).toEqual([
+        {
+          field: "user",
+          message: `user must not contain invisible or direction-changing characters (found ${codePoint})`,
+        },
+      ]);
+    });
+
+    it("keeps accepting names in right-to-left scripts and with accents", () => {
+      expect(accepted({ user: "CORP\\علي", state: "working" }).username).toBe("CORP\\علي");
+      expect(accepted({ user: "CORP\\José", state: "working" }).username).toBe("CORP\\José");
+    });
+
     it.each([
       ["a lone high surrogate", "ali\ud800ce"],
       ["a lone low surrogate", "ali\udc00ce"],
