@@ -330,6 +330,31 @@ describe.each(PROVIDERS)("POST /api/report on %s", (provider) => {
     });
 
     it.each([
+      ["a lone continuation byte", [0x80]],
+      ["a Latin-1 é", [0xe9]],
+      ["a truncated sequence", [0xe2, 0x82]],
+      ["an overlong slash", [0xc0, 0xaf]],
+    ])("refuses a body that is not UTF-8 (%s) with 400 invalid_encoding, storing nothing", async (_label, bytes) => {
+      // Decoded leniently, these would be stored as U+FFFD: a name nobody sent.
+      const body = Buffer.concat([
+        Buffer.from('{"user": "bad-utf8-'),
+        Buffer.from(bytes),
+        Buffer.from('", "state": "working"}'),
+      ]);
+      const request = new Request(URL, {
+        method: "POST",
+        headers: { ...credentials, "content-type": "application/json" },
+        body,
+      });
+      const error = await failed(await POST(request, {}), 400, "invalid_encoding");
+      expect(error.message).toMatch(/^The body is not valid UTF-8 \(at byte 19\)/);
+      const [{ n }] = await database.db.raw.query<{ n: unknown }>(
+        `SELECT count(*) AS n FROM work_events WHERE user_key LIKE 'bad-utf8%'`,
+      );
+      expect(Number(n)).toBe(0);
+    });
+
+    it.each([
       ["truncated", '{"user": "alice", "state": '],
       ["single quotes", "{'user': 'alice', 'state': 'working'}"],
       ["trailing comma", '{"user": "alice", "state": "working",}'],

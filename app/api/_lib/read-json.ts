@@ -28,13 +28,42 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     if (size > limit) throw await refuseRest(reader, size, limit, tooLarge());
     chunks.push(value);
   }
-  const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(Buffer.concat(chunks));
+  const text = decodeUtf8(Buffer.concat(chunks));
   if (!text.trim()) throw badRequest("empty_body", "The body is empty; send one event or a batch as JSON");
   try {
     return JSON.parse(text);
   } catch (error) {
     throw badRequest("invalid_json", `The body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The body as text, refusing bytes that are not UTF-8: decoded leniently they would become
+ * U+FFFD and be stored as a name nobody sent.
+ */
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw badRequest(
+      "invalid_encoding",
+      `The body is not valid UTF-8 (at byte ${findInvalidUtf8(bytes)}); send the JSON encoded as UTF-8`,
+    );
+  }
+}
+
+/** Where the first sequence that is not UTF-8 starts, in bytes from the body's start. */
+function findInvalidUtf8(bytes: Buffer): number {
+  // The lenient decoder turns each bad sequence into one U+FFFD; a real U+FFFD is EF BF BD.
+  const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes);
+  let offset = 0;
+  let from = 0;
+  for (let at = text.indexOf("\ufffd"); at !== -1; at = text.indexOf("\ufffd", at + 1)) {
+    offset += Buffer.byteLength(text.slice(from, at));
+    from = at;
+    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
+  }
+  return offset;
 }
 
 /**
