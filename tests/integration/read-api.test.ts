@@ -583,19 +583,26 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
     });
 
     it("formats cells and durations", () => {
-      expect(["+1", "-1", "@x", "=x", "\tx", "a,b", 'a"b', "line\nbreak", "plain", 7, null].map(toCsvField)).toEqual([
-        "'+1",
-        "'-1",
-        "'@x",
-        "'=x",
-        "'\tx",
+      expect(
+        ["+1", "-1", "@x", "=x", "\tx", "a,b", 'a"b', "line\nbreak", "plain", 7, -7.5, null].map(toCsvField),
+      ).toEqual([
+        `"'+1"`,
+        `"'-1"`,
+        `"'@x"`,
+        `"'=x"`,
+        `"'\tx"`,
         '"a,b"',
         '"a""b"',
         '"line\nbreak"',
         "plain",
         "7",
+        "-7.5",
         "",
       ]);
+      // A spreadsheet whose locale splits on ";" (or ",") would see a formula in the second piece.
+      expect(
+        ["x;=cmd|' /C calc'!A0;", "x,+1", "x; @SUM(A1)", "x\n-2", "x;y", "a-b=c", "CORP\\alice"].map(toCsvField),
+      ).toEqual([`"'x;=cmd|' /C calc'!A0;"`, `"'x,+1"`, `"'x; @SUM(A1)"`, `"'x\n-2"`, '"x;y"', "a-b=c", "CORP\\alice"]);
       expect([0, 17, 18, 5999, 36_000, 360_000].map(toDecimalHours)).toEqual([
         "0.00",
         "0.00",

@@ -3,15 +3,22 @@ import type { Cell, ExportTable } from "./rows.ts";
 const BOM = "\uFEFF";
 const CRLF = "\r\n";
 
+// What a spreadsheet may run as a formula: a field starting with a tab or carriage return
+// (OWASP's list), or a formula sign at the start or after a `,` or `;` (the list separator of
+// many locales), tab or line break — wherever a reader splits a field it reads unquoted —
+// with spaces before the sign ignored.
+const FORMULA_START = /^[\t\r]|(?:^|[,;\t\r\n])\s*[=+\-@]/;
+
 /**
- * One RFC 4180 field. Text that a spreadsheet would run as a formula is prefixed with an
- * apostrophe (OWASP's CSV-injection advice); numbers are written as they are.
+ * One RFC 4180 field. Text in which any piece a `,`, `;`, tab or line-break split leaves could
+ * start a formula is prefixed with an apostrophe (OWASP's CSV-injection advice) and quoted, so
+ * the file is safe whichever separator the reader's locale splits on; numbers stay numbers.
  */
 export function toCsvField(value: Cell): string {
   if (value === null) return "";
-  let text = String(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === "number") return String(value);
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return text !== value || /[",;\t\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** A table as a CSV file: UTF-8 BOM (for Excel), CRLF line ends, a header row. */
