@@ -11,7 +11,7 @@ export function loadSecretKey(rootDir: string, configured?: string): string {
   if (configured) return configured;
   const file = path.join(/*turbopackIgnore: true*/ rootDir, "instance", "secret_key");
   if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {
       writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
       chmodSync(file, 0o600);

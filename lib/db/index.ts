@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -9,6 +8,7 @@ import { PrismaClient as PostgresClient } from "../generated/postgresql/client.t
 import { getConfig, sqlitePathFromUrl } from "../config.ts";
 import { describeError, log } from "../log.ts";
 import { toNumberedPlaceholders, type Provider, type SqlValue } from "./dialect.ts";
+import { prepareOwnerOnlySqlite, tightenSqliteCompanions } from "./file-modes.ts";
 
 /** Both generated clients expose the same models (tests/unit/schema-parity.test.ts); this is their type. */
 export type Prisma = SqliteClient;
@@ -65,9 +65,11 @@ function sqliteAdapter(file: string): AdapterFactory {
 
 function openSqlite(url: string): Db {
   const file = sqlitePathFromUrl(url);
-  mkdirSync(path.dirname(file), { recursive: true });
+  // Employee activity is personal data: the files are the server account's alone (DESIGN §8).
+  prepareOwnerOnlySqlite(file, path.join(getConfig().rootDir, "instance"));
   const sqlite = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.exec(SQLITE_PRAGMAS);
+  tightenSqliteCompanions(file);
   const prisma = new SqliteClient({ adapter: sqliteAdapter(file) });
   // The raw path serves per-request checks (tokens, health): prepare each statement once.
   const statements = new Map<string, Database.Statement>();
