@@ -33,8 +33,10 @@ const sign = (secret: string, key: string) => createHmac("sha256", key).update(s
 function sessionIdOf(cookieValue: string | null | undefined, key: string): string | null {
   const [secret, mac, ...rest] = (cookieValue ?? "").split(".");
   if (rest.length || !PART.test(secret ?? "") || !PART.test(mac ?? "")) return null;
-  const expected = Buffer.from(sign(secret, key), "base64url");
-  const given = Buffer.from(mac, "base64url");
+  // The MAC's text, not its decoded bytes: base64url leaves unused bits in the last character,
+  // and decoding would accept several spellings of one MAC.
+  const expected = Buffer.from(sign(secret, key));
+  const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   return sha256(secret);
 }

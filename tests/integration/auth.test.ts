@@ -199,6 +199,22 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       expect(await readSession(ctx.db, cookie, keyed())).not.toBeNull();
     });
 
+    it("accepts only the canonical spelling of the cookie's MAC", async () => {
+      const { account } = await newAccount();
+      const cookie = remember(await createSession(ctx.db, account.id, {}, keyed()));
+      const [secret, mac] = cookie.split(".");
+      // 32 bytes take 43 base64url characters; the last one's two low bits carry nothing, so
+      // these spellings decode to the very same bytes as the real MAC.
+      const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const last = ALPHABET.indexOf(mac.at(-1)!);
+      const twins = [1, 2, 3].map((bits) => `${mac.slice(0, -1)}${ALPHABET[last ^ bits]}`);
+      for (const twin of twins) {
+        expect(Buffer.from(twin, "base64url")).toEqual(Buffer.from(mac, "base64url"));
+        expect(await readSession(ctx.db, `${secret}.${twin}`, keyed()), twin).toBeNull();
+      }
+      expect(await readSession(ctx.db, cookie, keyed())).not.toBeNull();
+    });
+
     it("expires after 12 idle hours, slides with use, and ends 7 days after sign-in regardless", async () => {
       const { account } = await newAccount();
       const start = Date.now();

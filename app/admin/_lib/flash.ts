@@ -21,6 +21,12 @@ export function sealFlash(sessionCookie: string, flash: Flash, secret = getSecre
   return [iv, cipher.getAuthTag(), body].map((part) => part.toString("base64url")).join(".");
 }
 
+/** The bytes of base64url text in its one canonical spelling (no unused bits set), or null. */
+function decodeCanonical(text: string): Buffer | null {
+  const bytes = Buffer.from(text, "base64url");
+  return bytes.toString("base64url") === text ? bytes : null;
+}
+
 export function openFlash(
   sessionCookie: string,
   sealed: string | null | undefined,
@@ -28,7 +34,9 @@ export function openFlash(
 ): Flash | null {
   if (!sealed) return null;
   try {
-    const [iv, tag, body] = sealed.split(".").map((part) => Buffer.from(part, "base64url"));
+    const parts = sealed.split(".").map(decodeCanonical);
+    if (parts.length !== 3 || parts.includes(null)) return null;
+    const [iv, tag, body] = parts as Buffer[];
     const decipher = createDecipheriv("aes-256-gcm", keyFor(secret), iv);
     decipher.setAAD(Buffer.from(sessionCookie));
     decipher.setAuthTag(tag);
