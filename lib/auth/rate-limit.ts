@@ -2,11 +2,14 @@ import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders } from "../db/dialect.ts";
 
 /**
- * Sign-in attempts are counted per key in sign_in_failures, so every instance sees the same
- * counts. An attempt is counted before its password is checked (and uncounted if it turns out
- * right), so attempts sent together cannot all slip past the limit while the first are still
- * being hashed. A key whose count reaches its limit within the window is locked for `lockMs`.
- * An address gets more tries than an account: many people may sign in from behind one NAT.
+ * Failed sign-ins are counted per key in sign_in_failures, so every instance sees the same
+ * counts. A key that reaches its limit within the window is locked for `lockMs`. An address
+ * gets more tries than an account: many people may sign in from behind one NAT.
+ *
+ * Attempts whose password is still being checked are counted too, in a row of their own
+ * (`pending:<key>`), before any hashing starts: an attempt is allowed only while failures and
+ * pending attempts together stay within the limit, so attempts sent together cannot all slip
+ * past it. Only failures lock: many people signing in at once are not taken for an attack.
  */
 export const RATE_LIMITS = {
   account: { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 },
@@ -20,9 +23,6 @@ export const addressKey = (ip: string) => `ip:${ip}`;
 const limitFor = (key: string) => (key.startsWith("ip:") ? RATE_LIMITS.address : RATE_LIMITS.account);
 
 export type Allowance = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-/** A key an attempt was counted against, and the start of the window that counted it. */
-export type CountedKey = { key: string; windowStart: number };
-export type Attempt = { allowed: true; counted: CountedKey[] } | { allowed: false; retryAfterSeconds: number };
 
 /** A key's row; instants in epoch milliseconds. */
 type Counter = { key: string; count: number; windowStart: number; lockedUntil: number | null };
@@ -48,18 +48,35 @@ export async function checkAllowed(db: Db, keys: string[], now = Date.now()): Pr
   return rows.length ? { allowed: false, retryAfterSeconds: secondsUntil(until, now) } : { allowed: true };
 }
 
+const pendingKey = (key: string) => `pending:${key}`;
+/** How long to wait when the attempts in flight fill a limit: they are answered within seconds. */
+const IN_FLIGHT_RETRY_SECONDS = 5;
+
+/** A key's failures and its attempts in flight. */
+type Pair = { failures: Counter; pending: Counter; limit: (typeof RATE_LIMITS)[keyof typeof RATE_LIMITS] };
+
+const windowOver = (counter: Counter, pair: Pair, now: number) => counter.windowStart <= now - pair.limit.windowMs;
+/** A window that has passed, or a lock that has ended, starts the count of failures again. */
+const failuresFrom = (pair: Pair, now: number): Counter =>
+  windowOver(pair.failures, pair, now) || (pair.failures.lockedUntil !== null && pair.failures.lockedUntil <= now)
+    ? { key: pair.failures.key, count: 0, windowStart: now, lockedUntil: null }
+    : pair.failures;
+const lessPending = (pair: Pair): Counter => ({ ...pair.pending, count: Math.max(0, pair.pending.count - 1) });
+
 /**
- * Reads the counters of `keys` (missing ones as zero), lets `step` decide, and writes back the
- * counters it returns, all in one transaction that excludes every other sign-in touching those
- * keys, on any instance. Keys are taken in sorted order so that two attempts cannot deadlock.
+ * Reads the failures and pending attempts of `keys` (missing ones as zero), lets `step` decide,
+ * and writes back the counters it returns, all in one transaction that excludes every other
+ * sign-in touching those keys, on any instance. Rows are taken in sorted order so that two
+ * attempts cannot deadlock.
  */
 async function updateCounters<T>(
   db: Db,
   keys: string[],
   now: number,
-  step: (counters: Counter[]) => { result: T; writes: Counter[] },
+  step: (pairs: Pair[]) => { result: T; writes: Counter[] },
 ): Promise<T> {
-  const sorted = [...new Set(keys)].sort();
+  const unique = [...new Set(keys)];
+  const sorted = [...unique, ...unique.map(pendingKey)].sort();
   const d = DIALECTS[db.provider];
   const placeholders = sorted.map(() => "?").join(", ");
   const select = `SELECT "key", "count", ${d.ms("window_start")} AS window_start, ${d.ms("locked_until")} AS locked_until
@@ -68,19 +85,15 @@ async function updateCounters<T>(
     ON CONFLICT ("key") DO UPDATE SET "count" = excluded."count", window_start = excluded.window_start, locked_until = excluded.locked_until`;
   const decide = (rows: Record<string, unknown>[]) => {
     const found = new Map(rows.map((row) => [String(row.key), row]));
-    const counters = sorted.map((key): Counter => {
+    const counterOf = (key: string): Counter => {
       const row = found.get(key);
       return row
-        ? {
-            key,
-            count: Number(row.count),
-            // PostgreSQL's epoch arrives as float8: rounded, it matches the stored instant exactly.
-            windowStart: Math.round(Number(row.window_start)),
-            lockedUntil: toMs(row.locked_until),
-          }
+        ? { key, count: Number(row.count), windowStart: Number(row.window_start), lockedUntil: toMs(row.locked_until) }
         : { key, count: 0, windowStart: now, lockedUntil: null };
-    });
-    return step(counters);
+    };
+    return step(
+      unique.map((key) => ({ failures: counterOf(key), pending: counterOf(pendingKey(key)), limit: limitFor(key) })),
+    );
   };
   const paramsOf = (c: Counter) => [c.key, c.count, c.windowStart, c.lockedUntil];
 
@@ -120,61 +133,52 @@ async function updateCounters<T>(
 }
 
 /**
- * Counts a sign-in attempt against every key before its password is checked. It is allowed
- * only when no key is locked and every count, this attempt included, stays within its limit;
- * otherwise nothing is counted and the keys that are full are locked, so the attempts in flight
- * decide what happens next.
+ * Counts a sign-in attempt as pending against every key, before its password is checked. It
+ * is allowed only when no key is locked and, for every key, failures and pending attempts, this
+ * one included, stay within the limit; otherwise nothing is counted.
  */
-export async function countAttempt(db: Db, keys: string[], now = Date.now()): Promise<Attempt> {
-  if (!keys.length) return { allowed: true, counted: [] };
-  return updateCounters(db, keys, now, (counters): { result: Attempt; writes: Counter[] } => {
-    const locked = lockedAllowance(counters, now);
+export async function countAttempt(db: Db, keys: string[], now = Date.now()): Promise<Allowance> {
+  if (!keys.length) return { allowed: true };
+  return updateCounters(db, keys, now, (pairs): { result: Allowance; writes: Counter[] } => {
+    const locked = lockedAllowance(
+      pairs.map((pair) => pair.failures),
+      now,
+    );
     if (!locked.allowed) return { result: locked, writes: [] };
-    const counted = counters.map((counter): Counter => {
-      const { windowMs } = limitFor(counter.key);
-      // A window that has passed, or a lock that has ended, starts the count again.
-      const fresh = counter.windowStart <= now - windowMs || counter.lockedUntil !== null;
-      return fresh
-        ? { key: counter.key, count: 1, windowStart: now, lockedUntil: null }
-        : { ...counter, count: counter.count + 1 };
+    const next = pairs.map((pair) => {
+      const failures = failuresFrom(pair, now);
+      // Pending attempts left by a process that died are forgotten with the window.
+      const pending =
+        pair.pending.count === 0 || windowOver(pair.pending, pair, now)
+          ? { key: pair.pending.key, count: 1, windowStart: now, lockedUntil: null }
+          : { ...pair.pending, count: pair.pending.count + 1 };
+      return { failures, pending, full: failures.count + pending.count > pair.limit.maxFailures };
     });
-    const full = counted.filter((counter) => counter.count > limitFor(counter.key).maxFailures);
-    if (!full.length) {
-      const keysCounted = counted.map(({ key, windowStart }) => ({ key, windowStart }));
-      return { result: { allowed: true, counted: keysCounted }, writes: counted };
-    }
-    const lockedUntil = now + Math.max(...full.map((counter) => limitFor(counter.key).lockMs));
-    const writes = counters
-      .filter((counter) => full.some((f) => f.key === counter.key))
-      .map((counter) => ({ ...counter, lockedUntil: now + limitFor(counter.key).lockMs }));
-    return { result: { allowed: false, retryAfterSeconds: secondsUntil(lockedUntil, now) }, writes };
+    if (next.some((n) => n.full))
+      return { result: { allowed: false, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }, writes: [] };
+    return { result: { allowed: true }, writes: next.flatMap((n) => [n.failures, n.pending]) };
   });
 }
 
 /**
- * The attempt counted at `now` had a wrong password: its count stays, and every key that has
- * reached its limit is locked. Says how long to wait when a key is now locked.
+ * The attempt counted by countAttempt had a wrong password: it moves from pending to failed,
+ * and every key that reaches its limit is locked. Says how long to wait when a key is locked.
  */
 export async function recordFailure(db: Db, keys: string[], now = Date.now()): Promise<Allowance> {
-  return updateCounters(db, keys, now, (counters) => {
-    const writes = counters
-      .filter((counter) => counter.count >= limitFor(counter.key).maxFailures && !isLocked(counter, now))
-      .map((counter) => ({ ...counter, lockedUntil: now + limitFor(counter.key).lockMs }));
-    const after = counters.map((counter) => writes.find((w) => w.key === counter.key) ?? counter);
-    return { result: lockedAllowance(after, now), writes };
+  return updateCounters(db, keys, now, (pairs) => {
+    const failures = pairs.map((pair) => {
+      const before = failuresFrom(pair, now);
+      const counted = { ...before, count: before.count + 1 };
+      const reached = counted.count >= pair.limit.maxFailures && !isLocked(counted, now);
+      return reached ? { ...counted, lockedUntil: now + pair.limit.lockMs } : counted;
+    });
+    return { result: lockedAllowance(failures, now), writes: [...failures, ...pairs.map(lessPending)] };
   });
 }
 
-/**
- * Uncounts an attempt that was not a failure after all (a right password, or one never
- * checked). A key whose window has started again since is left alone.
- */
-export async function withdrawAttempt(db: Db, counted: CountedKey[]): Promise<void> {
-  for (const { key, windowStart } of counted)
-    await db.raw.execute(
-      `UPDATE sign_in_failures SET "count" = "count" - 1 WHERE "key" = ? AND window_start = ? AND "count" > 0`,
-      [key, new Date(windowStart)],
-    );
+/** The attempt counted by countAttempt was not a failure (a right password, or never checked): it is no longer pending. */
+export async function withdrawAttempt(db: Db, keys: string[], now = Date.now()): Promise<void> {
+  await updateCounters(db, keys, now, (pairs) => ({ result: undefined, writes: pairs.map(lessPending) }));
 }
 
 /** Forgets the failures of a key, after a successful sign-in. */

@@ -36,8 +36,8 @@ export async function signIn(
   const now = options.now ?? Date.now();
   const keys = [accountKey(toUserKey(username)), ...(ip ? [addressKey(ip)] : [])];
   // Counted before the password is checked, so attempts sent together cannot pass the limit.
-  const attempt = await countAttempt(db, keys, now);
-  if (!attempt.allowed) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+  const allowance = await countAttempt(db, keys, now);
+  if (!allowance.allowed) return { ok: false, reason: "locked", retryAfterSeconds: allowance.retryAfterSeconds };
 
   const row = await db.prisma.account.findUnique({
     where: { usernameKey: toUserKey(username) },
@@ -49,7 +49,7 @@ export async function signIn(
     matches = await verifyPassword(password, row?.passwordHash);
   } catch (error) {
     // Turned away before any hashing: no password was checked, so the attempt does not count.
-    if (isBusy(error)) await withdrawAttempt(db, attempt.counted);
+    if (isBusy(error)) await withdrawAttempt(db, keys, now);
     throw error;
   }
   if (!row || !matches || row.disabledAt) {
@@ -59,13 +59,10 @@ export async function signIn(
       ? { ok: false, reason: "invalid" }
       : { ok: false, reason: "locked", retryAfterSeconds: after.retryAfterSeconds };
   }
-  // The account's failures are forgotten; the address only loses this attempt: one good
-  // password must not reset an address that is trying many accounts.
+  await withdrawAttempt(db, keys, now);
+  // Only the account's failures are forgotten: one good password must not reset an address
+  // that is trying many accounts.
   await clearFailures(db, keys[0]);
-  await withdrawAttempt(
-    db,
-    attempt.counted.filter(({ key }) => key !== keys[0]),
-  );
   if (needsRehash(row.passwordHash) && passwordSchema.safeParse(password).success) {
     // A stronger hash of the same password: not a password change, so sessions stay. It can
     // wait for the next sign-in when hashing is busy.

@@ -44,6 +44,7 @@ describe.each(PROVIDERS)("sign-in bursts on %s", (provider) => {
     // Only the checked (and wrong) attempts stay counted, and the account is locked.
     expect(await countOf(accountKey(account.usernameKey))).toBe(RATE_LIMITS.account.maxFailures);
     expect(await countOf(addressKey(ip))).toBe(RATE_LIMITS.account.maxFailures);
+    expect(await countOf(`pending:${accountKey(account.usernameKey)}`)).toBe(0);
     const row = await ctx.db.prisma.signInFailure.findUnique({ where: { key: accountKey(account.usernameKey) } });
     expect(row?.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
   });
