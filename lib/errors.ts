@@ -63,3 +63,7 @@ export const databaseUnavailable = () =>
   new AppError(503, "database_unavailable", "The database is unavailable; retry later", undefined, {
     "Retry-After": String(RETRY_AFTER_SECONDS),
   });
+
+/** Too much of some bounded work is already under way; the client should retry after `retryAfterSeconds`. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new AppError(429, "too_many_requests", message, undefined, { "Retry-After": String(retryAfterSeconds) });

@@ -1,8 +1,17 @@
+import type { AppError } from "@/lib/errors";
+
 /** Form posts to /auth/*: small bodies only, and every answer a redirect or a plain 4xx. */
 const MAX_FORM_BYTES = 16 * 1024;
 
 export const seeOther = (location: string, headers: Record<string, string> = {}) =>
   new Response(null, { status: 303, headers: { Location: location, "Cache-Control": "no-store", ...headers } });
+
+/** Work the form needs is at its bound (password hashing): a plain 429 saying when to retry. */
+export const tooBusy = (error: AppError) =>
+  new Response(`${error.message}.`, {
+    status: 429,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...error.headers },
+  });
 
 export const crossSite = () =>
   new Response("Cross-site form posts are refused", { status: 403, headers: { "Content-Type": "text/plain" } });

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { badRequest } from "../errors.ts";
+import { runHashing } from "./hash-queue.ts";
 import { passwordSchema } from "./schemas.ts";
 
 /**
@@ -18,11 +19,17 @@ const MAX_P = 16;
 type Params = { N: number; r: number; p: number };
 type Parsed = Params & { salt: Buffer; hash: Buffer };
 
+/** One hash, within the process's bound on concurrent hashing (a 429 past it). */
 function derive(password: string, salt: Buffer, { N, r, p }: Params, length = KEY_BYTES): Promise<Buffer> {
   // Node refuses when 128·N·r reaches maxmem (32 MiB by default, exactly what N=2^15, r=8 needs).
   const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r };
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize("NFC"), salt, length, options, (error, key) => (error ? reject(error) : resolve(key))),
+  return runHashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize("NFC"), salt, length, options, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
   );
 }
 

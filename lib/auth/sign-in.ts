@@ -1,8 +1,17 @@
 import type { Db } from "../db/index.ts";
+import { AppError } from "../errors.ts";
 import { toUserKey } from "../users.ts";
 import { ACCOUNT_SELECT, toAccount, type Account } from "./accounts.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
-import { accountKey, addressKey, checkAllowed, clearFailures, pruneFailures, recordFailure } from "./rate-limit.ts";
+import {
+  accountKey,
+  addressKey,
+  clearFailures,
+  countAttempt,
+  pruneFailures,
+  recordFailure,
+  withdrawAttempt,
+} from "./rate-limit.ts";
 import { passwordSchema } from "./schemas.ts";
 import { createSession, type SessionMeta, type SessionOptions } from "./sessions.ts";
 
@@ -12,9 +21,12 @@ export type SignInResult =
   /** Unknown username, wrong password or disabled account: the caller must not say which. */
   | { ok: false; reason: "invalid" };
 
+const isBusy = (error: unknown) => error instanceof AppError && error.status === 429;
+
 /**
  * Checks a username and password, within the per-account and per-address limits, and on
- * success starts a session and returns its cookie value.
+ * success starts a session and returns its cookie value. Throws a 429 `AppError` when too many
+ * passwords are being checked already.
  */
 export async function signIn(
   db: Db,
@@ -23,32 +35,46 @@ export async function signIn(
 ): Promise<SignInResult> {
   const now = options.now ?? Date.now();
   const keys = [accountKey(toUserKey(username)), ...(ip ? [addressKey(ip)] : [])];
-  const allowance = await checkAllowed(db, keys, now);
+  // Counted before the password is checked, so attempts sent together cannot pass the limit.
+  const allowance = await countAttempt(db, keys, now);
   if (!allowance.allowed) return { ok: false, reason: "locked", retryAfterSeconds: allowance.retryAfterSeconds };
 
   const row = await db.prisma.account.findUnique({
     where: { usernameKey: toUserKey(username) },
     select: { ...ACCOUNT_SELECT, passwordHash: true },
   });
-  // Always one full hash, so unknown, disabled and real accounts take the same time.
-  const matches = await verifyPassword(password, row?.passwordHash);
+  let matches: boolean;
+  try {
+    // Always one full hash, so unknown, disabled and real accounts take the same time.
+    matches = await verifyPassword(password, row?.passwordHash);
+  } catch (error) {
+    // Turned away before any hashing: no password was checked, so the attempt does not count.
+    if (isBusy(error)) await withdrawAttempt(db, keys, now);
+    throw error;
+  }
   if (!row || !matches || row.disabledAt) {
     await pruneFailures(db, now);
-    const counts = await Promise.all(keys.map((key) => recordFailure(db, key, now)));
-    const retryAfter = Math.max(0, ...counts.map((count) => count.retryAfterSeconds ?? 0));
-    return retryAfter
-      ? { ok: false, reason: "locked", retryAfterSeconds: retryAfter }
-      : { ok: false, reason: "invalid" };
+    const after = await recordFailure(db, keys, now);
+    return after.allowed
+      ? { ok: false, reason: "invalid" }
+      : { ok: false, reason: "locked", retryAfterSeconds: after.retryAfterSeconds };
   }
-  // Only the account's count is cleared: one good password must not reset an address
+  await withdrawAttempt(db, keys, now);
+  // Only the account's failures are forgotten: one good password must not reset an address
   // that is trying many accounts.
   await clearFailures(db, keys[0]);
   if (needsRehash(row.passwordHash) && passwordSchema.safeParse(password).success) {
-    // A stronger hash of the same password: not a password change, so sessions stay.
-    await db.prisma.account.updateMany({
-      where: { id: row.id, passwordHash: row.passwordHash },
-      data: { passwordHash: await hashPassword(password) },
+    // A stronger hash of the same password: not a password change, so sessions stay. It can
+    // wait for the next sign-in when hashing is busy.
+    const stronger = await hashPassword(password).catch((error: unknown) => {
+      if (isBusy(error)) return null;
+      throw error;
     });
+    if (stronger)
+      await db.prisma.account.updateMany({
+        where: { id: row.id, passwordHash: row.passwordHash },
+        data: { passwordHash: stronger },
+      });
   }
   const { passwordHash: _hash, ...account } = row;
   const cookie = await createSession(db, row.id, { ip, userAgent }, options);

@@ -23,6 +23,11 @@ export type Dialect = {
   oldestFirst: string;
   newestFirst: string;
   tiesInJs: boolean;
+  /**
+   * Ends a SELECT that must hold its rows until the transaction ends. SQLite needs nothing:
+   * its write transactions (BEGIN IMMEDIATE) already exclude every other writer.
+   */
+  forUpdate: string;
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
@@ -32,6 +37,7 @@ export const DIALECTS: Record<Provider, Dialect> = {
     oldestFirst: "ts ASC, state ASC",
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
+    forUpdate: "",
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
@@ -41,6 +47,7 @@ export const DIALECTS: Record<Provider, Dialect> = {
     oldestFirst: "work_events.ts ASC, state DESC, id ASC",
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
+    forUpdate: "FOR UPDATE",
   },
 };
 

@@ -14,7 +14,15 @@ import {
 } from "@/lib/auth/accounts";
 import { listAudit, writeAudit } from "@/lib/auth/audit";
 import { toAccountPrincipal, toTokenPrincipal, visibleUserKeys } from "@/lib/auth/principal";
-import { accountKey, addressKey, checkAllowed, clearFailures, RATE_LIMITS, recordFailure } from "@/lib/auth/rate-limit";
+import {
+  accountKey,
+  addressKey,
+  checkAllowed,
+  clearFailures,
+  countAttempt,
+  RATE_LIMITS,
+  recordFailure,
+} from "@/lib/auth/rate-limit";
 import {
   createSession,
   endAllSessions,
@@ -455,12 +463,19 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
     it("starts counting again once the window has passed", async () => {
       const key = accountKey(`window-${++counter}`);
       const start = Date.now();
-      for (let i = 0; i < 4; i++) expect((await recordFailure(ctx.db, key, start + i)).count).toBe(i + 1);
-      expect(await recordFailure(ctx.db, key, start + RATE_LIMITS.account.windowMs + 1)).toEqual({
-        count: 1,
-        lockedUntil: null,
-        retryAfterSeconds: null,
-      });
+      const count = async (of = key) => (await ctx.db.prisma.signInFailure.findUnique({ where: { key: of } }))?.count;
+      const fail = async (at: number) => {
+        expect(await countAttempt(ctx.db, [key], at)).toEqual({ allowed: true });
+        expect(await count(`pending:${key}`)).toBe(1);
+        await recordFailure(ctx.db, [key], at);
+        expect(await count(`pending:${key}`)).toBe(0);
+      };
+      for (let i = 0; i < 4; i++) {
+        await fail(start + i);
+        expect(await count()).toBe(i + 1);
+      }
+      await fail(start + RATE_LIMITS.account.windowMs + 1);
+      expect(await count()).toBe(1);
       await clearFailures(ctx.db, key);
       expect(await ctx.db.prisma.signInFailure.count({ where: { key } })).toBe(0);
     });

@@ -3,12 +3,13 @@ import { clientIp, isHttps, isSameOrigin } from "@/lib/auth/request";
 import { formatSessionCookie } from "@/lib/auth/sessions";
 import { signIn } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db";
+import { AppError } from "@/lib/errors";
 import { describeError, log } from "@/lib/log";
-import { crossSite, readForm, seeOther } from "../form";
+import { crossSite, readForm, seeOther, tooBusy } from "../form";
 
 export const dynamic = "force-dynamic";
 
-/** The sign-in form posts here; every answer is a redirect, to `next` or back to the form. */
+/** The sign-in form posts here; every answer is a redirect, to `next` or back to the form, or a 429 when busy. */
 export async function POST(request: Request): Promise<Response> {
   if (!isSameOrigin(request.headers)) return crossSite();
   const form = await readForm(request);
@@ -33,6 +34,7 @@ export async function POST(request: Request): Promise<Response> {
       "Set-Cookie": formatSessionCookie(result.cookie, { secure: isHttps(request.url, request.headers) }),
     });
   } catch (error) {
+    if (error instanceof AppError && error.status === 429) return tooBusy(error);
     log.error("sign-in failed", describeError(error));
     return seeOther(signInPath(next, { error: "unavailable", username }));
   }
