@@ -31,7 +31,7 @@ const scopeOf = (account: Pick<Account, "allEmployees" | "teamIds">): Scope =>
   account.allEmployees ? "all" : account.teamIds;
 
 /** A supervisor limited to teams who has none left: they see nobody. */
-const seesNobody = (account: Pick<Account, "role" | "allEmployees" | "teamIds">) =>
+export const seesNobody = (account: Pick<Account, "role" | "allEmployees" | "teamIds">) =>
   account.role === "supervisor" && !account.allEmployees && account.teamIds.length === 0;
 
 export const ACCOUNT_SELECT = {
