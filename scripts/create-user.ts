@@ -1,31 +1,64 @@
 // Creates an account, such as the first admin.
 //   npx tsx scripts/create-user.ts --username alice --role admin             prompts for the password
 //   echo "$PASSWORD" | npx tsx scripts/create-user.ts --username alice --role viewer
-//   npx tsx scripts/create-user.ts --username alice --role supervisor --password '...'
+//   npx tsx scripts/create-user.ts --username alice --role supervisor --team "Floor 2" --password '...'
+//   npx tsx scripts/create-user.ts --username bob --role supervisor --all-employees
+// A supervisor sees all employees only with --all-employees; otherwise only the members of the
+// --team(s) named, as on the admin form.
 // (a password given as an option is visible to other users of the machine and in shell history)
 import type { z } from "zod";
-import { createAccount } from "../lib/auth/accounts.ts";
+import { createAccount, type Scope } from "../lib/auth/accounts.ts";
 import { passwordSchema, roleSchema, usernameSchema } from "../lib/auth/schemas.ts";
+import { listTeams } from "../lib/auth/teams.ts";
 import { parseInput } from "../lib/errors.ts";
 import { getConfig } from "../lib/config.ts";
 import { getDb } from "../lib/db/index.ts";
 import { migrate } from "../lib/db/migrator.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
-const USAGE = "usage: create-user --username NAME --role admin|supervisor|viewer [--password PASSWORD]";
+const USAGE =
+  "usage: create-user --username NAME --role admin|supervisor|viewer [--all-employees | --team TEAM ...] [--password PASSWORD]";
 
 function parseOptions() {
   const values = parseCommandLine(
-    { username: { type: "string" }, role: { type: "string" }, password: { type: "string" } },
+    {
+      username: { type: "string" },
+      role: { type: "string" },
+      password: { type: "string" },
+      "all-employees": { type: "boolean" },
+      team: { type: "string", multiple: true },
+    },
     USAGE,
   );
   if (values.username === undefined) failUsage(`--username is required\n${USAGE}`);
   if (values.role === undefined) failUsage(`--role is required\n${USAGE}`);
+  const role = validOption("role", roleSchema, values.role);
+  const allEmployees = values["all-employees"] === true;
+  const teams = values.team ?? [];
+  // Whom a supervisor sees is said, never assumed: a supervisor without teams sees nobody.
+  if (role === "supervisor" && allEmployees === teams.length > 0)
+    failUsage(`A supervisor needs either --all-employees or --team TEAM (one or more)\n${USAGE}`);
+  if (role !== "supervisor" && (allEmployees || teams.length))
+    failUsage(`--all-employees and --team are for supervisors: admins and viewers see everyone\n${USAGE}`);
   return {
     username: validOption("username", usernameSchema, values.username),
-    role: validOption("role", roleSchema, values.role),
+    role,
     password: values.password,
+    allEmployees,
+    teams,
   };
+}
+
+/** The supervisor's scope with team names turned into ids; an unknown name stops everything. */
+async function scopeFor(db: ReturnType<typeof getDb>, options: ReturnType<typeof parseOptions>) {
+  if (options.role !== "supervisor") return undefined;
+  if (options.allEmployees) return "all" satisfies Scope;
+  const byName = new Map((await listTeams(db)).map((team) => [team.name, team.id]));
+  return options.teams.map((name) => {
+    const id = byName.get(name.trim().normalize("NFC"));
+    if (id === undefined) throw new Error(`No team named ${name}; nothing was created`);
+    return id;
+  });
 }
 
 function validOption<S extends z.ZodType>(name: string, schema: S, value: unknown): z.output<S> {
@@ -93,12 +126,15 @@ async function main() {
   getConfig();
   const db = getDb();
   await migrate(db);
+  const scope = await scopeFor(db, options);
   const account = await createAccount(
     db,
-    { username: options.username, role: options.role, password },
+    { username: options.username, role: options.role, password, ...(scope ? { scope } : {}) },
     { actor: "cli" },
   );
-  console.log(`Created ${account.role} account ${account.username}: sign in with this username and password.`);
+  const sees =
+    account.role !== "supervisor" ? "" : account.allEmployees ? " (sees all employees)" : " (sees only their teams)";
+  console.log(`Created ${account.role} account ${account.username}${sees}: sign in with this username and password.`);
 }
 
 runCommand(main, "Could not create the account");

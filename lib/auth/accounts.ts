@@ -18,9 +18,21 @@ export type Account = {
   disabledAt: Date | null;
   createdAt: Date;
   passwordChangedAt: Date;
-  /** The teams a supervisor is limited to; none means everyone. */
+  /** A supervisor who sees every employee (an explicit setting; admins and viewers see all by role). */
+  allEmployees: boolean;
+  /** The teams a supervisor is limited to unless allEmployees; none means nobody. */
   teamIds: number[];
 };
+
+/** Whom a supervisor sees: every employee, or the members of these teams (none: nobody). */
+export type Scope = "all" | number[];
+
+const scopeOf = (account: Pick<Account, "allEmployees" | "teamIds">): Scope =>
+  account.allEmployees ? "all" : account.teamIds;
+
+/** A supervisor limited to teams who has none left: they see nobody. */
+export const seesNobody = (account: Pick<Account, "role" | "allEmployees" | "teamIds">) =>
+  account.role === "supervisor" && !account.allEmployees && account.teamIds.length === 0;
 
 export const ACCOUNT_SELECT = {
   id: true,
@@ -30,6 +42,7 @@ export const ACCOUNT_SELECT = {
   disabledAt: true,
   createdAt: true,
   passwordChangedAt: true,
+  allEmployees: true,
   teams: { select: { teamId: true }, orderBy: { teamId: "asc" } },
 } as const;
 
@@ -41,6 +54,7 @@ type AccountRow = {
   disabledAt: Date | null;
   createdAt: Date;
   passwordChangedAt: Date;
+  allEmployees: boolean;
   teams: { teamId: number }[];
 };
 
@@ -51,8 +65,17 @@ export function toAccount({ teams, role, ...row }: AccountRow): Account {
 const accountNotFound = () => notFound("No such account");
 
 /** Creates an account; a username already taken, in any letter case, is a 409. */
+/**
+ * Creates an account; a username already taken, in any letter case, is a 409. A supervisor
+ * sees whom `scope` says, nobody without one; only a supervisor may be given a scope.
+ */
 export async function createAccount(db: Db, input: AccountInput, context: AuditContext): Promise<Account> {
-  const { username, role, password } = parseInput(accountInputSchema, input);
+  const { username, role, password, scope } = parseInput(accountInputSchema, input);
+  if (scope !== undefined && role !== "supervisor")
+    throw badRequest("invalid_input", "Only a supervisor is limited to teams or given all employees", [
+      { field: "scope", message: "Only a supervisor is limited to teams or given all employees" },
+    ]);
+  const teamIds = Array.isArray(scope) ? [...new Set(scope)].sort((a, b) => a - b) : [];
   const passwordHash = await hashPassword(password);
   const now = new Date();
   try {
@@ -63,15 +86,20 @@ export async function createAccount(db: Db, input: AccountInput, context: AuditC
           usernameKey: toUserKey(username),
           passwordHash,
           role,
+          allEmployees: scope === "all",
           createdAt: now,
           passwordChangedAt: now,
         },
         select: ACCOUNT_SELECT,
       });
-      await writeAudit(tx, { ...context, action: "account.create", target: username, details: { role }, at: now });
-      return toAccount(row);
+      if (teamIds.length)
+        await tx.accountTeam.createMany({ data: teamIds.map((teamId) => ({ accountId: row.id, teamId })) });
+      const details = role === "supervisor" ? { role, scope: scope === "all" ? "all" : teamIds } : { role };
+      await writeAudit(tx, { ...context, action: "account.create", target: username, details, at: now });
+      return toAccount({ ...row, teams: teamIds.map((teamId) => ({ teamId })) });
     });
   } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound("One of those teams does not exist");
     if (isUniqueViolation(error))
       throw new AppError(
         409,
@@ -178,9 +206,13 @@ export async function enableAccount(db: Db, id: number, context: AuditContext): 
   });
 }
 
-/** Sets the teams a supervisor is limited to (replacing the previous ones); [] means everyone. */
-export async function assignTeams(db: Db, id: number, teamIds: number[], context: AuditContext): Promise<Account> {
-  const wanted = [...new Set(teamIds)].sort((a, b) => a - b);
+/**
+ * Sets whom a supervisor sees: "all" employees, or the members of these teams, replacing the
+ * previous setting. No teams means nobody, never everyone.
+ */
+export async function assignTeams(db: Db, id: number, scope: Scope, context: AuditContext): Promise<Account> {
+  const all = scope === "all";
+  const wanted = all ? [] : [...new Set(scope)].sort((a, b) => a - b);
   if (wanted.some((teamId) => !Number.isSafeInteger(teamId) || teamId < 1)) {
     throw badRequest("invalid_input", "teamIds must be team ids", [
       { field: "teamIds", message: "teamIds must be team ids" },
@@ -191,13 +223,19 @@ export async function assignTeams(db: Db, id: number, teamIds: number[], context
       const row = await loadForUpdate(tx, id);
       await tx.accountTeam.deleteMany({ where: { accountId: id } });
       if (wanted.length) await tx.accountTeam.createMany({ data: wanted.map((teamId) => ({ accountId: id, teamId })) });
+      if (row.allEmployees !== all) await tx.account.update({ where: { id }, data: { allEmployees: all } });
+      const updated = toAccount({ ...row, allEmployees: all, teams: wanted.map((teamId) => ({ teamId })) });
       await writeAudit(tx, {
         ...context,
         action: "account.teams",
         target: row.username,
-        details: { from: row.teams.map((team) => team.teamId), to: wanted },
+        details: {
+          from: scopeOf(toAccount(row)),
+          to: scopeOf(updated),
+          ...(seesNobody(updated) ? { seesNobody: true } : {}),
+        },
       });
-      return toAccount({ ...row, teams: wanted.map((teamId) => ({ teamId })) });
+      return updated;
     });
   } catch (error) {
     if (isForeignKeyViolation(error)) throw notFound("One of those teams does not exist");

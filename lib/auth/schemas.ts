@@ -46,7 +46,17 @@ export const passwordSchema = z
     `password must be at most ${MAX_PASSWORD_LENGTH} characters`,
   );
 
-export const accountInputSchema = z.object({ username: usernameSchema, role: roleSchema, password: passwordSchema });
+/** Whom a supervisor sees: "all" employees, or the members of these teams (none: nobody). */
+const scopeSchema = z.union([z.literal("all"), z.array(z.number().int().positive())], {
+  error: 'scope must be "all" or a list of team ids',
+});
+
+export const accountInputSchema = z.object({
+  username: usernameSchema,
+  role: roleSchema,
+  password: passwordSchema,
+  scope: scopeSchema.optional(),
+});
 export type AccountInput = z.input<typeof accountInputSchema>;
 
 export const tokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'scope must be "ingest" or "read"' });

@@ -44,18 +44,46 @@ export async function listTeams(db: Db): Promise<Team[]> {
   return (await db.prisma.team.findMany({ select: TEAM_SELECT, orderBy: { name: "asc" } })).map(toTeam);
 }
 
-/** Deletes a team; its memberships and the supervisors' limits to it go with it. */
-export async function deleteTeam(db: Db, id: number, context: AuditContext): Promise<void> {
-  await db.prisma.$transaction(async (tx) => {
+/** What deleting a team did to the supervisors limited to it. */
+export type DeletedTeam = { name: string; supervisors: { username: string; seesNobody: boolean }[] };
+
+/**
+ * Deletes a team; its memberships and the supervisors' limits to it go with it. Each supervisor
+ * limited to it gets an audit entry of their own, since whom they see changed; one left with no
+ * team sees nobody (never everyone).
+ */
+export async function deleteTeam(db: Db, id: number, context: AuditContext): Promise<DeletedTeam> {
+  return db.prisma.$transaction(async (tx) => {
     const row = await tx.team.findUnique({ where: { id }, select: TEAM_SELECT });
     if (!row) throw notFound("No such team");
+    const limited = await tx.account.findMany({
+      where: { role: "supervisor", allEmployees: false, teams: { some: { teamId: id } } },
+      select: { username: true, teams: { select: { teamId: true }, orderBy: { teamId: "asc" } } },
+      orderBy: { usernameKey: "asc" },
+    });
     await tx.team.delete({ where: { id } });
+    const at = new Date();
     await writeAudit(tx, {
       ...context,
       action: "team.delete",
       target: row.name,
-      details: { id, userKeys: row.members.map((m) => m.userKey) },
+      details: { id, userKeys: row.members.map((m) => m.userKey), supervisors: limited.map((a) => a.username) },
+      at,
     });
+    const supervisors: DeletedTeam["supervisors"] = [];
+    for (const account of limited) {
+      const from = account.teams.map((team) => team.teamId);
+      const to = from.filter((teamId) => teamId !== id);
+      await writeAudit(tx, {
+        ...context,
+        action: "account.teams",
+        target: account.username,
+        details: { from, to, deletedTeam: row.name, ...(to.length ? {} : { seesNobody: true }) },
+        at,
+      });
+      supervisors.push({ username: account.username, seesNobody: to.length === 0 });
+    }
+    return { name: row.name, supervisors };
   });
 }
 

@@ -79,9 +79,12 @@ describe("the admin pages in Chromium", () => {
     await form.getByLabel("Role").selectOption("supervisor");
     await form.getByLabel(/^Password/).fill(SUPERVISOR_PASSWORD);
     await submit(form.getByRole("button", { name: "Create account" }));
-    expect(await status().innerText()).toContain(`Created ${SUPERVISOR} (supervisor)`);
+    // No choice made: a supervisor starts seeing nobody, and both the notice and the list say so.
+    expect(await status().innerText()).toContain(
+      `Created ${SUPERVISOR} (supervisor). No teams: they see nobody until given teams or all employees.`,
+    );
     const row = page.getByRole("row", { name: new RegExp(SUPERVISOR) });
-    expect(await row.innerText()).toMatch(/supervisor[\s\S]*all employees[\s\S]*active/);
+    expect(await row.innerText()).toMatch(/supervisor[\s\S]*no teams: sees nobody[\s\S]*active/);
     await shoot("accounts");
   });
 
@@ -191,6 +194,28 @@ describe("the admin pages in Chromium", () => {
       await openFresh(page, `${server.url}${path}`);
       expect(await page.getByRole("heading", { level: 1 }).innerText(), path).toBe(heading);
     }
+  });
+
+  it("warns before deleting a supervisor's last team, and says after that they see nobody", async () => {
+    await page.goto(`${server.url}/admin/teams`);
+    await page.getByRole("button", { name: "Delete team Floor 2" }).click();
+    const question = page.getByRole("group", { name: /^Delete Floor 2\?/ });
+    expect(await question.innerText()).toContain(`${SUPERVISOR} will have no teams left and see nobody.`);
+    await submit(question.getByRole("button", { name: "Yes, delete" }));
+    expect(await status().innerText()).toContain(
+      `Deleted team Floor 2. ${SUPERVISOR} now has no teams and sees nobody.`,
+    );
+    expect(await page.getByRole("form", { name: `Teams of ${SUPERVISOR}` }).innerText()).toContain(
+      "now: no teams: sees nobody",
+    );
+    await page.goto(`${server.url}/admin/accounts`);
+    expect(await page.getByRole("row", { name: new RegExp(SUPERVISOR) }).innerText()).toContain(
+      "no teams: sees nobody",
+    );
+    await page.goto(`${server.url}/admin/audit`);
+    const rows = await page.getByRole("row").allInnerTexts();
+    expect(rows[1]).toMatch(new RegExp(`account\\.teams[\\s\\S]*${SUPERVISOR}`));
+    expect(rows[2]).toMatch(/team\.delete[\s\S]*Floor 2/);
   });
 
   it("keeps a supervisor out of the admin pages", async () => {

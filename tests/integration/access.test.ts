@@ -3,12 +3,14 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { POST as signInPost } from "@/app/auth/sign-in/route";
 import { POST as signOutPost } from "@/app/auth/sign-out/route";
+import { POST as teamsPost } from "@/app/admin/teams/actions/route";
+import { listAudit } from "@/lib/auth/audit";
 import { assignTeams, setPassword } from "@/lib/auth/accounts";
 import { authorize } from "@/lib/auth/authorize";
 import { csrfTokenFor } from "@/lib/auth/csrf";
 import { RATE_LIMITS } from "@/lib/auth/rate-limit";
 import { readSession, SESSION_COOKIE } from "@/lib/auth/sessions";
-import { createTeam, setTeamMembers } from "@/lib/auth/teams";
+import { createTeam, listTeams, setTeamMembers } from "@/lib/auth/teams";
 import { revokeToken, listTokens } from "@/lib/auth/tokens";
 import { runHoursEngine } from "@/lib/hours/run";
 import { toUserKey } from "@/lib/users";
@@ -160,7 +162,9 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       await revokeToken(db, revokedInfo.id, cli);
       const add = (name: string, headers: Record<string, string>) => (who[name] = { name, headers });
       add("admin session", sessionHeader((await newSession(db, "admin")).cookie));
-      add("supervisor session", sessionHeader((await newSession(db, "supervisor")).cookie));
+      const unlimited = await newSession(db, "supervisor");
+      await assignTeams(db, unlimited.accountId, "all", cli);
+      add("supervisor session", sessionHeader(unlimited.cookie));
       add("team-limited supervisor", sessionHeader(limited.cookie));
       add("viewer session", sessionHeader((await newSession(db, "viewer")).cookie));
       add("read token", bearer(await newToken(db, "read")));
@@ -391,6 +395,123 @@ describe.each(PROVIDERS)("the team limit on %s", (provider) => {
       expect((await envelope(await employee(username, sessions.limited), 404)).code, username).toBe("not_found");
     expect((await data(await employee("carol", sessions.limited))).username).toBe("carol");
     expect((await data(await employee("bob", sessions.viewer))).username).toBe("bob");
+  });
+});
+
+describe.each(PROVIDERS)("a supervisor losing their last team on %s", (provider) => {
+  const database = useProcessDatabase(provider);
+  const USERS = ["CORP\\Alice", "bob", "carol"];
+  let admin: { username: string; cookie: string };
+  let supervisor: { accountId: number; username: string; cookie: string };
+  let teamId = 0;
+
+  beforeAll(async () => {
+    const db = database.db;
+    // Heartbeats every 10 minutes for an hour: one working period each.
+    const events = USERS.flatMap((user) =>
+      [0, 10, 20, 30, 40, 50, 60].map((minute) => ({
+        userKey: toUserKey(user),
+        username: user,
+        state: minute === 60 ? ("stopped" as const) : ("working" as const),
+        ts: Date.parse(`${DATE}T05:00:00Z`) + minute * 60_000,
+      })),
+    );
+    await new EventStore(db).store(events, Date.now());
+    await runHoursEngine({
+      trigger: "test",
+      db,
+      rules: { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: "Asia/Dubai" },
+    });
+    const team = await createTeam(db, `only-alice-${provider}`, cli);
+    teamId = team.id;
+    await setTeamMembers(db, team.id, ["corp\\alice"], cli);
+    admin = await newSession(db, "admin");
+    supervisor = await newSession(db, "supervisor");
+    await assignTeams(db, supervisor.accountId, [team.id], cli);
+  });
+
+  const get = async (file: string, url: string, params: Record<string, string> = {}) =>
+    (await loadRoute(file)).GET!(request(url, "GET", sessionHeader(supervisor.cookie)), {
+      params: Promise.resolve(params),
+    });
+  /** Whom the supervisor's session reads in every API and the CSV, and whether Alice's timeline answers. */
+  async function seen() {
+    const json = async (res: Response) => {
+      expect(res.status).toBe(200);
+      return ((await res.json()).data as { username: string }[]).map((row) => row.username);
+    };
+    const csv = await (
+      await get("api/reports/export.csv/route.ts", `/api/reports/export.csv?period=day&date=${DATE}`)
+    ).text();
+    return {
+      summary: await json(await get("api/reports/summary/route.ts", `/api/reports/summary?period=day&date=${DATE}`)),
+      users: await json(await get("api/users/route.ts", "/api/users")),
+      realWorkHours: await json(
+        await get("api/reports/real_work_hours/route.ts", `/api/reports/real_work_hours?start_date=${DATE}`),
+      ),
+      csv: csv
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n")
+        .slice(1)
+        .map((line) => line.split(",")[0]),
+      timeline: (
+        await get("api/users/[username]/timeline/route.ts", `/api/users/corp%5Calice/timeline?date=${DATE}`, {
+          username: "corp\\alice",
+        })
+      ).status,
+    };
+  }
+
+  it("sees their one employee, and after an admin deletes the team the same session sees nobody, never everyone", async () => {
+    const alice = ["CORP\\Alice"];
+    expect(await seen()).toEqual({ summary: alice, users: alice, realWorkHours: alice, csv: alice, timeline: 200 });
+
+    const body = new URLSearchParams({ op: "delete", id: String(teamId), csrf: csrfTokenFor(admin.cookie) });
+    const res = await teamsPost(
+      new Request("http://localhost/admin/teams/actions", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          host: "localhost",
+          origin: "http://localhost",
+          ...sessionHeader(admin.cookie),
+        },
+        body: body.toString(),
+      }),
+    );
+    expect(res.status).toBe(303);
+    expect((await listTeams(database.db)).some((team) => team.id === teamId)).toBe(false);
+
+    expect(await seen()).toEqual({ summary: [], users: [], realWorkHours: [], csv: [], timeline: 404 });
+  });
+
+  it("records in the audit log that the supervisor's scope changed, and that they now see nobody", async () => {
+    const entries = (await listAudit(database.db)).entries.filter((entry) => entry.action === "account.teams");
+    expect(entries[0]).toMatchObject({
+      actor: admin.username,
+      target: supervisor.username,
+      details: { from: [teamId], to: [], deletedTeam: `only-alice-${provider}`, seesNobody: true },
+    });
+  });
+
+  it("keeps an explicit all-employees supervisor seeing everyone, and a new supervisor without teams sees nobody", async () => {
+    const everyone = USERS.slice().sort((a, b) => (toUserKey(a) < toUserKey(b) ? -1 : 1));
+    const all = await newSession(database.db, "supervisor");
+    await assignTeams(database.db, all.accountId, "all", cli);
+    const fresh = await newSession(database.db, "supervisor");
+    for (const [who, cookie, expected] of [
+      ["all employees", all.cookie, everyone],
+      ["no teams", fresh.cookie, []],
+    ] as const) {
+      const res = await (
+        await loadRoute("api/reports/summary/route.ts")
+      ).GET!(request(`/api/reports/summary?period=day&date=${DATE}`, "GET", sessionHeader(cookie)), context);
+      expect(
+        ((await res.json()).data as { username: string }[]).map((row) => row.username),
+        who,
+      ).toEqual(expected);
+    }
   });
 });
 

@@ -172,26 +172,83 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
     await expectAudit("team.members", team);
 
     const supervisor = await newSession(database.db, "supervisor");
+    const sid = String(supervisor.accountId);
+    const scope = async () => {
+      const { allEmployees, teamIds } = (await findAccount(database.db, supervisor.accountId))!;
+      return { allEmployees, teamIds };
+    };
     expectDone(
-      await post(accountsPost, {
-        op: "teams",
-        id: String(supervisor.accountId),
-        team: [String(id)],
-        back: "/admin/teams",
-      }),
+      await post(accountsPost, { op: "teams", id: sid, scope: "teams", team: [String(id)], back: "/admin/teams" }),
       "/admin/teams",
     );
-    expect((await findAccount(database.db, supervisor.accountId))!.teamIds).toEqual([id]);
+    expect(await scope()).toEqual({ allEmployees: false, teamIds: [id] });
     await expectAudit("account.teams", supervisor.username);
+    expect(
+      expectDone(
+        await post(accountsPost, { op: "teams", id: sid, scope: "teams", back: "https://evil.example/" }),
+        "/admin/accounts",
+      ).message,
+    ).toBe(`${supervisor.username} has no teams: they see nobody.`);
+    expect(await scope()).toEqual({ allEmployees: false, teamIds: [] });
+    expect((await latestAudit()).details).toEqual({ from: [id], to: [], seesNobody: true });
+
+    expect(
+      expectDone(await post(accountsPost, { op: "teams", id: sid, scope: "all" }), "/admin/accounts").message,
+    ).toBe(`${supervisor.username} now sees all employees.`);
+    expect(await scope()).toEqual({ allEmployees: true, teamIds: [] });
+    expect((await latestAudit()).details).toEqual({ from: [], to: "all" });
+    // "All employees" is never the meaning of a form that left the choice out.
+    const before = (await listAudit(database.db)).total;
+    expectError(await post(accountsPost, { op: "teams", id: sid, team: [String(id)] }), "/admin/accounts", /Choose/);
+    expect(await scope()).toEqual({ allEmployees: true, teamIds: [] });
+    expect((await listAudit(database.db)).total).toBe(before);
+
     expectDone(
-      await post(accountsPost, { op: "teams", id: String(supervisor.accountId), back: "https://evil.example/" }),
+      await post(accountsPost, { op: "teams", id: sid, scope: "teams", team: [String(id)] }),
       "/admin/accounts",
     );
-    expect((await findAccount(database.db, supervisor.accountId))!.teamIds).toEqual([]);
-
-    expectDone(await post(teamsPost, { op: "delete", id: String(id) }), "/admin/teams");
+    expect(await scope()).toEqual({ allEmployees: false, teamIds: [id] });
+    expect(expectDone(await post(teamsPost, { op: "delete", id: String(id) }), "/admin/teams").message).toBe(
+      `Deleted team ${team}. ${supervisor.username} now has no teams and sees nobody.`,
+    );
     expect((await listTeams(database.db)).some((t) => t.id === id)).toBe(false);
-    await expectAudit("team.delete", team);
+    expect(await scope()).toEqual({ allEmployees: false, teamIds: [] });
+    const [scopeChange, deletion] = (await listAudit(database.db, { pageSize: 2 })).entries;
+    expect(deletion).toMatchObject({ action: "team.delete", target: team, actor: admin.username, ip: IP });
+    expect(scopeChange).toMatchObject({
+      action: "account.teams",
+      target: supervisor.username,
+      actor: admin.username,
+      ip: IP,
+      details: { from: [id], to: [], deletedTeam: team, seesNobody: true },
+    });
+  });
+
+  it("creates a supervisor seeing all employees, or nobody until given teams, as the form says", async () => {
+    const create = (username: string, fields: Record<string, string>) =>
+      post(accountsPost, { op: "create", username, role: "supervisor", password: "a long enough password", ...fields });
+    expect(expectDone(await create(`all-${provider}`, { scope: "all" }), "/admin/accounts").message).toBe(
+      `Created all-${provider} (supervisor).`,
+    );
+    expect((await findAccount(database.db, `all-${provider}`))!.allEmployees).toBe(true);
+    expect(expectDone(await create(`none-${provider}`, { scope: "teams" }), "/admin/accounts").message).toMatch(
+      /No teams: they see nobody/,
+    );
+    expect((await findAccount(database.db, `none-${provider}`))!).toMatchObject({ allEmployees: false, teamIds: [] });
+    expectError(await create(`unsaid-${provider}`, {}), "/admin/accounts", /Choose/);
+    expect(await findAccount(database.db, `unsaid-${provider}`)).toBeNull();
+    // A viewer reads everything by role; the scope fields the form always sends mean nothing for them.
+    expectDone(
+      await post(accountsPost, {
+        op: "create",
+        username: `viewer-${provider}`,
+        role: "viewer",
+        password: "a long enough password",
+        scope: "all",
+      }),
+      "/admin/accounts",
+    );
+    expect((await findAccount(database.db, `viewer-${provider}`))!.allEmployees).toBe(false);
   });
 
   it("creates a token shown once, sealed to this session, and revokes it, each audited", async () => {

@@ -95,6 +95,7 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
         usernameKey: "mia.wong",
         role: "supervisor",
         disabledAt: null,
+        allEmployees: false,
         teamIds: [],
       });
       expect(account).not.toHaveProperty("passwordHash");
@@ -103,6 +104,25 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       expect(await findAccount(ctx.db, "MIA.WONG")).toEqual(account);
       expect(await findAccount(ctx.db, "nobody")).toBeNull();
       expect((await listAccounts(ctx.db)).map((a) => a.username)).toContain("Mia.Wong");
+    });
+
+    it("creates a supervisor seeing all employees or chosen teams, and gives no such scope to other roles", async () => {
+      const team = await createTeam(ctx.db, "Created with", cli);
+      const create = (username: string, role: "supervisor" | "viewer", scope?: "all" | number[]) =>
+        createAccount(ctx.db, { username, role, password: newPassword(), ...(scope ? { scope } : {}) }, cli);
+      expect(await create("Sup.All", "supervisor", "all")).toMatchObject({ allEmployees: true, teamIds: [] });
+      expect(await create("Sup.Team", "supervisor", [team.id])).toMatchObject({
+        allEmployees: false,
+        teamIds: [team.id],
+      });
+      expect((await listAudit(ctx.db)).entries[0]).toMatchObject({
+        action: "account.create",
+        target: "Sup.Team",
+        details: { role: "supervisor", scope: [team.id] },
+      });
+      expect((await rejection(create("View.All", "viewer", "all"))).status).toBe(400);
+      expect((await rejection(create("Sup.Ghost", "supervisor", [999_999]))).status).toBe(404);
+      expect(await findAccount(ctx.db, "Sup.Ghost")).toBeNull();
     });
 
     it("refuses a username already taken in another letter case with a 409", async () => {
@@ -511,7 +531,7 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
   });
 
   describe("who may see whom", () => {
-    it("limits only a supervisor given teams, to those teams' members", async () => {
+    it("limits a supervisor to their teams' members, nobody without teams, everyone only when given all employees", async () => {
       const teamA = await createTeam(ctx.db, "Team A", cli);
       const teamB = await createTeam(ctx.db, "Team B", cli);
       const empty = await createTeam(ctx.db, "Nobody yet", cli);
@@ -522,8 +542,13 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
 
       const { account: supervisor } = await newAccount("supervisor");
       const sees = async (id: number) => visibleUserKeys(ctx.db, toAccountPrincipal((await findAccount(ctx.db, id))!));
+      expect(await sees(supervisor.id)).toEqual(new Set());
+      expect((await assignTeams(ctx.db, supervisor.id, "all", cli)).allEmployees).toBe(true);
       expect(await sees(supervisor.id)).toBeNull();
-      expect((await assignTeams(ctx.db, supervisor.id, [teamA.id], cli)).teamIds).toEqual([teamA.id]);
+      expect(await assignTeams(ctx.db, supervisor.id, [teamA.id], cli)).toMatchObject({
+        allEmployees: false,
+        teamIds: [teamA.id],
+      });
       expect(await sees(supervisor.id)).toEqual(new Set(["corp\\ana", "ben"]));
       await assignTeams(ctx.db, supervisor.id, [teamB.id, teamA.id, teamB.id], cli);
       expect(await sees(supervisor.id)).toEqual(new Set(["corp\\ana", "ben", "cara"]));
@@ -551,6 +576,11 @@ describe.each(PROVIDERS)("accounts and access on %s", (provider) => {
       await deleteTeam(ctx.db, empty.id, cli);
       expect((await findAccount(ctx.db, supervisor.id))?.teamIds).toEqual([teamA.id]);
       expect(await sees(supervisor.id)).toEqual(new Set(["corp\\ana", "ben"]));
+      // ...and deleting the last one leaves them seeing nobody, never everyone.
+      expect(await deleteTeam(ctx.db, teamA.id, cli)).toMatchObject({
+        supervisors: [{ username: supervisor.username, seesNobody: true }],
+      });
+      expect(await sees(supervisor.id)).toEqual(new Set());
     });
   });
 

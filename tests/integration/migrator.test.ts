@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findAccount } from "@/lib/auth/accounts";
+import { toAccountPrincipal, visibleUserKeys } from "@/lib/auth/principal";
 import { openDb, type Db } from "@/lib/db";
 import {
   getMigrationStatus,
@@ -104,6 +106,55 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       pending: [],
       modified: [],
     });
+  });
+
+  it("makes today's unlimited supervisors explicitly all-employees, on a database holding accounts and teams", async () => {
+    const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+    const before = shipped.findIndex((m) => m.name === "20261202000000_all_employees");
+    expect(before).toBeGreaterThan(0);
+    await migrate(db, shipped.slice(0, before));
+    const now = new Date();
+    const account = (id: number, username: string, role: string) =>
+      db.raw.execute(
+        `INSERT INTO accounts (id, username, username_key, password_hash, role, created_at, password_changed_at)
+         VALUES (?, ?, ?, 'scrypt$hash', ?, ?, ?)`,
+        [id, username, username.toLowerCase(), role, now, now],
+      );
+    await account(1, "Boss", "admin");
+    await account(2, "Watcher", "viewer");
+    await account(3, "Unlimited", "supervisor");
+    await account(4, "Limited", "supervisor");
+    await account(5, "LimitedViewer", "viewer");
+    await db.raw.execute(`INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)`, [1, "Floor 2", now]);
+    await db.raw.execute(`INSERT INTO team_members (team_id, user_key) VALUES (?, ?)`, [1, "alice"]);
+    for (const id of [4, 5])
+      await db.raw.execute(`INSERT INTO account_teams (account_id, team_id) VALUES (?, ?)`, [id, 1]);
+
+    expect(await migrate(db)).toEqual(shipped.slice(before).map((m) => m.name));
+    const rows = await db.raw.query<{ username: string; all_employees: unknown }>(
+      `SELECT username, all_employees FROM accounts ORDER BY id`,
+    );
+    expect(rows.map((row) => [row.username, Boolean(row.all_employees)])).toEqual([
+      ["Boss", false],
+      ["Watcher", false],
+      ["Unlimited", true],
+      ["Limited", false],
+      ["LimitedViewer", false],
+    ]);
+    // Whom each sees is what they saw before the migration.
+    const sees = async (id: number) => {
+      const found = await findAccount(db, id);
+      const keys = await visibleUserKeys(db, toAccountPrincipal(found!));
+      return keys === null ? "everyone" : [...keys];
+    };
+    expect(await Promise.all([1, 2, 3, 4, 5].map(sees))).toEqual([
+      "everyone",
+      "everyone",
+      "everyone",
+      ["alice"],
+      "everyone",
+    ]);
+    expect((await findAccount(db, 4))!.teamIds).toEqual([1]);
   });
 
   it("applies nothing and changes nothing when run again", async () => {

@@ -5,6 +5,8 @@ import { openDb, type Db } from "@/lib/db";
 import { signIn } from "@/lib/auth/sign-in";
 import { listTokens, verifyToken } from "@/lib/auth/tokens";
 import { listAudit } from "@/lib/auth/audit";
+import { findAccount } from "@/lib/auth/accounts";
+import { createTeam } from "@/lib/auth/teams";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { ROOT } from "../helpers/server";
 
@@ -103,6 +105,34 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
     expect((await listAudit(db)).entries[0]).toMatchObject({ actor: "cli", action: "token.create" });
   });
 
+  it("creates a supervisor seeing all employees, or only the teams named, and nothing for an unknown team", async () => {
+    const password = "supervisor's long password";
+    const run = (username: string, scope: string[]) =>
+      runScript(database.url, "create-user.ts", [
+        "--username",
+        username,
+        "--role",
+        "supervisor",
+        ...scope,
+        "--password",
+        password,
+      ]);
+    const all = run("Sup.All", ["--all-employees"]);
+    expect(all).toMatchObject({ code: 0, stderr: "" });
+    expect(all.stdout).toContain("Created supervisor account Sup.All (sees all employees)");
+    expect(await findAccount(db, "sup.all")).toMatchObject({ allEmployees: true, teamIds: [] });
+
+    const team = await createTeam(db, "Floor 2", { actor: "tests" });
+    const limited = run("Sup.Floor", ["--team", "Floor 2"]);
+    expect(limited).toMatchObject({ code: 0, stderr: "" });
+    expect(await findAccount(db, "sup.floor")).toMatchObject({ allEmployees: false, teamIds: [team.id] });
+
+    const unknown = run("Sup.Ghost", ["--team", "Floor 9"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe("Could not create the account: No team named Floor 9; nothing was created");
+    expect(await findAccount(db, "sup.ghost")).toBeNull();
+  }, 120_000);
+
   it("refuses bad options with a clear line and exit code 2", () => {
     const cases: [string, string[], string, string?][] = [
       ["create-user.ts", ["--role", "admin", "--password", "long enough password"], "--username is required"],
@@ -119,6 +149,16 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
       ],
       ["create-user.ts", ["--username", "carol", "--role", "viewer"], "No password", ""],
       ["create-user.ts", ["--username", "carol", "--role", "viewer", "--bogus"], "Unknown option"],
+      [
+        "create-user.ts",
+        ["--username", "carol", "--role", "supervisor", "--password", "long enough password"],
+        "A supervisor needs either --all-employees or --team TEAM",
+      ],
+      [
+        "create-user.ts",
+        ["--username", "carol", "--role", "viewer", "--all-employees", "--password", "long enough password"],
+        "--all-employees and --team are for supervisors",
+      ],
       ["create-token.ts", ["--scope", "admin", "--name", "x"], 'scope must be "ingest" or "read"'],
       ["create-token.ts", ["--scope", "read"], "--name is required"],
       ["create-token.ts", ["--scope", "read", "--name", "  "], "name must not be empty"],

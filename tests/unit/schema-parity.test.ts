@@ -136,8 +136,8 @@ describe("the SQLite and PostgreSQL schemas", () => {
 });
 
 const SQL_TYPES: Record<Provider, Record<string, string>> = {
-  sqlite: { String: "TEXT", Int: "INTEGER", DateTime: "DATETIME" },
-  postgresql: { String: "text", Int: "integer", DateTime: "timestamp with time zone" },
+  sqlite: { String: "TEXT", Int: "INTEGER", DateTime: "DATETIME", Boolean: "BOOLEAN" },
+  postgresql: { String: "text", Int: "integer", DateTime: "timestamp with time zone", Boolean: "boolean" },
 };
 
 async function actualTables(db: Db): Promise<Table[]> {

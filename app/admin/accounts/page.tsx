@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
+import { seesNobody } from "@/lib/auth/accounts";
 import { MIN_PASSWORD_LENGTH, ROLES } from "@/lib/auth/schemas";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
+import { describeScope, ScopeFields } from "../_lib/scope-fields";
 import {
   ActionForm,
   AdminShell,
@@ -37,7 +39,6 @@ export default async function AccountsPage() {
   const page = await requireAdminPage("/admin/accounts");
   const [accounts, teams] = await Promise.all([loadAccounts(), loadTeams()]);
   const timeZone = reportTimeZone();
-  const teamName = new Map(teams.map((team) => [team.id, team.name]));
   const csrf = page.csrfToken;
   return (
     <AdminShell page={page} current="/admin/accounts" title="Accounts">
@@ -74,6 +75,9 @@ export default async function AccountsPage() {
           <button type="submit" className={primaryButton}>
             Create account
           </button>
+          <div className="sm:col-span-4">
+            <ScopeFields teams={teams} legend="A supervisor sees" />
+          </div>
         </ActionForm>
       </section>
 
@@ -95,7 +99,7 @@ export default async function AccountsPage() {
                     Role
                   </th>
                   <th scope="col" className="px-4 py-3">
-                    Teams
+                    Sees
                   </th>
                   <th scope="col" className="px-4 py-3">
                     Status
@@ -122,11 +126,15 @@ export default async function AccountsPage() {
                     </th>
                     <td className="px-4 py-3">{account.role}</td>
                     <td className="px-4 py-3 text-slate-600 dark:text-slate-400">
-                      {account.role !== "supervisor"
-                        ? "—"
-                        : account.teamIds.length
-                          ? account.teamIds.map((id) => teamName.get(id) ?? `#${id}`).join(", ")
-                          : "all employees"}
+                      {account.role !== "supervisor" ? (
+                        "everyone (by role)"
+                      ) : seesNobody(account) ? (
+                        <span className="font-medium text-rose-700 dark:text-rose-300">
+                          {describeScope(account, teams)}
+                        </span>
+                      ) : (
+                        describeScope(account, teams)
+                      )}
                     </td>
                     <td className="px-4 py-3">
                       {account.disabledAt ? (
@@ -164,6 +172,21 @@ export default async function AccountsPage() {
                               Change role
                             </button>
                           </ActionForm>
+                          {account.role === "supervisor" ? (
+                            <ActionForm
+                              action={ACTION}
+                              op="teams"
+                              csrf={csrf}
+                              className="space-y-2"
+                              label={`Whom ${account.username} sees`}
+                            >
+                              <input type="hidden" name="id" value={account.id} />
+                              <ScopeFields account={account} teams={teams} legend="Sees" />
+                              <button type="submit" className={secondaryButton}>
+                                Save whom they see
+                              </button>
+                            </ActionForm>
+                          ) : null}
                           <ActionForm
                             action={ACTION}
                             op="password"
@@ -219,7 +242,9 @@ export default async function AccountsPage() {
           </div>
         )}
         <p className="mt-3 text-xs text-slate-500">
-          Resetting a password or disabling an account ends its sessions. Supervisors are limited to teams on the{" "}
+          Resetting a password or disabling an account ends its sessions. Admins and viewers see everyone. A supervisor
+          sees all employees only when set so; otherwise only the members of their teams, and nobody without one. Teams
+          and their members are on the{" "}
           <Link href="/admin/teams" className="underline">
             Teams
           </Link>{" "}

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { loadAccounts, loadTeams, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
+import { describeScope, ScopeFields } from "../_lib/scope-fields";
 import {
   ActionForm,
   AdminShell,
@@ -24,6 +25,17 @@ export default async function TeamsPage() {
   const page = await requireAdminPage("/admin/teams");
   const [teams, accounts] = await Promise.all([loadTeams(), loadAccounts()]);
   const supervisors = accounts.filter((account) => account.role === "supervisor");
+  // Who would be left seeing nobody if this team went: said before the delete, not after.
+  const leftWithNobody = (teamId: number) =>
+    supervisors
+      .filter((s) => !s.allEmployees && s.teamIds.length === 1 && s.teamIds[0] === teamId)
+      .map((s) => s.username);
+  const deleteQuestion = (team: { id: number; name: string }) => {
+    const nobody = leftWithNobody(team.id);
+    return nobody.length
+      ? `Delete ${team.name}? ${nobody.join(", ")} will have no teams left and see nobody.`
+      : `Delete ${team.name}? Supervisors limited to it lose it.`;
+  };
   const timeZone = reportTimeZone();
   const csrf = page.csrfToken;
   return (
@@ -71,7 +83,7 @@ export default async function TeamsPage() {
                     <input type="hidden" name="id" value={team.id} />
                     <ConfirmSubmit
                       ariaLabel={`Delete team ${team.name}`}
-                      question={`Delete ${team.name}? Supervisors limited to it lose it.`}
+                      question={deleteQuestion(team)}
                       confirmLabel="Yes, delete"
                       className={dangerButton}
                       cancelClassName={secondaryButton}
@@ -112,15 +124,14 @@ export default async function TeamsPage() {
 
       <section aria-labelledby="limits">
         <h2 id="limits" className={sectionTitle}>
-          Supervisors&apos; teams
+          Whom supervisors see
         </h2>
         <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
-          A supervisor with no team ticked sees every employee; with teams, only their members.
+          A supervisor sees all employees only when set so; otherwise only the members of the teams ticked, and nobody
+          when none is.
         </p>
         {supervisors.length === 0 ? (
           <Empty>No supervisors. Give an account the supervisor role on the Accounts page.</Empty>
-        ) : teams.length === 0 ? (
-          <Empty>Create a team first to limit a supervisor to it.</Empty>
         ) : (
           <ul className="space-y-4">
             {supervisors.map((supervisor) => (
@@ -134,25 +145,18 @@ export default async function TeamsPage() {
                 >
                   <input type="hidden" name="id" value={supervisor.id} />
                   <input type="hidden" name="back" value="/admin/teams" />
-                  <fieldset className="flex-1">
-                    <legend className="text-sm font-semibold">{supervisor.username}</legend>
-                    <div className="mt-2 flex flex-wrap gap-x-5 gap-y-2">
-                      {teams.map((team) => (
-                        <label key={team.id} className="flex items-center gap-2 text-sm">
-                          <input
-                            type="checkbox"
-                            name="team"
-                            value={team.id}
-                            defaultChecked={supervisor.teamIds.includes(team.id)}
-                            className="h-4 w-4 rounded border-slate-300 text-sky-600 focus:ring-sky-500"
-                          />
-                          {team.name}
-                        </label>
-                      ))}
-                    </div>
-                  </fieldset>
+                  <ScopeFields
+                    account={supervisor}
+                    teams={teams}
+                    legend={
+                      <>
+                        {supervisor.username}{" "}
+                        <span className="font-normal text-slate-500">(now: {describeScope(supervisor, teams)})</span>
+                      </>
+                    }
+                  />
                   <button type="submit" className={secondaryButton} aria-label={`Save teams of ${supervisor.username}`}>
-                    Save teams
+                    Save
                   </button>
                 </ActionForm>
               </li>

@@ -11,8 +11,13 @@ export const POST = (request: Request) =>
       return { message: `Created team ${team.name}.` };
     },
     async delete({ db, form, actor, ip }) {
-      await deleteTeam(db, idField(form, "id"), { actor, ip });
-      return { message: "Deleted the team." };
+      const { name, supervisors } = await deleteTeam(db, idField(form, "id"), { actor, ip });
+      const nobody = supervisors.filter((supervisor) => supervisor.seesNobody).map((s) => s.username);
+      return {
+        message: nobody.length
+          ? `Deleted team ${name}. ${nobody.join(", ")} now ${nobody.length === 1 ? "has" : "have"} no teams and see${nobody.length === 1 ? "s" : ""} nobody.`
+          : `Deleted team ${name}.`,
+      };
     },
     async members({ db, form, actor, ip }) {
       const usernames = String(form.get("members") ?? "")
