@@ -32,7 +32,8 @@ async function main() {
   const { log, describeError } = await import("./lib/log.ts");
   const { badRequest, toErrorEnvelope } = await import("./lib/errors.ts");
   const { isDatabaseUnavailable } = await import("./lib/db/errors.ts");
-  const { CLIENT_IP_HEADER, clientAddressOf } = await import("./lib/auth/request.ts");
+  const { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, clientAddressOf, createClientAddressSeal } =
+    await import("./lib/auth/request.ts");
   const { API_SECURITY_HEADERS } = await import("./lib/server/security-headers.ts");
 
   let config;
@@ -46,6 +47,7 @@ async function main() {
     fail(`Cannot start: ${reason}`);
   }
 
+  const seal = createClientAddressSeal();
   const { default: next } = await import("next");
   const app = next({ dev, dir: process.cwd(), hostname: config.host, port: config.port });
   await app.prepare();
@@ -73,6 +75,7 @@ async function main() {
       req.headers["x-forwarded-for"],
       config.trustedProxies,
     );
+    req.headers[CLIENT_IP_SEAL_HEADER] = seal;
     void handle(req, res);
   });
   server.on("connection", (socket) => {
