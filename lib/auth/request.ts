@@ -34,6 +34,11 @@ export function createClientAddressSeal(): string {
   return seal;
 }
 
+/** Whether this process can learn clients' addresses: from server.ts, or from trusted proxies. */
+export function knowsClientAddresses(): boolean {
+  return Boolean(process.env[SEAL_ENV]) || getConfig().trustedProxies > 0;
+}
+
 function isSealed(headers: HeaderSource): boolean {
   const seal = process.env[SEAL_ENV];
   const given = headers.get(CLIENT_IP_SEAL_HEADER);

@@ -26,6 +26,10 @@ describe("a plain next start believes no client-supplied address or host", () =>
       body: new URLSearchParams({ username, password: "not-the-password" }).toString(),
     });
 
+  it("says at start that it cannot know clients' addresses", () => {
+    expect(server.output()).toContain("client addresses are unknown");
+  });
+
   it("locks the per-address limit however each attempt dresses up its address", async () => {
     const spoofed = (i: number) => ({
       "x-forwarded-for": `198.51.100.${i}`,
