@@ -89,6 +89,8 @@ describe("odd paths, methods and parameters (npm start)", () => {
       "/reports/%ff",
       "/%ff",
       "/api/%ff",
+      "/admin/%ff",
+      "/_next/static/%ff",
       "/api/users/%E0%A4%A/timeline",
       "/sign-in?next=%2F%E3%80%80",
       "/sign-in?next=%ff",
@@ -104,6 +106,8 @@ describe("odd paths, methods and parameters (npm start)", () => {
         `/api/reports/export.csv?period=week&date=${date}`,
         `/api/reports/real_work_hours?start_date=${date}`,
         `/api/users/ana/timeline?date=${date}`,
+        `/api/dashboard/week?date=${date}`,
+        `/api/dashboard/employees/ana?date=${date}`,
       ]),
     ];
     for (const path of paths) {
