@@ -42,8 +42,9 @@ export function knowsClientAddresses(): boolean {
 function isSealed(headers: HeaderSource): boolean {
   const seal = process.env[SEAL_ENV];
   const given = headers.get(CLIENT_IP_SEAL_HEADER);
-  if (!seal || !given || given.length !== seal.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(seal));
+  if (!seal || !given) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(seal)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const firstOf = (value: string | null) => value?.split(",")[0]?.trim() || null;

@@ -55,6 +55,9 @@ describe("the client address a route handler believes", () => {
       );
       const forged = `${seal.slice(0, -1)}${seal.endsWith("A") ? "B" : "A"}`;
       expect(clientIp(new Headers({ [CLIENT_IP_HEADER]: "203.0.113.7", [CLIENT_IP_SEAL_HEADER]: forged }))).toBeNull();
+      // As long as the seal, but longer in bytes.
+      const wide = "\u00e9".repeat(seal.length);
+      expect(clientIp(new Headers({ [CLIENT_IP_HEADER]: "203.0.113.7", [CLIENT_IP_SEAL_HEADER]: wide }))).toBeNull();
     });
   });
 
