@@ -4,4 +4,11 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { prepareServer } = await import("./lib/server/startup");
   await prepareServer();
+  const { knowsClientAddresses } = await import("./lib/auth/request");
+  if (!knowsClientAddresses()) {
+    const { log } = await import("./lib/log");
+    log.warn(
+      "client addresses are unknown without server.ts or TRUSTED_PROXIES: every client shares one per-address sign-in limit",
+    );
+  }
 }

@@ -29,6 +29,7 @@ export function proxy(request: NextRequest) {
   return response;
 }
 
+// Whole path segments: "/apixyz" is a page (a 404) and needs the pages' policy.
 export const config = {
-  matcher: [{ source: "/((?!api|_next/static|_next/image|favicon.ico).*)" }],
+  matcher: [{ source: "/((?!(?:api|_next/static|_next/image)(?:/|$)|favicon\\.ico$).*)" }],
 };

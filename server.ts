@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { AppError } from "./lib/errors.ts";
 
 const dev = process.argv.includes("--dev");
 Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
@@ -11,11 +12,9 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-// Next answers a path it cannot percent-decode with a plain-text 500 (the API catch-all route
-// decodes its segments); under /api that is the client's mistake and gets the JSON envelope.
-function undecodableApiPath(url = "/"): boolean {
-  const pathname = url.split("?")[0];
-  if (!/^\/api(\/|$)/.test(pathname)) return false;
+// Next answers a path it cannot percent-decode with a plain-text 500 and no security headers
+// (the API catch-all route decodes its segments): the client's mistake, so a 400 here.
+function isUndecodablePath(pathname: string): boolean {
   try {
     decodeURIComponent(pathname);
     return false;
@@ -24,15 +23,20 @@ function undecodableApiPath(url = "/"): boolean {
   }
 }
 
+// What the app answers; anything else (TRACE, PROPFIND...) makes Next throw, a 500 with a stack
+// in the log on every request.
+const SERVED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
 async function main() {
   const { getConfig, ConfigError } = await import("./lib/config.ts");
   const { prepareServer } = await import("./lib/server/startup.ts");
   const { closeDb } = await import("./lib/db/index.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
   const { log, describeError } = await import("./lib/log.ts");
-  const { badRequest, toErrorEnvelope } = await import("./lib/errors.ts");
+  const { badRequest, methodNotAllowed, toErrorEnvelope } = await import("./lib/errors.ts");
   const { isDatabaseUnavailable } = await import("./lib/db/errors.ts");
-  const { CLIENT_IP_HEADER, clientAddressOf } = await import("./lib/auth/request.ts");
+  const { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, clientAddressOf, createClientAddressSeal } =
+    await import("./lib/auth/request.ts");
   const { API_SECURITY_HEADERS } = await import("./lib/server/security-headers.ts");
 
   let config;
@@ -46,7 +50,31 @@ async function main() {
     fail(`Cannot start: ${reason}`);
   }
 
+  const seal = createClientAddressSeal();
   const { default: next } = await import("next");
+  // An answer server.ts gives itself, before Next: the API's envelope, or plain text for pages.
+  const refuse = (res: ServerResponse, pathname: string, error: AppError) => {
+    const api = /^\/api(\/|$)/.test(pathname);
+    res
+      .writeHead(error.status, {
+        "Content-Type": api ? "application/json" : "text/plain; charset=utf-8",
+        "Cache-Control": "no-store",
+        ...API_SECURITY_HEADERS,
+        ...error.headers,
+      })
+      .end(api ? JSON.stringify(toErrorEnvelope(error)) : `${error.message}\n`);
+  };
+  // Node's own answer to a request it cannot parse has no headers at all.
+  const rawRefusal = (status: number, reason: string) =>
+    [
+      `HTTP/1.1 ${status} ${reason}`,
+      ...Object.entries({ ...API_SECURITY_HEADERS, "Content-Length": "0", Connection: "close" }).map(
+        ([name, value]) => `${name}: ${value}`,
+      ),
+      "",
+      "",
+    ].join("\r\n");
+
   const app = next({ dev, dir: process.cwd(), hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -60,20 +88,26 @@ async function main() {
     if (stopping) res.setHeader("Connection", "close");
     unanswered.add(res);
     res.on("close", () => unanswered.delete(res));
-    if (undecodableApiPath(req.url)) {
-      const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
-      res
-        .writeHead(error.status, { "Content-Type": "application/json", ...API_SECURITY_HEADERS })
-        .end(JSON.stringify(toErrorEnvelope(error)));
-      return;
-    }
+    const pathname = (req.url ?? "/").split("?")[0];
+    if (!SERVED_METHODS.includes(req.method ?? "")) return refuse(res, pathname, methodNotAllowed(SERVED_METHODS));
+    if (isUndecodablePath(pathname))
+      return refuse(res, pathname, badRequest("invalid_path", "The path is not valid percent-encoded UTF-8"));
     // The client's address, for sign-in rate limits and tokens' last use; a client cannot set it.
     req.headers[CLIENT_IP_HEADER] = clientAddressOf(
       req.socket.remoteAddress,
       req.headers["x-forwarded-for"],
       config.trustedProxies,
     );
+    req.headers[CLIENT_IP_SEAL_HEADER] = seal;
     void handle(req, res);
+  });
+  server.on("connect", (_req, socket: Socket) => {
+    socket.end(rawRefusal(405, "Method Not Allowed"));
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") return void socket.destroy();
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    socket.end(tooLarge ? rawRefusal(431, "Request Header Fields Too Large") : rawRefusal(400, "Bad Request"));
   });
   server.on("connection", (socket) => {
     sockets.add(socket);

@@ -1,3 +1,5 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { getConfig } from "../config.ts";
 import type { Credentials } from "./authorize.ts";
 import { SESSION_COOKIE } from "./sessions.ts";
 import { readBearerToken } from "./tokens.ts";
@@ -6,10 +8,46 @@ import { readBearerToken } from "./tokens.ts";
 export type HeaderSource = { get(name: string): string | null };
 
 /**
- * Set by server.ts from the socket, replacing anything a client sent; where server.ts does
- * not run (a serverless host), the platform's X-Forwarded-For is used instead.
+ * Set by server.ts from the socket, replacing anything a client sent, together with
+ * CLIENT_IP_SEAL_HEADER. Only server.ts can strip a client's copy: under a plain `next start`
+ * or on a serverless host the client's own header reaches the handlers (proxy.ts does not run
+ * for /api, nor for what Next answers before it), so the header counts only when it carries
+ * the seal server.ts made for this process. Checking it where it is read holds on every path
+ * in every deploy mode; stripping it in proxy.ts would not.
  */
 export const CLIENT_IP_HEADER = "x-wt-client-ip";
+export const CLIENT_IP_SEAL_HEADER = "x-wt-client-ip-seal";
+// The environment, because Next bundles the handlers apart from server.ts's own modules.
+const SEAL_ENV = "WORK_TRACING_CLIENT_IP_SEAL";
+
+/**
+ * Where no address can be trusted (a plain `next start` without TRUSTED_PROXIES): the sign-in
+ * limit then counts every such client as this one address, so a client cannot escape it by
+ * claiming a new address per attempt.
+ */
+export const UNKNOWN_CLIENT_ADDRESS = "unknown";
+
+/** Called once by server.ts before Next loads: the seal that vouches for CLIENT_IP_HEADER. */
+export function createClientAddressSeal(): string {
+  const seal = randomBytes(32).toString("base64url");
+  process.env[SEAL_ENV] = seal;
+  return seal;
+}
+
+/** Whether this process can learn clients' addresses: from server.ts, or from trusted proxies. */
+export function knowsClientAddresses(): boolean {
+  return Boolean(process.env[SEAL_ENV]) || getConfig().trustedProxies > 0;
+}
+
+function isSealed(headers: HeaderSource): boolean {
+  const seal = process.env[SEAL_ENV];
+  const given = headers.get(CLIENT_IP_SEAL_HEADER);
+  if (!seal || !given) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(seal)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const firstOf = (value: string | null) => value?.split(",")[0]?.trim() || null;
 
 /** One cookie's value from a Cookie header, or null. */
 export function readCookie(header: string | null | undefined, name: string): string | null {
@@ -42,10 +80,16 @@ export function clientAddressOf(
   return hops.length ? hops[Math.max(0, hops.length - trustedProxies)] : socket;
 }
 
+/**
+ * The client's address: server.ts's sealed one, else (no server.ts) X-Forwarded-For as the
+ * trusted proxies wrote it, else null: unknown, never what the client says.
+ */
 export function clientIp(headers: HeaderSource): string | null {
   const own = headers.get(CLIENT_IP_HEADER);
-  if (own) return own;
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
+  if (own && isSealed(headers)) return own;
+  const { trustedProxies } = getConfig();
+  if (trustedProxies === 0) return null;
+  return clientAddressOf(undefined, headers.get("x-forwarded-for") ?? undefined, trustedProxies) || null;
 }
 
 /** Whether the browser reached the site over HTTPS (directly, or through a TLS proxy). */
@@ -63,15 +107,19 @@ export function credentialsFrom(headers: HeaderSource): Credentials {
 
 /**
  * Whether a form post comes from this site: its Origin (or, without one, Sec-Fetch-Site)
- * must match the host it was sent to. Clients that send neither are not browsers, which
- * are what cross-site request forgery needs.
+ * must match the scheme, host and port it was sent to. The Host header is what the browser
+ * sent; X-Forwarded-Host and -Proto count only from trusted proxies. Clients that send
+ * neither Origin nor Sec-Fetch-Site are not browsers, which are what cross-site request
+ * forgery needs.
  */
-export function isSameOrigin(headers: HeaderSource): boolean {
+export function isSameOrigin({ url, headers }: { url: string; headers: HeaderSource }): boolean {
   const origin = headers.get("origin");
   if (origin) {
-    const host = headers.get("x-forwarded-host")?.split(",")[0]?.trim() || headers.get("host");
+    const viaProxy = getConfig().trustedProxies > 0;
+    const host = (viaProxy && firstOf(headers.get("x-forwarded-host"))) || headers.get("host");
     try {
-      return origin !== "null" && new URL(origin).host === host;
+      const scheme = (viaProxy && firstOf(headers.get("x-forwarded-proto"))) || new URL(url).protocol.slice(0, -1);
+      return origin !== "null" && !!host && new URL(origin).origin === new URL(`${scheme}://${host}`).origin;
     } catch {
       return false;
     }

@@ -9,8 +9,22 @@ const MAX_RANGE_DAYS = 366;
 export const PERIODS = ["day", "week", "month"] as const;
 export type Period = (typeof PERIODS)[number];
 
+/**
+ * The dates a report may ask about. No event is older than 2000 (ingest refuses them), and
+ * the far end keeps every period's arithmetic, and the year's four digits, valid.
+ */
+const EARLIEST_DATE = "2000-01-01";
+const LATEST_DATE = "2999-12-31";
+
 const localDate = (name: string) =>
-  z.string().trim().refine(isLocalDate, `${name} must be a real date written YYYY-MM-DD`);
+  z
+    .string()
+    .trim()
+    .refine(isLocalDate, { message: `${name} must be a real date written YYYY-MM-DD`, abort: true })
+    .refine(
+      (date) => date >= EARLIEST_DATE && date <= LATEST_DATE,
+      `${name} must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
+    );
 
 const username = z
   .string()

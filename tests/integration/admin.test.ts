@@ -7,7 +7,7 @@ import { POST as tokensPost } from "@/app/admin/tokens/actions/route";
 import { findAccount } from "@/lib/auth/accounts";
 import { listAudit, type AuditEntry } from "@/lib/auth/audit";
 import { csrfTokenFor } from "@/lib/auth/csrf";
-import { CLIENT_IP_HEADER } from "@/lib/auth/request";
+import { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, createClientAddressSeal } from "@/lib/auth/request";
 import { listTeams } from "@/lib/auth/teams";
 import { listTokens, verifyToken } from "@/lib/auth/tokens";
 import { newSession, sessionHeader } from "../helpers/credentials";
@@ -15,6 +15,8 @@ import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 
 const ORIGIN = "http://localhost";
 const IP = "203.0.113.7";
+// As server.ts vouches for the address it stamps on each request.
+const SEAL = createClientAddressSeal();
 type Post = (request: Request) => Promise<Response>;
 
 describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
@@ -47,6 +49,7 @@ describe.each(PROVIDERS)("the admin forms on %s", (provider) => {
           host: "localhost",
           origin: ORIGIN,
           [CLIENT_IP_HEADER]: IP,
+          [CLIENT_IP_SEAL_HEADER]: SEAL,
           ...(cookie ? sessionHeader(cookie) : {}),
           ...headers,
         },

@@ -141,7 +141,11 @@ describe("access to the built server", () => {
   });
 
   it("marks the cookie Secure when the request came through HTTPS", async () => {
-    const res = await signIn(ADMIN_PASSWORD, { "x-forwarded-proto": "https" });
+    // A browser behind a TLS proxy sends the https Origin.
+    const res = await signIn(ADMIN_PASSWORD, {
+      "x-forwarded-proto": "https",
+      origin: server.url.replace("http:", "https:"),
+    });
     expect(res.headers.get("set-cookie")).toContain("; Secure");
   });
 

@@ -30,7 +30,7 @@ export async function runAdminAction(
   page: string,
   actions: Record<string, ActionHandler>,
 ): Promise<Response> {
-  if (!isSameOrigin(request.headers)) return crossSite();
+  if (!isSameOrigin(request)) return crossSite();
   const credentials = credentialsFrom(request.headers);
   const db = getDb();
   let principal: Principal;

@@ -1,5 +1,5 @@
 import { safeNextPath, signInPath } from "@/lib/auth/next-path";
-import { clientIp, isHttps, isSameOrigin } from "@/lib/auth/request";
+import { clientIp, isHttps, isSameOrigin, UNKNOWN_CLIENT_ADDRESS } from "@/lib/auth/request";
 import { formatSessionCookie } from "@/lib/auth/sessions";
 import { signIn } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 /** The sign-in form posts here; every answer is a redirect, to `next` or back to the form, or a 429 when busy. */
 export async function POST(request: Request): Promise<Response> {
-  if (!isSameOrigin(request.headers)) return crossSite();
+  if (!isSameOrigin(request)) return crossSite();
   const form = await readForm(request);
   const next = safeNextPath(form.get("next"));
   const username = String(form.get("username") ?? "").slice(0, 256);
@@ -21,7 +21,7 @@ export async function POST(request: Request): Promise<Response> {
     const result = await signIn(getDb(), {
       username,
       password,
-      ip: clientIp(request.headers),
+      ip: clientIp(request.headers) ?? UNKNOWN_CLIENT_ADDRESS,
       userAgent: request.headers.get("user-agent"),
     });
     if (!result.ok && result.reason === "locked") {

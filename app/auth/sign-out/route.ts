@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 /** Ends the session behind the cookie and removes the cookie; the form carries the session's CSRF token. */
 export async function POST(request: Request): Promise<Response> {
-  if (!isSameOrigin(request.headers)) return crossSite();
+  if (!isSameOrigin(request)) return crossSite();
   const cookie = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
   const form = await readForm(request);
   if (cookie && !isValidCsrfToken(cookie, String(form.get("csrf") ?? ""))) return crossSite();
