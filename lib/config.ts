@@ -60,6 +60,7 @@ const configSchema = z
       ),
     CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
     TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
+    INGEST_RATE_LIMIT: wholeNumber("INGEST_RATE_LIMIT", 0, 100_000_000),
     ADMIN_USERNAME: z
       .string()
       .trim()
@@ -88,6 +89,8 @@ const defaults = {
   HEARTBEAT_TIMEOUT_MINUTES: "15",
   PROCESS_CRON: "*/15 * * * *",
   TRUSTED_PROXIES: "0",
+  // A fleet of 10,000 agents sends about 10,000 a minute, 100,000 in a logon burst.
+  INGEST_RATE_LIMIT: "300000",
 } satisfies Partial<Record<keyof z.input<typeof configSchema>, string>>;
 
 export type Config = {
@@ -104,6 +107,8 @@ export type Config = {
   cronSecret?: string;
   /** Reverse proxies in front of server.ts whose X-Forwarded-For entries name the client. */
   trustedProxies: number;
+  /** Events one ingest token may send a minute (in any burst up to that many); 0 means no limit. */
+  ingestRateLimit: number;
   /** The first admin, created on a start that finds no account at all. */
   adminUsername?: string;
   adminPassword?: string;
@@ -201,6 +206,7 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
     cronSecret: c.CRON_SECRET,
     trustedProxies: c.TRUSTED_PROXIES,
+    ingestRateLimit: c.INGEST_RATE_LIMIT,
     adminUsername: c.ADMIN_USERNAME,
     adminPassword: c.ADMIN_PASSWORD,
     rootDir,

@@ -3,14 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import {
-  compareEvents,
-  derivePeriods,
-  splitAtMidnight,
-  summarisePieces,
-  type HoursRules,
-  type Piece,
-} from "./periods.ts";
+import { compareEvents, derivePeriods, splitAtMidnight, type HoursRules, type Piece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
@@ -62,12 +55,15 @@ type StoredPiece = Piece & { lastEventId: number };
 /** Gives each piece the highest id of the (sorted) events inside it. */
 function attachLastEventIds(pieces: Piece[], events: HoursEvent[]): StoredPiece[] {
   let first = 0;
-  return pieces.map((piece) => {
+  // In place: a day of very many periods must not be held twice.
+  const stored = pieces as StoredPiece[];
+  for (const piece of stored) {
     while (first < events.length && events[first].ts < piece.start) first++;
     let last = 0;
     for (let i = first; i < events.length && events[i].ts <= piece.end; i++) last = Math.max(last, events[i].id);
-    return { ...piece, lastEventId: last };
-  });
+    piece.lastEventId = last;
+  }
+  return stored;
 }
 
 /**
@@ -110,7 +106,7 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
     end = findWindowEnd(page, work.toTs, rules.gapMs) ?? (page.length < limit ? MAX_TS : null);
   }
 
-  const events = inOrder(
+  let events = inOrder(
     (yield read(
       `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
       [userKey, start, end],
@@ -122,6 +118,8 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
     derivePeriods(events, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone)),
     events,
   );
+  const eventCount = events.length;
+  events = [];
 
   const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
   const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [
@@ -140,25 +138,28 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   const dates = new Set<LocalDate>([...oldDates.map((row) => String(row.work_date)), ...pieces.map((p) => p.date)]);
   if (dates.size) {
     const sorted = [...dates].sort();
-    const stored = (yield all(
-      `SELECT work_date, ${d.ms("start_ts")} AS start_ts, ${d.ms("end_ts")} AS end_ts, last_event_id FROM work_periods
-       WHERE user_key = ? AND work_date >= ? AND work_date <= ?`,
-      [userKey, sorted[0], sorted[sorted.length - 1]],
-    )) as Rows;
-    const dayPieces = stored
+    // Summed in SQL, so that a day of very many periods is never held here a second time.
+    const span = `${d.ms("end_ts")} - ${d.ms("start_ts")}`;
+    const summaries = (
+      (yield all(
+        `SELECT work_date, SUM(${span}) AS ms, SUM(floor((${span}) / ?)) AS real_hours,
+           MIN(${d.ms("start_ts")}) AS first_ts, MAX(${d.ms("end_ts")}) AS last_ts, MAX(last_event_id) AS last_id
+         FROM work_periods WHERE user_key = ? AND work_date >= ? AND work_date <= ? GROUP BY work_date ORDER BY work_date`,
+        [rules.blockMs, userKey, sorted[0], sorted[sorted.length - 1]],
+      )) as Rows
+    )
       .filter((row) => dates.has(String(row.work_date)))
       .map((row) => ({
         date: String(row.work_date),
-        start: Number(row.start_ts),
-        end: Number(row.end_ts),
-        lastEventId: Number(row.last_event_id),
+        workingSeconds: Math.floor(Number(row.ms) / 1000),
+        realHours: Number(row.real_hours),
+        firstActivity: Number(row.first_ts),
+        lastActivity: Number(row.last_ts),
+        lastEventId: Number(row.last_id),
       }));
-    const lastIds = new Map<LocalDate, number>();
-    for (const piece of dayPieces) lastIds.set(piece.date, Math.max(lastIds.get(piece.date) ?? 0, piece.lastEventId));
     const [user] = (yield all(`SELECT display_name FROM tracked_users WHERE user_key = ?`, [userKey])) as Rows;
     const username = user ? String(user.display_name) : userKey;
     const now = Date.now();
-    const summaries = summarisePieces(dayPieces, rules.blockMs);
     for (const day of summaries) {
       yield run(
         `INSERT INTO user_real_work_summary (user_key, username, work_date, real_hours_counted, working_seconds,
@@ -176,7 +177,7 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
           day.workingSeconds,
           day.firstActivity,
           day.lastActivity,
-          lastIds.get(day.date) ?? 0,
+          day.lastEventId,
           now,
         ],
       );
@@ -191,7 +192,7 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
     // A newer report bumped the revision while we worked: leave the entry for the next run.
     yield run(`DELETE FROM hours_queue WHERE user_key = ? AND revision = ?`, [userKey, work.revision]);
   }
-  return { events: events.length, dates: dates.size };
+  return { events: eventCount, dates: dates.size };
 }
 
 /** Runs the steps for one user in one transaction of the given database. */
@@ -223,7 +224,8 @@ function sqliteProcessor(db: Db): UserProcessor {
       const { kind, sql, params } = result.value;
       const statement = prepare(kind, sql);
       let reply: Reply = [];
-      if (kind === "events") reply = (statement.all(...params) as unknown[][]).map(toEvent);
+      // Row by row: a user's whole window is never held twice, as rows and as events.
+      if (kind === "events") for (const row of statement.iterate(...params)) reply.push(toEvent(row as unknown[]));
       else if (kind === "all") reply = statement.all(...params) as Rows;
       else statement.run(...params);
       result = steps.next(reply);

@@ -1,6 +1,7 @@
 import { badRequest, payloadTooLarge, type ErrorBody } from "../errors.ts";
 import { getDb } from "../db/index.ts";
 import { checkEvent, MAX_BATCH_EVENTS, type ParsedEvent } from "./schema.ts";
+import { chargeIngestToken } from "./rate-limit.ts";
 import { EventStore } from "./store.ts";
 
 export type SingleResult = { kind: "single"; duplicate: boolean };
@@ -40,14 +41,20 @@ function splitBody(body: unknown): { batch: boolean; items: unknown[] } {
 
 /**
  * Validates and durably stores a report (one event or a batch). Resolves only after the
- * accepted events are committed; invalid events in a batch are listed, not fatal.
+ * accepted events are committed; invalid events in a batch are listed, not fatal. With a
+ * `sender`, its token is charged every event sent, before anything is stored (a 429 beyond its limit).
  */
-export async function ingestReport(body: unknown, receivedAt = Date.now()): Promise<SingleResult | BatchResult> {
+export async function ingestReport(
+  body: unknown,
+  receivedAt = Date.now(),
+  sender?: { tokenId: number; perMinute: number },
+): Promise<SingleResult | BatchResult> {
   const { batch, items } = splitBody(body);
   if (items.length > MAX_BATCH_EVENTS) {
     throw payloadTooLarge(`A batch holds at most ${MAX_BATCH_EVENTS} events; this one has ${items.length}`);
   }
   if (batch && items.length === 0) throw badRequest("empty_batch", "The batch has no events");
+  if (sender) chargeIngestToken(sender.tokenId, items.length, sender.perMinute, receivedAt);
 
   const valid: ParsedEvent[] = [];
   const rejected: BatchResult["rejected"] = [];

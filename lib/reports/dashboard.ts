@@ -7,7 +7,7 @@ import type { ReportSettings } from "./settings.ts";
 import { type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
-import { getTimeline } from "./timeline.ts";
+import { getDayOverview } from "./timeline.ts";
 import { listUsers, type UserRow } from "./users.ts";
 
 // What each dashboard page shows, built only from the read API's own functions so that every
@@ -52,6 +52,9 @@ export type EmployeeView = ViewMeta & {
     starts_at: string;
     ends_at: string;
     periods: { start: string; end: string }[];
+    periods_total: number;
+    /** The periods are merged per minute: the day has too many to draw one by one. */
+    periods_merged: boolean;
     events: number;
     first_activity: string | null;
     last_activity: string | null;
@@ -167,7 +170,7 @@ async function loadPeriodView(
 }
 
 /**
- * One employee: their status now, the day's working periods, and every day of that day's month.
+ * One employee: their status now, the day's working periods (bounded however busy the day), and every day of that day's month.
  * Unknown or not visible is a 404, as in the timeline API.
  */
 export async function loadEmployeeView(
@@ -179,14 +182,14 @@ export async function loadEmployeeView(
 ): Promise<EmployeeView> {
   const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
-  const timeline = await getTimeline(db, { username: query.username, date }, settings, now, visible);
-  const key = toUserKey(timeline.username);
+  const overview = await getDayOverview(db, { username: query.username, date }, settings, now, visible);
+  const key = overview.userKey;
   const only = new Set([key]);
   const month = periodBounds("month", date, settings.weekStartsOn);
   const [[status], [monthTotals], daily, teams] = await Promise.all([
     listUsers(db, settings, now, only),
-    summarise(db, { period: "month", date, username: timeline.username }, settings, now, only),
-    listDailyTotals(db, { ...month, username: timeline.username }, only),
+    summarise(db, { period: "month", date, username: overview.username }, settings, now, only),
+    listDailyTotals(db, { ...month, username: overview.username }, only),
     listTeamsByUserKey(db, visible),
   ]);
   const byDate = new Map<LocalDate, DailyRow>(daily.map((row) => [row.work_date, row]));
@@ -207,7 +210,7 @@ export async function loadEmployeeView(
     last_activity: _last,
     ...monthRow
   } = monthTotals ?? {
-    username: timeline.username,
+    username: overview.username,
     period_start: month.start,
     period_end: month.end,
     working_seconds: 0,
@@ -219,17 +222,19 @@ export async function loadEmployeeView(
   return {
     ...meta,
     view: "employee",
-    username: timeline.username,
+    username: overview.username,
     teams: teams.get(key) ?? [],
     date,
     status: status ?? null,
     day: {
       starts_at: new Date(startOfLocalDay(date, settings.timeZone)).toISOString(),
       ends_at: new Date(startOfLocalDay(addDays(date, 1), settings.timeZone)).toISOString(),
-      periods: timeline.periods,
-      events: timeline.events.length,
-      working_seconds: timeline.working_seconds,
-      real_hours_counted: timeline.real_hours_counted,
+      periods: overview.periods,
+      periods_total: overview.periods_total,
+      periods_merged: overview.periods_merged,
+      events: overview.events,
+      working_seconds: overview.working_seconds,
+      real_hours_counted: overview.real_hours_counted,
       first_activity: today?.first_activity ?? null,
       last_activity: today?.last_activity ?? null,
     },

@@ -86,6 +86,22 @@ export const timelineQuerySchema = z.object({
 });
 export type TimelineQuery = z.output<typeof timelineQuerySchema>;
 
+/** The most events (and periods) one timeline answer holds; a busier day is read in pages. */
+export const TIMELINE_PAGE_MAX = 5000;
+
+export const timelinePageQuerySchema = timelineQuerySchema.extend({
+  limit: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `limit must be a whole number from 1 to ${TIMELINE_PAGE_MAX}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= TIMELINE_PAGE_MAX, `limit must be a whole number from 1 to ${TIMELINE_PAGE_MAX}`)
+    .default(TIMELINE_PAGE_MAX),
+  /** The previous answer's `next_cursor`, as given. */
+  cursor: z.string().trim().max(200, "cursor must be a next_cursor given by a previous answer").optional(),
+});
+export type TimelinePageQuery = z.output<typeof timelinePageQuerySchema>;
+
 type QueryInput = URLSearchParams | Record<string, string | undefined>;
 
 /**

@@ -204,7 +204,9 @@ async function expectEmployeeViewMatchesApi(reader: Reader, view: EmployeeView) 
   ]);
   expect(view.username).toBe(timeline.username);
   expect(view.day.periods).toEqual(timeline.periods);
-  expect(view.day.events).toBe(timeline.events.length);
+  expect(view.day).toMatchObject({ periods_total: timeline.periods_total, periods_merged: false });
+  expect(view.day.events).toBe(timeline.events_total);
+  expect(timeline.events).toHaveLength(timeline.events_total);
   expect(view.status).toEqual(users.find(sameUser(view.username)) ?? null);
 
   const { working_seconds, real_hours_counted, first_activity, last_activity } = view.day;

@@ -506,7 +506,12 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           { start: "2026-03-02T05:00:00.000Z", end: "2026-03-02T07:00:00.000Z" },
           { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T09:30:00.000Z" },
         ],
+        periods_total: 2,
         events: undefined,
+        events_total: 18,
+        events_by_state: { working: 16, stopped: 2 },
+        limit: 5000,
+        next_cursor: null,
         working_seconds: 9000,
         real_hours_counted: 3,
       });

@@ -41,6 +41,7 @@ describe("loadConfig", () => {
       processCron: "*/15 * * * *",
       cronSecret: undefined,
       trustedProxies: 0,
+      ingestRateLimit: 300_000,
       rootDir: root,
       rules: { timeZone: "Asia/Dubai", weekStartsOn: 1, gapMs: 15 * 60_000, blockMs: 40 * 60_000 },
     });
@@ -61,6 +62,7 @@ describe("loadConfig", () => {
         HEARTBEAT_TIMEOUT_MINUTES: "0",
         PROCESS_CRON: "0 * * * *",
         TRUSTED_PROXIES: "2",
+        INGEST_RATE_LIMIT: "0",
       },
       root,
     );
@@ -76,6 +78,7 @@ describe("loadConfig", () => {
       heartbeatTimeoutMinutes: 0,
       processCron: "0 * * * *",
       trustedProxies: 2,
+      ingestRateLimit: 0,
     });
   });
 
@@ -156,6 +159,7 @@ describe("loadConfig", () => {
     ["PROCESS_CRON", { PROCESS_CRON: "61 * * * *" }],
     ["SECRET_KEY", { SECRET_KEY: "short" }],
     ["TRUSTED_PROXIES", { TRUSTED_PROXIES: "yes" }],
+    ["INGEST_RATE_LIMIT", { INGEST_RATE_LIMIT: "off" }],
   ])("refuses a bad %s with one line naming it", (name, env) => {
     const error = configError(env);
     expect(error.name).toBe("ConfigError");

@@ -1,3 +1,4 @@
+import { getConfig } from "@/lib/config";
 import { ingestReport } from "@/lib/ingest";
 import { MAX_BODY_BYTES } from "@/lib/ingest/schema";
 import { readJsonBody } from "../_lib/read-json";
@@ -7,10 +8,12 @@ export const dynamic = "force-dynamic";
 
 // The token is checked before the body is read: a request without one costs no parsing.
 export const POST = withApi(
-  async (request) => {
+  async (request, _context, principal) => {
     const receivedAt = Date.now();
     const body = await readJsonBody(request, MAX_BODY_BYTES);
-    const result = await ingestReport(body, receivedAt);
+    const sender =
+      principal.kind === "token" ? { tokenId: principal.token.id, perMinute: getConfig().ingestRateLimit } : undefined;
+    const result = await ingestReport(body, receivedAt, sender);
     if (result.kind === "single") {
       return created(result.duplicate ? { duplicate: true } : {});
     }

@@ -81,8 +81,9 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
             Working periods
           </h2>
           <p className="text-xs text-slate-500 dark:text-slate-400">
-            {day.periods.length} period{day.periods.length === 1 ? "" : "s"} from {day.events} event
+            {day.periods_total} period{day.periods_total === 1 ? "" : "s"} from {day.events} event
             {day.events === 1 ? "" : "s"}
+            {day.periods_merged ? ", drawn merged to the minute" : ""}
           </p>
         </div>
         <TimelineBars
@@ -93,7 +94,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           now={live ? Date.parse(view.generated_at) : undefined}
           label={`Working periods of ${view.username} on ${date}`}
         />
-        {day.periods.length ? (
+        {day.periods.length && !day.periods_merged ? (
           <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
             {day.periods.map((period) => (
               <li

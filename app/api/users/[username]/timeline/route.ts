@@ -1,7 +1,7 @@
 import { visibleUserKeys } from "@/lib/auth/principal";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { parseQuery, timelineQuerySchema } from "@/lib/reports/schemas";
+import { parseQuery, timelinePageQuerySchema } from "@/lib/reports/schemas";
 import { getTimeline } from "@/lib/reports/timeline";
 import { ok, rejectMethod, withApi } from "../../../_lib/respond";
 
@@ -12,8 +12,11 @@ type Context = { params: Promise<{ username: string }> };
 export const GET = withApi<Context, "read">(
   async (request, context, principal) => {
     const { username } = await context.params;
-    const query = parseQuery(timelineQuerySchema, {
-      date: new URL(request.url).searchParams.get("date") ?? undefined,
+    const params = new URL(request.url).searchParams;
+    const query = parseQuery(timelinePageQuerySchema, {
+      date: params.get("date") ?? undefined,
+      limit: params.get("limit") ?? undefined,
+      cursor: params.get("cursor") ?? undefined,
       username,
     });
     const db = getDb();

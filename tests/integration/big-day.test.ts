@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as getEmployee } from "@/app/api/dashboard/employees/[username]/route";
+import { GET as getTimeline } from "@/app/api/users/[username]/timeline/route";
+import { loadConfig, type Config } from "@/lib/config";
+import { runHoursEngine } from "@/lib/hours/run";
+import { EventStore } from "@/lib/ingest/store";
+import type { EventState } from "@/lib/users";
+import { toUserKey } from "@/lib/users";
+import { useProcessTokens } from "../helpers/credentials";
+import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { okData, rejected } from "../helpers/envelope";
+
+/*
+ * A day stored far beyond any real one (a misbehaving agent): it must be answered in bounded
+ * pages with its counts, never read whole. 2026-03-02 in Asia/Dubai starts at 2026-03-01T20:00Z.
+ */
+const TZ = "Asia/Dubai";
+const DATE = "2026-03-02";
+const DAY_START = Date.parse("2026-03-01T20:00:00Z");
+const FLOODER = "CORP\\Flooder";
+/** One-second periods, one every two seconds: as many periods as working events. */
+const PERIODS = 12_000;
+const TIES = "ties";
+
+type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
+type Page = {
+  periods: { start: string; end: string }[];
+  periods_total: number;
+  events: { id: number; ts: string; state: EventState }[];
+  events_total: number;
+  events_by_state: Record<EventState, number>;
+  limit: number;
+  next_cursor: string | null;
+  working_seconds: number;
+};
+
+describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
+  const database = useProcessDatabase(provider);
+  const tokens = useProcessTokens(database);
+  const configState = globalThis as ConfigState;
+  let savedConfig: Config | undefined;
+  let configDir: string;
+
+  const useConfig = (env: Record<string, string>) => {
+    configState.__workTracingConfig = loadConfig({ REPORT_TIMEZONE: TZ, ...env }, configDir);
+  };
+
+  beforeAll(async () => {
+    savedConfig = configState.__workTracingConfig;
+    configDir = mkdtempSync(path.join(os.tmpdir(), "wt-big-day-"));
+    useConfig({});
+    const store = new EventStore(database.db);
+    const flood = Array.from({ length: PERIODS * 2 }, (_, i) => ({
+      userKey: toUserKey(FLOODER),
+      username: FLOODER,
+      state: (i % 2 ? "stopped" : "working") as EventState,
+      ts: DAY_START + 3_600_000 + Math.floor(i / 2) * 2000 + (i % 2) * 1000,
+    }));
+    for (let i = 0; i < flood.length; i += 5000) await store.store(flood.slice(i, i + 5000), DAY_START);
+    // Both states at each instant: a page may end between the two.
+    await store.store(
+      [0, 1, 2].flatMap((k) =>
+        (["stopped", "working"] as const).map((state) => ({
+          userKey: TIES,
+          username: TIES,
+          state,
+          ts: DAY_START + 7_200_000 + k * 60_000,
+        })),
+      ),
+      DAY_START,
+    );
+    const result = await runHoursEngine({
+      trigger: "test",
+      db: database.db,
+      rules: { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: TZ },
+    });
+    expect(result.status).toBe("ok");
+  }, 120_000);
+
+  afterAll(() => {
+    configState.__workTracingConfig = savedConfig;
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  const timeline = (username: string, query: string, headers = tokens.read) =>
+    getTimeline(
+      new Request(`http://localhost/api/users/${encodeURIComponent(username)}/timeline?date=${DATE}${query}`, {
+        headers,
+      }),
+      { params: Promise.resolve({ username }) },
+    );
+
+  it("answers a bounded page with the day's counts and a cursor", async () => {
+    const page = await okData<Page>(timeline(FLOODER, ""));
+    expect(page.limit).toBe(5000);
+    expect(page.events).toHaveLength(5000);
+    expect(page.periods).toHaveLength(5000);
+    expect(page).toMatchObject({
+      events_total: PERIODS * 2,
+      events_by_state: { working: PERIODS, stopped: PERIODS },
+      periods_total: PERIODS,
+      working_seconds: PERIODS,
+    });
+    expect(page.next_cursor).toEqual(expect.any(String));
+  });
+
+  it("walks the whole day page by page, in rule order, each event and period once", async () => {
+    const events: Page["events"] = [];
+    const periods: Page["periods"] = [];
+    let cursor: unknown = "";
+    let pages = 0;
+    while (typeof cursor === "string" && pages < 10) {
+      const page: Page = await okData<Page>(timeline(FLOODER, `&limit=4000&cursor=${cursor}`));
+      expect(page.events.length).toBeLessThanOrEqual(4000);
+      expect(page.periods.length).toBeLessThanOrEqual(4000);
+      events.push(...page.events);
+      periods.push(...page.periods);
+      cursor = page.next_cursor;
+      pages += 1;
+    }
+    expect([pages, cursor]).toEqual([6, null]);
+    expect(events).toHaveLength(PERIODS * 2);
+    expect(new Set(events.map((e) => e.id)).size).toBe(PERIODS * 2);
+    expect(events.every((e, i) => e.state === (i % 2 ? "stopped" : "working"))).toBe(true);
+    expect(events.every((e, i) => i === 0 || Date.parse(e.ts) > Date.parse(events[i - 1].ts))).toBe(true);
+    expect(periods).toHaveLength(PERIODS);
+    expect(periods.at(-1)).toEqual({
+      start: new Date(DAY_START + 3_600_000 + (PERIODS - 1) * 2000).toISOString(),
+      end: new Date(DAY_START + 3_600_000 + (PERIODS - 1) * 2000 + 1000).toISOString(),
+    });
+  });
+
+  it("keeps working before stopped at one instant when a page ends between them", async () => {
+    const seen: [string, EventState][] = [];
+    let cursor: unknown = "";
+    for (let pages = 0; typeof cursor === "string" && pages < 10; pages++) {
+      const page: Page = await okData<Page>(timeline(TIES, `&limit=1&cursor=${cursor}`));
+      seen.push(...page.events.map((e): [string, EventState] => [e.ts, e.state]));
+      cursor = page.next_cursor;
+    }
+    expect(seen).toEqual(
+      [0, 1, 2].flatMap((k) => {
+        const ts = new Date(DAY_START + 7_200_000 + k * 60_000).toISOString();
+        return [
+          [ts, "working"],
+          [ts, "stopped"],
+        ];
+      }),
+    );
+  });
+
+  it("refuses a limit out of bounds and a cursor it did not give", async () => {
+    for (const limit of ["0", "5001", "all"]) await rejected(await timeline(FLOODER, `&limit=${limit}`), "limit");
+    for (const cursor of ["nonsense", Buffer.from('{"e":[1,"idle"]}').toString("base64url"), "x".repeat(300)]) {
+      await rejected(await timeline(FLOODER, `&cursor=${cursor}`), "cursor");
+    }
+  });
+
+  it("gives the employee view with the day's counts and its periods drawn per minute", async () => {
+    const view = await okData<{
+      day: { periods: unknown[]; periods_total: number; periods_merged: boolean; events: number };
+    }>(
+      getEmployee(
+        new Request(`http://localhost/api/dashboard/employees/${encodeURIComponent(FLOODER)}?date=${DATE}`, {
+          headers: tokens.read,
+        }),
+        { params: Promise.resolve({ username: FLOODER }) },
+      ),
+    );
+    expect(view.day).toMatchObject({ periods_total: PERIODS, periods_merged: true, events: PERIODS * 2 });
+    // 12,000 periods two seconds apart span 400 minutes.
+    expect(view.day.periods).toHaveLength(400);
+  });
+});
