@@ -8,9 +8,9 @@
 // Usage: npm run bench:big-day -- [--events 600000] [--requests 5] [--postgres URL]
 import { spawnSync } from "node:child_process";
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { addDays, localDateOf, startOfLocalDay } from "../../lib/time.ts";
 import { createBenchDatabase } from "./database.ts";
+import { parseBenchOptions } from "./options.ts";
 import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./server.ts";
 
 const TARGET_MS = 1000;
@@ -27,33 +27,8 @@ const HELP = `npm run bench:big-day -- [options]
   --postgres <url>  run on PostgreSQL: a throwaway database is created there and dropped
 `;
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      events: { type: "string", default: "600000" },
-      requests: { type: "string", default: "5" },
-      postgres: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  const whole = (name: string, value: string, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      process.stderr.write(`--${name} must be a whole number from 1 to ${max}\n${HELP}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    events: whole("events", values.events, 5_000_000),
-    requests: whole("requests", values.requests, 1000),
-    postgres: values.postgres,
-  };
-}
+const parseOptions = () =>
+  parseBenchOptions(HELP, { events: { default: 600_000, max: 5_000_000 }, requests: { default: 5, max: 1000 } });
 
 function createIngestToken(url: string): string {
   const result = spawnSync(

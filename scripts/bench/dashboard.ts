@@ -7,8 +7,8 @@
 // Usage: npm run bench:dashboard -- [--employees 500] [--days 30] [--requests 30] [--postgres URL]
 import { spawn } from "node:child_process";
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { createBenchDatabase } from "./database.ts";
+import { parseBenchOptions } from "./options.ts";
 import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./server.ts";
 
 const TARGET_MS = 300;
@@ -22,35 +22,12 @@ const HELP = `npm run bench:dashboard -- [options]
   --postgres <url>  run on PostgreSQL: a throwaway database is created there and dropped
 `;
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      employees: { type: "string", default: "500" },
-      days: { type: "string", default: "30" },
-      requests: { type: "string", default: "30" },
-      postgres: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
+const parseOptions = () =>
+  parseBenchOptions(HELP, {
+    employees: { default: 500, max: 2000 },
+    days: { default: 30, max: 366 },
+    requests: { default: 30, max: 10_000 },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  const whole = (name: string, value: string, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      process.stderr.write(`--${name} must be a whole number from 1 to ${max}\n${HELP}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    employees: whole("employees", values.employees, 2000),
-    days: whole("days", values.days, 366),
-    requests: whole("requests", values.requests, 10_000),
-    postgres: values.postgres,
-  };
-}
 
 /** Fills the database in a child process, so the generator's memory is not this process's. */
 async function fillDatabase(url: string, employees: number, days: number): Promise<string> {

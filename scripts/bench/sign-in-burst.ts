@@ -11,8 +11,8 @@
 //      sign-ins were answered.
 // Usage: npm run bench:sign-in -- [--burst 100] [--bursts 3] [--postgres URL]
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { createBenchDatabase } from "./database.ts";
+import { parseBenchOptions } from "./options.ts";
 import { checkBuild, startBenchServer, type BenchServer } from "./server.ts";
 
 const HELP = `npm run bench:sign-in -- [options]
@@ -22,33 +22,8 @@ const HELP = `npm run bench:sign-in -- [options]
   --postgres <url>  run on PostgreSQL: a throwaway database is created there and dropped
 `;
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      burst: { type: "string", default: "100" },
-      bursts: { type: "string", default: "3" },
-      postgres: { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  const whole = (name: string, value: string, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      process.stderr.write(`--${name} must be a whole number from 1 to ${max}\n${HELP}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    burst: whole("burst", values.burst, 1000),
-    bursts: whole("bursts", values.bursts, 100),
-    postgres: values.postgres,
-  };
-}
+const parseOptions = () =>
+  parseBenchOptions(HELP, { burst: { default: 100, max: 1000 }, bursts: { default: 3, max: 100 } });
 
 const PROBES = [
   ["GET /api/health", "/api/health"],
