@@ -17,8 +17,8 @@ export type Dialect = {
    * (walking the index, then sorting the few events that share an instant). SQLite keeps
    * instants as exact epoch-ms numbers and the unique index allows a user at most two events
    * per instant (one per state), so it reads in the index's own order, with no sort
-   * (`tiesInJs`), and the engine puts those pairs right; a page limited to n rows is read
-   * n + 1 long so that a pair cut by the limit is still put right before the page is cut to n.
+   * (`tiesInJs`), and the engine puts those pairs right, holding a chunk's last instant back
+   * until the next chunk, which may hold the other half of its pair.
    */
   oldestFirst: string;
   newestFirst: string;
@@ -28,6 +28,11 @@ export type Dialect = {
    * its write transactions (BEGIN IMMEDIATE) already exclude every other writer.
    */
   forUpdate: string;
+  /**
+   * Rows per multi-row INSERT where many are written at once: SQLite runs in this process, so
+   * one prepared single-row statement is as fast as any; PostgreSQL pays a round trip each.
+   */
+  insertBatch: number;
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
@@ -38,6 +43,7 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
     forUpdate: "",
+    insertBatch: 1,
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
@@ -48,6 +54,7 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
     forUpdate: "FOR UPDATE",
+    insertBatch: 500,
   },
 };
 

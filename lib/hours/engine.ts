@@ -3,7 +3,7 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import { compareEvents, derivePeriods, splitAtMidnight, type HoursRules, type Piece } from "./periods.ts";
+import { compareEvents, createPieceDeriver, type HoursRules } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
@@ -14,56 +14,77 @@ type ReprocessOutcome = { events: number; dates: number };
 const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
-/** "events" reads rows of (id, ts, state) and gives them back as HoursEvent[]. */
-type Step = { kind: "all" | "run" | "events"; sql: string; params: SqlValue[] };
+/**
+ * "scan" opens a read of events (id, ts, state) and gives back its first `size` events, "more"
+ * the next `size` (none once it is exhausted), "close" ends it: so that a window of any size
+ * is read in chunks and never held.
+ */
+type Step =
+  | { kind: "all" | "run"; sql: string; params: SqlValue[] }
+  | { kind: "scan"; sql: string; params: SqlValue[]; size: number }
+  | { kind: "more"; size: number }
+  | { kind: "close" };
 type Rows = Record<string, unknown>[];
 type Reply = Rows | HoursEvent[];
 
-const toEvents = (rows: Rows): HoursEvent[] =>
-  rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
+const SCAN_CHUNK = 10_000;
+const WINDOW_FIRST_CHUNK = 256;
 
 const newestFirst = (a: HoursEvent, b: HoursEvent) => compareEvents(b, a);
 
-/** Sorts each run of events that share an instant by §5.1 (reversed when newest first); the rest is in order already. */
-function orderTies(events: HoursEvent[], compare: (a: HoursEvent, b: HoursEvent) => number): void {
-  for (let i = 0; i < events.length - 1;) {
-    let j = i + 1;
-    while (j < events.length && events[j].ts === events[i].ts) j++;
-    if (j - i > 1) {
-      const tied = events.slice(i, j).sort(compare);
-      for (let k = 0; k < tied.length; k++) events[i + k] = tied[k];
+/**
+ * Puts chunks read in the dialect's order into §5.1 order (see Dialect): where the dialect
+ * leaves ties to JS, each run of events at one instant is sorted, and a chunk's last run waits
+ * for the next chunk, which may hold the rest of it.
+ */
+function orderChunks(compare: (a: HoursEvent, b: HoursEvent) => number, d: Dialect) {
+  let held: HoursEvent[] = [];
+  const sortRuns = (events: HoursEvent[]) => {
+    for (let i = 0; i < events.length - 1;) {
+      let j = i + 1;
+      while (j < events.length && events[j].ts === events[i].ts) j++;
+      if (j - i > 1) {
+        const tied = events.slice(i, j).sort(compare);
+        for (let k = 0; k < tied.length; k++) events[i + k] = tied[k];
+      }
+      i = j;
     }
-    i = j;
-  }
+    return events;
+  };
+  /** The events now known to be in order; an empty chunk (the read's end) releases the rest. */
+  return (chunk: HoursEvent[]): HoursEvent[] => {
+    if (!d.tiesInJs) return chunk;
+    const events = held.concat(chunk);
+    let cut = events.length;
+    if (chunk.length) while (cut > 0 && events[cut - 1].ts === events[events.length - 1].ts) cut--;
+    held = events.slice(cut);
+    events.length = cut;
+    return sortRuns(events);
+  };
 }
 
-/** A page of events read in the dialect's order, as the first `limit` in §5.1 order (see Dialect). */
-function inOrder(
-  events: HoursEvent[],
-  d: Dialect,
-  compare: (a: HoursEvent, b: HoursEvent) => number,
-  limit = Infinity,
-): HoursEvent[] {
-  if (!d.tiesInJs) return events;
-  orderTies(events, compare);
-  if (events.length > limit) events.length = limit;
-  return events;
-}
-
-type StoredPiece = Piece & { lastEventId: number };
-
-/** Gives each piece the highest id of the (sorted) events inside it. */
-function attachLastEventIds(pieces: Piece[], events: HoursEvent[]): StoredPiece[] {
-  let first = 0;
-  // In place: a day of very many periods must not be held twice.
-  const stored = pieces as StoredPiece[];
-  for (const piece of stored) {
-    while (first < events.length && events[first].ts < piece.start) first++;
-    let last = 0;
-    for (let i = first; i < events.length && events[i].ts <= piece.end; i++) last = Math.max(last, events[i].id);
-    piece.lastEventId = last;
+/**
+ * Reads events from `opened` chunk by chunk until `find` names the window's edge, carrying the
+ * last instant seen into the next chunk; `fallback` when the read ends first.
+ */
+function* findEdge(
+  opened: Step,
+  ordered: (chunk: HoursEvent[]) => HoursEvent[],
+  find: (events: HoursEvent[], from: number) => number | null,
+  from: number,
+  fallback: number,
+): Generator<Step, number, Reply> {
+  let chunk = (yield opened) as HoursEvent[];
+  let edge: number | null = null;
+  for (;;) {
+    const events = ordered(chunk);
+    edge = find(events, from);
+    if (edge !== null || !chunk.length) break;
+    if (events.length) from = events[events.length - 1].ts;
+    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as HoursEvent[];
   }
-  return stored;
+  yield { kind: "close" };
+  return edge ?? fallback;
 }
 
 /**
@@ -74,52 +95,50 @@ function attachLastEventIds(pieces: Piece[], events: HoursEvent[]): StoredPiece[
 function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Reply> {
   const all = (sql: string, params: SqlValue[]): Step => ({ kind: "all", sql, params });
   const run = (sql: string, params: SqlValue[]): Step => ({ kind: "run", sql, params });
-  const read = (sql: string, params: SqlValue[]): Step => ({ kind: "events", sql, params });
+  const scan = (sql: string, params: SqlValue[], size: number): Step => ({ kind: "scan", sql, params, size });
   const { userKey } = work;
   const eventColumns = `id, ${d.ms("ts")} AS ts, state`;
-  const extraRow = d.tiesInJs ? 1 : 0;
 
-  let start: number | null = null;
-  for (let limit = 256; start === null; limit *= 4) {
-    const page = inOrder(
-      (yield read(
-        `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ${d.newestFirst} LIMIT ?`,
-        [userKey, work.fromTs, limit + extraRow],
-      )) as HoursEvent[],
-      d,
-      newestFirst,
-      limit,
-    );
-    start = findWindowStart(page, work.fromTs, rules.gapMs) ?? (page.length < limit ? MIN_TS : null);
-  }
-  let end: number | null = null;
-  for (let limit = 256; end === null; limit *= 4) {
-    const page = inOrder(
-      (yield read(
-        `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ${d.oldestFirst} LIMIT ?`,
-        [userKey, work.toTs, limit + extraRow],
-      )) as HoursEvent[],
-      d,
-      compareEvents,
-      limit,
-    );
-    end = findWindowEnd(page, work.toTs, rules.gapMs) ?? (page.length < limit ? MAX_TS : null);
-  }
+  // The window runs from the last closure before fromTs to the first one after toTs (window.ts).
+  const start = yield* findEdge(
+    scan(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ${d.newestFirst}`,
+      [userKey, work.fromTs],
+      WINDOW_FIRST_CHUNK,
+    ),
+    orderChunks(newestFirst, d),
+    (events, from) => findWindowStart(events, from, rules.gapMs),
+    work.fromTs,
+    MIN_TS,
+  );
+  const end = yield* findEdge(
+    scan(
+      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ${d.oldestFirst}`,
+      [userKey, work.toTs],
+      WINDOW_FIRST_CHUNK,
+    ),
+    orderChunks(compareEvents, d),
+    (events, from) => findWindowEnd(events, from, rules.gapMs),
+    work.toTs,
+    MAX_TS,
+  );
 
-  let events = inOrder(
-    (yield read(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
-      [userKey, start, end],
-    )) as HoursEvent[],
-    d,
-    compareEvents,
-  );
-  const pieces = attachLastEventIds(
-    derivePeriods(events, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone)),
-    events,
-  );
-  const eventCount = events.length;
-  events = [];
+  const deriver = createPieceDeriver(rules);
+  const inOrder = orderChunks(compareEvents, d);
+  let eventCount = 0;
+  let chunk = (yield scan(
+    `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
+    [userKey, start, end],
+    SCAN_CHUNK,
+  )) as HoursEvent[];
+  for (;;) {
+    for (const event of inOrder(chunk)) deriver.add(event);
+    eventCount += chunk.length;
+    if (!chunk.length) break;
+    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as HoursEvent[];
+  }
+  yield { kind: "close" };
+  const pieces = deriver.finish();
 
   const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
   const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [
@@ -128,14 +147,17 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
     end,
   ])) as Rows;
   yield run(`DELETE FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
-  for (const piece of pieces) {
+  const row = `(?, ?, ${d.at}, ${d.at}, ?)`;
+  for (let first = 0; first < pieces.length; first += d.insertBatch) {
+    const batch = pieces.slice(first, first + d.insertBatch);
     yield run(
-      `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES (?, ?, ${d.at}, ${d.at}, ?)`,
-      [userKey, piece.date, piece.start, piece.end, piece.lastEventId],
+      `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES ${batch.map(() => row).join(", ")}`,
+      batch.flatMap((piece) => [userKey, piece.date, piece.start, piece.end, piece.lastEventId]),
     );
   }
 
-  const dates = new Set<LocalDate>([...oldDates.map((row) => String(row.work_date)), ...pieces.map((p) => p.date)]);
+  const dates = new Set<LocalDate>(oldDates.map((row) => String(row.work_date)));
+  for (const piece of pieces) dates.add(piece.date);
   if (dates.size) {
     const sorted = [...dates].sort();
     // Summed in SQL, so that a day of very many periods is never held here a second time.
@@ -207,44 +229,81 @@ function sqliteProcessor(db: Db): UserProcessor {
     if (!statement) {
       statement = sqlite.prepare(sql);
       // Events come back as arrays, which better-sqlite3 builds faster than objects.
-      if (kind === "events") statement.raw(true);
+      if (kind === "scan") statement.raw(true);
       statements.set(key, statement);
     }
     return statement;
   };
-  const toEvent = (row: unknown[]): HoursEvent => ({
-    id: Number(row[0]),
-    ts: Number(row[1]),
-    state: row[2] as HoursEvent["state"],
-  });
   const runAll = sqlite.transaction((work: UserWork, rules: HoursRules) => {
     const steps = reprocessUser(work, rules, DIALECTS.sqlite);
-    let result = steps.next();
-    while (!result.done) {
-      const { kind, sql, params } = result.value;
-      const statement = prepare(kind, sql);
-      let reply: Reply = [];
-      // Row by row: a user's whole window is never held twice, as rows and as events.
-      if (kind === "events") for (const row of statement.iterate(...params)) reply.push(toEvent(row as unknown[]));
-      else if (kind === "all") reply = statement.all(...params) as Rows;
-      else statement.run(...params);
-      result = steps.next(reply);
+    let open: Iterator<unknown> | null = null;
+    const take = (size: number) => {
+      const events: HoursEvent[] = [];
+      while (open && events.length < size) {
+        const next = open.next();
+        if (next.done) open = null;
+        else {
+          const row = next.value as unknown[];
+          events.push({ id: Number(row[0]), ts: Number(row[1]), state: row[2] as HoursEvent["state"] });
+        }
+      }
+      return events;
+    };
+    try {
+      let result = steps.next();
+      while (!result.done) {
+        const step = result.value;
+        let reply: Reply = [];
+        if (step.kind === "scan") {
+          open = prepare("scan", step.sql).iterate(...step.params);
+          reply = take(step.size);
+        } else if (step.kind === "more") reply = take(step.size);
+        else if (step.kind === "close") {
+          open?.return?.();
+          open = null;
+        } else if (step.kind === "all") reply = prepare("all", step.sql).all(...step.params) as Rows;
+        else prepare("run", step.sql).run(...step.params);
+        result = steps.next(reply);
+      }
+      return result.value;
+    } finally {
+      open?.return?.();
     }
-    return result.value;
   });
   return async (work, rules) => runAll.immediate(work, rules);
 }
 
 function postgresProcessor(client: PoolClient): UserProcessor {
+  const toEvents = (rows: Rows): HoursEvent[] =>
+    rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
   return async (work, rules) => {
     await client.query("BEGIN");
     try {
       const steps = reprocessUser(work, rules, DIALECTS.postgresql);
+      // Cursors, so that the driver never hands over more than one chunk of a window at once;
+      // the transaction's end closes them.
+      let cursor = "";
+      let exhausted = true;
+      let scans = 0;
+      const fetch = async (size: number) => {
+        if (exhausted) return [];
+        const { rows } = await client.query(`FETCH FORWARD ${size} FROM ${cursor}`);
+        exhausted = rows.length < size;
+        return toEvents(rows);
+      };
       let result = steps.next();
       while (!result.done) {
-        const { kind, sql, params } = result.value;
-        const { rows } = await client.query(toNumberedPlaceholders(sql), params);
-        result = steps.next(kind === "events" ? toEvents(rows) : rows);
+        const step = result.value;
+        let reply: Reply = [];
+        if (step.kind === "scan") {
+          cursor = `engine_scan_${++scans}`;
+          await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${toNumberedPlaceholders(step.sql)}`, step.params);
+          exhausted = false;
+          reply = await fetch(step.size);
+        } else if (step.kind === "more") reply = await fetch(step.size);
+        else if (step.kind === "close") exhausted = true;
+        else reply = (await client.query(toNumberedPlaceholders(step.sql), step.params)).rows;
+        result = steps.next(reply);
       }
       await client.query("COMMIT");
       return result.value;

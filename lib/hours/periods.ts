@@ -103,3 +103,80 @@ export function summarisePieces(pieces: readonly Piece[], blockMs: number): DayS
 export function derivePieces(events: readonly HoursEvent[], rules: HoursRules): Piece[] {
   return derivePeriods(events, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone));
 }
+
+/** A piece as stored: with the highest id of the events inside it, ends included (§5.8). */
+export type StoredPiece = Piece & { lastEventId: number };
+
+/** One local date an open period has reached: [from, to) and the highest ids seen in it. */
+type DaySeen = { date: LocalDate; from: number; to: number; maxId: number; maxIdAtFrom: number };
+
+/**
+ * derivePeriods, cut at midnight, one event at a time (events in compareEvents order), so that
+ * a window of any size is read as a stream and never held. Gives what derivePieces gives, with
+ * each piece's last event id.
+ */
+export function createPieceDeriver(rules: Pick<HoursRules, "gapMs" | "timeZone">) {
+  const pieces: StoredPiece[] = [];
+  let start = -1;
+  let last = -1;
+  // A period closed by a "stopped" event stays pending: later "stopped" events at that same
+  // instant still belong to its last piece.
+  let closedAt = -1;
+  let days: DaySeen[] = [];
+
+  const note = (event: HoursEvent) => {
+    let day = days.at(-1);
+    if (!day || event.ts >= day.to) {
+      const date = localDateOf(event.ts, rules.timeZone);
+      const from = startOfLocalDay(date, rules.timeZone);
+      day = { date, from, to: startOfLocalDay(addDays(date, 1), rules.timeZone), maxId: 0, maxIdAtFrom: 0 };
+      days.push(day);
+    }
+    day.maxId = Math.max(day.maxId, event.id);
+    if (event.ts === day.from) day.maxIdAtFrom = Math.max(day.maxIdAtFrom, event.id);
+  };
+  const emit = (end: number) => {
+    const [day] = days;
+    // Most periods lie inside one date already seen: no need to look up the zone again.
+    const inOneDay = days.length === 1 && start >= day.from && end < day.to;
+    const cut = inOneDay
+      ? end > start
+        ? [{ date: day.date, start, end }]
+        : []
+      : splitAtMidnight({ start, end }, rules.timeZone);
+    for (const piece of cut) {
+      let lastEventId = days.find((day) => day.date === piece.date)?.maxId ?? 0;
+      const next = days.find((day) => day.from === piece.end);
+      if (next) lastEventId = Math.max(lastEventId, next.maxIdAtFrom);
+      // A literal, not a spread: V8 builds a spread object three times as large, and there may be very many.
+      pieces.push({ date: piece.date, start: piece.start, end: piece.end, lastEventId });
+    }
+    start = -1;
+    closedAt = -1;
+    days = [];
+  };
+
+  return {
+    add(event: HoursEvent): void {
+      if (closedAt >= 0) {
+        if (event.ts === closedAt) return note(event);
+        emit(closedAt);
+      }
+      if (start >= 0 && rules.gapMs > 0 && event.ts - last > rules.gapMs) emit(last);
+      if (event.state === "working") {
+        if (start < 0) start = event.ts;
+        last = event.ts;
+        note(event);
+      } else if (start >= 0) {
+        note(event);
+        closedAt = event.ts;
+      }
+    },
+    /** The pieces of every period, once the last event has been added. */
+    finish(): StoredPiece[] {
+      if (closedAt >= 0) emit(closedAt);
+      else if (start >= 0) emit(last);
+      return pieces;
+    },
+  };
+}

@@ -7,11 +7,10 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 /** 600,000 events 100 ms apart, working and stopped alternating: 300,000 periods of 100 ms. */
 const EVENTS = 600_000;
 /**
- * SQLite: less than the server's own cap (npm start: 256 MB), which also holds Next.js and the
- * pages. PostgreSQL's driver hands the window's rows over all at once, beside the events made of
- * them, so there only the server's cap itself is held (not yet enough beside a running server).
+ * Well under the server's own cap (npm start: 256 MB), which also holds Next.js and the pages:
+ * the engine reads the window in chunks (a cursor on PostgreSQL) and keeps only the periods.
  */
-const HEAP_MB = { sqlite: 160, postgresql: 256 } as const;
+const HEAP_MB = { sqlite: 96, postgresql: 96 } as const;
 
 describe.each(PROVIDERS)("the hours engine on %s, over one day of 600,000 events", (provider) => {
   it(`derives its periods within a ${HEAP_MB[provider]} MB heap`, async () => {

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   compareEvents,
+  createPieceDeriver,
   derivePeriods,
   derivePieces,
   splitAtMidnight,
@@ -1310,6 +1311,33 @@ describe("properties of the rules", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("§5.8 the engine's one-event-at-a-time derivation gives every piece, with the highest id inside it", () => {
+    // Some events moved to the local midnight after them: an event on a piece's end belongs to it too.
+    const withMidnights = fc
+      .tuple(streamArb, fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }))
+      .map(([{ rules: r, events: list }, snap]) => ({
+        rules: r,
+        events: list.map((event, i) =>
+          snap[i] && i % 3 === 0
+            ? { ...event, ts: startOfLocalDay(addDays(localDateOf(event.ts, r.timeZone), 1), r.timeZone) }
+            : event,
+        ),
+      }));
+    fc.assert(
+      fc.property(withMidnights, ({ rules: r, events: list }) => {
+        const all = sorted(list);
+        const expected = derivePieces(all, r).map((piece) => ({
+          ...piece,
+          lastEventId: Math.max(0, ...all.filter((e) => e.ts >= piece.start && e.ts <= piece.end).map((e) => e.id)),
+        }));
+        const deriver = createPieceDeriver(r);
+        for (const event of all) deriver.add(event);
+        expect(deriver.finish()).toEqual(expected);
+      }),
+      { numRuns: 1000 },
     );
   });
 
