@@ -28,6 +28,13 @@ export type Dialect = {
    * its write transactions (BEGIN IMMEDIATE) already exclude every other writer.
    */
   forUpdate: string;
+  /** A text column compared and ordered by its bytes, as SQLite's BINARY collation does. */
+  binary: (column: string) => string;
+  /**
+   * "`column` is one of a list" with the whole list as one JSON-array parameter, so that no
+   * list is too long for the providers' limit on parameters.
+   */
+  inJsonList: (column: string) => string;
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
@@ -38,6 +45,8 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
     forUpdate: "",
+    binary: (column) => column,
+    inJsonList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
@@ -48,6 +57,8 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
     forUpdate: "FOR UPDATE",
+    binary: (column) => `${column} COLLATE "C"`,
+    inJsonList: (column) => `${column} = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb)))`,
   },
 };
 
