@@ -1,6 +1,34 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { FLASH_COOKIE, FLASH_HEADER, FLASH_PATH } from "./app/admin/_lib/flash-cookie";
-import { pageContentSecurityPolicy } from "./lib/server/security-headers";
+import { badRequest, toErrorEnvelope } from "./lib/errors";
+import { API_SECURITY_HEADERS, pageContentSecurityPolicy } from "./lib/server/security-headers";
+
+const API_PATH = /^\/api(\/|$)/;
+
+function isUndecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// Under a plain `next start` nothing runs before this: Next itself fails to decode such a path
+// for a dynamic route and answers a bare 500 without the security headers (server.ts refuses
+// it before Next).
+function refuseUndecodablePath(pathname: string): NextResponse {
+  const error = badRequest("invalid_path", "The path is not valid percent-encoded UTF-8");
+  const api = API_PATH.test(pathname);
+  return new NextResponse(api ? JSON.stringify(toErrorEnvelope(error)) : `${error.message}\n`, {
+    status: error.status,
+    headers: {
+      "Content-Type": api ? "application/json" : "text/plain; charset=utf-8",
+      "Cache-Control": "no-store",
+      ...API_SECURITY_HEADERS,
+    },
+  });
+}
 
 /**
  * Gives every page a Content-Security-Policy with a fresh nonce. Next reads the policy from
@@ -9,6 +37,10 @@ import { pageContentSecurityPolicy } from "./lib/server/security-headers";
  * is checked by each page and route, not here.
  */
 export function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  if (isUndecodable(pathname)) return refuseUndecodablePath(pathname);
+  // The API is matched only when its path holds a percent sign, for the check above.
+  if (API_PATH.test(pathname)) return NextResponse.next();
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
   const policy = pageContentSecurityPolicy(nonce);
   const headers = new Headers(request.headers);
@@ -29,7 +61,11 @@ export function proxy(request: NextRequest) {
   return response;
 }
 
-// Whole path segments: "/apixyz" is a page (a 404) and needs the pages' policy.
+// Whole path segments: "/apixyz" is a page (a 404) and needs the pages' policy. An API path
+// with a percent sign comes here only to be checked for one that cannot be decoded.
 export const config = {
-  matcher: [{ source: "/((?!(?:api|_next/static|_next/image)(?:/|$)|favicon\\.ico$).*)" }],
+  matcher: [
+    { source: "/((?!(?:api|_next/static|_next/image)(?:/|$)|favicon\\.ico$).*)" },
+    { source: "/api/:rest(.*%.*)" },
+  ],
 };

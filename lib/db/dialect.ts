@@ -33,6 +33,13 @@ export type Dialect = {
    * one prepared single-row statement is as fast as any; PostgreSQL pays a round trip each.
    */
   insertBatch: number;
+  /** A text column compared and ordered by its bytes, as SQLite's BINARY collation does. */
+  binary: (column: string) => string;
+  /**
+   * "`column` is one of a list" with the whole list as one JSON-array parameter, so that no
+   * list is too long for the providers' limit on parameters.
+   */
+  inJsonList: (column: string) => string;
 };
 
 export const DIALECTS: Record<Provider, Dialect> = {
@@ -44,6 +51,8 @@ export const DIALECTS: Record<Provider, Dialect> = {
     tiesInJs: true,
     forUpdate: "",
     insertBatch: 1,
+    binary: (column) => column,
+    inJsonList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
@@ -55,6 +64,8 @@ export const DIALECTS: Record<Provider, Dialect> = {
     tiesInJs: false,
     forUpdate: "FOR UPDATE",
     insertBatch: 500,
+    binary: (column) => `${column} COLLATE "C"`,
+    inJsonList: (column) => `${column} = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb)))`,
   },
 };
 

@@ -26,6 +26,42 @@ export function ok(data: unknown, headers?: Record<string, string>): Response {
   return Response.json({ success: true, data }, { headers });
 }
 
+/**
+ * The same bytes as `ok(list)` for a list read a page at a time, written as it is read, so a
+ * long list is never held whole. The first page is read before answering: a failure there is
+ * still an error envelope. A later one aborts the body, so no client mistakes a cut list for
+ * a whole one.
+ */
+export async function okStream(pages: AsyncIterable<unknown[]>): Promise<Response> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next: IteratorResult<unknown[]> | undefined = await iterator.next();
+  let opened = false;
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const page = next ?? (await iterator.next());
+        next = undefined;
+        if (page.done) {
+          controller.enqueue(encoder.encode(opened ? "]}" : '{"success":true,"data":[]}'));
+          return controller.close();
+        }
+        if (!page.value.length) return;
+        const rows = page.value.map((row) => JSON.stringify(row)).join(",");
+        controller.enqueue(encoder.encode(`${opened ? "," : '{"success":true,"data":['}${rows}`));
+        opened = true;
+      } catch (error) {
+        log.error("response failed while streaming", describeError(error));
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  return new Response(body, { headers: { "Content-Type": "application/json" } });
+}
+
 /** `201 {"success": true, ...}`: what the ingest contract answers once events are committed. */
 export function created(fields: Record<string, unknown> = {}): Response {
   return Response.json({ success: true, ...fields }, { status: 201 });

@@ -1,8 +1,8 @@
 import { visibleUserKeys } from "@/lib/auth/principal";
 import { getDb } from "@/lib/db";
-import { listRealWorkHours } from "@/lib/reports/real-work-hours";
+import { readRealWorkHours } from "@/lib/reports/real-work-hours";
 import { parseQuery, realWorkHoursQuerySchema } from "@/lib/reports/schemas";
-import { ok, rejectMethod, withApi } from "../../_lib/respond";
+import { okStream, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +10,7 @@ export const GET = withApi(
   async (request, _context, principal) => {
     const query = parseQuery(realWorkHoursQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
-    return ok(await listRealWorkHours(db, query, await visibleUserKeys(db, principal)));
+    return await okStream(readRealWorkHours(db, query, await visibleUserKeys(db, principal)));
   },
   { access: "read" },
 );
