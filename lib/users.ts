@@ -49,4 +49,6 @@ export function toUserKey(username: string): string {
 }
 
 /** Case-folded workstation name: Windows computer names compare case-insensitively; '' is the unnamed device. */
-export const toDeviceKey = toUserKey;
+export function toDeviceKey(device: string): string {
+  return device.trim().normalize("NFC").toLowerCase();
+}
