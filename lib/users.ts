@@ -5,6 +5,8 @@
  */
 
 export const MAX_USERNAME_LENGTH = 256;
+export const MAX_DEVICE_LENGTH = 64;
+export const MAX_AGENT_LENGTH = 32;
 
 export const EVENT_STATES = ["working", "stopped"] as const;
 export type EventState = (typeof EVENT_STATES)[number];
@@ -44,4 +46,9 @@ const codePointOf = (char: string) => `U+${char.codePointAt(0)!.toString(16).toU
 /** Case-folded username: Windows accounts compare case-insensitively. */
 export function toUserKey(username: string): string {
   return username.trim().normalize("NFC").toLowerCase();
+}
+
+/** Case-folded workstation name: Windows computer names compare case-insensitively; '' is the unnamed device. */
+export function toDeviceKey(device: string): string {
+  return device.trim().normalize("NFC").toLowerCase();
 }

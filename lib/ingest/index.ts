@@ -74,7 +74,7 @@ export async function ingestReport(
 
   if (!batch) {
     if (!valid.length) throw badRequest("invalid_event", "The event is invalid", rejected[0].error.details);
-    const [stored] = await getEventStore().store(valid, receivedAt);
+    const [stored] = await getEventStore().store(valid, receivedAt, sender?.tokenId ?? null);
     return { kind: "single", duplicate: !stored };
   }
   if (!valid.length) {
@@ -84,7 +84,7 @@ export async function ingestReport(
       rejected.flatMap((r) => (r.error.details ?? []).map((d) => ({ ...d, index: r.index }))),
     );
   }
-  const stored = await getEventStore().store(valid, receivedAt);
+  const stored = await getEventStore().store(valid, receivedAt, sender?.tokenId ?? null);
   const accepted = stored.filter(Boolean).length;
   return { kind: "batch", accepted, duplicates: stored.length - accepted, rejected };
 }

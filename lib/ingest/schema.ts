@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { detailsOf, type ErrorDetail } from "../errors.ts";
-import { EVENT_STATES, explainNameCharacters, MAX_USERNAME_LENGTH, toUserKey, type EventState } from "../users.ts";
+import {
+  EVENT_STATES,
+  explainNameCharacters,
+  MAX_AGENT_LENGTH,
+  MAX_DEVICE_LENGTH,
+  MAX_USERNAME_LENGTH,
+  toDeviceKey,
+  toUserKey,
+  type EventState,
+} from "../users.ts";
 
 export const MAX_BATCH_EVENTS = 5000;
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -43,6 +52,24 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
+/** A name-like field (device, agent): trimmed, NFC, at most `max` characters, the names' character rules. */
+function nameField(field: string, max: number) {
+  return z
+    .string({ error: `${field} must be a string` })
+    .transform((value) => value.trim().normalize("NFC"))
+    .pipe(
+      z
+        .string()
+        .max(max, `${field} must be at most ${max} characters`)
+        .refine((value) => value.isWellFormed(), `${field} must be valid Unicode text`)
+        .check((ctx) => {
+          const problem = explainNameCharacters(field, ctx.value);
+          if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+        }),
+    )
+    .nullish();
+}
+
 const eventSchema = z.object(
   {
     user: z
@@ -63,6 +90,8 @@ const eventSchema = z.object(
       error: (issue) => (issue.input === undefined ? "state is required" : 'state must be "working" or "stopped"'),
     }),
     ts: z.string({ error: "ts must be a string such as 2026-03-02T05:20:30Z" }).nullish(),
+    device: nameField("device", MAX_DEVICE_LENGTH),
+    agent: nameField("agent", MAX_AGENT_LENGTH),
   },
   { error: "an event must be a JSON object with user, state and ts" },
 );
@@ -76,6 +105,12 @@ export type ParsedEvent = {
   state: EventState;
   /** Event time, epoch milliseconds UTC. */
   ts: number;
+  /** Case-folded workstation name; '' (or missing) when the event names none, as the original agent. */
+  deviceKey?: string;
+  /** The workstation name as sent (trimmed): the first spelling seen is shown. */
+  device?: string;
+  /** The agent's version, or null when it sent none. */
+  agent?: string | null;
 };
 
 export type EventCheck = { ok: true; event: ParsedEvent } | { ok: false; details: ErrorDetail[] };
@@ -95,6 +130,13 @@ export function checkEvent(input: unknown, now: number): EventCheck {
     else ts = result.ms;
   }
   if (!parsed.success || details.length) return { ok: false, details };
-  const { user, state } = parsed.data;
-  return { ok: true, event: { userKey: toUserKey(user), username: user, state, ts } };
+  const { user, state, device, agent } = parsed.data;
+  const event: ParsedEvent = { userKey: toUserKey(user), username: user, state, ts };
+  // The unnamed device and a missing version are left out, as the original agent's events always were.
+  if (device) {
+    event.deviceKey = toDeviceKey(device);
+    event.device = device;
+  }
+  if (agent) event.agent = agent;
+  return { ok: true, event };
 }

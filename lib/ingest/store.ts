@@ -1,7 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import type { ParsedEvent } from "./schema.ts";
-import type { EventState } from "../users.ts";
 
 /** Per event, in input order: true when stored now, false when it was already stored. */
 export type StoreResult = boolean[];
@@ -9,35 +8,36 @@ export type StoreResult = boolean[];
 type Submission = {
   events: ParsedEvent[];
   receivedAt: number;
+  /** The api_tokens row that sent the events, or null (scripts, demo data). */
+  tokenId: number | null;
   resolve: (result: StoreResult) => void;
   reject: (error: unknown) => void;
 };
 
-type Touched = { username: string; firstTs: number; lastTs: number; lastState: EventState };
+/** A user's or a device stream's newly stored events: the first seen, the earliest time and the latest event. */
+type Touched = { first: ParsedEvent; firstTs: number; latest: ParsedEvent };
 
-/** Folds the newly stored events into one summary per user: the span to re-derive and the latest state. */
-function summariseByUser(events: ParsedEvent[], stored: StoreResult): Map<string, Touched> {
-  const byUser = new Map<string, Touched>();
+const deviceOf = (event: ParsedEvent) => event.deviceKey ?? "";
+const userOf = (event: ParsedEvent) => event.userKey;
+// \u0000 cannot occur in a user key or a device key (control characters are refused).
+const streamOf = (event: ParsedEvent) => `${event.userKey}\u0000${deviceOf(event)}`;
+
+/** Folds the newly stored events into one summary per key: the span to re-derive and the latest state. */
+function summarise(events: ParsedEvent[], stored: StoreResult, keyOf: (e: ParsedEvent) => string): Touched[] {
+  const byKey = new Map<string, Touched>();
   events.forEach((event, i) => {
     if (!stored[i]) return;
-    const seen = byUser.get(event.userKey);
+    const key = keyOf(event);
+    const seen = byKey.get(key);
     if (!seen) {
-      byUser.set(event.userKey, {
-        username: event.username,
-        firstTs: event.ts,
-        lastTs: event.ts,
-        lastState: event.state,
-      });
+      byKey.set(key, { first: event, firstTs: event.ts, latest: event });
       return;
     }
-    seen.firstTs = Math.min(seen.firstTs, event.ts);
+    if (event.ts < seen.firstTs) seen.firstTs = event.ts;
     // At equal times "stopped" sorts after "working" (DESIGN §5.1), so it is the later state.
-    if (event.ts > seen.lastTs || (event.ts === seen.lastTs && event.state === "stopped")) {
-      seen.lastTs = event.ts;
-      seen.lastState = event.state;
-    }
+    if (event.ts > seen.latest.ts || (event.ts === seen.latest.ts && event.state === "stopped")) seen.latest = event;
   });
-  return byUser;
+  return [...byKey.values()];
 }
 
 // Keeps tracked_users.last_* at the event latest in time, whatever order events arrive in.
@@ -50,6 +50,30 @@ export const NEWER_THAN_STORED =
 export const SQLITE_UPSERT_USER = `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
   WHERE ${NEWER_THAN_STORED}`;
+
+const NEWER_DEVICE_EVENT =
+  "excluded.last_event_at > tracked_devices.last_event_at OR (excluded.last_event_at = tracked_devices.last_event_at AND excluded.last_state = 'stopped')";
+
+// A device stream keeps its earliest event, the state and agent version of its latest event,
+// and the token it sent with last (the one it uses now, whatever the times it sent).
+const UPSERT_DEVICE_SET = (
+  earliest: string,
+) => `first_event_at = ${earliest}(tracked_devices.first_event_at, excluded.first_event_at),
+    last_event_at = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_event_at ELSE tracked_devices.last_event_at END,
+    last_state = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_state ELSE tracked_devices.last_state END,
+    agent = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.agent ELSE tracked_devices.agent END,
+    token_id = COALESCE(excluded.token_id, tracked_devices.token_id)`;
+
+/** SQLite: (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id). */
+export const SQLITE_UPSERT_DEVICE = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("min")}`;
+
+/** PostgreSQL: arrays $1 user keys, $2 device keys, $3 names, $4/$5 epoch-ms first/last, $6 states, $7 agents; $8 the token. */
+export const PG_UPSERT_DEVICES = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id)
+  SELECT u, d, n, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), s, a, $8::int
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS x(u, d, n, f, t, s, a)
+  ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("LEAST")}`;
 
 /** SQLite: (user_key, from_ts, to_ts): widens the user's pending window for the hours engine. */
 export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, 1)
@@ -66,28 +90,44 @@ export const PG_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts
 class SqliteStore {
   private insertEvent: Statement;
   private upsertUser: Statement;
+  private upsertDevice: Statement;
   private queueHours: Statement;
   private commit: (batch: Submission[]) => StoreResult[];
 
   constructor(sqlite: Database) {
     this.insertEvent = sqlite.prepare(
-      `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_key, ts, state) DO NOTHING`,
+      `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, agent, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_key, ts, state, device_key) DO NOTHING`,
     );
     this.upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
+    this.upsertDevice = sqlite.prepare(SQLITE_UPSERT_DEVICE);
     this.queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
     this.commit = sqlite.transaction((batch: Submission[]) =>
       batch.map((submission) => this.write(submission)),
     ).immediate;
   }
 
-  private write({ events, receivedAt }: Submission): StoreResult {
+  private write({ events, receivedAt, tokenId }: Submission): StoreResult {
     const stored = events.map(
-      (e) => this.insertEvent.run(e.userKey, e.username, e.state, e.ts, receivedAt).changes === 1,
+      (e) =>
+        this.insertEvent.run(e.userKey, e.username, e.state, e.ts, receivedAt, deviceOf(e), e.agent ?? null, tokenId)
+          .changes === 1,
     );
-    for (const [userKey, t] of summariseByUser(events, stored)) {
-      this.upsertUser.run(userKey, t.username, receivedAt, t.lastTs, t.lastState);
-      this.queueHours.run(userKey, t.firstTs, t.lastTs);
+    for (const { first, firstTs, latest } of summarise(events, stored, userOf)) {
+      this.upsertUser.run(first.userKey, first.username, receivedAt, latest.ts, latest.state);
+      this.queueHours.run(first.userKey, firstTs, latest.ts);
+    }
+    for (const { first, firstTs, latest } of summarise(events, stored, streamOf)) {
+      this.upsertDevice.run(
+        first.userKey,
+        deviceOf(first),
+        first.device ?? "",
+        firstTs,
+        latest.ts,
+        latest.state,
+        latest.agent ?? null,
+        tokenId,
+      );
     }
     return stored;
   }
@@ -124,35 +164,47 @@ class PostgresStore {
     }
   }
 
-  private async write(client: import("pg").PoolClient, { events, receivedAt }: Submission): Promise<StoreResult> {
+  private async write(
+    client: import("pg").PoolClient,
+    { events, receivedAt, tokenId }: Submission,
+  ): Promise<StoreResult> {
     // Within one submission a repeated event is a duplicate of its first occurrence.
     const firstIndex = new Map<string, number>();
     const candidates: number[] = [];
     events.forEach((e, i) => {
-      const key = `${e.userKey}\u0000${e.ts}\u0000${e.state}`;
+      const key = `${e.userKey}\u0000${deviceOf(e)}\u0000${e.ts}\u0000${e.state}`;
       if (!firstIndex.has(key)) {
         firstIndex.set(key, i);
         candidates.push(i);
       }
     });
     const pick = <T>(f: (e: ParsedEvent) => T) => candidates.map((i) => f(events[i]));
-    const inserted = await client.query<{ user_key: string; ms: string; state: string }>(
-      `INSERT INTO work_events (user_key, username, state, ts, received_at)
-       SELECT u, n, s, to_timestamp(t / 1000.0), to_timestamp($5 / 1000.0)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(u, n, s, t)
-       ON CONFLICT (user_key, ts, state) DO NOTHING
-       RETURNING user_key, (extract(epoch FROM ts) * 1000)::bigint::text AS ms, state`,
-      [pick((e) => e.userKey), pick((e) => e.username), pick((e) => e.state), pick((e) => e.ts), receivedAt],
+    const inserted = await client.query<{ user_key: string; device_key: string; ms: string; state: string }>(
+      `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, agent, token_id)
+       SELECT u, n, s, to_timestamp(t / 1000.0), to_timestamp($5 / 1000.0), d, a, $8::int
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $6::text[], $7::text[]) AS x(u, n, s, t, d, a)
+       ON CONFLICT (user_key, ts, state, device_key) DO NOTHING
+       RETURNING user_key, device_key, (extract(epoch FROM ts) * 1000)::bigint::text AS ms, state`,
+      [
+        pick((e) => e.userKey),
+        pick((e) => e.username),
+        pick((e) => e.state),
+        pick((e) => e.ts),
+        receivedAt,
+        pick(deviceOf),
+        pick((e) => e.agent ?? null),
+        tokenId,
+      ],
     );
     const stored: StoreResult = events.map(() => false);
     for (const row of inserted.rows) {
-      const i = firstIndex.get(`${row.user_key}\u0000${row.ms}\u0000${row.state}`);
+      const i = firstIndex.get(`${row.user_key}\u0000${row.device_key}\u0000${row.ms}\u0000${row.state}`);
       if (i !== undefined) stored[i] = true;
     }
-    const touched = [...summariseByUser(events, stored)];
+    const touched = summarise(events, stored, userOf);
     if (touched.length) {
-      const keys = touched.map(([key]) => key);
-      const ts = (f: (t: Touched) => number) => touched.map(([, t]) => f(t));
+      const keys = touched.map((t) => t.first.userKey);
+      const ts = (f: (t: Touched) => number) => touched.map(f);
       await client.query(
         `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state)
          SELECT u, n, to_timestamp($3 / 1000.0), to_timestamp(t / 1000.0), s
@@ -161,13 +213,24 @@ class PostgresStore {
          WHERE ${NEWER_THAN_STORED}`,
         [
           keys,
-          touched.map(([, t]) => t.username),
+          touched.map((t) => t.first.username),
           receivedAt,
-          ts((t) => t.lastTs),
-          touched.map(([, t]) => t.lastState),
+          ts((t) => t.latest.ts),
+          touched.map((t) => t.latest.state),
         ],
       );
-      await client.query(PG_QUEUE_HOURS, [keys, ts((t) => t.firstTs), ts((t) => t.lastTs)]);
+      await client.query(PG_QUEUE_HOURS, [keys, ts((t) => t.firstTs), ts((t) => t.latest.ts)]);
+      const streams = summarise(events, stored, streamOf);
+      await client.query(PG_UPSERT_DEVICES, [
+        streams.map((t) => t.first.userKey),
+        streams.map((t) => deviceOf(t.first)),
+        streams.map((t) => t.first.device ?? ""),
+        streams.map((t) => t.firstTs),
+        streams.map((t) => t.latest.ts),
+        streams.map((t) => t.latest.state),
+        streams.map((t) => t.latest.agent ?? null),
+        tokenId,
+      ]);
     }
     return stored;
   }
@@ -188,9 +251,10 @@ export class EventStore {
     this.backend = db.provider === "sqlite" ? new SqliteStore(db.sqlite!) : new PostgresStore(db);
   }
 
-  store(events: ParsedEvent[], receivedAt: number): Promise<StoreResult> {
+  /** `tokenId`: the token that sent the events, recorded on each of them. */
+  store(events: ParsedEvent[], receivedAt: number, tokenId: number | null = null): Promise<StoreResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, receivedAt, resolve, reject });
+      this.queue.push({ events, receivedAt, tokenId, resolve, reject });
       this.schedule();
     });
   }

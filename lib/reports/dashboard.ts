@@ -24,7 +24,7 @@ type ViewMeta = {
 
 type DayTotals = { working_seconds: number; real_hours_counted: number };
 
-export type TodayEmployee = UserRow &
+export type TodayEmployee = Omit<UserRow, "devices"> &
   Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
 export type TodayView = ViewMeta & { view: "today"; date: LocalDate; employees: TodayEmployee[]; teams: string[] };
 
@@ -95,7 +95,8 @@ async function loadTodayView(
     listTeamsByUserKey(db, visible),
   ]);
   const totals = new Map(summary.map((row) => [toUserKey(row.username), row]));
-  const employees = users.map((user): TodayEmployee => {
+  // Today's table shows each employee's combined status; their devices are on their own page.
+  const employees = users.map(({ devices: _devices, ...user }): TodayEmployee => {
     const key = toUserKey(user.username);
     const day = totals.get(key);
     return {

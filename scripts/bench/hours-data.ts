@@ -7,7 +7,14 @@ import type { HoursRules } from "../../lib/hours/periods.ts";
 import type { ParsedEvent } from "../../lib/ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../../lib/time.ts";
 import { createRandom } from "../../lib/demo/generate.ts";
-import { NEWER_THAN_STORED, PG_QUEUE_HOURS, SQLITE_QUEUE_HOURS, SQLITE_UPSERT_USER } from "../../lib/ingest/store.ts";
+import {
+  NEWER_THAN_STORED,
+  PG_QUEUE_HOURS,
+  PG_UPSERT_DEVICES,
+  SQLITE_QUEUE_HOURS,
+  SQLITE_UPSERT_DEVICE,
+  SQLITE_UPSERT_USER,
+} from "../../lib/ingest/store.ts";
 
 type BenchState = "working" | "stopped";
 /** `user` is an index into Population. */
@@ -285,12 +292,14 @@ export function sqliteLoader(file: string, population: Population): Loader {
   );
   // The statements EventStore commits with, so the tables end up as the server would leave them.
   const upsertUser = sqlite.prepare(SQLITE_UPSERT_USER);
+  const upsertDevice = sqlite.prepare(SQLITE_UPSERT_DEVICE);
   const queueHours = sqlite.prepare(SQLITE_QUEUE_HOURS);
   const { usernames, userKeys } = population;
   const write = sqlite.transaction((events: BenchEvent[]) => {
     for (const e of events) insertEvent.run(userKeys[e.user], usernames[e.user], e.state, e.ts, receivedAtOf(e.ts));
     for (const [user, t] of touchedUsers(events)) {
       upsertUser.run(userKeys[user], usernames[user], receivedAtOf(t.firstTs), t.lastTs, t.lastState);
+      upsertDevice.run(userKeys[user], "", "", t.firstTs, t.lastTs, t.lastState, null, null);
       queueHours.run(userKeys[user], t.firstTs, t.lastTs);
     }
   });
@@ -344,6 +353,16 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
         ],
       );
       await client.query(PG_QUEUE_HOURS, [keys, touched.map(([, t]) => t.firstTs), touched.map(([, t]) => t.lastTs)]);
+      await client.query(PG_UPSERT_DEVICES, [
+        keys,
+        keys.map(() => ""),
+        keys.map(() => ""),
+        touched.map(([, t]) => t.firstTs),
+        touched.map(([, t]) => t.lastTs),
+        touched.map(([, t]) => t.lastState),
+        keys.map(() => null),
+        null,
+      ]);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);

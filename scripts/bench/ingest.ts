@@ -321,8 +321,8 @@ async function sqliteBaseline(url: string, chunk: number): Promise<Baseline> {
   const db = await openMigrated(url);
   const sqlite = db.sqlite!;
   const insert = sqlite.prepare(
-    `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (user_key, ts, state) DO NOTHING`,
+    `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, token_id) VALUES (?, ?, ?, ?, ?, '', 1)
+     ON CONFLICT (user_key, ts, state, device_key) DO NOTHING`,
   );
   const writeChunk = sqlite.transaction((rows: Row[], from: number, to: number, receivedAt: number) => {
     for (let i = from; i < to; i++) {
@@ -346,11 +346,11 @@ async function postgresBaseline(url: string, chunk: number): Promise<Baseline> {
   const db = await openMigrated(url);
   const client = await db.pool!.connect();
   const statement = (count: number) =>
-    `INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES ${Array.from(
+    `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, token_id) VALUES ${Array.from(
       { length: count },
       (_, i) =>
-        `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, to_timestamp($${i * 5 + 4}::float8 / 1000), to_timestamp($${i * 5 + 5}::float8 / 1000))`,
-    ).join(", ")} ON CONFLICT (user_key, ts, state) DO NOTHING`;
+        `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, to_timestamp($${i * 5 + 4}::float8 / 1000), to_timestamp($${i * 5 + 5}::float8 / 1000), '', 1)`,
+    ).join(", ")} ON CONFLICT (user_key, ts, state, device_key) DO NOTHING`;
   const full = statement(chunk);
   return {
     async insert(rows) {

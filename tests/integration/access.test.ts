@@ -138,6 +138,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       { file: "api/reports/real_work_hours/route.ts", url: `/api/reports/real_work_hours?start_date=${DATE}` },
       { file: "api/reports/export.csv/route.ts", url: `/api/reports/export.csv?period=week&date=${DATE}` },
       { file: "api/users/route.ts", url: "/api/users" },
+      { file: "api/devices/route.ts", url: "/api/devices" },
       { file: "api/users/[username]/timeline/route.ts", url: `/api/users/alice/timeline?date=${DATE}` },
       ...["today", "day", "week", "month"].map((view) => ({
         file: "api/dashboard/[view]/route.ts",

@@ -74,6 +74,7 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
         "engine_runs",
         "hours_queue",
         "tracked_users",
+        "tracked_devices",
         "user_real_work_summary",
         "work_events",
         "work_periods",
@@ -155,6 +156,95 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       "everyone",
     ]);
     expect((await findAccount(db, 4))!.teamIds).toEqual([1]);
+  });
+
+  it("makes every stored event the unnamed device, with one index for uniqueness and time order", async () => {
+    const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+    const before = shipped.findIndex((m) => m.name === "20261210000000_devices");
+    expect(before).toBeGreaterThan(0);
+    await migrate(db, shipped.slice(0, before));
+    const at = (iso: string) => new Date(iso);
+    const event = (user: string, state: string, ts: string) =>
+      db.raw.execute(`INSERT INTO work_events (user_key, username, state, ts, received_at) VALUES (?, ?, ?, ?, ?)`, [
+        user,
+        user.toUpperCase(),
+        state,
+        at(ts),
+        at(ts),
+      ]);
+    await event("alice", "working", "2026-03-02T05:00:00Z");
+    await event("alice", "stopped", "2026-03-02T07:00:00Z");
+    await event("bob", "working", "2026-03-01T09:00:00Z");
+    for (const [key, last, state] of [
+      ["alice", "2026-03-02T07:00:00Z", "stopped"],
+      ["bob", "2026-03-01T09:00:00Z", "working"],
+    ])
+      await db.raw.execute(
+        `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state) VALUES (?, ?, ?, ?, ?)`,
+        [key, key.toUpperCase(), at("2026-03-03T00:00:00Z"), at(last), state],
+      );
+
+    expect(await migrate(db)).toEqual(shipped.slice(before).map((m) => m.name));
+    const ms = (value: unknown) => (value instanceof Date ? value.getTime() : Number(value));
+    const events = await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, device_key, agent, token_id FROM work_events ORDER BY id`,
+    );
+    expect(events).toEqual([
+      { user_key: "alice", device_key: "", agent: null, token_id: null },
+      { user_key: "alice", device_key: "", agent: null, token_id: null },
+      { user_key: "bob", device_key: "", agent: null, token_id: null },
+    ]);
+    const devices = await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id
+       FROM tracked_devices ORDER BY user_key`,
+    );
+    expect(
+      devices.map((d) => ({ ...d, first_event_at: ms(d.first_event_at), last_event_at: ms(d.last_event_at) })),
+    ).toEqual([
+      {
+        user_key: "alice",
+        device_key: "",
+        display_name: "",
+        first_event_at: Date.parse("2026-03-02T05:00:00Z"),
+        last_event_at: Date.parse("2026-03-02T07:00:00Z"),
+        last_state: "stopped",
+        agent: null,
+        token_id: null,
+      },
+      {
+        user_key: "bob",
+        device_key: "",
+        display_name: "",
+        first_event_at: Date.parse("2026-03-01T09:00:00Z"),
+        last_event_at: Date.parse("2026-03-01T09:00:00Z"),
+        last_state: "working",
+        agent: null,
+        token_id: null,
+      },
+    ]);
+
+    // The same instant and state on another device is a new event; on the same device it is refused.
+    const insert = (device: string) =>
+      db.raw.execute(
+        `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_key, ts, state, device_key) DO NOTHING`,
+        ["alice", "ALICE", "working", at("2026-03-02T05:00:00Z"), at("2026-03-02T05:00:00Z"), device],
+      );
+    await insert("pc-2");
+    await insert("");
+    expect(await db.raw.query(`SELECT COUNT(*) AS n FROM work_events WHERE user_key = 'alice'`)).toEqual([
+      { n: provider === "sqlite" ? 3 : "3" },
+    ]);
+
+    const indexes =
+      provider === "sqlite"
+        ? await db.raw.query<{ name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'work_events' AND sql IS NOT NULL ORDER BY name`,
+          )
+        : await db.raw.query<{ name: string }>(
+            `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'work_events' AND indexname <> 'work_events_pkey' ORDER BY indexname`,
+          );
+    expect(indexes.map((row) => row.name)).toEqual(["work_events_user_key_ts_state_device_key_key"]);
   });
 
   it("applies nothing and changes nothing when run again", async () => {
