@@ -21,6 +21,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
   const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard${base}?date=${initial.date}`, initial, live);
   const { day, month, timezone, today, date } = view;
   const hrefFor = (d: string) => `${base}?date=${d}`;
+  const dayStart = Date.parse(day.starts_at);
 
   return (
     <>
@@ -87,8 +88,8 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           </p>
         </div>
         <TimelineBars
-          periods={day.periods}
-          dayStart={Date.parse(day.starts_at)}
+          spans={day.periods}
+          dayStart={dayStart}
           dayEnd={Date.parse(day.ends_at)}
           timeZone={timezone}
           now={live ? Date.parse(view.generated_at) : undefined}
@@ -96,17 +97,15 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
         />
         {day.periods.length && !day.periods_merged ? (
           <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
-            {day.periods.map((period) => (
+            {day.periods.map(([start, length]) => (
               <li
-                key={period.start}
+                key={start}
                 className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50"
               >
                 <span>
-                  {formatClock(period.start, timezone)} – {formatClock(period.end, timezone)}
+                  {formatClock(dayStart + start, timezone)} – {formatClock(dayStart + start + length, timezone)}
                 </span>
-                <span className="text-slate-500 dark:text-slate-400">
-                  {formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000))}
-                </span>
+                <span className="text-slate-500 dark:text-slate-400">{formatDuration(Math.floor(length / 1000))}</span>
               </li>
             ))}
           </ol>
