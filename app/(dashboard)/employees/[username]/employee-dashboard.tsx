@@ -12,6 +12,8 @@ import { TrendChart } from "../../../_components/trend-chart";
 import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 
+const periodList =
+  "mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3 *:flex *:justify-between *:gap-3 *:rounded-md *:bg-slate-50 *:px-2.5 *:py-1.5 *:tabular-nums dark:*:bg-slate-800/50 [&_span+span]:text-slate-500 dark:[&_span+span]:text-slate-400";
 const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /** One employee: the chosen day's working periods across 24 hours, and that day's month. */
@@ -96,16 +98,12 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           label={`Working periods of ${view.username} on ${date}`}
         />
         {day.periods.length && !day.periods_merged ? (
-          <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
+          // Up to 1,000 items: styled once on the list rather than on each item, which would triple the page.
+          <ol className={periodList} aria-label="Periods">
             {day.periods.map(([start, length]) => (
-              <li
-                key={start}
-                className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50"
-              >
-                <span>
-                  {formatClock(dayStart + start, timezone)} – {formatClock(dayStart + start + length, timezone)}
-                </span>
-                <span className="text-slate-500 dark:text-slate-400">{formatDuration(Math.floor(length / 1000))}</span>
+              <li key={start}>
+                <span>{`${formatClock(dayStart + start, timezone)} – ${formatClock(dayStart + start + length, timezone)}`}</span>
+                <span>{formatDuration(Math.floor(length / 1000))}</span>
               </li>
             ))}
           </ol>
