@@ -1,11 +1,19 @@
-import { useId } from "react";
+"use client";
+
+import { useId, useState, type PointerEvent } from "react";
 import { formatClock, formatDuration } from "./format";
 
-export type TimelinePeriod = { start: string; end: string };
+/** A period as [milliseconds after the day's start, milliseconds long], as the employee view gives it. */
+export type TimelineSpan = readonly [start: number, length: number];
+
+/** A period clamped to the day, in milliseconds after its start, with what a reader is told of it. */
+type Bar = { from: number; to: number; text: string };
 
 type Tick = { at: number; position: number; hour: number; label: string | null };
 
 const QUARTER_HOUR = 15 * 60_000;
+/** The hovered bar is found within this many pixels, so that a bar of a few seconds can be pointed at. */
+const POINTER_SLACK_PX = 3;
 
 const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
 
@@ -31,16 +39,110 @@ function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick
   return ticks;
 }
 
-/** A day's working periods as emerald bars on a 24-hour (or DST-length) track. */
+function toBars(spans: readonly TimelineSpan[], dayStart: number, span: number, timeZone: string): Bar[] {
+  return spans
+    .filter(([start, length]) => Number.isFinite(start) && Number.isFinite(length))
+    .map(([start, length]) => ({
+      from: Math.min(span, Math.max(0, start)),
+      to: Math.min(span, Math.max(0, start + length)),
+      text: `${formatClock(dayStart + start, timeZone)} – ${formatClock(dayStart + start + length, timeZone)}, ${formatDuration(Math.max(0, Math.floor(length / 1000)))}`,
+    }))
+    .sort((a, b) => a.from - b.from);
+}
+
+/**
+ * A lane's bars as two paths in whole seconds of the day, one unit high (the SVG stretches
+ * them): `fill` holds each bar as a rectangle, `marks` a line through each bar's middle that is
+ * drawn 2px wide whatever the scale, so that a period of a few seconds stays visible. Relative
+ * moves keep a bar to about a dozen bytes, where an element per bar took hundreds.
+ */
+function toLanePaths(bars: readonly Pick<Bar, "from" | "to">[]): { fill: string; marks: string } {
+  let fill = "";
+  let marks = "";
+  let x = 0;
+  let mark: number | null = null;
+  for (const bar of bars) {
+    const from = Math.round(bar.from / 1000);
+    const width = Math.round(bar.to / 1000) - from;
+    if (width > 0) {
+      // After "z" the pen is back at the bar's top left corner.
+      fill += `m${from - x} 0v1h${width}V0z`;
+      x = from;
+    }
+    const middle = Math.round((bar.from + bar.to) / 2000);
+    marks += mark === null ? `m${middle} 0v1` : `m${middle - mark}-1v1`;
+    mark = middle;
+  }
+  return { fill, marks };
+}
+
+/** The bar under a point `at` milliseconds into the day, allowing `slack` either side. */
+function findBarAt(bars: readonly Bar[], at: number, slack: number): number | null {
+  let low = 0;
+  let high = bars.length - 1;
+  let before = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (bars[mid].from <= at) {
+      before = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  const distance = (i: number) =>
+    i < 0 || i >= bars.length ? Infinity : Math.max(0, bars[i].from - at, at - bars[i].to);
+  const nearest = distance(before) <= distance(before + 1) ? before : before + 1;
+  return distance(nearest) <= slack ? nearest : null;
+}
+
+/**
+ * One lane of bars across the day: one SVG however many bars, scaled to the lane's box. Geometry
+ * attributes only: the pages' Content-Security-Policy blocks inline style attributes.
+ */
+function LaneBars({
+  bars,
+  span,
+  label,
+  describedBy,
+}: {
+  bars: readonly Bar[];
+  span: number;
+  label: string;
+  describedBy: string;
+}) {
+  const { fill, marks } = toLanePaths(bars);
+  return (
+    <svg
+      role="img"
+      aria-label={label}
+      aria-describedby={describedBy}
+      viewBox={`0 0 ${Math.round(span / 1000)} 1`}
+      preserveAspectRatio="none"
+      className="block size-full"
+    >
+      <path data-lane-bars="" d={fill} className="fill-emerald-500 dark:fill-emerald-400" />
+      <path
+        data-lane-marks=""
+        d={marks}
+        vectorEffect="non-scaling-stroke"
+        className="fill-none stroke-emerald-500 stroke-2 dark:stroke-emerald-400"
+      />
+    </svg>
+  );
+}
+
+/**
+ * A day's working periods as emerald bars on a 24-hour (or DST-length) track. Pointing at a bar
+ * tells its times; the track as a whole is one image with a summary, however many bars it holds.
+ */
 export function TimelineBars({
-  periods,
+  spans,
   dayStart,
   dayEnd,
   timeZone,
   now,
   label = "Working periods",
 }: {
-  periods: TimelinePeriod[];
+  spans: readonly TimelineSpan[];
   dayStart: number;
   dayEnd: number;
   timeZone: string;
@@ -48,26 +150,31 @@ export function TimelineBars({
   label?: string;
 }) {
   const span = Math.max(1, dayEnd - dayStart);
-  const clamp = (ms: number) => Math.min(dayEnd, Math.max(dayStart, ms));
-  const bars = periods
-    .map((period) => {
-      const startMs = Date.parse(period.start);
-      const endMs = Date.parse(period.end);
-      const from = clamp(startMs);
-      const to = clamp(endMs);
-      const text = `${formatClock(startMs, timeZone)} – ${formatClock(endMs, timeZone)}, ${formatDuration(Math.max(0, Math.floor((endMs - startMs) / 1000)))}`;
-      return { ...period, from, to, text, left: ((from - dayStart) / span) * 100, width: ((to - from) / span) * 100 };
-    })
-    .filter((bar) => !Number.isNaN(bar.from) && !Number.isNaN(bar.to))
-    .sort((a, b) => a.from - b.from);
+  const bars = toBars(spans, dayStart, span, timeZone);
   const ticks = listHourTicks(dayStart, dayEnd, timeZone);
   const nowMs = now !== undefined && now >= dayStart && now < dayEnd ? now : null;
   const nowPosition = nowMs === null ? null : ((nowMs - dayStart) / span) * 100;
+  const [hovered, setHovered] = useState<number | null>(null);
+  const shown = hovered !== null && hovered < bars.length ? bars[hovered] : null;
 
-  const hatch = `hatch-${useId().replace(/[^\w-]/g, "")}`;
+  const id = useId().replace(/[^\w-]/g, "");
+  const hatch = `hatch-${id}`;
+  const summaryId = `summary-${id}`;
 
-  // Drawn in SVG, positioned by geometry attributes: the pages' Content-Security-Policy blocks
-  // inline style attributes, so a left/width style would collapse every bar on a fresh load.
+  const pointAt = (event: PointerEvent<HTMLDivElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    if (!(box.width > 0)) return;
+    const at = ((event.clientX - box.left) / box.width) * span;
+    setHovered(findBarAt(bars, at, (POINTER_SLACK_PX / box.width) * span));
+  };
+
+  const first = bars[0];
+  const last = bars.at(-1);
+  const summary =
+    first && last
+      ? `Drawn from ${formatClock(dayStart + first.from, timeZone)} to ${formatClock(dayStart + last.to, timeZone)} as ${bars.length} bar${bars.length === 1 ? "" : "s"}.`
+      : "";
+
   return (
     <div className="w-full select-none">
       <div className="relative h-11 rounded-lg bg-slate-100 ring-1 ring-slate-200 ring-inset dark:bg-slate-800/60 dark:ring-slate-700/70">
@@ -110,62 +217,14 @@ export function TimelineBars({
             </span>
           </p>
         ) : (
-          <svg role="list" aria-label={label} className="absolute top-1.5 left-0 h-8 w-full overflow-visible">
-            {bars.map((bar) => {
-              const middle = bar.left + bar.width / 2;
-              const anchor = middle < 15 ? "start" : middle > 85 ? "end" : "middle";
-              const tipX = anchor === "start" ? bar.left : anchor === "end" ? bar.left + bar.width : middle;
-              return (
-                <g
-                  key={`${bar.start}-${bar.end}`}
-                  role="listitem"
-                  tabIndex={0}
-                  aria-label={bar.text}
-                  data-start={bar.start}
-                  data-end={bar.end}
-                  className="group outline-none"
-                >
-                  <title>{bar.text}</title>
-                  <rect
-                    data-bar=""
-                    x={toPercent(bar.left)}
-                    y={0}
-                    width={toPercent(bar.width)}
-                    height="100%"
-                    rx={3}
-                    className="fill-emerald-500 transition-colors group-hover:fill-emerald-600 dark:fill-emerald-400 dark:group-hover:fill-emerald-300"
-                  />
-                  {/* A 2px stroke through the middle keeps a period of a few seconds visible. */}
-                  <line
-                    data-min-width=""
-                    x1={toPercent(middle)}
-                    x2={toPercent(middle)}
-                    y1={0}
-                    y2="100%"
-                    className="stroke-emerald-500 stroke-2 transition-colors group-hover:stroke-emerald-600 dark:stroke-emerald-400 dark:group-hover:stroke-emerald-300"
-                  />
-                  <rect
-                    aria-hidden="true"
-                    x={toPercent(bar.left)}
-                    y={-2}
-                    width={toPercent(bar.width)}
-                    height={36}
-                    rx={4}
-                    className="fill-none stroke-sky-500/60 stroke-2 opacity-0 group-focus-visible:opacity-100"
-                  />
-                  <text
-                    aria-hidden="true"
-                    x={toPercent(tipX)}
-                    y={-10}
-                    textAnchor={anchor}
-                    className="fill-slate-900 stroke-white stroke-[4px] text-xs font-medium tabular-nums opacity-0 [paint-order:stroke] [stroke-linejoin:round] group-focus-visible:opacity-100 dark:fill-slate-100 dark:stroke-slate-900"
-                  >
-                    {bar.text}
-                  </text>
-                </g>
-              );
-            })}
-          </svg>
+          <div
+            className="absolute top-1.5 left-0 h-8 w-full"
+            onPointerMove={pointAt}
+            onPointerLeave={() => setHovered(null)}
+          >
+            <LaneBars bars={bars} span={span} label={label} describedBy={summaryId} />
+            {shown && <HoveredBar bar={shown} span={span} />}
+          </div>
         )}
 
         {nowMs !== null && nowPosition !== null && (
@@ -194,6 +253,11 @@ export function TimelineBars({
           </div>
         )}
       </div>
+      {summary ? (
+        <p id={summaryId} className="sr-only">
+          {summary}
+        </p>
+      ) : null}
 
       <svg
         aria-hidden="true"
@@ -214,5 +278,34 @@ export function TimelineBars({
           ))}
       </svg>
     </div>
+  );
+}
+
+/** The bar under the pointer, outlined, with its times above it. */
+function HoveredBar({ bar, span }: { bar: Bar; span: number }) {
+  const left = (bar.from / span) * 100;
+  const width = ((bar.to - bar.from) / span) * 100;
+  const middle = left + width / 2;
+  const anchor = middle < 15 ? "start" : middle > 85 ? "end" : "middle";
+  const tipX = anchor === "start" ? left : anchor === "end" ? left + width : middle;
+  return (
+    <svg aria-hidden="true" data-hovered="" className="pointer-events-none absolute inset-0 size-full overflow-visible">
+      <rect
+        x={toPercent(left)}
+        y={-2}
+        width={toPercent(width)}
+        height={36}
+        rx={4}
+        className="fill-emerald-600/30 stroke-sky-500/70 stroke-2 dark:fill-emerald-300/30"
+      />
+      <text
+        x={toPercent(tipX)}
+        y={-10}
+        textAnchor={anchor}
+        className="fill-slate-900 stroke-white stroke-[4px] text-xs font-medium tabular-nums [paint-order:stroke] [stroke-linejoin:round] dark:fill-slate-100 dark:stroke-slate-900"
+      >
+        {bar.text}
+      </text>
+    </svg>
   );
 }

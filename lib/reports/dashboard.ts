@@ -40,6 +40,13 @@ export type PeriodView = ViewMeta & {
   teams: string[];
 };
 
+/**
+ * A period on the employee's day as [milliseconds after the day's start, milliseconds long]:
+ * exact, and a few bytes each, since a busy day draws up to 1,440 of them on the page, again in
+ * the page's data for its live refresh, and in that refresh's JSON.
+ */
+type DaySpan = [start: number, length: number];
+
 type EmployeeDay = DayTotals & { date: LocalDate; first_activity: string | null; last_activity: string | null };
 export type EmployeeView = ViewMeta & {
   view: "employee";
@@ -51,7 +58,8 @@ export type EmployeeView = ViewMeta & {
     /** The local day's bounds (a DST day lasts 23 or 25 hours). */
     starts_at: string;
     ends_at: string;
-    periods: { start: string; end: string }[];
+    /** By start. */
+    periods: DaySpan[];
     periods_total: number;
     /** The periods are merged per minute: the day has too many to draw one by one. */
     periods_merged: boolean;
@@ -205,6 +213,7 @@ export async function loadEmployeeView(
     };
   });
   const today = byDate.get(date);
+  const dayStart = startOfLocalDay(date, settings.timeZone);
   const {
     username: _username,
     first_activity: _first,
@@ -228,9 +237,9 @@ export async function loadEmployeeView(
     date,
     status: status ?? null,
     day: {
-      starts_at: new Date(startOfLocalDay(date, settings.timeZone)).toISOString(),
+      starts_at: new Date(dayStart).toISOString(),
       ends_at: new Date(startOfLocalDay(addDays(date, 1), settings.timeZone)).toISOString(),
-      periods: overview.periods,
+      periods: overview.periods.map((p): DaySpan => [p.start - dayStart, p.end - p.start]),
       periods_total: overview.periods_total,
       periods_merged: overview.periods_merged,
       events: overview.events,

@@ -194,7 +194,8 @@ const DRAWN_RESOLUTION_MS = 60_000;
 export type DayOverview = {
   username: string;
   userKey: string;
-  periods: TimelinePeriod[];
+  /** Instants in epoch milliseconds, by start. */
+  periods: { start: number; end: number }[];
   periods_total: number;
   /** True when `periods` are the day's periods merged per minute, because there are too many to list. */
   periods_merged: boolean;
@@ -227,18 +228,20 @@ export async function getDayOverview(
   ]);
   const merged = periodsTotal > DRAWN_PERIODS_MAX;
   // Periods never overlap, so each minute's [first start, last end] never overlaps the next one's.
-  const rows = merged
-    ? await db.raw.query<Record<string, unknown>>(
-        `SELECT MIN(${d.ms("start_ts")}) AS start_ms, MAX(${d.ms("end_ts")}) AS end_ms FROM work_periods
+  const periods = merged
+    ? (
+        await db.raw.query<Record<string, unknown>>(
+          `SELECT MIN(${d.ms("start_ts")}) AS start_ms, MAX(${d.ms("end_ts")}) AS end_ms FROM work_periods
          WHERE user_key = ? AND work_date = ?
          GROUP BY floor(${d.ms("start_ts")} / ${DRAWN_RESOLUTION_MS}) ORDER BY 1`,
-        [day.userKey, day.date],
-      )
-    : (await readPeriods(db, day, undefined, DRAWN_PERIODS_MAX)).map((p) => ({ start_ms: p.start, end_ms: p.end }));
+          [day.userKey, day.date],
+        )
+      ).map((row) => ({ start: toNumber(row.start_ms), end: toNumber(row.end_ms) }))
+    : await readPeriods(db, day, undefined, DRAWN_PERIODS_MAX);
   return {
     username: day.username,
     userKey: day.userKey,
-    periods: rows.map((row) => ({ start: iso(row.start_ms), end: iso(row.end_ms) })),
+    periods,
     periods_total: periodsTotal,
     periods_merged: merged,
     events: events.total,

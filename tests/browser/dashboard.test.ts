@@ -563,17 +563,31 @@ describe("the dashboard in Chromium, with demo data", () => {
       const figures = (await daySummary(date)).get(worker.username)!;
       await expect.poll(() => stat(page, "stat-worked"), WAIT).toBe(formatDuration(figures.working_seconds));
       expect(timeline.periods.length).toBeGreaterThan(0);
-      const bars = await page
-        .locator(`[role=list][aria-label="Working periods of ${worker.username} on ${date}"] > [role=listitem]`)
-        .evaluateAll((items) =>
-          items.map((item) => ({ start: item.getAttribute("data-start"), end: item.getAttribute("data-end") })),
+      // The bars are one image, summed up for a screen reader; the list below names every period.
+      const lane = page.getByRole("img", { name: `Working periods of ${worker.username} on ${date}`, exact: true });
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+      await expect
+        .poll(
+          () => lane.evaluate((svg) => document.getElementById(svg.getAttribute("aria-describedby")!)?.textContent),
+          WAIT,
+        )
+        .toBe(
+          `Drawn from ${formatClock(timeline.periods[0].start, timeZone)} to ${formatClock(timeline.periods.at(-1)!.end, timeZone)} as ${plural(timeline.periods.length, "bar")}.`,
         );
-      expect(bars).toEqual(timeline.periods);
+      const listed = await page
+        .getByRole("list", { name: "Periods", exact: true })
+        .locator("li")
+        .evaluateAll((items) => items.map((item) => [...item.children].map((part) => part.textContent)));
+      expect(listed).toEqual(
+        timeline.periods.map((period) => [
+          `${formatClock(period.start, timeZone)} – ${formatClock(period.end, timeZone)}`,
+          formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000)),
+        ]),
+      );
       expect(timeline.working_seconds).toBe(figures.working_seconds);
       expect(await stat(page, "stat-rwh")).toBe(String(figures.real_hours_counted));
       expect(await stat(page, "stat-first")).toBe(formatClock(figures.first_activity!, timeZone));
       expect(await stat(page, "stat-last")).toBe(formatClock(figures.last_activity!, timeZone));
-      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
       expect(
         await page
           .getByText(`${plural(timeline.periods.length, "period")} from ${plural(timeline.events.length, "event")}`)
@@ -642,25 +656,47 @@ describe("the dashboard in Chromium, with demo data", () => {
     const timeline = await api<Timeline>(`/api/users/${user}/timeline?date=${today}`);
     const dayStart = startOfLocalDay(today, timeZone);
     const span = startOfLocalDay(addDays(today, 1), timeZone) - dayStart;
-    const list = page.locator(`[role=list][aria-label="Working periods of ${worker.username} on ${today}"]`);
-    const track = (await list.boundingBox())!;
+    const lane = page.locator(`svg[role=img][aria-label="Working periods of ${worker.username} on ${today}"]`);
+    const track = (await lane.boundingBox())!;
     expect(track.width).toBeGreaterThan(500);
+    const xOf = (instant: number) => track.x + (Math.min(span, Math.max(0, instant - dayStart)) / span) * track.width;
+    const y = track.y + track.height / 2;
 
-    // Each bar sits where its period falls in the day: a blocked style left them all at the left edge.
-    const drawn = await list.locator("[role=listitem] rect[data-bar]").evaluateAll((rects) =>
-      rects.map((rect) => {
-        const box = rect.getBoundingClientRect();
-        return { x: box.x, width: box.width };
-      }),
+    // Each bar sits where its period falls in the day, and nothing is drawn between them: what is
+    // painted at the middle of each period, and of each gap wide enough to see.
+    const painted = (points: number[]) =>
+      page.evaluate(
+        ({ points, y }) =>
+          points.map((x) => {
+            const hit = document.elementFromPoint(x, y);
+            return hit?.matches("path[data-lane-bars], path[data-lane-marks]") ?? false;
+          }),
+        { points, y },
+      );
+    const periods = timeline.periods.map((period) => ({ from: Date.parse(period.start), to: Date.parse(period.end) }));
+    expect(await painted(periods.map((p) => xOf((p.from + p.to) / 2)))).toEqual(periods.map(() => true));
+    const gaps = periods
+      .slice(1)
+      .map((p, i) => ({ from: periods[i].to, to: p.from }))
+      .filter((gap) => xOf(gap.to) - xOf(gap.from) > 8);
+    expect(await painted(gaps.map((g) => xOf((g.from + g.to) / 2)))).toEqual(gaps.map(() => false));
+    const drawn = (await lane.locator("path[data-lane-bars]").boundingBox())!;
+    expect(drawn.x).toBeCloseTo(xOf(periods[0].from), 0);
+    expect(drawn.x + drawn.width).toBeCloseTo(xOf(periods.at(-1)!.to), 0);
+    expect(drawn.x + drawn.width).toBeGreaterThan(track.x + track.width / 4);
+
+    // Pointing at a bar tells its times.
+    const longest = timeline.periods.reduce((a, b) =>
+      Date.parse(b.end) - Date.parse(b.start) > Date.parse(a.end) - Date.parse(a.start) ? b : a,
     );
-    expect(drawn).toHaveLength(timeline.periods.length);
-    timeline.periods.forEach((period, i) => {
-      const from = Math.max(0, Date.parse(period.start) - dayStart) / span;
-      const to = Math.min(span, Date.parse(period.end) - dayStart) / span;
-      expect(drawn[i].x, `${period.start}`).toBeCloseTo(track.x + from * track.width, 0);
-      expect(drawn[i].width, `${period.start}`).toBeCloseTo((to - from) * track.width, 0);
-    });
-    expect(Math.max(...drawn.map((bar) => bar.x))).toBeGreaterThan(track.x + track.width / 4);
+    await page.mouse.move(xOf((Date.parse(longest.start) + Date.parse(longest.end)) / 2), y);
+    await expect
+      .poll(() => page.locator("svg[data-hovered] text").textContent(), WAIT)
+      .toBe(
+        `${formatClock(longest.start, timeZone)} – ${formatClock(longest.end, timeZone)}, ${formatDuration(Math.floor((Date.parse(longest.end) - Date.parse(longest.start)) / 1000))}`,
+      );
+    await page.mouse.move(track.x + track.width / 2, track.y + track.height + 60);
+    await expect.poll(() => page.locator("svg[data-hovered]").count(), WAIT).toBe(0);
 
     // The hour labels spread across the day, 3 hours (an eighth) apart, not piled up at 00:00.
     const labels = await page.locator("[data-tick]").evaluateAll((ticks) =>

@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
-import { render, screen, within } from "@testing-library/react";
+import { render, screen } from "@testing-library/react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { TimelineBars } from "@/app/_components/timeline-bars";
+import { TimelineBars, type TimelineSpan } from "@/app/_components/timeline-bars";
 
 const HOUR = 3_600_000;
+const DAY_SECONDS = 86_400;
 // Asia/Dubai is UTC+4 all year: 24 November 2026 runs from 20:00Z on the 23rd for 24 hours.
 const dubaiStart = Date.parse("2026-11-23T20:00:00Z");
 const dubaiEnd = dubaiStart + 24 * HOUR;
@@ -12,48 +14,79 @@ const berlinSpringStart = Date.parse("2026-03-28T23:00:00Z");
 const berlinSpringEnd = Date.parse("2026-03-29T22:00:00Z");
 
 const percent = (value: string | null) => Number.parseFloat(value ?? "");
-/** A bar's drawn rectangle: its x and width attributes are shares of the day, in percent. */
-const rectOf = (bar: HTMLElement) => bar.querySelector("rect[data-bar]")!;
+/** A period between two instants as the employee view gives it: after the day's start, and how long. */
+const spanOf = (dayStart: number, start: string, end: string): TimelineSpan => [
+  Date.parse(start) - dayStart,
+  Date.parse(end) - Date.parse(start),
+];
 const tickLabels = (container: HTMLElement) =>
   [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) => tick.textContent);
+const summaryOf = (lane: HTMLElement) => document.getElementById(lane.getAttribute("aria-describedby")!)?.textContent;
+
+function commandsOf(path: Element): [string, number][] {
+  return [...path.getAttribute("d")!.matchAll(/([a-zA-Z])([^a-zA-Z]*)/g)].map(([, command, args]) => [
+    command,
+    Number(/-?\d+(?:\.\d+)?/.exec(args)?.[0] ?? 0),
+  ]);
+}
+
+/**
+ * What a lane draws, read back from its two paths as shares of the day in percent: each filled
+ * rectangle's left edge and width, and where each bar's minimum-width mark stands.
+ */
+function readLane(lane: Element) {
+  const units = Number(lane.getAttribute("viewBox")!.split(" ")[2]);
+  const share = (n: number) => (n / units) * 100;
+  const bars: { x: number; width: number }[] = [];
+  let x = 0;
+  for (const [command, n] of commandsOf(lane.querySelector("path[data-lane-bars]")!)) {
+    if (command === "m") x += n;
+    else if (command === "h") bars.push({ x: share(x), width: share(n) });
+  }
+  const marks: number[] = [];
+  let mark = 0;
+  for (const [command, n] of commandsOf(lane.querySelector("path[data-lane-marks]")!)) {
+    if (command === "m") marks.push(share((mark += n)));
+  }
+  return { bars, marks };
+}
 
 describe("TimelineBars", () => {
-  it("places a period by its share of the day", () => {
-    const period = { start: "2026-11-24T05:00:00Z", end: "2026-11-24T08:30:00Z" };
-    render(<TimelineBars periods={[period]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
-    const list = screen.getByRole("list", { name: "Working periods" });
-    const [bar] = within(list).getAllByRole("listitem");
-    expect(bar.getAttribute("aria-label")).toBe("09:00 – 12:30, 3h 30m");
-    expect(bar.querySelector("title")?.textContent).toBe("09:00 – 12:30, 3h 30m");
-    expect(bar.dataset.start).toBe(period.start);
-    expect(bar.dataset.end).toBe(period.end);
-    expect(percent(rectOf(bar).getAttribute("x"))).toBeCloseTo(37.5, 2);
-    expect(percent(rectOf(bar).getAttribute("width"))).toBeCloseTo(14.58, 2);
-    expect(rectOf(bar).getAttribute("class")).toContain("fill-emerald-500");
-    expect(rectOf(bar).getAttribute("class")).toContain("dark:fill-emerald-400");
-    expect(bar.querySelector("rect.group-focus-visible\\:opacity-100")?.getAttribute("class")).toContain(
-      "stroke-sky-500/60",
-    );
-    expect(bar.tabIndex).toBe(0);
+  it("places a period by its share of the day, in one image with a summary", () => {
+    const period = spanOf(dubaiStart, "2026-11-24T05:00:00Z", "2026-11-24T08:30:00Z");
+    render(<TimelineBars spans={[period]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
+    const lane = screen.getByRole("img", { name: "Working periods" });
+    expect(summaryOf(lane)).toBe("Drawn from 09:00 to 12:30 as 1 bar.");
+    const { bars, marks } = readLane(lane);
+    expect(bars).toHaveLength(1);
+    expect(bars[0].x).toBeCloseTo(37.5, 2);
+    expect(bars[0].width).toBeCloseTo(14.58, 2);
+    expect(marks[0]).toBeCloseTo(37.5 + 14.58 / 2, 2);
+    const fill = lane.querySelector("path[data-lane-bars]")!.getAttribute("class");
+    expect(fill).toContain("fill-emerald-500");
+    expect(fill).toContain("dark:fill-emerald-400");
     // Nothing is placed by a style attribute, which the pages' Content-Security-Policy blocks.
     expect(document.body.querySelector("[style]")).toBeNull();
+    // One image: not a keyboard stop per bar.
+    expect(document.body.querySelector("[tabindex]")).toBeNull();
   });
 
   it("follows real elapsed time on a 23-hour DST day", () => {
-    const period = { start: "2026-03-29T07:00:00Z", end: "2026-03-29T10:30:00Z" }; // 09:00–12:30 CEST
+    const period = spanOf(berlinSpringStart, "2026-03-29T07:00:00Z", "2026-03-29T10:30:00Z"); // 09:00–12:30 CEST
     const { container } = render(
       <TimelineBars
-        periods={[period]}
+        spans={[period]}
         dayStart={berlinSpringStart}
         dayEnd={berlinSpringEnd}
         timeZone="Europe/Berlin"
         label="j.smith's periods"
       />,
     );
-    const bar = screen.getByRole("listitem", { name: "09:00 – 12:30, 3h 30m" });
-    expect(screen.getByRole("list", { name: "j.smith's periods" })).toBeTruthy();
-    expect(percent(rectOf(bar).getAttribute("x"))).toBeCloseTo((8 / 23) * 100, 3);
-    expect(percent(rectOf(bar).getAttribute("width"))).toBeCloseTo((3.5 / 23) * 100, 3);
+    const lane = screen.getByRole("img", { name: "j.smith's periods" });
+    expect(summaryOf(lane)).toBe("Drawn from 09:00 to 12:30 as 1 bar.");
+    const [bar] = readLane(lane).bars;
+    expect(bar.x).toBeCloseTo((8 / 23) * 100, 3);
+    expect(bar.width).toBeCloseTo((3.5 / 23) * 100, 3);
     // 03:00 comes two real hours after midnight that day.
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
     expect(ticks.map((tick) => tick.textContent)).toEqual([
@@ -72,7 +105,7 @@ describe("TimelineBars", () => {
 
   it("labels every third hour of a normal day at even steps", () => {
     const { container } = render(
-      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
+      <TimelineBars spans={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
     );
     expect(tickLabels(container)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
     const positions = [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) =>
@@ -84,7 +117,7 @@ describe("TimelineBars", () => {
   it("labels the repeated hour of a 25-hour day once", () => {
     const start = Date.parse("2026-10-24T22:00:00Z");
     const end = Date.parse("2026-10-25T23:00:00Z");
-    const { container } = render(<TimelineBars periods={[]} dayStart={start} dayEnd={end} timeZone="Europe/Berlin" />);
+    const { container } = render(<TimelineBars spans={[]} dayStart={start} dayEnd={end} timeZone="Europe/Berlin" />);
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
     expect(ticks.map((tick) => tick.textContent)).toEqual([
       "00:00",
@@ -100,41 +133,80 @@ describe("TimelineBars", () => {
   });
 
   it("keeps a very short period visible", () => {
-    const period = { start: "2026-11-24T05:00:00Z", end: "2026-11-24T05:00:20Z" };
-    render(<TimelineBars periods={[period]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
-    const bar = screen.getByRole("listitem");
-    // A 2px stroke through the bar's middle, whatever its width.
-    const stroke = bar.querySelector("line[data-min-width]")!;
-    expect(stroke.getAttribute("class")).toContain("stroke-2");
-    expect(percent(stroke.getAttribute("x1"))).toBeCloseTo(37.5, 1);
-    expect(bar.getAttribute("aria-label")).toBe("09:00 – 09:00, 0m");
+    const period = spanOf(dubaiStart, "2026-11-24T05:00:00Z", "2026-11-24T05:00:20Z");
+    render(<TimelineBars spans={[period]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
+    const lane = screen.getByRole("img");
+    // A 2px stroke through the bar's middle, whatever its width and however the lane is scaled.
+    const marks = lane.querySelector("path[data-lane-marks]")!;
+    expect(marks.getAttribute("class")).toContain("stroke-2");
+    expect(marks.getAttribute("vector-effect")).toBe("non-scaling-stroke");
+    expect(readLane(lane).marks[0]).toBeCloseTo(37.5, 1);
+    expect(readLane(lane).bars[0].width).toBeCloseTo((20 / DAY_SECONDS) * 100, 4);
   });
 
-  it("lists periods in time order", () => {
-    const periods = [
-      { start: "2026-11-24T10:00:00Z", end: "2026-11-24T12:00:00Z" },
-      { start: "2026-11-24T04:02:00Z", end: "2026-11-24T07:31:00Z" },
+  it("draws periods in time order and sums them up from the first to the last", () => {
+    const spans = [
+      spanOf(dubaiStart, "2026-11-24T10:00:00Z", "2026-11-24T12:00:00Z"),
+      spanOf(dubaiStart, "2026-11-24T04:02:00Z", "2026-11-24T07:31:00Z"),
     ];
-    render(<TimelineBars periods={periods} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
-    expect(screen.getAllByRole("listitem").map((bar) => bar.getAttribute("aria-label"))).toEqual([
-      "08:02 – 11:31, 3h 29m",
-      "14:00 – 16:00, 2h 00m",
+    render(<TimelineBars spans={spans} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />);
+    const lane = screen.getByRole("img");
+    const { bars } = readLane(lane);
+    expect(bars.map((bar) => bar.x)).toEqual([
+      expect.closeTo(((8 + 2 / 60) / 24) * 100, 4),
+      expect.closeTo((14 / 24) * 100, 4),
     ]);
+    expect(bars.map((bar) => bar.width)).toEqual([
+      expect.closeTo(((3 + 29 / 60) / 24) * 100, 4),
+      expect.closeTo((2 / 24) * 100, 4),
+    ]);
+    expect(summaryOf(lane)).toBe("Drawn from 08:02 to 16:00 as 2 bars.");
+  });
+
+  it("cuts a period that runs past the day's end at the track's edge", () => {
+    render(
+      <TimelineBars spans={[[23 * HOUR, 2 * HOUR]]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
+    );
+    const [bar] = readLane(screen.getByRole("img")).bars;
+    expect(bar.x).toBeCloseTo((23 / 24) * 100, 4);
+    expect(bar.x + bar.width).toBeCloseTo(100, 4);
+  });
+
+  it("draws a flooded day's 1,440 short periods, each where it falls, in a few dozen kilobytes", () => {
+    // A day merged to the minute: a bar of 20 to 50 seconds in every minute.
+    const spans: TimelineSpan[] = Array.from({ length: 1440 }, (_, i) => [
+      i * 60_000 + (i % 7) * 1_003,
+      20_000 + (i % 31) * 997,
+    ]);
+    const props = { spans, dayStart: dubaiStart, dayEnd: dubaiEnd, timeZone: "Asia/Dubai" };
+    expect(renderToStaticMarkup(<TimelineBars {...props} now={dubaiStart + 12 * HOUR} />).length).toBeLessThan(40_000);
+    render(<TimelineBars {...props} />);
+    const lane = screen.getByRole("img");
+    const { bars, marks } = readLane(lane);
+    expect(bars).toHaveLength(1440);
+    expect(marks).toHaveLength(1440);
+    const at = (ms: number) => (Math.round(ms / 1000) / DAY_SECONDS) * 100;
+    spans.forEach(([start, length], i) => {
+      expect(bars[i].x, `bar ${i}`).toBeCloseTo(at(start), 6);
+      expect(bars[i].x + bars[i].width, `bar ${i}`).toBeCloseTo(at(start + length), 6);
+      expect(marks[i], `bar ${i}`).toBeCloseTo(at(start + length / 2), 6);
+    });
+    expect(summaryOf(lane)).toBe("Drawn from 00:00 to 23:59 as 1440 bars.");
   });
 
   it("says calmly when there is nothing to draw", () => {
     const { container } = render(
-      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
+      <TimelineBars spans={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
     );
     expect(screen.getByText("No working periods on this day.")).toBeTruthy();
-    expect(screen.queryByRole("list")).toBeNull();
+    expect(screen.queryByRole("img")).toBeNull();
     expect(container.querySelector("[data-now]")).toBeNull();
   });
 
   it("marks now only on the day that contains it", () => {
     const now = Date.parse("2026-11-24T10:30:00Z"); // 14:30 in Dubai
     const today = render(
-      <TimelineBars periods={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" now={now} />,
+      <TimelineBars spans={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" now={now} />,
     );
     const marker = today.container.querySelector<HTMLElement>("[data-now]")!;
     expect(marker).not.toBeNull();
@@ -143,13 +215,7 @@ describe("TimelineBars", () => {
     today.unmount();
 
     const yesterday = render(
-      <TimelineBars
-        periods={[]}
-        dayStart={dubaiStart - 24 * HOUR}
-        dayEnd={dubaiStart}
-        timeZone="Asia/Dubai"
-        now={now}
-      />,
+      <TimelineBars spans={[]} dayStart={dubaiStart - 24 * HOUR} dayEnd={dubaiStart} timeZone="Asia/Dubai" now={now} />,
     );
     expect(yesterday.container.querySelector("[data-now]")).toBeNull();
   });

@@ -24,6 +24,9 @@ const FLOODER = "CORP\\Flooder";
 /** One-second periods, one every two seconds: as many periods as working events. */
 const PERIODS = 12_000;
 const TIES = "ties";
+/** Ten seconds of work every 30 seconds, all day: 2,880 periods, drawn as one bar per minute. */
+const ALL_DAY = "CORP\\AllDay";
+const ALL_DAY_PERIODS = 2880;
 
 type ConfigState = typeof globalThis & { __workTracingConfig?: Config };
 type Page = {
@@ -72,6 +75,13 @@ describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
       ),
       DAY_START,
     );
+    const allDay = Array.from({ length: ALL_DAY_PERIODS * 2 }, (_, i) => ({
+      userKey: toUserKey(ALL_DAY),
+      username: ALL_DAY,
+      state: (i % 2 ? "stopped" : "working") as EventState,
+      ts: DAY_START + Math.floor(i / 2) * 30_000 + 5_000 + (i % 2) * 10_000,
+    }));
+    await store.store(allDay, DAY_START);
     const result = await runHoursEngine({
       trigger: "test",
       db: database.db,
@@ -84,6 +94,14 @@ describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
     configState.__workTracingConfig = savedConfig;
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
+
+  const employee = (username: string) =>
+    getEmployee(
+      new Request(`http://localhost/api/dashboard/employees/${encodeURIComponent(username)}?date=${DATE}`, {
+        headers: tokens.read,
+      }),
+      { params: Promise.resolve({ username }) },
+    );
 
   const timeline = (username: string, query: string, headers = tokens.read) =>
     getTimeline(
@@ -152,6 +170,15 @@ describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
     );
   });
 
+  it("keeps each page's JSON bounded however much the day holds", async () => {
+    const response = await timeline(FLOODER, "");
+    const bytes = (await response.clone().text()).length;
+    const page = await okData<Page>(response);
+    expect([page.events.length, page.periods.length]).toEqual([5000, 5000]);
+    // About 60 bytes an event and 65 a period: a page is under 800 KB, the day (24,000 events) never whole.
+    expect(bytes).toBeLessThan(800 * 1024);
+  });
+
   it("refuses a limit out of bounds and a cursor it did not give", async () => {
     for (const limit of ["0", "5001", "all"]) await rejected(await timeline(FLOODER, `&limit=${limit}`), "limit");
     for (const cursor of ["nonsense", Buffer.from('{"e":[1,"idle"]}').toString("base64url"), "x".repeat(300)]) {
@@ -162,16 +189,28 @@ describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
   it("gives the employee view with the day's counts and its periods drawn per minute", async () => {
     const view = await okData<{
       day: { periods: unknown[]; periods_total: number; periods_merged: boolean; events: number };
-    }>(
-      getEmployee(
-        new Request(`http://localhost/api/dashboard/employees/${encodeURIComponent(FLOODER)}?date=${DATE}`, {
-          headers: tokens.read,
-        }),
-        { params: Promise.resolve({ username: FLOODER }) },
-      ),
-    );
+    }>(employee(FLOODER));
     expect(view.day).toMatchObject({ periods_total: PERIODS, periods_merged: true, events: PERIODS * 2 });
     // 12,000 periods two seconds apart span 400 minutes.
     expect(view.day.periods).toHaveLength(400);
+  });
+
+  it("keeps the employee view of a day worked in every minute small: 1,440 bars in a few bytes each", async () => {
+    const response = await employee(ALL_DAY);
+    const bytes = (await response.clone().text()).length;
+    const view = await okData<{
+      day: { periods: [number, number][]; periods_total: number; periods_merged: boolean; events: number };
+    }>(response);
+    expect(view.day).toMatchObject({
+      periods_total: ALL_DAY_PERIODS,
+      periods_merged: true,
+      events: ALL_DAY_PERIODS * 2,
+    });
+    expect(view.day.periods).toHaveLength(1440);
+    // Each minute's two periods (5–15 s and 35–45 s into it) drawn as one bar from the first start to the last end.
+    expect(view.day.periods[0]).toEqual([5_000, 40_000]);
+    expect(view.day.periods.at(-1)).toEqual([1439 * 60_000 + 5_000, 40_000]);
+    // The month around it and the page's other figures come to a few kilobytes.
+    expect(bytes).toBeLessThan(40 * 1024);
   });
 });

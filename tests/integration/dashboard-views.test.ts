@@ -193,6 +193,13 @@ async function expectTodayViewMatchesApi(reader: Reader, view: TodayView) {
   for (const row of today) expect(view.employees.some(sameUser(row.username)), row.username).toBe(true);
 }
 
+/** The employee view's periods, given compactly as [ms after the day's start, ms long], as instants. */
+const periodsOf = ({ day }: EmployeeView) =>
+  day.periods.map(([start, length]) => ({
+    start: new Date(Date.parse(day.starts_at) + start).toISOString(),
+    end: new Date(Date.parse(day.starts_at) + start + length).toISOString(),
+  }));
+
 /** An employee view against the timeline, the user's status, and the day and month summaries. */
 async function expectEmployeeViewMatchesApi(reader: Reader, view: EmployeeView) {
   const [timeline, users, [day], [month], rows] = await Promise.all([
@@ -203,7 +210,7 @@ async function expectEmployeeViewMatchesApi(reader: Reader, view: EmployeeView) 
     reader.realWorkHours(view.month.period_start, view.month.period_end),
   ]);
   expect(view.username).toBe(timeline.username);
-  expect(view.day.periods).toEqual(timeline.periods);
+  expect(periodsOf(view)).toEqual(timeline.periods);
   expect(view.day).toMatchObject({ periods_total: timeline.periods_total, periods_merged: false });
   expect(view.day.events).toBe(timeline.events_total);
   expect(timeline.events).toHaveLength(timeline.events_total);
@@ -385,9 +392,11 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
     it("bounds the employee's day by local midnight and splits a period that crosses it", async () => {
       const view = await reader.employeeView(ALICE, "2026-03-11");
       expect([view.day.starts_at, view.day.ends_at]).toEqual(["2026-03-10T20:00:00.000Z", "2026-03-11T20:00:00.000Z"]);
-      expect(view.day.periods).toEqual([{ start: "2026-03-11T19:00:00.000Z", end: "2026-03-11T20:00:00.000Z" }]);
+      expect(view.day.periods).toEqual([[23 * 3_600_000, 3_600_000]]);
+      expect(periodsOf(view)).toEqual([{ start: "2026-03-11T19:00:00.000Z", end: "2026-03-11T20:00:00.000Z" }]);
       const next = await reader.employeeView(ALICE, TODAY);
-      expect(next.day.periods).toEqual([{ start: "2026-03-11T20:00:00.000Z", end: "2026-03-11T20:30:00.000Z" }]);
+      expect(next.day.periods).toEqual([[0, 1_800_000]]);
+      expect(periodsOf(next)).toEqual([{ start: "2026-03-11T20:00:00.000Z", end: "2026-03-11T20:30:00.000Z" }]);
       expect(next.month).toMatchObject({
         period_start: "2026-03-01",
         period_end: "2026-03-31",

@@ -12,6 +12,8 @@ import { TrendChart } from "../../../_components/trend-chart";
 import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 
+const periodList =
+  "mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3 *:flex *:justify-between *:gap-3 *:rounded-md *:bg-slate-50 *:px-2.5 *:py-1.5 *:tabular-nums dark:*:bg-slate-800/50 [&_span+span]:text-slate-500 dark:[&_span+span]:text-slate-400";
 const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /** One employee: the chosen day's working periods across 24 hours, and that day's month. */
@@ -21,6 +23,7 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
   const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard${base}?date=${initial.date}`, initial, live);
   const { day, month, timezone, today, date } = view;
   const hrefFor = (d: string) => `${base}?date=${d}`;
+  const dayStart = Date.parse(day.starts_at);
 
   return (
     <>
@@ -87,26 +90,20 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           </p>
         </div>
         <TimelineBars
-          periods={day.periods}
-          dayStart={Date.parse(day.starts_at)}
+          spans={day.periods}
+          dayStart={dayStart}
           dayEnd={Date.parse(day.ends_at)}
           timeZone={timezone}
           now={live ? Date.parse(view.generated_at) : undefined}
           label={`Working periods of ${view.username} on ${date}`}
         />
         {day.periods.length && !day.periods_merged ? (
-          <ol className="mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3" aria-label="Periods">
-            {day.periods.map((period) => (
-              <li
-                key={period.start}
-                className="flex justify-between gap-3 rounded-md bg-slate-50 px-2.5 py-1.5 tabular-nums dark:bg-slate-800/50"
-              >
-                <span>
-                  {formatClock(period.start, timezone)} – {formatClock(period.end, timezone)}
-                </span>
-                <span className="text-slate-500 dark:text-slate-400">
-                  {formatDuration(Math.floor((Date.parse(period.end) - Date.parse(period.start)) / 1000))}
-                </span>
+          // Up to 1,000 items: styled once on the list rather than on each item, which would triple the page.
+          <ol className={periodList} aria-label="Periods">
+            {day.periods.map(([start, length]) => (
+              <li key={start}>
+                <span>{`${formatClock(dayStart + start, timezone)} – ${formatClock(dayStart + start + length, timezone)}`}</span>
+                <span>{formatDuration(Math.floor(length / 1000))}</span>
               </li>
             ))}
           </ol>
