@@ -3,21 +3,24 @@ import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
-import { compareEvents, createPieceDeriver, type HoursRules } from "./periods.ts";
+import { compareEvents, createPieceDeriver, createPieceMerger, type HoursRules, type StoredPiece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
 import { findWindowEnd, findWindowStart } from "./window.ts";
 
-/** One user's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it came from the queue. */
-export type UserWork = { userKey: string; fromTs: number; toTs: number; revision: number | null };
+/**
+ * One device stream's events in [fromTs, toTs] changed; `revision` is the queue entry's, if it
+ * came from the queue.
+ */
+export type StreamWork = { userKey: string; deviceKey: string; fromTs: number; toTs: number; revision: number | null };
 type ReprocessOutcome = { events: number; dates: number };
 
 const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 /**
- * "scan" opens a read of events (id, ts, state) and gives back its first `size` events, "more"
- * the next `size` (none once it is exhausted), "close" ends it: so that a window of any size
- * is read in chunks and never held.
+ * "scan" opens a read and gives back its first `size` rows as arrays of values, "more" the
+ * next `size` (none once it is exhausted), "close" ends it: so that a window of any size is
+ * read in chunks and never held.
  */
 type Step =
   | { kind: "all" | "run"; sql: string; params: SqlValue[] }
@@ -25,7 +28,11 @@ type Step =
   | { kind: "more"; size: number }
   | { kind: "close" };
 type Rows = Record<string, unknown>[];
-type Reply = Rows | HoursEvent[];
+type Values = unknown[][];
+type Reply = Rows | Values;
+
+const toEvents = (rows: Values): HoursEvent[] =>
+  rows.map((row) => ({ id: Number(row[0]), ts: Number(row[1]), state: row[2] as HoursEvent["state"] }));
 
 const SCAN_CHUNK = 10_000;
 const WINDOW_FIRST_CHUNK = 256;
@@ -74,51 +81,45 @@ function* findEdge(
   from: number,
   fallback: number,
 ): Generator<Step, number, Reply> {
-  let chunk = (yield opened) as HoursEvent[];
+  let chunk = toEvents((yield opened) as Values);
   let edge: number | null = null;
   for (;;) {
     const events = ordered(chunk);
     edge = find(events, from);
     if (edge !== null || !chunk.length) break;
     if (events.length) from = events[events.length - 1].ts;
-    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as HoursEvent[];
+    chunk = toEvents((yield { kind: "more", size: SCAN_CHUNK }) as Values);
   }
   yield { kind: "close" };
   return edge ?? fallback;
 }
 
 /**
- * Re-derives one user's periods and day summaries around the events in [fromTs, toTs], as a
- * sequence of SQL steps, so that SQLite can run it synchronously inside one write transaction
- * and PostgreSQL asynchronously inside another.
+ * Re-derives one device stream's periods around its events in [fromTs, toTs] (rules 1–5), then
+ * the user's merged periods wherever those can reach (rule 6), then the day summaries of every
+ * date touched (rules 7–8), as a sequence of SQL steps, so that SQLite can run it synchronously
+ * inside one write transaction and PostgreSQL asynchronously inside another.
  */
-function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Reply> {
+function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Reply> {
   const all = (sql: string, params: SqlValue[]): Step => ({ kind: "all", sql, params });
   const run = (sql: string, params: SqlValue[]): Step => ({ kind: "run", sql, params });
   const scan = (sql: string, params: SqlValue[], size: number): Step => ({ kind: "scan", sql, params, size });
-  const { userKey } = work;
-  const eventColumns = `id, ${d.ms("ts")} AS ts, state`;
+  const { userKey, deviceKey } = work;
+  const stream = [userKey, deviceKey];
+  const events = `SELECT id, ${d.ms("ts")} AS ts, state FROM work_events WHERE user_key = ? AND device_key = ?`;
 
-  // The window runs from the last closure before fromTs to the first one after toTs (window.ts).
+  // The window runs from the stream's last closure before fromTs to its first one after toTs (window.ts).
   const start = yield* findEdge(
-    scan(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts < ${d.at} ORDER BY ${d.newestFirst}`,
-      [userKey, work.fromTs],
-      WINDOW_FIRST_CHUNK,
-    ),
+    scan(`${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`, [...stream, work.fromTs], WINDOW_FIRST_CHUNK),
     orderChunks(newestFirst, d),
-    (events, from) => findWindowStart(events, from, rules.gapMs),
+    (chunk, from) => findWindowStart(chunk, from, rules.gapMs),
     work.fromTs,
     MIN_TS,
   );
   const end = yield* findEdge(
-    scan(
-      `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts > ${d.at} ORDER BY ${d.oldestFirst}`,
-      [userKey, work.toTs],
-      WINDOW_FIRST_CHUNK,
-    ),
+    scan(`${events} AND ts > ${d.at} ORDER BY ${d.oldestFirst}`, [...stream, work.toTs], WINDOW_FIRST_CHUNK),
     orderChunks(compareEvents, d),
-    (events, from) => findWindowEnd(events, from, rules.gapMs),
+    (chunk, from) => findWindowEnd(chunk, from, rules.gapMs),
     work.toTs,
     MAX_TS,
   );
@@ -127,37 +128,92 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   const inOrder = orderChunks(compareEvents, d);
   let eventCount = 0;
   let chunk = (yield scan(
-    `SELECT ${eventColumns} FROM work_events WHERE user_key = ? AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
-    [userKey, start, end],
+    `${events} AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
+    [...stream, start, end],
     SCAN_CHUNK,
-  )) as HoursEvent[];
+  )) as Values;
   for (;;) {
-    for (const event of inOrder(chunk)) deriver.add(event);
+    for (const event of inOrder(toEvents(chunk))) deriver.add(event);
     eventCount += chunk.length;
     if (!chunk.length) break;
-    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as HoursEvent[];
+    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as Values;
   }
   yield { kind: "close" };
   const pieces = deriver.finish();
 
-  const inWindow = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
-  const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inWindow}`, [
-    userKey,
-    start,
-    end,
-  ])) as Rows;
-  yield run(`DELETE FROM work_periods WHERE ${inWindow}`, [userKey, start, end]);
-  const row = `(?, ?, ${d.at}, ${d.at}, ?)`;
-  for (let first = 0; first < pieces.length; first += d.insertBatch) {
-    const batch = pieces.slice(first, first + d.insertBatch);
-    yield run(
-      `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES ${batch.map(() => row).join(", ")}`,
-      batch.flatMap((piece) => [userKey, piece.date, piece.start, piece.end, piece.lastEventId]),
-    );
+  const insert = function* (table: string, rows: StoredPiece[], device: string[]) {
+    const row = `(?, ${device.length ? "?, " : ""}?, ${d.at}, ${d.at}, ?)`;
+    const columns = `user_key, ${device.length ? "device_key, " : ""}work_date, start_ts, end_ts, last_event_id`;
+    for (let first = 0; first < rows.length; first += d.insertBatch) {
+      const batch = rows.slice(first, first + d.insertBatch);
+      yield run(
+        `INSERT INTO ${table} (${columns}) VALUES ${batch.map(() => row).join(", ")}`,
+        batch.flatMap((piece) => [userKey, ...device, piece.date, piece.start, piece.end, piece.lastEventId]),
+      );
+    }
+  };
+  yield run(
+    `DELETE FROM device_periods WHERE user_key = ? AND device_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`,
+    [...stream, start, end],
+  );
+  yield* insert("device_periods", pieces, [deviceKey]);
+
+  // The merged periods the change can reach: those overlapping or touching the window and,
+  // through them, every piece of any device that overlaps or touches those, until none is left.
+  const reach = (table: string, extra = "") =>
+    `SELECT MIN(${d.ms("start_ts")}) AS low, MAX(${d.ms("end_ts")}) AS high, COUNT(*) AS n FROM ${table}
+     WHERE user_key = ? AND end_ts >= ${d.at} AND start_ts <= ${d.at}${extra}`;
+  let low = start;
+  let high = end;
+  let othersInReach = 0;
+  for (;;) {
+    const [merged] = (yield all(reach("work_periods"), [userKey, low, high])) as Rows;
+    const [others] = (yield all(reach("device_periods", " AND device_key <> ?"), [
+      userKey,
+      low,
+      high,
+      deviceKey,
+    ])) as Rows;
+    othersInReach = Number(others.n);
+    const found = [merged, others].filter((row) => Number(row.n) > 0);
+    const nextLow = Math.min(low, ...found.map((row) => Number(row.low)));
+    const nextHigh = Math.max(high, ...found.map((row) => Number(row.high)));
+    if (nextLow === low && nextHigh === high) break;
+    low = nextLow;
+    high = nextHigh;
   }
 
+  let merged = pieces;
+  // With no other device in reach, the stream's pieces are the merged ones (rule 6 changes
+  // nothing for one device), so they need not be read back.
+  if (othersInReach > 0 || low !== start || high !== end) {
+    const merger = createPieceMerger();
+    let rows = (yield scan(
+      `SELECT work_date, ${d.ms("start_ts")} AS start_ms, ${d.ms("end_ts")} AS end_ms, last_event_id FROM device_periods
+       WHERE user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at} ORDER BY start_ts`,
+      [userKey, low, high],
+      SCAN_CHUNK,
+    )) as Values;
+    while (rows.length) {
+      for (const row of rows)
+        merger.add({ date: String(row[0]), start: Number(row[1]), end: Number(row[2]), lastEventId: Number(row[3]) });
+      rows = (yield { kind: "more", size: SCAN_CHUNK }) as Values;
+    }
+    yield { kind: "close" };
+    merged = merger.finish();
+  }
+
+  const inReach = `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`;
+  const oldDates = (yield all(`SELECT DISTINCT work_date FROM work_periods WHERE ${inReach}`, [
+    userKey,
+    low,
+    high,
+  ])) as Rows;
+  yield run(`DELETE FROM work_periods WHERE ${inReach}`, [userKey, low, high]);
+  yield* insert("work_periods", merged, []);
+
   const dates = new Set<LocalDate>(oldDates.map((row) => String(row.work_date)));
-  for (const piece of pieces) dates.add(piece.date);
+  for (const piece of merged) dates.add(piece.date);
   if (dates.size) {
     const sorted = [...dates].sort();
     // Summed in SQL, so that a day of very many periods is never held here a second time.
@@ -212,15 +268,18 @@ function* reprocessUser(work: UserWork, rules: HoursRules, d: Dialect): Generato
   }
   if (work.revision !== null) {
     // A newer report bumped the revision while we worked: leave the entry for the next run.
-    yield run(`DELETE FROM hours_queue WHERE user_key = ? AND revision = ?`, [userKey, work.revision]);
+    yield run(`DELETE FROM hours_queue WHERE user_key = ? AND device_key = ? AND revision = ?`, [
+      ...stream,
+      work.revision,
+    ]);
   }
   return { events: eventCount, dates: dates.size };
 }
 
-/** Runs the steps for one user in one transaction of the given database. */
-export type UserProcessor = (work: UserWork, rules: HoursRules) => Promise<ReprocessOutcome>;
+/** Runs the steps for one device stream in one transaction of the given database. */
+export type StreamProcessor = (work: StreamWork, rules: HoursRules) => Promise<ReprocessOutcome>;
 
-function sqliteProcessor(db: Db): UserProcessor {
+function sqliteProcessor(db: Db): StreamProcessor {
   const sqlite = db.sqlite!;
   const statements = new Map<string, Statement>();
   const prepare = (kind: Step["kind"], sql: string) => {
@@ -228,26 +287,23 @@ function sqliteProcessor(db: Db): UserProcessor {
     let statement = statements.get(key);
     if (!statement) {
       statement = sqlite.prepare(sql);
-      // Events come back as arrays, which better-sqlite3 builds faster than objects.
+      // Scans come back as arrays, which better-sqlite3 builds faster than objects.
       if (kind === "scan") statement.raw(true);
       statements.set(key, statement);
     }
     return statement;
   };
-  const runAll = sqlite.transaction((work: UserWork, rules: HoursRules) => {
-    const steps = reprocessUser(work, rules, DIALECTS.sqlite);
+  const runAll = sqlite.transaction((work: StreamWork, rules: HoursRules) => {
+    const steps = reprocessStream(work, rules, DIALECTS.sqlite);
     let open: Iterator<unknown> | null = null;
     const take = (size: number) => {
-      const events: HoursEvent[] = [];
-      while (open && events.length < size) {
+      const rows: Values = [];
+      while (open && rows.length < size) {
         const next = open.next();
         if (next.done) open = null;
-        else {
-          const row = next.value as unknown[];
-          events.push({ id: Number(row[0]), ts: Number(row[1]), state: row[2] as HoursEvent["state"] });
-        }
+        else rows.push(next.value as unknown[]);
       }
-      return events;
+      return rows;
     };
     try {
       let result = steps.next();
@@ -273,23 +329,24 @@ function sqliteProcessor(db: Db): UserProcessor {
   return async (work, rules) => runAll.immediate(work, rules);
 }
 
-function postgresProcessor(client: PoolClient): UserProcessor {
-  const toEvents = (rows: Rows): HoursEvent[] =>
-    rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state as HoursEvent["state"] }));
+function postgresProcessor(client: PoolClient): StreamProcessor {
   return async (work, rules) => {
     await client.query("BEGIN");
     try {
-      const steps = reprocessUser(work, rules, DIALECTS.postgresql);
+      const steps = reprocessStream(work, rules, DIALECTS.postgresql);
       // Cursors, so that the driver never hands over more than one chunk of a window at once;
       // the transaction's end closes them.
       let cursor = "";
       let exhausted = true;
       let scans = 0;
-      const fetch = async (size: number) => {
+      const fetch = async (size: number): Promise<Values> => {
         if (exhausted) return [];
-        const { rows } = await client.query(`FETCH FORWARD ${size} FROM ${cursor}`);
+        const { rows } = await client.query<unknown[]>({
+          text: `FETCH FORWARD ${size} FROM ${cursor}`,
+          rowMode: "array",
+        });
         exhausted = rows.length < size;
-        return toEvents(rows);
+        return rows;
       };
       let result = steps.next();
       while (!result.done) {
@@ -320,7 +377,7 @@ function postgresProcessor(client: PoolClient): UserProcessor {
  */
 export async function openProcessor(
   db: Db,
-): Promise<{ process: UserProcessor; release: (discard?: boolean) => Promise<void>; client?: PoolClient }> {
+): Promise<{ process: StreamProcessor; release: (discard?: boolean) => Promise<void>; client?: PoolClient }> {
   if (db.provider === "sqlite") return { process: sqliteProcessor(db), release: async () => undefined };
   const client = await db.pool!.connect();
   return { process: postgresProcessor(client), release: async (discard = false) => client.release(discard), client };

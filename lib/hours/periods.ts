@@ -180,3 +180,25 @@ export function createPieceDeriver(rules: Pick<HoursRules, "gapMs" | "timeZone">
     },
   };
 }
+
+/**
+ * DESIGN §5.6: the union of several devices' pieces, added in order of start. Pieces lie inside
+ * one local date each, so overlapping or touching pieces of one date become one piece, with the
+ * highest last event id among them; pieces of two dates stay cut at their midnight.
+ */
+export function createPieceMerger() {
+  const merged: StoredPiece[] = [];
+  let current: StoredPiece | undefined;
+  return {
+    add(piece: StoredPiece): void {
+      if (current && piece.date === current.date && piece.start <= current.end) {
+        current.end = Math.max(current.end, piece.end);
+        current.lastEventId = Math.max(current.lastEventId, piece.lastEventId);
+        return;
+      }
+      current = { date: piece.date, start: piece.start, end: piece.end, lastEventId: piece.lastEventId };
+      merged.push(current);
+    },
+    finish: (): StoredPiece[] => merged,
+  };
+}

@@ -3,7 +3,7 @@ import { getDb, type Db } from "../db/index.ts";
 import { dialectOf } from "../db/dialect.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
-import { instantsOfDates, openProcessor, type UserWork } from "./engine.ts";
+import { instantsOfDates, openProcessor, type StreamWork } from "./engine.ts";
 import type { HoursRules } from "./periods.ts";
 
 type EngineTrigger = "cron" | "manual" | "route" | "test";
@@ -32,36 +32,28 @@ const KEPT_RUNS = 1000;
 
 const state = globalThis as typeof globalThis & { __workTracingEngineBusy?: boolean };
 
-async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Promise<UserWork[]> {
+async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Promise<StreamWork[]> {
   const userKey = options.user ? toUserKey(options.user) : null;
   const { ms } = dialectOf(db);
+  const toWork = (row: Record<string, unknown>, revision: number | null): StreamWork => ({
+    userKey: String(row.user_key),
+    deviceKey: String(row.device_key),
+    fromTs: Number(row.from_ts),
+    toTs: Number(row.to_ts),
+    revision,
+  });
   if (!options.rebuild) {
     const rows = await db.raw.query<Record<string, unknown>>(
-      `SELECT user_key, ${ms("from_ts")} AS from_ts, ${ms("to_ts")} AS to_ts, revision FROM hours_queue
-       ${userKey ? "WHERE user_key = ?" : ""} ORDER BY user_key`,
+      `SELECT user_key, device_key, ${ms("from_ts")} AS from_ts, ${ms("to_ts")} AS to_ts, revision FROM hours_queue
+       ${userKey ? "WHERE user_key = ?" : ""} ORDER BY user_key, device_key`,
       userKey ? [userKey] : [],
     );
-    return rows.map((row) => ({
-      userKey: String(row.user_key),
-      fromTs: Number(row.from_ts),
-      toTs: Number(row.to_ts),
-      revision: Number(row.revision),
-    }));
+    return rows.map((row) => toWork(row, Number(row.revision)));
   }
+  // Every stream's first and latest event, kept by ingest in the same transaction as the events.
   const rows = await db.raw.query<Record<string, unknown>>(
-    userKey
-      ? `SELECT user_key, ${ms("MIN(ts)")} AS from_ts, ${ms("MAX(ts)")} AS to_ts FROM work_events
-         WHERE user_key = ? GROUP BY user_key ORDER BY user_key`
-      : // Steps from each user_key to the next through the (user_key, ts, state) index: a few
-        // lookups per user rather than a GROUP BY that reads every event.
-        `WITH RECURSIVE keys (user_key) AS (
-           SELECT (SELECT MIN(user_key) FROM work_events)
-           UNION ALL
-           SELECT (SELECT MIN(user_key) FROM work_events WHERE user_key > keys.user_key) FROM keys WHERE keys.user_key IS NOT NULL
-         )
-         SELECT user_key, ${ms("(SELECT MIN(ts) FROM work_events WHERE work_events.user_key = keys.user_key)")} AS from_ts,
-           ${ms("(SELECT MAX(ts) FROM work_events WHERE work_events.user_key = keys.user_key)")} AS to_ts
-         FROM keys WHERE user_key IS NOT NULL ORDER BY user_key`,
+    `SELECT user_key, device_key, ${ms("first_event_at")} AS from_ts, ${ms("last_event_at")} AS to_ts
+     FROM tracked_devices ${userKey ? "WHERE user_key = ?" : ""} ORDER BY user_key, device_key`,
     userKey ? [userKey] : [],
   );
   const range =
@@ -70,9 +62,12 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
       : null;
   return rows
     .map((row) => {
-      const fromTs = Math.max(Number(row.from_ts), range?.fromTs ?? -Infinity);
-      const toTs = Math.min(Number(row.to_ts), range?.toTs ?? Infinity);
-      return { userKey: String(row.user_key), fromTs, toTs, revision: null };
+      const work = toWork(row, null);
+      return {
+        ...work,
+        fromTs: Math.max(work.fromTs, range?.fromTs ?? -Infinity),
+        toTs: Math.min(work.toTs, range?.toTs ?? Infinity),
+      };
     })
     .filter((work) => work.fromTs <= work.toTs);
 }
@@ -133,11 +128,14 @@ export async function runHoursEngine(options: EngineOptions): Promise<EngineResu
     let events = 0;
     try {
       const work = await listWork(db, options, rules);
+      let done = 0;
       for (const item of work) {
         const outcome = await processor.process(item, rules);
-        users++;
+        // Streams come ordered by user: a user's devices follow one another.
+        if (item.userKey !== work[done - 1]?.userKey) users++;
+        done++;
         events += outcome.events;
-        options.onProgress?.({ done: users, total: work.length, events });
+        options.onProgress?.({ done, total: work.length, events });
         // Let requests waiting on this process be served between users.
         if (db.provider === "sqlite") await new Promise((resolve) => setImmediate(resolve));
       }

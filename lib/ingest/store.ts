@@ -75,16 +75,16 @@ export const PG_UPSERT_DEVICES = `INSERT INTO tracked_devices (user_key, device_
   FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS x(u, d, n, f, t, s, a)
   ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("LEAST")}`;
 
-/** SQLite: (user_key, from_ts, to_ts): widens the user's pending window for the hours engine. */
-export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, 1)
-  ON CONFLICT (user_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
+/** SQLite: (user_key, device_key, from_ts, to_ts): widens the stream's pending window for the hours engine. */
+export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, device_key, from_ts, to_ts, revision) VALUES (?, ?, ?, ?, 1)
+  ON CONFLICT (user_key, device_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
     to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
 
-/** PostgreSQL: $1 user keys, $2 and $3 epoch-ms arrays of each user's window. */
-export const PG_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, from_ts, to_ts, revision)
-  SELECT u, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
-  FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x(u, f, t)
-  ON CONFLICT (user_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
+/** PostgreSQL: $1 user keys, $2 device keys, $3 and $4 epoch-ms arrays of each stream's window. */
+export const PG_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, device_key, from_ts, to_ts, revision)
+  SELECT u, d, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
+  FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS x(u, d, f, t)
+  ON CONFLICT (user_key, device_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
     to_ts = GREATEST(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
 
 class SqliteStore {
@@ -113,11 +113,11 @@ class SqliteStore {
         this.insertEvent.run(e.userKey, e.username, e.state, e.ts, receivedAt, deviceOf(e), e.agent ?? null, tokenId)
           .changes === 1,
     );
-    for (const { first, firstTs, latest } of summarise(events, stored, userOf)) {
+    for (const { first, latest } of summarise(events, stored, userOf)) {
       this.upsertUser.run(first.userKey, first.username, receivedAt, latest.ts, latest.state);
-      this.queueHours.run(first.userKey, firstTs, latest.ts);
     }
     for (const { first, firstTs, latest } of summarise(events, stored, streamOf)) {
+      this.queueHours.run(first.userKey, deviceOf(first), firstTs, latest.ts);
       this.upsertDevice.run(
         first.userKey,
         deviceOf(first),
@@ -219,8 +219,13 @@ class PostgresStore {
           touched.map((t) => t.latest.state),
         ],
       );
-      await client.query(PG_QUEUE_HOURS, [keys, ts((t) => t.firstTs), ts((t) => t.latest.ts)]);
       const streams = summarise(events, stored, streamOf);
+      await client.query(PG_QUEUE_HOURS, [
+        streams.map((t) => t.first.userKey),
+        streams.map((t) => deviceOf(t.first)),
+        streams.map((t) => t.firstTs),
+        streams.map((t) => t.latest.ts),
+      ]);
       await client.query(PG_UPSERT_DEVICES, [
         streams.map((t) => t.first.userKey),
         streams.map((t) => deviceOf(t.first)),

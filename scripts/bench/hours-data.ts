@@ -300,7 +300,7 @@ export function sqliteLoader(file: string, population: Population): Loader {
     for (const [user, t] of touchedUsers(events)) {
       upsertUser.run(userKeys[user], usernames[user], receivedAtOf(t.firstTs), t.lastTs, t.lastState);
       upsertDevice.run(userKeys[user], "", "", t.firstTs, t.lastTs, t.lastState, null, null);
-      queueHours.run(userKeys[user], t.firstTs, t.lastTs);
+      queueHours.run(userKeys[user], "", t.firstTs, t.lastTs);
     }
   });
   return {
@@ -352,7 +352,12 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
           touched.map(([, t]) => t.lastState),
         ],
       );
-      await client.query(PG_QUEUE_HOURS, [keys, touched.map(([, t]) => t.firstTs), touched.map(([, t]) => t.lastTs)]);
+      await client.query(PG_QUEUE_HOURS, [
+        keys,
+        keys.map(() => ""),
+        touched.map(([, t]) => t.firstTs),
+        touched.map(([, t]) => t.lastTs),
+      ]);
       await client.query(PG_UPSERT_DEVICES, [
         keys,
         keys.map(() => ""),

@@ -25,12 +25,21 @@ const RULES: HoursRules = { gapMs: 15 * MINUTE, blockMs: 40 * MINUTE, timeZone: 
 /** The server's clock for every store: late enough that no 2026 event is "in the future". */
 const NOW = Date.parse("2027-01-01T00:00:00Z");
 /** The engine's advisory lock (lib/hours/run.ts): every instance must use this same number. */
-const TABLES = ["work_events", "tracked_users", "hours_queue", "user_real_work_summary", "work_periods", "engine_runs"];
+const TABLES = [
+  "work_events",
+  "tracked_users",
+  "tracked_devices",
+  "hours_queue",
+  "user_real_work_summary",
+  "work_periods",
+  "device_periods",
+  "engine_runs",
+];
 
 const engineState = globalThis as typeof globalThis & { __workTracingEngineBusy?: boolean };
 
 type State = "working" | "stopped";
-type Sent = { user: string; state: State; ts: string | number };
+type Sent = { user: string; state: State; ts: string | number; device?: string };
 
 /** A wall-clock time in Dubai: "09:00" on 2026-03-02, or "2026-03-03T00:25". */
 const dubai = (time: string) => (time.includes("T") ? `${time}+04:00` : `2026-03-02T${time}+04:00`);
@@ -40,7 +49,10 @@ const s = (user: string, time: string): Sent => ({ user, state: "stopped", ts: d
 
 function parse(event: Sent): ParsedEvent {
   const ts = typeof event.ts === "number" ? new Date(event.ts).toISOString() : event.ts;
-  const check = checkEvent({ user: event.user, state: event.state, ts }, NOW);
+  const check = checkEvent(
+    { user: event.user, state: event.state, ts, ...(event.device === undefined ? {} : { device: event.device }) },
+    NOW,
+  );
   if (!check.ok) throw new Error(`bad test event ${JSON.stringify(event)}: ${JSON.stringify(check.details)}`);
   return check.event;
 }
@@ -69,6 +81,7 @@ type SummaryRow = {
   lastEventId: number;
 };
 type PeriodRow = { userKey: string; date: string; start: number; end: number; lastEventId: number };
+type DevicePeriodRow = PeriodRow & { deviceKey: string };
 
 async function summaries(db: Db): Promise<SummaryRow[]> {
   const rows = await db.raw.query(
@@ -102,9 +115,24 @@ async function periods(db: Db): Promise<PeriodRow[]> {
   }));
 }
 
-/** Both derived tables, without row ids or update times. */
+async function devicePeriods(db: Db): Promise<DevicePeriodRow[]> {
+  const rows = await db.raw.query(
+    `SELECT user_key, device_key, work_date, ${column(db, "start_ts")} AS start_ts, ${column(db, "end_ts")} AS end_ts,
+       last_event_id FROM device_periods ORDER BY user_key, device_key, start_ts`,
+  );
+  return rows.map((row) => ({
+    userKey: String(row.user_key),
+    deviceKey: String(row.device_key),
+    date: String(row.work_date),
+    start: Number(row.start_ts),
+    end: Number(row.end_ts),
+    lastEventId: Number(row.last_event_id),
+  }));
+}
+
+/** The derived tables, without row ids or update times. */
 async function derived(db: Db) {
-  return { summaries: await summaries(db), periods: await periods(db) };
+  return { summaries: await summaries(db), periods: await periods(db), devicePeriods: await devicePeriods(db) };
 }
 
 /** The derived tables as they are, row ids and update times included. */
@@ -118,41 +146,67 @@ async function rawDerived(db: Db) {
 const withoutEventIds = (tables: Awaited<ReturnType<typeof derived>>) => ({
   summaries: tables.summaries.map((row) => ({ ...row, lastEventId: 0 })),
   periods: tables.periods.map((row) => ({ ...row, lastEventId: 0 })),
+  devicePeriods: tables.devicePeriods.map((row) => ({ ...row, lastEventId: 0 })),
 });
 
-/** What the pure rules make of every event stored in `db`: the engine's result must equal it. */
+/**
+ * What the pure rules make of every event stored in `db`: each device stream's pieces (rules
+ * 1–5, 7), their union per user and date (rule 6) and its day figures (rule 8). The engine's
+ * result must equal it.
+ */
 async function expectedFromEvents(db: Db, rules: HoursRules) {
-  const rows = await db.raw.query(`SELECT id, user_key, ${column(db, "ts")} AS ts, state FROM work_events`);
+  const rows = await db.raw.query(`SELECT id, user_key, device_key, ${column(db, "ts")} AS ts, state FROM work_events`);
   const names = new Map(
     (await db.raw.query(`SELECT user_key, display_name FROM tracked_users`)).map((row) => [
       String(row.user_key),
       String(row.display_name),
     ]),
   );
-  const byUser = new Map<string, HoursEvent[]>();
+  const byStream = new Map<string, { userKey: string; deviceKey: string; events: HoursEvent[] }>();
   for (const row of rows) {
-    const key = String(row.user_key);
-    if (!byUser.has(key)) byUser.set(key, []);
-    byUser.get(key)!.push({ id: Number(row.id), ts: Number(row.ts), state: row.state as State });
+    const key = `${row.user_key}\u0000${row.device_key}`;
+    if (!byStream.has(key))
+      byStream.set(key, { userKey: String(row.user_key), deviceKey: String(row.device_key), events: [] });
+    byStream.get(key)!.events.push({ id: Number(row.id), ts: Number(row.ts), state: row.state as State });
   }
-  const expected = { summaries: [] as SummaryRow[], periods: [] as PeriodRow[] };
-  for (const userKey of [...byUser.keys()].sort()) {
-    const list = byUser.get(userKey)!.sort(compareEvents);
-    const pieces = derivePeriods(list, rules.gapMs)
-      .flatMap((period) => splitAtMidnight(period, rules.timeZone))
-      // "the highest event id used": of the events inside the piece, ends included.
-      .map((piece) => ({
-        ...piece,
-        lastEventId: Math.max(0, ...list.filter((e) => e.ts >= piece.start && e.ts <= piece.end).map((e) => e.id)),
-      }));
-    for (const piece of pieces)
-      expected.periods.push({
+  const expected = {
+    summaries: [] as SummaryRow[],
+    periods: [] as PeriodRow[],
+    devicePeriods: [] as DevicePeriodRow[],
+  };
+  for (const { userKey, deviceKey, events } of byStream.values()) {
+    const list = events.sort(compareEvents);
+    for (const piece of derivePeriods(list, rules.gapMs).flatMap((period) => splitAtMidnight(period, rules.timeZone)))
+      expected.devicePeriods.push({
         userKey,
+        deviceKey,
+        ...piece,
+        // "the highest event id used": of the stream's events inside the piece, ends included.
+        lastEventId: Math.max(0, ...list.filter((e) => e.ts >= piece.start && e.ts <= piece.end).map((e) => e.id)),
+      });
+  }
+  const byKey = (a: PeriodRow, b: PeriodRow) =>
+    a.userKey === b.userKey ? a.start - b.start || a.end - b.end : a.userKey < b.userKey ? -1 : 1;
+  expected.devicePeriods.sort((a, b) =>
+    a.userKey === b.userKey && a.deviceKey !== b.deviceKey ? (a.deviceKey < b.deviceKey ? -1 : 1) : byKey(a, b),
+  );
+  // Rule 6: within each user and date, pieces that overlap or touch are one.
+  for (const piece of [...expected.devicePeriods].sort(byKey)) {
+    const last = expected.periods.at(-1);
+    if (last && last.userKey === piece.userKey && last.date === piece.date && piece.start <= last.end) {
+      last.end = Math.max(last.end, piece.end);
+      last.lastEventId = Math.max(last.lastEventId, piece.lastEventId);
+    } else
+      expected.periods.push({
+        userKey: piece.userKey,
         date: piece.date,
         start: piece.start,
         end: piece.end,
         lastEventId: piece.lastEventId,
       });
+  }
+  for (const userKey of [...new Set(expected.periods.map((p) => p.userKey))].sort()) {
+    const pieces = expected.periods.filter((p) => p.userKey === userKey);
     for (const day of summarisePieces(pieces, rules.blockMs)) {
       expected.summaries.push({
         userKey,
@@ -166,9 +220,6 @@ async function expectedFromEvents(db: Db, rules: HoursRules) {
       });
     }
   }
-  expected.summaries.sort((a, b) =>
-    a.userKey === b.userKey ? (a.date < b.date ? -1 : 1) : a.userKey < b.userKey ? -1 : 1,
-  );
   return expected;
 }
 
@@ -519,7 +570,7 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
   it("gives nothing for stopped-only streams and lone heartbeats, and still empties the queue", async () => {
     await send(db, [...carol, ...dave]);
     expect(ok(await run())).toMatchObject({ users: 2, events: 4 });
-    expect(await derived(db)).toEqual({ summaries: [], periods: [] });
+    expect(await derived(db)).toEqual({ summaries: [], periods: [], devicePeriods: [] });
     expect(await queue(db)).toEqual([]);
   });
 
@@ -672,7 +723,7 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     await send(db, aliceDay);
     await expect(run({ rules: { ...RULES, timeZone: "Not/A_Zone" } })).rejects.toThrow(RangeError);
     expect(await engineRuns(db)).toMatchObject([{ status: "failed", error: "RangeError", users: 0, events: 0 }]);
-    expect(await derived(db)).toEqual({ summaries: [], periods: [] });
+    expect(await derived(db)).toEqual({ summaries: [], periods: [], devicePeriods: [] });
     expect(await queue(db)).toHaveLength(1);
     ok(await run());
     expect((await summaries(db)).map((r) => [r.date, r.workingSeconds, r.realHours])).toEqual([
@@ -768,7 +819,7 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
         await holder.query("SELECT pg_advisory_lock($1)", [PG_ENGINE_LOCK]);
         expect(await run()).toEqual({ status: "skipped", reason: expect.stringMatching(/another server instance/) });
         expect(await engineRuns(db)).toEqual([]);
-        expect(await derived(db)).toEqual({ summaries: [], periods: [] });
+        expect(await derived(db)).toEqual({ summaries: [], periods: [], devicePeriods: [] });
         expect(await queue(db)).toHaveLength(1);
         await holder.query("SELECT pg_advisory_unlock($1)", [PG_ENGINE_LOCK]);
       } finally {
@@ -782,6 +833,137 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
       ]);
     },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// §5 rules 1–6 with devices, worked out by hand (GAP 15 min, BLOCK 40 min, Dubai).
+
+const on = (device: string | undefined, event: Sent): Sent => ({ ...event, device });
+const DAVE = "CORP\\Dave";
+const span = (from: string, to: string) => (ms(dubai(to)) - ms(dubai(from))) / 1000;
+const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+/** "HH:MM" from `from` to `to`, every `step` minutes. */
+const every = (from: string, to: string, step: number) =>
+  Array.from({ length: Math.floor((minutes(to) - minutes(from)) / step) + 1 }, (_, i) =>
+    clock(minutes(from) + i * step),
+  );
+/** Work on one device from `from` to `to`: heartbeats every 10 min, then a stop. */
+const shift = (device: string, from: string, to: string): Sent[] => [
+  ...every(from, to, 10)
+    .filter((t) => t !== to)
+    .map((t) => on(device, w(DAVE, t))),
+  on(device, s(DAVE, to)),
+];
+
+describe.each(PROVIDERS)("devices in the hours engine on %s", (provider) => {
+  const database = useMigratedDatabase(provider);
+  let db: Db;
+  beforeAll(() => {
+    db = database.db;
+  });
+  beforeEach(async () => {
+    await reset(db);
+  });
+  const run = () => runHoursEngine({ trigger: "test", db, rules: RULES });
+  const day = async () => {
+    const { summaries: days, periods: merged, devicePeriods: perDevice } = await derived(db);
+    const at = (t: number) => new Date(t + 4 * HOUR).toISOString().slice(11, 16);
+    return {
+      days: days.map((d) => [d.date, d.workingSeconds, d.realHours]),
+      merged: merged.map((p) => `${at(p.start)}–${at(p.end)}`),
+      perDevice: perDevice.map((p) => `${p.deviceKey || "(unnamed)"} ${at(p.start)}–${at(p.end)}`),
+    };
+  };
+
+  it("an idle second session's stopped heartbeats no longer cut the work done on the first", async () => {
+    // Working at PC-A 09:00–11:00 with a heartbeat every 5 min; an RDP session on TS-1 sits
+    // idle, sending "stopped" every 5 min at 09:02, 09:07, …, 11:02.
+    const events = [
+      ...every("09:00", "11:00", 5).map((t) => on("PC-A", w(DAVE, t))),
+      ...every("09:02", "11:02", 5).map((t) => on("TS-1", s(DAVE, t))),
+    ];
+    await send(db, events);
+    ok(await run());
+    // One stream, as before devices, would have been cut at every 09:x2 and 09:x7.
+    expect(await day()).toEqual({
+      days: [["2026-03-02", 7200, 3]],
+      merged: ["09:00–11:00"],
+      perDevice: ["pc-a 09:00–11:00"],
+    });
+  });
+
+  it("merges overlapping, contained and touching periods of two devices, and keeps each device's own", async () => {
+    await send(db, [
+      // Overlap: laptop 08:00–09:00, desktop 08:30–09:30 → 08:00–09:30.
+      ...shift("Laptop", "08:00", "09:00"),
+      ...shift("Desktop", "08:30", "09:30"),
+      // Containment: laptop 12:00–15:00, desktop 13:00–13:30 → 12:00–15:00.
+      ...shift("Laptop", "12:00", "15:00"),
+      ...shift("Desktop", "13:00", "13:30"),
+      // Touching: the laptop stops at 16:50, where the desktop starts → 16:00–17:20.
+      ...shift("Laptop", "16:00", "16:50"),
+      ...shift("Desktop", "16:50", "17:20"),
+    ]);
+    ok(await run());
+    const worked = span("08:00", "09:30") + span("12:00", "15:00") + span("16:00", "17:20");
+    expect(await day()).toEqual({
+      // 90 min → 2 blocks, 180 → 4, 80 → 2; the devices one by one would give 1 + 1 + 4 + 0 + 1 + 0 = 7.
+      days: [["2026-03-02", worked, 8]],
+      merged: ["08:00–09:30", "12:00–15:00", "16:00–17:20"],
+      perDevice: [
+        "desktop 08:30–09:30",
+        "desktop 13:00–13:30",
+        "desktop 16:50–17:20",
+        "laptop 08:00–09:00",
+        "laptop 12:00–15:00",
+        "laptop 16:00–16:50",
+      ],
+    });
+  });
+
+  it("treats a device's spellings as one device, and a missing device as the unnamed one", async () => {
+    await send(db, [
+      on("PC-1", w(DAVE, "09:00")),
+      on("pc-1", w(DAVE, "09:15")),
+      // Closes PC-1's period, spelled otherwise.
+      on("Pc-1", s(DAVE, "09:30")),
+      on(undefined, w(DAVE, "10:00")),
+      on(undefined, w(DAVE, "10:10")),
+      // "" is the device the original agent's events (no device at all) belong to.
+      on("", s(DAVE, "10:20")),
+    ]);
+    ok(await run());
+    expect(await day()).toEqual({
+      days: [["2026-03-02", span("09:00", "09:30") + span("10:00", "10:20"), 0]],
+      merged: ["09:00–09:30", "10:00–10:20"],
+      perDevice: ["(unnamed) 10:00–10:20", "pc-1 09:00–09:30"],
+    });
+  });
+
+  it("re-merges when a late device's events arrive after the first was processed", async () => {
+    await send(db, [w(DAVE, "09:00"), w(DAVE, "09:10"), w(DAVE, "09:20"), s(DAVE, "09:30")]);
+    ok(await run());
+    expect((await day()).merged).toEqual(["09:00–09:30"]);
+    // The laptop's events, spooled while it was offline, bridge to a later desktop period.
+    await send(db, shift("Desktop", "10:00", "10:30"));
+    ok(await run());
+    await send(db, [
+      on("Laptop", w(DAVE, "09:20")),
+      on("Laptop", w(DAVE, "09:35")),
+      on("Laptop", w(DAVE, "09:50")),
+      on("Laptop", s(DAVE, "10:05")),
+    ]);
+    ok(await run());
+    expect(await day()).toEqual({
+      days: [["2026-03-02", span("09:00", "10:30"), 2]],
+      merged: ["09:00–10:30"],
+      perDevice: ["(unnamed) 09:00–09:30", "desktop 10:00–10:30", "laptop 09:20–10:05"],
+    });
+    const incremental = await derived(db);
+    ok(await runHoursEngine({ trigger: "test", db, rules: RULES, rebuild: true }));
+    expect(await derived(db)).toEqual(incremental);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -805,8 +987,12 @@ const deltaArb = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 3 * HOUR, max: 20 * HOUR }) },
 );
 
+// Missing and "" are one unnamed device; "PC-1" and "pc-1" are one device in two spellings.
+const DEVICES = [undefined, undefined, "", "PC-1", "pc-1", "Laptop"];
+
 const stepArb = fc.record({
   delta: deltaArb,
+  device: fc.constantFrom(...DEVICES),
   stopped: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
   spelling: fc.integer({ min: 0, max: 2 }),
   // Sent twice (an agent resending after a timeout), perhaps in another spelling.
@@ -833,8 +1019,9 @@ const scenarioArb = fc
       for (const step of steps) {
         ts += step.delta;
         const state: State = step.stopped ? "stopped" : "working";
-        events.push({ user: spell(NAMES[u], step.spelling), state, ts });
-        if (step.repeat !== null) events.push({ user: spell(NAMES[u], step.repeat), state, ts });
+        const device = step.device;
+        events.push({ user: spell(NAMES[u], step.spelling), state, ts, device });
+        if (step.repeat !== null) events.push({ user: spell(NAMES[u], step.repeat), state, ts, device });
       }
     });
     const n = events.length;
@@ -877,7 +1064,7 @@ describe.each(PROVIDERS)("incremental processing on %s", (provider) => {
     }
   });
 
-  it("§5.8 equals a full rebuild and the pure rules, whatever the batches, order, duplicates and run times; no day is overfull", async () => {
+  it("§5.8 equals a full rebuild and the pure rules, whatever the devices, batches, order, duplicates and run times; no day is overfull", async () => {
     const [incremental, full] = dbs.map((d) => d.db);
     await fc.assert(
       fc.asyncProperty(scenarioArb, async ({ rules, delivery, cuts }) => {

@@ -78,6 +78,7 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
         "user_real_work_summary",
         "work_events",
         "work_periods",
+        "device_periods",
         "accounts",
         "sessions",
         "teams",
@@ -245,6 +246,67 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
             `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'work_events' AND indexname <> 'work_events_pkey' ORDER BY indexname`,
           );
     expect(indexes.map((row) => row.name)).toEqual(["work_events_user_key_ts_state_device_key_key"]);
+  });
+
+  it("keeps the derived periods as the unnamed device's and moves pending work onto it", async () => {
+    const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+    const before = shipped.findIndex((m) => m.name === "20261210010000_device_periods");
+    expect(before).toBeGreaterThan(0);
+    await migrate(db, shipped.slice(0, before));
+    const at = (iso: string) => new Date(iso);
+    for (const [start, end, id] of [
+      ["2026-03-02T05:00:00Z", "2026-03-02T07:00:00Z", 2],
+      ["2026-03-02T08:00:00Z", "2026-03-02T09:30:00Z", 5],
+    ] as const)
+      await db.raw.execute(
+        `INSERT INTO work_periods (user_key, work_date, start_ts, end_ts, last_event_id) VALUES (?, ?, ?, ?, ?)`,
+        ["alice", "2026-03-02", at(start), at(end), id],
+      );
+    await db.raw.execute(`INSERT INTO hours_queue (user_key, from_ts, to_ts, revision) VALUES (?, ?, ?, ?)`, [
+      "bob",
+      at("2026-03-01T09:00:00Z"),
+      at("2026-03-01T10:00:00Z"),
+      3,
+    ]);
+
+    expect(await migrate(db)).toEqual(shipped.slice(before).map((m) => m.name));
+    const ms = (value: unknown) => (value instanceof Date ? value.getTime() : Number(value));
+    const periods = await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, device_key, work_date, start_ts, end_ts, last_event_id FROM device_periods ORDER BY start_ts`,
+    );
+    expect(periods.map((p) => ({ ...p, start_ts: ms(p.start_ts), end_ts: ms(p.end_ts) }))).toEqual([
+      {
+        user_key: "alice",
+        device_key: "",
+        work_date: "2026-03-02",
+        start_ts: Date.parse("2026-03-02T05:00:00Z"),
+        end_ts: Date.parse("2026-03-02T07:00:00Z"),
+        last_event_id: 2,
+      },
+      {
+        user_key: "alice",
+        device_key: "",
+        work_date: "2026-03-02",
+        start_ts: Date.parse("2026-03-02T08:00:00Z"),
+        end_ts: Date.parse("2026-03-02T09:30:00Z"),
+        last_event_id: 5,
+      },
+    ]);
+    expect(await db.raw.query(`SELECT COUNT(*) AS n FROM work_periods`)).toEqual([
+      { n: provider === "sqlite" ? 2 : "2" },
+    ]);
+    const queue = await db.raw.query<Record<string, unknown>>(
+      `SELECT user_key, device_key, from_ts, to_ts, revision FROM hours_queue`,
+    );
+    expect(queue.map((q) => ({ ...q, from_ts: ms(q.from_ts), to_ts: ms(q.to_ts) }))).toEqual([
+      {
+        user_key: "bob",
+        device_key: "",
+        from_ts: Date.parse("2026-03-01T09:00:00Z"),
+        to_ts: Date.parse("2026-03-01T10:00:00Z"),
+        revision: 3,
+      },
+    ]);
   });
 
   it("applies nothing and changes nothing when run again", async () => {
