@@ -6,6 +6,7 @@ import { signIn, type SignInResult } from "@/lib/auth/sign-in";
 import { AppError } from "@/lib/errors";
 import { toUserKey } from "@/lib/users";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { signInForm } from "../helpers/sign-in-form";
 
 const PASSWORD = "the right password, at last";
 const WRONG = "a wrong password, guessed";
@@ -89,17 +90,7 @@ describe.each(PROVIDERS)("sign-in bursts on %s", (provider) => {
 
   it("the sign-in form answers a burst past the limit as busy or locked, never with a session", async () => {
     const account = await newAccount();
-    const form = (password: string) =>
-      new Request("http://localhost/auth/sign-in", {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          host: "localhost",
-          origin: "http://localhost",
-          "x-wt-client-ip": "203.0.113.250",
-        },
-        body: new URLSearchParams({ username: account.username, password }).toString(),
-      });
+    const form = (password: string) => signInForm(account.username, password, "203.0.113.250");
     const responses = await Promise.all(
       [...Array.from({ length: 30 }, () => WRONG), PASSWORD].map((password) => signInPost(form(password))),
     );

@@ -5,6 +5,7 @@ import { HASHING, runHashing } from "@/lib/auth/hash-queue";
 import { accountKey, addressKey, RATE_LIMITS } from "@/lib/auth/rate-limit";
 import { AppError } from "@/lib/errors";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { signInForm } from "../helpers/sign-in-form";
 
 const PASSWORD = "a password for busy times";
 const IP = "203.0.113.77";
@@ -23,17 +24,7 @@ function fillHashing(places = HASHING.concurrency + HASHING.queue) {
 // DESIGN §8: a burst of password hashing is bounded, so it cannot stall other requests.
 describe.each(PROVIDERS)("password hashing at its bound on %s", (provider) => {
   const ctx = useProcessDatabase(provider);
-  const form = (username: string, password: string) =>
-    new Request("http://localhost/auth/sign-in", {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        host: "localhost",
-        origin: "http://localhost",
-        "x-wt-client-ip": IP,
-      },
-      body: new URLSearchParams({ username, password }).toString(),
-    });
+  const form = (username: string, password: string) => signInForm(username, password, IP);
   const countOf = async (key: string) => (await ctx.db.prisma.signInFailure.findUnique({ where: { key } }))?.count ?? 0;
 
   it("answers a sign-in with a 429, Retry-After and a clear message while the line is full, without counting it", async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST as signInPost } from "@/app/auth/sign-in/route";
 import { createAccount } from "@/lib/auth/accounts";
 import { HASHING } from "@/lib/auth/hash-queue";
-import { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, createClientAddressSeal } from "@/lib/auth/request";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { signInForm } from "../helpers/sign-in-form";
 
 const PEOPLE = 30;
 const PASSWORD = "our office password, each their own";
@@ -18,34 +18,13 @@ type Outcome = { signedIn: boolean; tries: number; last: string };
 // everyone signed in: busy answers are waited out, as a person would try again.
 describe.each(PROVIDERS)("an office signing in together from one address on %s", (provider) => {
   const ctx = useProcessDatabase(provider);
-  let seal: string;
-  beforeAll(() => {
-    seal = createClientAddressSeal();
-  });
-  afterAll(() => {
-    delete process.env.WORK_TRACING_CLIENT_IP_SEAL;
-  });
-
-  const form = (username: string, password: string) =>
-    new Request("http://localhost/auth/sign-in", {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        host: "localhost",
-        origin: "http://localhost",
-        // What server.ts stamps on every request from the office's one address.
-        [CLIENT_IP_HEADER]: OFFICE,
-        [CLIENT_IP_SEAL_HEADER]: seal,
-      },
-      body: new URLSearchParams({ username, password }).toString(),
-    });
 
   /** One person at the form: types `firstTry`, then the right password once told it was wrong. */
   async function signInAs(username: string, firstTry: string): Promise<Outcome> {
     let password = firstTry;
     let last = "";
     for (let tries = 1; tries <= MAX_TRIES; tries++) {
-      const response = await signInPost(form(username, password));
+      const response = await signInPost(signInForm(username, password, OFFICE));
       if (response.headers.get("set-cookie")?.startsWith("wt_session=")) return { signedIn: true, tries, last };
       if (response.status === 429) {
         last = `429: ${await response.text()}`;
