@@ -100,3 +100,11 @@ export function isLocalDate(text: string): boolean {
   if (!DATE_PATTERN.test(text)) return false;
   return addDays(text, 0) === text;
 }
+
+/** A wait as a person reads it: seconds under a minute, else whole minutes rounded up, so it is never too short. */
+export function describeWait(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} second${s === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(s / 60);
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { safeNextPath } from "@/lib/auth/next-path";
 import { readPageSession } from "../_data/session";
+import { signInMessage } from "./messages";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
@@ -10,29 +11,12 @@ type Search = Promise<Record<string, string | string[] | undefined>>;
 
 const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? "";
 
-function messageFor(error: string, minutes: string): string | null {
-  switch (error) {
-    case "invalid":
-      return "The username or password is not right.";
-    case "missing":
-      return "Enter your username and password.";
-    case "locked": {
-      const n = Math.max(1, Number(minutes) || 1);
-      return `Too many failed sign-ins: this account is locked, try again in ${n} minute${n === 1 ? "" : "s"}.`;
-    }
-    case "unavailable":
-      return "The server cannot check sign-ins right now; try again shortly.";
-    default:
-      return null;
-  }
-}
-
 // The one page open without a session: it posts to /auth/sign-in (same-origin checked).
 export default async function SignInPage({ searchParams }: { searchParams: Search }) {
   const search = await searchParams;
   const next = safeNextPath(one(search.next));
   if (await readPageSession()) redirect(next);
-  const error = messageFor(one(search.error), one(search.minutes));
+  const error = signInMessage(one(search.error), one(search.seconds));
   const signedOut = one(search.signed_out) === "1";
   const inputClass =
     "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-950";

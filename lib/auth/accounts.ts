@@ -1,10 +1,11 @@
+import { invalidSetting } from "../config.ts";
 import { AppError, badRequest, notFound } from "../errors.ts";
 import type { Db, Transaction } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import { writeAudit, type AuditContext } from "./audit.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { hashPassword } from "./passwords.ts";
-import { accountInputSchema, roleSchema, type AccountInput, type Role } from "./schemas.ts";
+import { accountInputSchema, accountUsernameSchema, roleSchema, type AccountInput, type Role } from "./schemas.ts";
 import { parseInput } from "../errors.ts";
 
 /** An account as the rest of the server sees it: never with its password hash. */
@@ -241,6 +242,17 @@ export async function assignTeams(db: Db, id: number, scope: Scope, context: Aud
     if (isForeignKeyViolation(error)) throw notFound("One of those teams does not exist");
     throw error;
   }
+}
+
+/**
+ * Refuses, as a bad setting, an ADMIN_USERNAME that breaks the rules every account's username
+ * keeps, whether or not the first admin is still to be made: a setting is judged the same on
+ * every start.
+ */
+export function checkInitialAdminUsername(username: string | undefined): void {
+  if (username === undefined) return;
+  const parsed = accountUsernameSchema("ADMIN_USERNAME").safeParse(username);
+  if (!parsed.success) throw invalidSetting(parsed.error.issues[0].message, username);
 }
 
 /**

@@ -20,9 +20,13 @@ export const RATE_LIMITS = {
 export const accountKey = (usernameKey: string) => `account:${usernameKey}`;
 export const addressKey = (ip: string) => `ip:${ip}`;
 
-const limitFor = (key: string) => (key.startsWith("ip:") ? RATE_LIMITS.address : RATE_LIMITS.account);
+const scopeOf = (key: string) => (key.startsWith("ip:") ? "address" : "account");
+const limitFor = (key: string) => RATE_LIMITS[scopeOf(key)];
 
+/** Whether keys allow a sign-in; when failures have locked one, how long that lock has left. */
 export type Allowance = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** A limit full of attempts still being checked: not a lock, as they are answered within seconds. */
+export type InFlight = { allowed: false; inFlight: keyof typeof RATE_LIMITS };
 
 /** A key's row; instants in epoch milliseconds. */
 type Counter = { key: string; count: number; windowStart: number; lockedUntil: number | null };
@@ -49,8 +53,6 @@ export async function checkAllowed(db: Db, keys: string[], now = Date.now()): Pr
 }
 
 const pendingKey = (key: string) => `pending:${key}`;
-/** How long to wait when the attempts in flight fill a limit: they are answered within seconds. */
-const IN_FLIGHT_RETRY_SECONDS = 5;
 
 /** A key's failures and its attempts in flight. */
 type Pair = { failures: Counter; pending: Counter; limit: (typeof RATE_LIMITS)[keyof typeof RATE_LIMITS] };
@@ -135,11 +137,12 @@ async function updateCounters<T>(
 /**
  * Counts a sign-in attempt as pending against every key, before its password is checked. It
  * is allowed only when no key is locked and, for every key, failures and pending attempts, this
- * one included, stay within the limit; otherwise nothing is counted.
+ * one included, stay within the limit; otherwise nothing is counted, and the answer says
+ * whether failures locked a key or attempts in flight fill one.
  */
-export async function countAttempt(db: Db, keys: string[], now = Date.now()): Promise<Allowance> {
+export async function countAttempt(db: Db, keys: string[], now = Date.now()): Promise<Allowance | InFlight> {
   if (!keys.length) return { allowed: true };
-  return updateCounters(db, keys, now, (pairs): { result: Allowance; writes: Counter[] } => {
+  return updateCounters(db, keys, now, (pairs): { result: Allowance | InFlight; writes: Counter[] } => {
     const locked = lockedAllowance(
       pairs.map((pair) => pair.failures),
       now,
@@ -154,8 +157,8 @@ export async function countAttempt(db: Db, keys: string[], now = Date.now()): Pr
           : { ...pair.pending, count: pair.pending.count + 1 };
       return { failures, pending, full: failures.count + pending.count > pair.limit.maxFailures };
     });
-    if (next.some((n) => n.full))
-      return { result: { allowed: false, retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS }, writes: [] };
+    const full = next.find((n) => n.full);
+    if (full) return { result: { allowed: false, inFlight: scopeOf(full.failures.key) }, writes: [] };
     return { result: { allowed: true }, writes: next.flatMap((n) => [n.failures, n.pending]) };
   });
 }

@@ -27,7 +27,9 @@ const label = (field: string, max: number) =>
         }),
     );
 
-export const usernameSchema = label("username", MAX_ACCOUNT_USERNAME_LENGTH);
+/** An account's username, with messages that name `field`: the form's username, or ADMIN_USERNAME. */
+export const accountUsernameSchema = (field: string) => label(field, MAX_ACCOUNT_USERNAME_LENGTH);
+export const usernameSchema = accountUsernameSchema("username");
 /** An employee's username as the agents report it, such as CORP\alice. */
 export const employeeUsernameSchema = label("username", MAX_USERNAME_LENGTH);
 

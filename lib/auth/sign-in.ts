@@ -1,7 +1,9 @@
 import type { Db } from "../db/index.ts";
-import { AppError } from "../errors.ts";
+import { AppError, tooManyRequests } from "../errors.ts";
+import { describeWait } from "../time.ts";
 import { toUserKey } from "../users.ts";
 import { ACCOUNT_SELECT, toAccount, type Account } from "./accounts.ts";
+import { hashingDrainSeconds } from "./hash-queue.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
 import {
   accountKey,
@@ -11,6 +13,7 @@ import {
   pruneFailures,
   recordFailure,
   withdrawAttempt,
+  type InFlight,
 } from "./rate-limit.ts";
 import { passwordSchema } from "./schemas.ts";
 import { createSession, type SessionMeta, type SessionOptions } from "./sessions.ts";
@@ -24,9 +27,19 @@ export type SignInResult =
 const isBusy = (error: unknown) => error instanceof AppError && error.status === 429;
 
 /**
+ * A limit full of attempts whose passwords are still being checked: they will be answered once
+ * the hashing line has drained, so that is the wait, and nothing is locked.
+ */
+function attemptsInFlight({ inFlight }: InFlight): AppError {
+  const seconds = hashingDrainSeconds();
+  const whose = inFlight === "account" ? "to this account" : "from this address";
+  return tooManyRequests(`Too many sign-ins ${whose} are in progress; try again in ${describeWait(seconds)}`, seconds);
+}
+
+/**
  * Checks a username and password, within the per-account and per-address limits, and on
  * success starts a session and returns its cookie value. Throws a 429 `AppError` when too many
- * passwords are being checked already.
+ * passwords are being checked already, or when attempts still being checked fill a limit.
  */
 export async function signIn(
   db: Db,
@@ -37,7 +50,10 @@ export async function signIn(
   const keys = [accountKey(toUserKey(username)), ...(ip ? [addressKey(ip)] : [])];
   // Counted before the password is checked, so attempts sent together cannot pass the limit.
   const allowance = await countAttempt(db, keys, now);
-  if (!allowance.allowed) return { ok: false, reason: "locked", retryAfterSeconds: allowance.retryAfterSeconds };
+  if (!allowance.allowed) {
+    if ("inFlight" in allowance) throw attemptsInFlight(allowance);
+    return { ok: false, reason: "locked", retryAfterSeconds: allowance.retryAfterSeconds };
+  }
 
   const row = await db.prisma.account.findUnique({
     where: { usernameKey: toUserKey(username) },

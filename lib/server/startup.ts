@@ -3,7 +3,7 @@ import { getDb } from "../db/index.ts";
 import { migrate } from "../db/migrator.ts";
 import { log } from "../log.ts";
 import { getSecretKey } from "../auth/secret-key.ts";
-import { ensureInitialAdmin } from "../auth/accounts.ts";
+import { checkInitialAdminUsername, ensureInitialAdmin } from "../auth/accounts.ts";
 import { startScheduler } from "../jobs/scheduler.ts";
 
 const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<void> };
@@ -17,6 +17,7 @@ const state = globalThis as typeof globalThis & { __workTracingReady?: Promise<v
 export function prepareServer(): Promise<void> {
   state.__workTracingReady ??= (async () => {
     const config = getConfig();
+    checkInitialAdminUsername(config.adminUsername);
     getSecretKey();
     const db = getDb();
     const applied = await migrate(db);

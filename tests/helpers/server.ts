@@ -25,24 +25,44 @@ export type RunningServer = {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 };
 
+/** How the built app is run: by server.ts, as `npm start` does, or as a plain `next start` (no server.ts). */
+export type DeployMode = "server.ts" | "next start";
+
+/** The command line and settings of each deploy mode, listening on `port` on the loopback address. */
+function commandFor(mode: DeployMode, port: number, args: string[], nodeArgs: string[]) {
+  if (mode === "next start")
+    return {
+      command: path.join(ROOT, "node_modules/.bin/next"),
+      argv: ["start", "-p", String(port), "-H", "127.0.0.1", ...args],
+      env: { PROCESS_CRON: "off", LOG_LEVEL: "warn" },
+    };
+  // As `npm start` runs it: node itself, so signals reach server.ts without a relay.
+  return {
+    command: process.execPath,
+    argv: [...nodeArgs, "--import", "tsx", "server.ts", ...args],
+    env: { HOST: "127.0.0.1", PORT: String(port), PROCESS_CRON: "off", LOG_LEVEL: "info" },
+  };
+}
+
 /**
- * Starts the real, built server (`server.ts` in production mode) on a free loopback port and
- * waits until /api/health answers.
+ * Starts the real, built app on a free loopback port (or `port`), by server.ts in production
+ * mode unless `mode` says `next start`, and waits until /api/health answers.
  */
 export async function startServer(
   env: Record<string, string>,
   {
+    mode = "server.ts",
     port,
     timeoutMs = 60_000,
     args = [],
     nodeArgs = [],
-  }: { port?: number; timeoutMs?: number; args?: string[]; nodeArgs?: string[] } = {},
+  }: { mode?: DeployMode; port?: number; timeoutMs?: number; args?: string[]; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   const chosen = port ?? (await freePort());
-  // As `npm start` runs it: node itself, so signals reach server.ts without a relay.
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server.ts", ...args], {
+  const { command, argv, env: defaults } = commandFor(mode, chosen, args, nodeArgs);
+  const child = spawn(command, argv, {
     cwd: ROOT,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(chosen), PROCESS_CRON: "off", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, ...defaults, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -55,7 +75,7 @@ export async function startServer(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`The server exited before it was ready:\n${output}`);
+      throw new Error(`${mode} exited before it was ready:\n${output}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.status === 200) break;
@@ -64,57 +84,13 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`The server was not ready within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`${mode} was not ready within ${timeoutMs} ms:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     url,
     port: chosen,
-    child,
-    output: () => output,
-    async stop(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-/**
- * Starts the built app as a plain `next start` (no server.ts) on a free loopback port and
- * waits until /api/health answers.
- */
-export async function startNextServer(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningServer> {
-  const port = await freePort();
-  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    env: { ...process.env, PROCESS_CRON: "off", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await fetch(`${url}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null) throw new Error(`next start exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`next start was not ready within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    url,
-    port,
     child,
     output: () => output,
     async stop(signal = "SIGTERM") {

@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { POST as signInPost } from "@/app/auth/sign-in/route";
+import { signInMessage } from "@/app/sign-in/messages";
 import { POST as signOutPost } from "@/app/auth/sign-out/route";
 import { POST as teamsPost } from "@/app/admin/teams/actions/route";
 import { listAudit } from "@/lib/auth/audit";
@@ -10,6 +11,7 @@ import { authorize } from "@/lib/auth/authorize";
 import { csrfTokenFor } from "@/lib/auth/csrf";
 import { RATE_LIMITS } from "@/lib/auth/rate-limit";
 import { readSession, SESSION_COOKIE } from "@/lib/auth/sessions";
+import { signIn } from "@/lib/auth/sign-in";
 import { createTeam, listTeams, setTeamMembers } from "@/lib/auth/teams";
 import { revokeToken, listTokens } from "@/lib/auth/tokens";
 import { runHoursEngine } from "@/lib/hours/run";
@@ -580,8 +582,28 @@ describe.each(PROVIDERS)("signing in and out through the forms on %s", (provider
     const location = new URL(locked.headers.get("location")!, ORIGIN);
     expect(location.pathname).toBe("/sign-in");
     expect(location.searchParams.get("error")).toBe("locked");
-    expect(Number(location.searchParams.get("minutes"))).toBe(RATE_LIMITS.account.lockMs / 60_000);
+    expect(signInMessage("locked", location.searchParams.get("seconds"))).toBe(
+      `Too many failed sign-ins: signing in is locked; try again in ${RATE_LIMITS.account.lockMs / 60_000} minutes.`,
+    );
     expect(locked.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("tells a locked sign-in the time really left on its lock, in seconds near its end", async () => {
+    const { username } = await newSession(database.db, "viewer", "correct horse battery");
+    // The failures were made long enough ago that the lock has 20 seconds left.
+    const failedAt = Date.now() - RATE_LIMITS.account.lockMs + 20_000;
+    for (let i = 0; i < RATE_LIMITS.account.maxFailures; i++)
+      await signIn(database.db, { username, password: "wrong password!", ip: "192.0.2.44" }, { now: failedAt });
+    const locked = await signInPost(form("/auth/sign-in", { username, password: "correct horse battery" }));
+    expect(locked.headers.get("set-cookie")).toBeNull();
+    const location = new URL(locked.headers.get("location")!, ORIGIN);
+    expect(location.searchParams.get("error")).toBe("locked");
+    const seconds = Number(location.searchParams.get("seconds"));
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual(20);
+    expect(signInMessage("locked", String(seconds))).toBe(
+      `Too many failed sign-ins: signing in is locked; try again in ${seconds} second${seconds === 1 ? "" : "s"}.`,
+    );
   });
 
   it("signs out only with the session's CSRF token, ending the session and clearing the cookie", async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RATE_LIMITS } from "@/lib/auth/rate-limit";
 import { CLIENT_IP_HEADER } from "@/lib/auth/request";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
-import { startNextServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer } from "../helpers/server";
 
 // Under a plain `next start` no server.ts stamps the socket's address on the request, so
 // whatever a client writes in these headers must not become its address.
@@ -11,7 +11,7 @@ describe("a plain next start believes no client-supplied address or host", () =>
   let server: RunningServer;
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
-    server = await startNextServer({ DATABASE_URL: database.url });
+    server = await startServer({ DATABASE_URL: database.url }, { mode: "next start" });
   });
   afterAll(async () => {
     await server?.stop();

@@ -63,6 +63,28 @@ describe("starting server.ts with a bad setting", () => {
     expect(existsSync(path.join(scratch, "unused.db")), "refused before touching the database").toBe(false);
   });
 
+  it.each([
+    [
+      "a direction override",
+      "adm\u202eni",
+      "must not contain invisible or direction-changing characters (found U+202E)",
+    ],
+    ["a zero-width space", "ad\u200bmin", "must not contain invisible or direction-changing characters (found U+200B)"],
+    ["a control character", "ad\u0007min", "must not contain control characters (found U+0007)"],
+    ["65 characters", "a".repeat(65), "must be at most 64 characters"],
+  ])(
+    "refuses an ADMIN_USERNAME with %s in one plain line naming it, before touching the database",
+    async (_what, name, rule) => {
+      const line = expectOneLineFailure(
+        await runServer({ ADMIN_USERNAME: name, ADMIN_PASSWORD: "a long enough password", DATABASE_URL: sqliteUrl }),
+      );
+      expect(line.startsWith(`Invalid configuration: ADMIN_USERNAME ${rule} (got "`), line).toBe(true);
+      // The bad character is named, never printed, so it cannot reorder or break the line.
+      expect(line).toMatch(/^[\x20-\x7e]+$/);
+      expect(existsSync(path.join(scratch, "unused.db")), "refused before touching the database").toBe(false);
+    },
+  );
+
   it("exits non-zero with one line when the database cannot be reached", async () => {
     const line = expectOneLineFailure(
       await runServer({ DATABASE_URL: `postgresql://nobody@127.0.0.1:${await freePort()}/none` }),

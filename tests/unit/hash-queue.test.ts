@@ -61,4 +61,20 @@ describe("the hashing queue", () => {
     expect(await Promise.all(running)).toEqual([1, 2]);
     expect(await queue.run(async () => 4)).toBe(4);
   });
+
+  it("says how long the work in line now will take, by the line's length and the pace of the tasks", async () => {
+    const queue = createWorkQueue({ concurrency: 2, queue: 4, retryAfterSeconds: 2, expectedTaskMs: 400 });
+    expect(queue.drainSeconds).toBe(1);
+    const tasks = [1, 2, 3, 4, 5].map((id) => gatedTask([], id));
+    const running = tasks.map(({ task }) => queue.run(task));
+    await tick();
+    // Two at a time: three rounds of 400 ms.
+    expect(queue.drainSeconds).toBe(2);
+    for (const { finish } of tasks) {
+      finish();
+      await tick();
+    }
+    await Promise.all(running);
+    expect(queue.drainSeconds).toBe(1);
+  });
 });

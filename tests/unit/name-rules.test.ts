@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { checkInitialAdminUsername } from "@/lib/auth/accounts";
 import { employeeUsernameSchema, usernameSchema } from "@/lib/auth/schemas";
+import { ConfigError } from "@/lib/config";
 import { explainNameCharacters } from "@/lib/users";
 
 // One rule for every name a person reads on a page: the agent's user (and, with issue 12, its
@@ -28,5 +30,32 @@ describe("the character rules names share", () => {
       "username must not contain invisible or direction-changing characters (found U+202E)",
     ]);
     expect(schema.safeParse("CORP\\alice").success).toBe(true);
+  });
+
+  it.each([
+    ["a direction override", "adm\u202eni"],
+    ["a zero-width joiner beside a letter", "ad\u200dmin"],
+    ["a control character", "ad\u007fmin"],
+    ["65 characters", "a".repeat(65)],
+    ["text that is not valid Unicode", "admin\ud800"],
+    ["40 emoji, 80 UTF-16 units", "\u{1F600}".repeat(40)],
+    ["a family emoji", "\u{1F468}\u200d\u{1F469}\u200d\u{1F467}"],
+    ["64 characters", "a".repeat(64)],
+    ["a domain account", "CORP\\alice"],
+  ])("judges an ADMIN_USERNAME with %s as any account's username, naming ADMIN_USERNAME", (_what, name) => {
+    const asAccount = usernameSchema.safeParse(name);
+    let refusal: unknown = null;
+    try {
+      checkInitialAdminUsername(name);
+    } catch (error) {
+      refusal = error;
+    }
+    if (asAccount.success) expect(refusal).toBeNull();
+    else {
+      expect(refusal).toBeInstanceOf(ConfigError);
+      const rule = asAccount.error.issues[0].message.replace(/^username /, "");
+      const { message } = refusal as ConfigError;
+      expect(message.startsWith(`Invalid configuration: ADMIN_USERNAME ${rule} (got "`), message).toBe(true);
+    }
   });
 });

@@ -9,7 +9,10 @@ import { crossSite, readForm, seeOther, tooBusy } from "../form";
 
 export const dynamic = "force-dynamic";
 
-/** The sign-in form posts here; every answer is a redirect, to `next` or back to the form, or a 429 when busy. */
+/**
+ * The sign-in form posts here; every answer is a redirect, to `next` or back to the form, or a
+ * 429 with Retry-After when busy (hashing at its bound, or a limit full of attempts in flight).
+ */
 export async function POST(request: Request): Promise<Response> {
   if (!isSameOrigin(request)) return crossSite();
   const form = await readForm(request);
@@ -25,9 +28,7 @@ export async function POST(request: Request): Promise<Response> {
       userAgent: request.headers.get("user-agent"),
     });
     if (!result.ok && result.reason === "locked") {
-      return seeOther(
-        signInPath(next, { error: "locked", minutes: String(Math.ceil(result.retryAfterSeconds / 60)), username }),
-      );
+      return seeOther(signInPath(next, { error: "locked", seconds: String(result.retryAfterSeconds), username }));
     }
     if (!result.ok) return seeOther(signInPath(next, { error: "invalid", username }));
     return seeOther(next, {
