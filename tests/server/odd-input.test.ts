@@ -5,7 +5,7 @@ import { openDb } from "@/lib/db";
 import { migrate } from "@/lib/db/migrator";
 import { newSession, sessionHeader } from "../helpers/credentials";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
-import { startNextServer, startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer } from "../helpers/server";
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
@@ -170,7 +170,7 @@ describe("odd paths and methods under a plain next start", () => {
     } finally {
       await db.close();
     }
-    server = await startNextServer({ DATABASE_URL: database.url });
+    server = await startServer({ DATABASE_URL: database.url }, { mode: "next start" });
   });
   afterAll(async () => {
     await server?.stop();
