@@ -103,11 +103,13 @@ function LaneBars({
   span,
   label,
   describedBy,
+  tone = "merged",
 }: {
   bars: readonly Bar[];
   span: number;
   label: string;
   describedBy: string;
+  tone?: "merged" | "device";
 }) {
   const { fill, marks } = toLanePaths(bars);
   return (
@@ -119,12 +121,16 @@ function LaneBars({
       preserveAspectRatio="none"
       className="block size-full"
     >
-      <path data-lane-bars="" d={fill} className="fill-emerald-500 dark:fill-emerald-400" />
+      <path
+        data-lane-bars=""
+        d={fill}
+        className={tone === "merged" ? "fill-emerald-500 dark:fill-emerald-400" : "fill-sky-500 dark:fill-sky-400"}
+      />
       <path
         data-lane-marks=""
         d={marks}
         vectorEffect="non-scaling-stroke"
-        className="fill-none stroke-emerald-500 stroke-2 dark:stroke-emerald-400"
+        className={`fill-none stroke-2 ${tone === "merged" ? "stroke-emerald-500 dark:stroke-emerald-400" : "stroke-sky-500 dark:stroke-sky-400"}`}
       />
     </svg>
   );
@@ -307,5 +313,58 @@ function HoveredBar({ bar, span }: { bar: Bar; span: number }) {
         {bar.text}
       </text>
     </svg>
+  );
+}
+
+/** One device's periods, as the employee view gives them; "" is the unnamed device. */
+export type DeviceLane = { device: string; spans: readonly TimelineSpan[] };
+
+const nameOf = (device: string) => device || "Unnamed device";
+
+/**
+ * Each device's own periods as a thin lane under the merged bar, on the same scale, so that
+ * a reader sees which PC the work was done on and where two overlapped.
+ */
+export function DeviceLanes({
+  lanes,
+  dayStart,
+  dayEnd,
+  timeZone,
+}: {
+  lanes: readonly DeviceLane[];
+  dayStart: number;
+  dayEnd: number;
+  timeZone: string;
+}) {
+  const span = Math.max(1, dayEnd - dayStart);
+  const id = useId().replace(/[^\w-]/g, "");
+  return (
+    <ul aria-label="Devices" className="mt-3 space-y-2">
+      {lanes.map((lane, i) => {
+        const bars = toBars(lane.spans, dayStart, span, timeZone);
+        const first = bars[0];
+        const last = bars.at(-1);
+        const summaryId = `lane-${id}-${i}`;
+        return (
+          <li key={lane.device} data-device-lane={lane.device}>
+            <p className="mb-0.5 truncate text-xs text-slate-600 dark:text-slate-400">{nameOf(lane.device)}</p>
+            <div className="relative h-3 rounded bg-slate-100 ring-1 ring-slate-200 ring-inset dark:bg-slate-800/60 dark:ring-slate-700/70">
+              <LaneBars
+                bars={bars}
+                span={span}
+                label={`Working periods on ${nameOf(lane.device)}`}
+                describedBy={summaryId}
+                tone="device"
+              />
+            </div>
+            <p id={summaryId} className="sr-only">
+              {first && last
+                ? `From ${formatClock(dayStart + first.from, timeZone)} to ${formatClock(dayStart + last.to, timeZone)} in ${bars.length} bar${bars.length === 1 ? "" : "s"}.`
+                : "No working periods on this device."}
+            </p>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

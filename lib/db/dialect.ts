@@ -12,6 +12,8 @@ export type Dialect = {
   at: string;
   /** "This column as epoch milliseconds": SQLite keeps instants as epoch-ms integers, PostgreSQL as timestamptz. */
   ms: (column: string) => string;
+  /** The UTC minute an instant column falls in, for grouping. */
+  minute: (column: string) => string;
   /**
    * A user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts in SQL
    * (walking the index, then sorting the few events that share an instant). SQLite keeps
@@ -46,6 +48,7 @@ export const DIALECTS: Record<Provider, Dialect> = {
   sqlite: {
     at: "?",
     ms: (column) => column,
+    minute: (column) => `${column} / 60000`,
     oldestFirst: "ts ASC, state ASC",
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
@@ -57,6 +60,8 @@ export const DIALECTS: Record<Provider, Dialect> = {
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
     ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    // Not the epoch arithmetic of ms(): truncating the timestamp itself is far cheaper per row.
+    minute: (column) => `date_trunc('minute', ${column} AT TIME ZONE 'UTC')`,
     // The table's ts, not the epoch-ms output column named ts: sorting by that expression
     // would read and sort every one of the user's events instead of walking the index.
     oldestFirst: "work_events.ts ASC, state DESC, id ASC",

@@ -63,6 +63,15 @@ export type EmployeeView = ViewMeta & {
     periods_total: number;
     /** The periods are merged per minute: the day has too many to draw one by one. */
     periods_merged: boolean;
+    /**
+     * With more than one device, each device's own periods (the most recently active first),
+     * as `periods` are given; with one, none: its periods are `periods` (see `only_device`).
+     */
+    devices: { device: string; periods: DaySpan[]; periods_total: number; periods_merged: boolean }[];
+    /** The one device the user ever reported from ("" for the unnamed device), or null with none or several. */
+    only_device: string | null;
+    /** Devices the user has beyond those listed. */
+    devices_more: number;
     events: number;
     first_activity: string | null;
     last_activity: string | null;
@@ -214,6 +223,8 @@ export async function loadEmployeeView(
   });
   const today = byDate.get(date);
   const dayStart = startOfLocalDay(date, settings.timeZone);
+  const toSpans = (periods: readonly { start: number; end: number }[]) =>
+    periods.map((p): DaySpan => [p.start - dayStart, p.end - p.start]);
   const {
     username: _username,
     first_activity: _first,
@@ -239,9 +250,17 @@ export async function loadEmployeeView(
     day: {
       starts_at: new Date(dayStart).toISOString(),
       ends_at: new Date(startOfLocalDay(addDays(date, 1), settings.timeZone)).toISOString(),
-      periods: overview.periods.map((p): DaySpan => [p.start - dayStart, p.end - p.start]),
+      periods: toSpans(overview.periods),
       periods_total: overview.periods_total,
       periods_merged: overview.periods_merged,
+      only_device: overview.devices.length === 1 ? overview.devices[0].device : null,
+      devices: (overview.devices.length > 1 ? overview.devices : []).map((lane) => ({
+        device: lane.device,
+        periods: toSpans(lane.periods),
+        periods_total: lane.periods_total,
+        periods_merged: lane.periods_merged,
+      })),
+      devices_more: overview.devices_more,
       events: overview.events,
       working_seconds: overview.working_seconds,
       real_hours_counted: overview.real_hours_counted,

@@ -11,16 +11,21 @@ import { canSee, type Visible } from "./visible.ts";
 import { dialectOf, toNumber } from "../db/dialect.ts";
 
 type TimelinePeriod = { start: string; end: string };
+/** A device as shown: its first spelling, or "" for the unnamed device (the original agent's). */
+type DevicePeriod = TimelinePeriod & { device: string };
 
 export type Timeline = {
   username: string;
   date: LocalDate;
   timezone: string;
-  /** This page of the day's merged periods, by start. */
+  /** This page of the day's merged periods (DESIGN §5 rule 6), by start. */
   periods: TimelinePeriod[];
   periods_total: number;
-  /** This page of the day's events, in DESIGN §5.1 order. */
-  events: { id: number; ts: string; state: EventState }[];
+  /** This page of each device's own periods, by start and device. */
+  device_periods: DevicePeriod[];
+  device_periods_total: number;
+  /** This page of the day's events, in DESIGN §5.1 order, then by device. */
+  events: { id: number; ts: string; state: EventState; device: string }[];
   events_total: number;
   events_by_state: Record<EventState, number>;
   limit: number;
@@ -31,12 +36,14 @@ export type Timeline = {
 };
 
 /**
- * Where the next page starts in each list: after an event (its instant and state, unique per
- * user), after a period's start; absent for a list not read yet, `false` for one finished.
+ * Where the next page starts in each list: after an event (its instant, state and device key,
+ * unique per user), after a merged period's start, after a device period's start and device
+ * key; absent for a list not read yet, `false` for one finished.
  */
 const cursorSchema = z.strictObject({
-  e: z.union([z.tuple([z.number().int(), z.enum(EVENT_STATES)]), z.literal(false)]).optional(),
+  e: z.union([z.tuple([z.number().int(), z.enum(EVENT_STATES), z.string()]), z.literal(false)]).optional(),
   p: z.union([z.number().int(), z.literal(false)]).optional(),
+  d: z.union([z.tuple([z.number().int(), z.string()]), z.literal(false)]).optional(),
 });
 type Cursor = z.output<typeof cursorSchema>;
 
@@ -96,45 +103,100 @@ async function countEvents(db: Db, day: Day): Promise<{ total: number; byState: 
   return { total, byState: { working, stopped: total - working } };
 }
 
-async function countPeriods(db: Db, day: Day): Promise<number> {
+/** The day's merged periods, or one device's own ("device_periods"), or every device's. */
+type PeriodSource = { table: "work_periods" } | { table: "device_periods"; device?: string };
+
+function periodsOf(day: Day, source: PeriodSource): { where: string; params: SqlValue[] } {
+  const params: SqlValue[] = [day.userKey, day.date];
+  let where = `user_key = ? AND work_date = ?`;
+  if (source.table === "device_periods" && source.device !== undefined) {
+    where += ` AND device_key = ?`;
+    params.push(source.device);
+  }
+  return { where, params };
+}
+
+async function countPeriods(db: Db, day: Day, source: PeriodSource = { table: "work_periods" }): Promise<number> {
+  const { where, params } = periodsOf(day, source);
   const [row] = await db.raw.query<Record<string, unknown>>(
-    `SELECT COUNT(*) AS total FROM work_periods WHERE user_key = ? AND work_date = ?`,
-    [day.userKey, day.date],
+    `SELECT COUNT(*) AS total FROM ${source.table} WHERE ${where}`,
+    params,
   );
   return toNumber(row?.total ?? 0);
 }
 
-/** Up to `limit` + 1 of the day's events after `after`, in DESIGN §5.1 order (the extra one says whether more follow). */
-async function readEvents(db: Db, day: Day, after: [number, EventState] | undefined, limit: number) {
-  const d = dialectOf(db);
-  const params: SqlValue[] = [day.userKey, day.from, day.to];
-  // (ts, state) is unique per user; "working" sorts before "stopped" at one instant.
-  let keyset = "";
-  if (after) {
-    keyset = ` AND (work_events.ts > ${d.at} OR (work_events.ts = ${d.at} AND state < ?))`;
-    params.push(after[0], after[0], after[1]);
-  }
+/** The user's devices, key → the spelling shown. */
+async function readDevices(db: Db, day: Day): Promise<Map<string, string>> {
   const rows = await db.raw.query<Record<string, unknown>>(
-    `SELECT id, ${d.ms("ts")} AS ts_ms, state FROM work_events
-     WHERE user_key = ? AND ts >= ${d.at} AND ts < ${d.at}${keyset}
-     ORDER BY work_events.ts, state DESC LIMIT ${limit + 1}`,
-    params,
+    `SELECT device_key, display_name FROM tracked_devices WHERE user_key = ? ORDER BY device_key`,
+    [day.userKey],
   );
-  return rows.map((row) => ({ id: toNumber(row.id), ms: toNumber(row.ts_ms), state: row.state as EventState }));
+  return new Map(rows.map((row) => [String(row.device_key), String(row.display_name)]));
 }
 
-/** Up to `limit` + 1 of the day's periods starting after `after` (starts are unique: one stream's periods never overlap). */
-async function readPeriods(db: Db, day: Day, after: number | undefined, limit: number) {
+/** Up to `limit` + 1 of the day's events after `after`, in DESIGN §5.1 order (the extra one says whether more follow). */
+async function readEvents(db: Db, day: Day, after: [number, EventState, string] | undefined, limit: number) {
   const d = dialectOf(db);
-  const params: SqlValue[] = [day.userKey, day.date];
+  const params: SqlValue[] = [day.userKey, day.from, day.to];
+  // (ts, state, device_key) is unique per user; "working" sorts before "stopped" at one instant.
+  let keyset = "";
+  if (after) {
+    keyset = ` AND (work_events.ts > ${d.at} OR (work_events.ts = ${d.at} AND (state < ? OR (state = ? AND device_key > ?))))`;
+    params.push(after[0], after[0], after[1], after[1], after[2]);
+  }
+  const rows = await db.raw.query<Record<string, unknown>>(
+    `SELECT id, ${d.ms("ts")} AS ts_ms, state, device_key FROM work_events
+     WHERE user_key = ? AND ts >= ${d.at} AND ts < ${d.at}${keyset}
+     ORDER BY work_events.ts, state DESC, device_key LIMIT ${limit + 1}`,
+    params,
+  );
+  return rows.map((row) => ({
+    id: toNumber(row.id),
+    ms: toNumber(row.ts_ms),
+    state: row.state as EventState,
+    deviceKey: String(row.device_key),
+  }));
+}
+
+/** Up to `limit` + 1 of the day's merged periods, or one device's, starting after `after` (one such stream's periods never overlap). */
+async function readPeriods(
+  db: Db,
+  day: Day,
+  after: number | undefined,
+  limit: number,
+  source: PeriodSource = { table: "work_periods" },
+) {
+  const d = dialectOf(db);
+  const { where, params } = periodsOf(day, source);
   if (after !== undefined) params.push(after);
   const rows = await db.raw.query<Record<string, unknown>>(
-    `SELECT ${d.ms("start_ts")} AS start_ms, ${d.ms("end_ts")} AS end_ms FROM work_periods
-     WHERE user_key = ? AND work_date = ?${after === undefined ? "" : ` AND start_ts > ${d.at}`}
+    `SELECT ${d.ms("start_ts")} AS start_ms, ${d.ms("end_ts")} AS end_ms FROM ${source.table}
+     WHERE ${where}${after === undefined ? "" : ` AND start_ts > ${d.at}`}
      ORDER BY start_ts LIMIT ${limit + 1}`,
     params,
   );
   return rows.map((row) => ({ start: toNumber(row.start_ms), end: toNumber(row.end_ms) }));
+}
+
+/** Up to `limit` + 1 of the day's device periods after `after`, by start and device. */
+async function readDevicePeriods(db: Db, day: Day, after: [number, string] | undefined, limit: number) {
+  const d = dialectOf(db);
+  const params: SqlValue[] = [day.userKey, day.date];
+  let keyset = "";
+  if (after) {
+    keyset = ` AND (start_ts > ${d.at} OR (start_ts = ${d.at} AND device_key > ?))`;
+    params.push(after[0], after[0], after[1]);
+  }
+  const rows = await db.raw.query<Record<string, unknown>>(
+    `SELECT device_key, ${d.ms("start_ts")} AS start_ms, ${d.ms("end_ts")} AS end_ms FROM device_periods
+     WHERE user_key = ? AND work_date = ?${keyset} ORDER BY start_ts, device_key LIMIT ${limit + 1}`,
+    params,
+  );
+  return rows.map((row) => ({
+    deviceKey: String(row.device_key),
+    start: toNumber(row.start_ms),
+    end: toNumber(row.end_ms),
+  }));
 }
 
 /**
@@ -154,34 +216,53 @@ export async function getTimeline(
   const limit = Math.min(query.limit ?? TIMELINE_PAGE_MAX, TIMELINE_PAGE_MAX);
   const cursor = decodeCursor(query.cursor);
   const day = await findDay(db, query, settings, now, visible);
-  const [events, periods, eventCounts, periodsTotal, [totals]] = await Promise.all([
-    cursor.e === false ? [] : readEvents(db, day, cursor.e, limit),
-    cursor.p === false ? [] : readPeriods(db, day, cursor.p, limit),
-    countEvents(db, day),
-    countPeriods(db, day),
-    db.raw.query<Record<string, unknown>>(
-      `SELECT working_seconds, real_hours_counted FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`,
-      [day.userKey, day.date],
-    ),
-  ]);
+  const [events, periods, devicePeriods, eventCounts, periodsTotal, devicePeriodsTotal, devices, [totals]] =
+    await Promise.all([
+      cursor.e === false ? [] : readEvents(db, day, cursor.e, limit),
+      cursor.p === false ? [] : readPeriods(db, day, cursor.p, limit),
+      cursor.d === false ? [] : readDevicePeriods(db, day, cursor.d, limit),
+      countEvents(db, day),
+      countPeriods(db, day),
+      countPeriods(db, day, { table: "device_periods" }),
+      readDevices(db, day),
+      db.raw.query<Record<string, unknown>>(
+        `SELECT working_seconds, real_hours_counted FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`,
+        [day.userKey, day.date],
+      ),
+    ]);
   const eventPage = events.slice(0, limit);
   const periodPage = periods.slice(0, limit);
+  const devicePeriodPage = devicePeriods.slice(0, limit);
   const lastEvent = eventPage.at(-1);
+  const lastDevicePeriod = devicePeriodPage.at(-1);
   const next: Cursor = {
-    e: events.length > limit && lastEvent ? [lastEvent.ms, lastEvent.state] : false,
+    e: events.length > limit && lastEvent ? [lastEvent.ms, lastEvent.state, lastEvent.deviceKey] : false,
     p: periods.length > limit ? periodPage.at(-1)!.start : false,
+    d: devicePeriods.length > limit && lastDevicePeriod ? [lastDevicePeriod.start, lastDevicePeriod.deviceKey] : false,
   };
+  const deviceName = (key: string) => devices.get(key) ?? key;
   return {
     username: day.username,
     date: day.date,
     timezone: settings.timeZone,
     periods: periodPage.map((period) => ({ start: iso(period.start), end: iso(period.end) })),
     periods_total: periodsTotal,
-    events: eventPage.map((event) => ({ id: event.id, ts: iso(event.ms), state: event.state })),
+    device_periods: devicePeriodPage.map((period) => ({
+      device: deviceName(period.deviceKey),
+      start: iso(period.start),
+      end: iso(period.end),
+    })),
+    device_periods_total: devicePeriodsTotal,
+    events: eventPage.map((event) => ({
+      id: event.id,
+      ts: iso(event.ms),
+      state: event.state,
+      device: deviceName(event.deviceKey),
+    })),
     events_total: eventCounts.total,
     events_by_state: eventCounts.byState,
     limit,
-    next_cursor: next.e === false && next.p === false ? null : encodeCursor(next),
+    next_cursor: next.e === false && next.p === false && next.d === false ? null : encodeCursor(next),
     working_seconds: totals ? toNumber(totals.working_seconds) : 0,
     real_hours_counted: totals ? toNumber(totals.real_hours_counted) : 0,
   };
@@ -189,25 +270,56 @@ export async function getTimeline(
 
 /** More periods than a page of the employee's bars shows are drawn merged to the minute. */
 const DRAWN_PERIODS_MAX = 1000;
-const DRAWN_RESOLUTION_MS = 60_000;
+/** Device lanes drawn under the merged bar; a user with more devices is told how many more. */
+const DEVICE_LANES_MAX = 12;
 
-export type DayOverview = {
-  username: string;
-  userKey: string;
-  /** Instants in epoch milliseconds, by start. */
+/** Periods as drawn: instants in epoch milliseconds, by start. */
+type Drawn = {
   periods: { start: number; end: number }[];
   periods_total: number;
-  /** True when `periods` are the day's periods merged per minute, because there are too many to list. */
+  /** True when `periods` are merged per minute, because there are too many to list. */
   periods_merged: boolean;
+};
+
+export type DayOverview = Drawn & {
+  username: string;
+  userKey: string;
+  /** One lane per device that reported, the most recently active first: its own periods that day. */
+  devices: (Drawn & { device: string })[];
+  /** Devices beyond the lanes drawn. */
+  devices_more: number;
   events: number;
   working_seconds: number;
   real_hours_counted: number;
 };
 
+async function readDrawn(db: Db, day: Day, source: PeriodSource): Promise<Drawn> {
+  const d = dialectOf(db);
+  const total = await countPeriods(db, day, source);
+  if (total <= DRAWN_PERIODS_MAX)
+    return {
+      periods: await readPeriods(db, day, undefined, DRAWN_PERIODS_MAX, source),
+      periods_total: total,
+      periods_merged: false,
+    };
+  const { where, params } = periodsOf(day, source);
+  // One stream's periods never overlap, so each minute's [first start, last end] never overlaps the next one's.
+  const rows = await db.raw.query<Record<string, unknown>>(
+    `SELECT ${d.ms("MIN(start_ts)")} AS start_ms, ${d.ms("MAX(end_ts)")} AS end_ms FROM ${source.table}
+     WHERE ${where} GROUP BY ${d.minute("start_ts")} ORDER BY 1`,
+    params,
+  );
+  return {
+    periods: rows.map((row) => ({ start: toNumber(row.start_ms), end: toNumber(row.end_ms) })),
+    periods_total: total,
+    periods_merged: true,
+  };
+}
+
 /**
- * What the employee page draws of a day: its periods (each minute's periods merged into one
- * when there are more than a page can show, so the bars still cover the whole day) and its
- * event count, all bounded whatever the day holds.
+ * What the employee page draws of a day: its merged periods and each device's own (each
+ * minute's periods merged into one when there are more than a page can show, so the bars
+ * still cover the whole day) and its event count, all bounded whatever the day holds.
  */
 export async function getDayOverview(
   db: Db,
@@ -217,33 +329,38 @@ export async function getDayOverview(
   visible: Visible = null,
 ): Promise<DayOverview> {
   const day = await findDay(db, query, settings, now, visible);
-  const d = dialectOf(db);
-  const [periodsTotal, events, [totals]] = await Promise.all([
-    countPeriods(db, day),
+  const [merged, events, [totals], devices] = await Promise.all([
+    readDrawn(db, day, { table: "work_periods" }),
     countEvents(db, day),
     db.raw.query<Record<string, unknown>>(
       `SELECT working_seconds, real_hours_counted FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`,
       [day.userKey, day.date],
     ),
+    db.raw.query<Record<string, unknown>>(
+      `SELECT device_key, display_name FROM tracked_devices WHERE user_key = ?
+       ORDER BY last_event_at DESC, device_key LIMIT ${DEVICE_LANES_MAX + 1}`,
+      [day.userKey],
+    ),
   ]);
-  const merged = periodsTotal > DRAWN_PERIODS_MAX;
-  // Periods never overlap, so each minute's [first start, last end] never overlaps the next one's.
-  const periods = merged
-    ? (
-        await db.raw.query<Record<string, unknown>>(
-          `SELECT MIN(${d.ms("start_ts")}) AS start_ms, MAX(${d.ms("end_ts")}) AS end_ms FROM work_periods
-         WHERE user_key = ? AND work_date = ?
-         GROUP BY floor(${d.ms("start_ts")} / ${DRAWN_RESOLUTION_MS}) ORDER BY 1`,
-          [day.userKey, day.date],
-        )
-      ).map((row) => ({ start: toNumber(row.start_ms), end: toNumber(row.end_ms) }))
-    : await readPeriods(db, day, undefined, DRAWN_PERIODS_MAX);
+  const lanes = devices.slice(0, DEVICE_LANES_MAX);
+  const [{ n }] = await db.raw.query<Record<string, unknown>>(
+    `SELECT COUNT(*) AS n FROM tracked_devices WHERE user_key = ?`,
+    [day.userKey],
+  );
   return {
     username: day.username,
     userKey: day.userKey,
-    periods,
-    periods_total: periodsTotal,
-    periods_merged: merged,
+    ...merged,
+    // One device's periods are the merged ones (rule 6 changes nothing): no need to read them again.
+    devices: await Promise.all(
+      lanes.map(async (row) => ({
+        device: String(row.display_name),
+        ...(devices.length === 1
+          ? merged
+          : await readDrawn(db, day, { table: "device_periods", device: String(row.device_key) })),
+      })),
+    ),
+    devices_more: toNumber(n) - lanes.length,
     events: events.total,
     working_seconds: totals ? toNumber(totals.working_seconds) : 0,
     real_hours_counted: totals ? toNumber(totals.real_hours_counted) : 0,

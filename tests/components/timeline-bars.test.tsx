@@ -2,7 +2,7 @@
 import { render, screen } from "@testing-library/react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { TimelineBars, type TimelineSpan } from "@/app/_components/timeline-bars";
+import { DeviceLanes, TimelineBars, type TimelineSpan } from "@/app/_components/timeline-bars";
 
 const HOUR = 3_600_000;
 const DAY_SECONDS = 86_400;
@@ -218,5 +218,32 @@ describe("TimelineBars", () => {
       <TimelineBars spans={[]} dayStart={dubaiStart - 24 * HOUR} dayEnd={dubaiStart} timeZone="Asia/Dubai" now={now} />,
     );
     expect(yesterday.container.querySelector("[data-now]")).toBeNull();
+  });
+});
+
+describe("DeviceLanes", () => {
+  it("draws each device's periods on the day's scale, named, with the unnamed device called so", () => {
+    render(
+      <DeviceLanes
+        lanes={[
+          { device: "LAPTOP-7", spans: [spanOf(dubaiStart, "2026-11-24T05:00:00Z", "2026-11-24T06:00:00Z")] },
+          { device: "", spans: [] },
+        ]}
+        dayStart={dubaiStart}
+        dayEnd={dubaiEnd}
+        timeZone="Asia/Dubai"
+      />,
+    );
+    const laptop = screen.getByRole("img", { name: "Working periods on LAPTOP-7" });
+    expect(summaryOf(laptop)).toBe("From 09:00 to 10:00 in 1 bar.");
+    const { bars } = readLane(laptop);
+    expect(bars).toHaveLength(1);
+    expect(bars[0].x).toBeCloseTo(37.5, 2);
+    expect(bars[0].width).toBeCloseTo(100 / 24, 2);
+    expect(laptop.querySelector("path[data-lane-bars]")!.getAttribute("class")).toContain("fill-sky-500");
+    const unnamed = screen.getByRole("img", { name: "Working periods on Unnamed device" });
+    expect(summaryOf(unnamed)).toBe("No working periods on this device.");
+    expect(screen.getByRole("list", { name: "Devices" }).textContent).toContain("Unnamed device");
+    expect(document.body.querySelector("[style]")).toBeNull();
   });
 });

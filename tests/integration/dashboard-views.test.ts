@@ -558,3 +558,79 @@ describe.each(PROVIDERS)("dashboard views of an empty database on %s", (provider
     expect((await failed(await reader.employee("anyone"), 404)).code).toBe("not_found");
   });
 });
+
+describe.each(PROVIDERS)("the employee view of someone with several devices on %s", (provider) => {
+  const database = useProcessDatabase(provider);
+  useNowAndDefaults();
+  let reader: Reader;
+  const FRANK = "CORP\\Frank";
+  const GINA = "CORP\\Gina";
+  const DATE = "2026-03-10";
+  const on = (device: string, events: Ev[]) =>
+    events.map((e) => ({
+      userKey: toUserKey(e.user),
+      username: e.user,
+      state: e.state,
+      ts: e.ts,
+      device,
+      deviceKey: device.toLowerCase(),
+    }));
+
+  beforeAll(async () => {
+    const store = new EventStore(database.db);
+    await store.store(
+      [
+        // Laptop 09:00–10:00 and desktop 09:30–11:00, local: merged 09:00–11:00.
+        ...on("Laptop", [
+          ...working(FRANK, "2026-03-10T05:00Z", "2026-03-10T06:00Z"),
+          stopped(FRANK, "2026-03-10T06:00Z"),
+        ]),
+        ...on("Desktop", [
+          ...working(FRANK, "2026-03-10T05:30Z", "2026-03-10T07:00Z"),
+          stopped(FRANK, "2026-03-10T07:00Z"),
+        ]),
+        ...on("PC-7", [...working(GINA, "2026-03-10T05:00Z", "2026-03-10T05:30Z"), stopped(GINA, "2026-03-10T05:30Z")]),
+      ],
+      at("2026-03-10T08:00:00Z"),
+    );
+    expect(
+      (await runHoursEngine({ trigger: "test", db: database.db, rules: configState.__workTracingConfig!.rules }))
+        .status,
+    ).toBe("ok");
+    reader = readerOf(bearer(await newToken(database.db, "read")));
+  });
+
+  it("draws the merged periods and, under them, each device's own, as the timeline gives them", async () => {
+    const view = await reader.employeeView(FRANK, DATE);
+    const timeline = await okData<Timeline>(reader.timeline(FRANK, DATE));
+    expect(periodsOf(view)).toEqual([{ start: "2026-03-10T05:00:00.000Z", end: "2026-03-10T07:00:00.000Z" }]);
+    expect(periodsOf(view)).toEqual(timeline.periods);
+    expect(view.day).toMatchObject({
+      working_seconds: 7200,
+      real_hours_counted: 3,
+      only_device: null,
+      devices_more: 0,
+    });
+    const lanes = view.day.devices.map((lane) => ({
+      device: lane.device,
+      periods: periodsOf({ ...view, day: { ...view.day, periods: lane.periods } }),
+    }));
+    // The most recently active device first: the desktop reported last.
+    expect(lanes).toEqual([
+      { device: "Desktop", periods: [{ start: "2026-03-10T05:30:00.000Z", end: "2026-03-10T07:00:00.000Z" }] },
+      { device: "Laptop", periods: [{ start: "2026-03-10T05:00:00.000Z", end: "2026-03-10T06:00:00.000Z" }] },
+    ]);
+    for (const lane of lanes)
+      expect(lane.periods).toEqual(
+        timeline.device_periods.filter((p) => p.device === lane.device).map(({ start, end }) => ({ start, end })),
+      );
+    expect(timeline.events.filter((e) => e.device === "Laptop")).toHaveLength(
+      working(FRANK, "2026-03-10T05:00Z", "2026-03-10T06:00Z").length + 1,
+    );
+  });
+
+  it("names the one device of someone who only ever used one, without drawing it twice", async () => {
+    const view = await reader.employeeView(GINA, DATE);
+    expect(view.day).toMatchObject({ only_device: "PC-7", devices: [], devices_more: 0, working_seconds: 1800 });
+  });
+});

@@ -511,6 +511,12 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           { start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T09:30:00.000Z" },
         ],
         periods_total: 2,
+        // The original agent's events: the unnamed device, whose periods are the merged ones.
+        device_periods: [
+          { device: "", start: "2026-03-02T05:00:00.000Z", end: "2026-03-02T07:00:00.000Z" },
+          { device: "", start: "2026-03-02T09:00:00.000Z", end: "2026-03-02T09:30:00.000Z" },
+        ],
+        device_periods_total: 2,
         events: undefined,
         events_total: 18,
         events_by_state: { working: 16, stopped: 2 },
@@ -530,7 +536,10 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         ["2026-03-02T09:20:00.000Z", "working"],
         ["2026-03-02T09:30:00.000Z", "stopped"],
       ]);
-      for (const event of data.events) expect(Number.isInteger(event.id)).toBe(true);
+      for (const event of data.events) {
+        expect(Number.isInteger(event.id)).toBe(true);
+        expect(event.device).toBe("");
+      }
     });
 
     it("cuts the day at local midnight", async () => {

@@ -7,7 +7,7 @@ import { LiveStatus } from "../../../_components/live-status";
 import { PeriodNav } from "../../../_components/period-nav";
 import { StatusBadge } from "../../../_components/status-badge";
 import { ActivityCells, bodyRow, cell, headRow, TableFrame } from "../../../_components/table-controls";
-import { TimelineBars } from "../../../_components/timeline-bars";
+import { DeviceLanes, TimelineBars } from "../../../_components/timeline-bars";
 import { TrendChart } from "../../../_components/trend-chart";
 import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
@@ -97,6 +97,23 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
           now={live ? Date.parse(view.generated_at) : undefined}
           label={`Working periods of ${view.username} on ${date}`}
         />
+        {day.devices.length ? (
+          <DeviceLanes
+            lanes={day.devices.map((lane) => ({ device: lane.device, spans: lane.periods }))}
+            dayStart={dayStart}
+            dayEnd={Date.parse(day.ends_at)}
+            timeZone={timezone}
+          />
+        ) : day.only_device && day.periods.length ? (
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400" data-testid="single-device">
+            All on {day.only_device}
+          </p>
+        ) : null}
+        {day.devices_more > 0 ? (
+          <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
+            and {day.devices_more} more device{day.devices_more === 1 ? "" : "s"} not drawn
+          </p>
+        ) : null}
         {day.periods.length && !day.periods_merged ? (
           // Up to 1,000 items: styled once on the list rather than on each item, which would triple the page.
           <ol className={periodList} aria-label="Periods">
