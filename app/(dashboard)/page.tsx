@@ -10,6 +10,11 @@ import type { TodayView } from "@/lib/reports/dashboard";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Today" };
 
+const DENIED: Record<string, string> = {
+  admin: "Only admins can open the admin pages. Ask an admin if you need an account or a token changed.",
+  fleet: "Only admins and supervisors can open the fleet page.",
+};
+
 type Search = Promise<Record<string, string | string[] | undefined>>;
 
 async function Today({ session }: { session: PageSession }) {
@@ -23,7 +28,8 @@ async function Today({ session }: { session: PageSession }) {
 
 export default async function TodayPage({ searchParams }: { searchParams: Search }) {
   const session = await requirePageSession("/");
-  const denied = (await searchParams).denied === "admin";
+  const asked = (await searchParams).denied;
+  const denied = typeof asked === "string" && Object.hasOwn(DENIED, asked) ? DENIED[asked] : null;
   return (
     <>
       {denied ? (
@@ -31,7 +37,7 @@ export default async function TodayPage({ searchParams }: { searchParams: Search
           role="alert"
           className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
         >
-          Only admins can open the admin pages. Ask an admin if you need an account or a token changed.
+          {denied}
         </p>
       ) : null}
       <Suspense fallback={<DashboardSkeleton cards={5} />}>

@@ -12,7 +12,7 @@ const LINKS = [
 ] as const;
 
 /** The dashboard's sections; moving between day, week and month keeps the date and filters in view. */
-export function NavLinks({ admin }: { admin: boolean }) {
+export function NavLinks({ role }: { role: string }) {
   const pathname = usePathname();
   const search = useSearchParams();
   const carried = new URLSearchParams();
@@ -20,7 +20,11 @@ export function NavLinks({ admin }: { admin: boolean }) {
     const value = search.get(key);
     if (value) carried.set(key, value);
   }
-  const links = admin ? [...LINKS, { href: "/admin", label: "Admin" } as const] : LINKS;
+  const links = [
+    ...LINKS,
+    ...(role === "admin" || role === "supervisor" ? [{ href: "/fleet", label: "Fleet" } as const] : []),
+    ...(role === "admin" ? [{ href: "/admin", label: "Admin" } as const] : []),
+  ];
   return (
     <nav aria-label="Dashboard" className="-mb-px flex gap-1 overflow-x-auto">
       {links.map((link) => {

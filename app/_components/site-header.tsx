@@ -46,7 +46,7 @@ export async function SiteHeader({ username, role, csrfToken }: { username: stri
         </div>
         <div className="w-full">
           <Suspense fallback={<div className="h-10" />}>
-            <NavLinks admin={role === "admin"} />
+            <NavLinks role={role} />
           </Suspense>
         </div>
       </div>

@@ -8,6 +8,7 @@ import { listTokens } from "@/lib/auth/tokens";
 import { SESSION_COOKIE } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
+import { listDevicesByToken } from "@/lib/devices/fleet";
 import { FLASH_HEADER } from "../admin/_lib/flash-cookie";
 import { openFlash, type Flash } from "../admin/_lib/flash";
 import { requirePageSession, type PageSession } from "./session";
@@ -30,5 +31,7 @@ export async function requireAdminPage(path: string): Promise<AdminPage> {
 export const loadAccounts = () => listAccounts(getDb());
 export const loadTeams = () => listTeams(getDb());
 export const loadTokens = () => listTokens(getDb());
+/** Per token, the devices whose latest request came with it: they fall silent when it is revoked. */
+export const loadTokenDevices = () => listDevicesByToken(getDb());
 export const loadAudit = (page: number) => listAudit(getDb(), { page, pageSize: 50 });
 export const reportTimeZone = () => getConfig().reportTimezone;

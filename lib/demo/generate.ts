@@ -5,7 +5,8 @@ import { MAX_BATCH_EVENTS } from "../ingest/schema.ts";
 import { type EventState } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 
-export type DemoEvent = { user: string; state: EventState; ts: string };
+/** An event as an agent sends it; the demo's agents name their device and version (DESIGN §4). */
+export type DemoEvent = { user: string; state: EventState; ts: string; device?: string; agent?: string };
 export type DemoStatus = "working" | "idle" | "offline";
 type DemoTeam = { name: string; members: string[] };
 type DemoEmployee = { username: string; teams: string[]; statusAtNow: DemoStatus };
@@ -37,6 +38,11 @@ export type DemoData = {
 
 export const DEFAULT_DEMO_SEED = 20_260_301;
 export const DEFAULT_DEMO_TEAMS = ["Engineering", "Support", "Sales", "Finance"];
+/** The agent version the demo's devices run, and the older one a single device was left on. */
+export const DEMO_AGENT = "2.4.0";
+const OLD_DEMO_AGENT = "2.1.3";
+/** The terminal server where one idle employee has left a session open, idle, today. */
+const RDP_HOST = "RDS-01";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -447,7 +453,13 @@ function arrangeNow(rng: Random, sittings: Sitting[], status: DemoStatus, now: n
 // The agent: what report.ps1 sends for a sitting, poll by poll
 
 /** Walks the polls of one sitting as the agent's state machine does (DESIGN §7). */
-function* agentEvents(seed: number, user: string, sitting: Sitting, now: number): Generator<DemoEvent> {
+function* agentEvents(
+  seed: number,
+  user: string,
+  sitting: Sitting,
+  now: number,
+  device: { device: string; agent: string },
+): Generator<DemoEvent> {
   const rng = createRandom(hashKey(seed, user, "agent", sitting.start));
   const end = Math.min(sitting.end, now);
   const { inputs } = sitting;
@@ -461,6 +473,7 @@ function* agentEvents(seed: number, user: string, sitting: Sitting, now: number)
     user,
     state,
     ts: new Date(Math.floor(ts)).toISOString(),
+    ...device,
   });
 
   // The same draws at every poll whatever the plan, so the events up to any instant depend only
@@ -499,6 +512,70 @@ function* agentEvents(seed: number, user: string, sitting: Sitting, now: number)
   }
   // Switched off while still "working": the next start closes the run at its last input.
   if (mode === "working" && sitting.end < now) yield event("stopped", lastInput);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices: who works at which workstation, and with which agent
+
+type DevicePlan = {
+  /** The workstation of one sitting (a PC on, between start and end). */
+  deviceOf(sitting: Sitting): { device: string; agent: string };
+  /** An extra session left open and idle today, if this employee has one. */
+  idleSession: boolean;
+};
+
+const DAY = 24 * HOUR;
+// A device not heard from for this long is past the fleet page's default "silent" flag (7 days).
+const RETIRED_BEFORE = 10 * DAY;
+
+/**
+ * Most people work at one PC. Every fourth has a laptop and a desktop and uses either on a
+ * given sitting; the third person's PC was left on an older agent; the fourth moved from an old
+ * laptop to a new PC ten days ago, so the laptop has gone silent; the first idle person has an
+ * RDP session left open, idle, on a terminal server, since soon after they began work today. Sittings never overlap, so a person's
+ * events are the same whichever device each sitting is on.
+ */
+function planDevices(seed: number, index: number, username: string, idleSession: boolean, now: number): DevicePlan {
+  const n = 1001 + index;
+  const agent = index === 2 ? OLD_DEMO_AGENT : DEMO_AGENT;
+  const single = { device: `WS-${n}`, agent };
+  let deviceOf: DevicePlan["deviceOf"] = () => single;
+  if (index % 4 === 1) {
+    deviceOf = (sitting) =>
+      createRandom(hashKey(seed, username, "device", sitting.start))() < 0.5
+        ? { device: `LT-${n}`, agent }
+        : { device: `DT-${n}`, agent };
+  } else if (index === 3) {
+    deviceOf = (sitting) => (sitting.start < now - RETIRED_BEFORE ? { device: `LT-${n}`, agent } : single);
+  }
+  return { deviceOf, idleSession };
+}
+
+/**
+ * The stopped heartbeats of a session opened 10 minutes after the person's first work today
+ * and left idle since: on a fixed grid, so a later run repeats them, and a few seconds off the
+ * minute, so none falls on an instant of the person's own events.
+ */
+function idleSessionEvents(user: string, own: DemoEvent[], now: number, timeZone: string): DemoEvent[] {
+  const today = new Date(startOfLocalDay(localDateOf(now, timeZone), timeZone)).toISOString();
+  const firstWork = own.find((e) => e.state === "working" && e.ts >= today);
+  if (!firstWork) return [];
+  const from = Date.parse(firstWork.ts) + 10 * MINUTE;
+  const events: DemoEvent[] = [];
+  for (let t = onGrid(now, IDLE_REPORT_MS, 2_345); t >= from; t -= IDLE_REPORT_MS)
+    events.unshift({ user, state: "stopped", ts: new Date(t).toISOString(), device: RDP_HOST, agent: DEMO_AGENT });
+  return events;
+}
+
+/** Two streams of one person in time order (DESIGN §5.1: at equal times, working first). */
+function mergeByTime(a: DemoEvent[], b: DemoEvent[]): DemoEvent[] {
+  const merged: DemoEvent[] = [];
+  let i = 0;
+  let j = 0;
+  const before = (x: DemoEvent, y: DemoEvent) => x.ts < y.ts || (x.ts === y.ts && x.state === "working");
+  while (i < a.length || j < b.length)
+    merged.push(j >= b.length || (i < a.length && before(a[i], b[j])) ? a[i++] : b[j++]);
+  return merged;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,6 +622,8 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
   const today = localDateOf(o.now, o.timeZone);
   const dates = Array.from({ length: o.days }, (_, k) => addDays(today, k - o.days + 1));
 
+  const firstIdle = employees.findIndex((e) => e.statusAtNow === "idle");
+  const devices = employees.map((e, i) => planDevices(o.seed, i, e.username, i === firstIdle, o.now));
   const plan = (employee: DemoEmployee): Sitting[] => {
     const person = describePerson(createRandom(hashKey(o.seed, employee.username, "person")), employee.teams[0]);
     let sittings = dates.flatMap((date) => planDay(o.seed, employee.username, person, date, o.timeZone));
@@ -561,14 +640,22 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
     teams,
     *batches() {
       let batch: DemoEvent[] = [];
-      for (const employee of employees) {
-        for (const sitting of plan(employee)) {
-          for (const event of agentEvents(o.seed, employee.username, sitting, o.now)) {
-            batch.push(event);
-            if (batch.length === o.batchSize) {
-              yield batch;
-              batch = [];
-            }
+      for (const [i, employee] of employees.entries()) {
+        const { deviceOf, idleSession } = devices[i];
+        const own = (function* () {
+          for (const sitting of plan(employee))
+            yield* agentEvents(o.seed, employee.username, sitting, o.now, deviceOf(sitting));
+        })();
+        let events: Iterable<DemoEvent> = own;
+        if (idleSession) {
+          const mine = [...own];
+          events = mergeByTime(mine, idleSessionEvents(employee.username, mine, o.now, o.timeZone));
+        }
+        for (const event of events) {
+          batch.push(event);
+          if (batch.length === o.batchSize) {
+            yield batch;
+            batch = [];
           }
         }
       }

@@ -4,8 +4,9 @@
  */
 import type { Db } from "../db/index.ts";
 import { dialectOf, toNumber } from "../db/dialect.ts";
-import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
+import { addDays, localDateOf, localDateTimeOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import { combineStatuses, listStreamStatuses, type LiveStatus, type StreamStatus } from "./status.ts";
+import { compareAgentVersions, newestVersion } from "./versions.ts";
 
 type DeviceToken = { id: number; name: string; prefix: string; revoked: boolean };
 
@@ -165,4 +166,73 @@ export async function listDevicesByToken(db: Db): Promise<Map<number, TokenDevic
         .map(([, device]) => ({ ...device, users: device.users.sort((a, b) => a.localeCompare(b)) })),
     ]),
   );
+}
+
+export type FleetDevice = DeviceRow & {
+  /** The agent is older than the newest version seen in the fleet (no version counts as oldest). */
+  agent_outdated: boolean;
+};
+
+export type FleetView = {
+  timezone: string;
+  today: LocalDate;
+  generated_at: string;
+  /** The newest agent version any device runs, or null. */
+  newest_agent: string | null;
+  devices: FleetDevice[];
+};
+
+/** What the fleet page shows: the devices, each flagged when its agent is behind the newest seen. */
+export async function loadFleetView(
+  db: Db,
+  settings: FleetSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<FleetView> {
+  const devices = await listDevices(db, settings, now, visible);
+  const newest = newestVersion(devices.map((d) => d.agent));
+  return {
+    timezone: settings.timeZone,
+    today: localDateOf(now, settings.timeZone),
+    generated_at: iso(now),
+    newest_agent: newest,
+    devices: devices.map((d) => ({
+      ...d,
+      agent_outdated: newest !== null && compareAgentVersions(d.agent, newest) < 0,
+    })),
+  };
+}
+
+/** The fleet as a table for a file (the CSV export): local times, one row per device. */
+export function toFleetTable(view: FleetView): { name: string; header: string[]; rows: (string | number | null)[][] } {
+  const local = (instant: string) => localDateTimeOf(Date.parse(instant), view.timezone);
+  return {
+    name: `fleet-${view.today}`,
+    header: [
+      "device",
+      "users",
+      "agent",
+      "agent_outdated",
+      "status",
+      "status_since",
+      "first_event",
+      "last_event",
+      "events_today",
+      "token",
+      "token_revoked",
+    ],
+    rows: view.devices.map((d) => [
+      d.device,
+      d.users.join("; "),
+      d.agent,
+      d.agent_outdated ? "yes" : "no",
+      d.status,
+      local(d.since),
+      local(d.first_event),
+      local(d.last_event),
+      d.events_today,
+      d.token ? `${d.token.name} (${d.token.prefix}…)` : null,
+      d.token ? (d.token.revoked ? "yes" : "no") : null,
+    ]),
+  };
 }

@@ -196,6 +196,44 @@ describe("the admin pages in Chromium", () => {
     }
   });
 
+  it("lists, before revoking a token, the devices that will fall silent", async () => {
+    await openFresh(page, `${server.url}/admin/tokens`);
+    const form = page.getByRole("form", { name: "New token" });
+    await form.getByLabel(/^Name/).fill("floor-3");
+    await form.getByLabel("Scope").selectOption("ingest");
+    await submit(form.getByRole("button", { name: "Create token" }));
+    const floorToken = await page.locator("#new-token").inputValue();
+    const send = (events: object[]) =>
+      fetch(`${server.url}/api/report`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${floorToken}` },
+        body: JSON.stringify({ events }),
+      });
+    const ts = new Date(Date.now() - 60_000).toISOString();
+    const sent = await send([
+      { user: "carol", state: "working", ts, device: "PC-ALPHA", agent: "2.4.0" },
+      { user: "dave", state: "working", ts, device: "pc-alpha", agent: "2.4.0" },
+      { user: "erin", state: "working", ts },
+    ]);
+    expect(sent.status).toBe(201);
+
+    await openFresh(page, `${server.url}/admin/tokens`);
+    const row = page.getByRole("row", { name: /floor-3/ });
+    expect(await row.locator("td[data-col=devices]").innerText()).toBe("2");
+    await page.getByRole("button", { name: "Revoke floor-3" }).click();
+    const question = page.getByRole("group", { name: /^Revoke floor-3\?/ });
+    const silenced = question.getByRole("list", { name: "Devices that fall silent" });
+    expect(await silenced.getByRole("listitem").allInnerTexts()).toEqual([
+      "PC-ALPHA (carol, dave)",
+      "unnamed device (erin)",
+    ]);
+    expect(await question.innerText()).toMatch(/These 2 devices fall silent/);
+    await shoot("tokens-revoke-devices");
+    await submit(question.getByRole("button", { name: "Yes, revoke" }));
+    expect(await status().innerText()).toContain("Revoked floor-3");
+    expect((await send([{ user: "carol", state: "stopped", device: "PC-ALPHA" }])).status).toBe(401);
+  });
+
   it("warns before deleting a supervisor's last team, and says after that they see nobody", async () => {
     await page.goto(`${server.url}/admin/teams`);
     await page.getByRole("button", { name: "Delete team Floor 2" }).click();

@@ -14,6 +14,7 @@ import {
 import { assignTeams, createAccount } from "@/lib/auth/accounts";
 import { listTeams, type Team } from "@/lib/auth/teams";
 import { openDb } from "@/lib/db";
+import type { DeviceRow } from "@/lib/devices/fleet";
 import type { RealWorkHoursRow } from "@/lib/reports/real-work-hours";
 import { toDecimalHours } from "@/lib/reports/export/rows";
 import type { SummaryRow } from "@/lib/reports/summary";
@@ -739,9 +740,11 @@ describe("the dashboard in Chromium, with demo data", () => {
     await shots.take(page, "employee-fresh");
   });
 
-  it("opens every other page by a fresh load without a console error: status, sign-in, 404", async () => {
+  it("opens every other page by a fresh load without a console error: status, fleet, sign-in, 404", async () => {
     await openFresh(page, `${server.url}/status`);
     await page.getByRole("heading", { level: 1 }).waitFor();
+    await openFresh(page, `${server.url}/fleet`);
+    await page.locator("tr[data-device]").first().waitFor();
     await openFresh(page, `${server.url}/no-such-page`, { status: 404 });
     expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("There is no page at this address");
     for (const period of ["day", "week", "month"] as const) {
@@ -888,6 +891,91 @@ describe("the dashboard in Chromium, with demo data", () => {
       expect(names(await readHeatmap(other)).sort()).toEqual([...membersOf(team)].sort());
       const csv = await other.request.get(`${server.url}/api/reports/export.csv?period=month&date=${today}`);
       expect((await csv.text()).trim().split("\r\n")).toHaveLength(team.userKeys.length + 1);
+    } finally {
+      await supervisorContext.close();
+    }
+  });
+
+  it("shows every device on the fleet page: its users, agent, status, last event and token, with flags", async () => {
+    const devices = await api<DeviceRow[]>("/api/devices");
+    await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Fleet" }).click();
+    await page.waitForURL((url) => url.pathname === "/fleet");
+    await openFresh(page, `${server.url}/fleet`);
+    const rows = page.locator("tr[data-device]");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(devices.length);
+    expect(await stat(page, "stat-devices")).toBe(String(devices.length));
+    expect(await stat(page, "stat-working")).toBe(String(devices.filter((d) => d.status === "working").length));
+    await shots.take(page, "fleet");
+
+    // The demo's idle RDP session, its older agent and its laptop that went silent ten days ago.
+    const rdp = page.locator('tr[data-device="RDS-01"]');
+    expect(await rdp.locator("[data-status]").getAttribute("data-status")).toBe("idle");
+    expect(await rdp.locator("td[data-col=token]").innerText()).toMatch(/wt_ingest_|not recorded/);
+    const newest = devices.map((d) => d.agent).find((agent) => agent === "2.4.0");
+    expect(newest).toBe("2.4.0");
+    const outdated = devices.filter((d) => d.agent !== "2.4.0");
+    expect(outdated.some((d) => d.agent === "2.1.3")).toBe(true);
+    expect(await page.locator("td[data-col=agent]", { hasText: "older than 2.4.0" }).count()).toBe(outdated.length);
+    expect(await stat(page, "stat-outdated")).toBe(String(outdated.length));
+    const weekAgo = Date.now() - 7 * 24 * 3600_000;
+    const silent = devices.filter((d) => Date.parse(d.last_event) < weekAgo);
+    expect(silent).toHaveLength(1);
+    expect(await stat(page, "stat-silent")).toBe("1");
+    const silentRow = page.locator(`tr[data-device="${silent[0].device}"]`);
+    expect(await silentRow.locator("td[data-col=last_event]").innerText()).toMatch(/silent/);
+
+    // Filter, the silence threshold and the order go into the address.
+    await hydrated(page);
+    await page.getByRole("searchbox", { name: "Filter devices" }).fill("rds");
+    await expect.poll(() => rows.count(), WAIT).toBe(1);
+    expect(searchOf(page).get("q")).toBe("rds");
+    await page.getByRole("searchbox", { name: "Filter devices" }).fill("");
+    await expect.poll(() => rows.count(), WAIT).toBe(devices.length);
+    await page.getByLabel(/Silent after/).fill("30");
+    await expect.poll(() => stat(page, "stat-silent"), WAIT).toBe("0");
+    expect(searchOf(page).get("silent")).toBe("30");
+    await page.getByRole("checkbox", { name: "Only flagged devices" }).check();
+    await expect.poll(() => rows.count(), WAIT).toBe(outdated.length);
+    await page.getByRole("checkbox", { name: "Only flagged devices" }).uncheck();
+    await page.getByRole("button", { name: "Last event" }).click();
+    await expect.poll(() => searchOf(page).get("sort"), WAIT).toBe("last");
+    const latest = [...devices].sort((a, b) => Date.parse(b.last_event) - Date.parse(a.last_event))[0];
+    expect(await rows.first().getAttribute("data-device")).toBe(latest.device);
+    await openFresh(page, `${server.url}/fleet?q=RDS&silent=30`);
+    expect(await rows.count()).toBe(1);
+    expect(await stat(page, "stat-silent")).toBe("0");
+
+    const csv = await page.request.get(`${server.url}/api/devices/export.csv`);
+    expect(csv.status()).toBe(200);
+    const lines = (await csv.text())
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
+    expect(lines[0]).toMatch(/^device,users,agent,agent_outdated,status/);
+    expect(lines).toHaveLength(devices.length + 1);
+  });
+
+  it("shows a supervisor limited to a team only the devices their employees used", async () => {
+    const team = teams[0];
+    const supervisorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const other = await supervisorContext.newPage();
+      await openFresh(other, `${server.url}/fleet`);
+      await signIn(other, SUPERVISOR, SUPERVISOR_PASSWORD);
+      expect(new URL(other.url()).pathname).toBe("/fleet");
+      await other.locator("tr[data-device]").first().waitFor();
+      const devices = await api<DeviceRow[]>("/api/devices", other);
+      const all = await api<DeviceRow[]>("/api/devices");
+      expect(devices.length).toBeGreaterThan(0);
+      expect(devices.length).toBeLessThan(all.length);
+      const members = membersOf(team);
+      for (const device of devices)
+        for (const user of device.users) expect(members.has(user.toLowerCase()), user).toBe(true);
+      expect(await other.locator("tr[data-device]").count()).toBe(devices.length);
+      expect(
+        await other.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Fleet" }).count(),
+      ).toBe(1);
     } finally {
       await supervisorContext.close();
     }

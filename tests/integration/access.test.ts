@@ -141,6 +141,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       { file: "api/reports/export.csv/route.ts", url: `/api/reports/export.csv?period=week&date=${DATE}` },
       { file: "api/users/route.ts", url: "/api/users" },
       { file: "api/devices/route.ts", url: "/api/devices" },
+      { file: "api/devices/export.csv/route.ts", url: "/api/devices/export.csv" },
       { file: "api/users/[username]/timeline/route.ts", url: `/api/users/alice/timeline?date=${DATE}` },
       ...["today", "day", "week", "month"].map((view) => ({
         file: "api/dashboard/[view]/route.ts",

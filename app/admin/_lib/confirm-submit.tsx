@@ -13,10 +13,13 @@ export function ConfirmSubmit({
   confirmLabel,
   className,
   cancelClassName,
+  details,
 }: {
   children: React.ReactNode;
   ariaLabel?: string;
   question: string;
+  /** What the action will do, shown with the question (say, the devices that fall silent). */
+  details?: React.ReactNode;
   confirmLabel: string;
   className: string;
   cancelClassName: string;
@@ -45,6 +48,7 @@ export function ConfirmSubmit({
       }}
     >
       <span className="text-sm font-medium text-rose-700 dark:text-rose-300">{question}</span>
+      {details ? <span className="basis-full text-sm text-slate-700 dark:text-slate-300">{details}</span> : null}
       {/* Focus moves to the real button so a keyboard user can confirm or tab to Cancel. */}
       <button type="submit" className={className} autoFocus>
         {confirmLabel}

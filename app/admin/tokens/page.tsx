@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
+import { loadTokenDevices, loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
+import type { TokenDevice } from "@/lib/devices/fleet";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
 import {
   ActionForm,
@@ -19,9 +20,27 @@ export const metadata: Metadata = { title: "Tokens · Admin" };
 
 const ACTION = "/admin/tokens/actions";
 
+/** The confirm step's list of the devices a revocation silences. */
+function SilencedDevices({ devices }: { devices: TokenDevice[] }) {
+  if (!devices.length) return <>No device has sent with it.</>;
+  return (
+    <>
+      {devices.length === 1 ? "This device falls silent" : `These ${devices.length} devices fall silent`} until given
+      another token:
+      <ul className="mt-1 list-disc pl-5" aria-label="Devices that fall silent">
+        {devices.map((device) => (
+          <li key={`${device.device}\u0000${device.users.join()}`}>
+            <span className="font-medium">{device.device || "unnamed device"}</span> ({device.users.join(", ")})
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export default async function TokensPage() {
   const page = await requireAdminPage("/admin/tokens");
-  const tokens = await loadTokens();
+  const [tokens, devicesByToken] = await Promise.all([loadTokens(), loadTokenDevices()]);
   const timeZone = reportTimeZone();
   const csrf = page.csrfToken;
   return (
@@ -84,6 +103,9 @@ export default async function TokensPage() {
                     Last used
                   </th>
                   <th scope="col" className="px-4 py-3">
+                    Devices
+                  </th>
+                  <th scope="col" className="px-4 py-3">
                     Status
                   </th>
                 </tr>
@@ -110,6 +132,9 @@ export default async function TokensPage() {
                         "never"
                       )}
                     </td>
+                    <td className="px-4 py-3 text-slate-600 tabular-nums dark:text-slate-400" data-col="devices">
+                      {devicesByToken.get(token.id)?.length ?? 0}
+                    </td>
                     <td className="px-4 py-3">
                       {token.revokedAt ? (
                         <span className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">
@@ -121,6 +146,7 @@ export default async function TokensPage() {
                           <ConfirmSubmit
                             ariaLabel={`Revoke ${token.name}`}
                             question={`Revoke ${token.name}? Whatever uses it is refused from now on.`}
+                            details={<SilencedDevices devices={devicesByToken.get(token.id) ?? []} />}
                             confirmLabel="Yes, revoke"
                             className={dangerButton}
                             cancelClassName={secondaryButton}

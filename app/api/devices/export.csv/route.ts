@@ -1,0 +1,29 @@
+import { visibleUserKeys } from "@/lib/auth/principal";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { loadFleetView, toFleetTable } from "@/lib/devices/fleet";
+import { toCsvFile } from "@/lib/reports/export/csv";
+import { rejectMethod, withApi } from "../../_lib/respond";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withApi(
+  async (_request, _context, principal) => {
+    const db = getDb();
+    const view = await loadFleetView(db, getConfig().rules, Date.now(), await visibleUserKeys(db, principal));
+    const { filename, csv } = toCsvFile(toFleetTable(view));
+    return new Response(csv, {
+      headers: {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="${filename}"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  },
+  { access: "read" },
+);
+
+export const POST = rejectMethod(["GET"]);
+export const PUT = POST;
+export const PATCH = POST;
+export const DELETE = POST;
