@@ -160,24 +160,22 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
 
   // The merged periods the change can reach: those overlapping or touching the window and,
   // through them, every piece of any device that overlaps or touches those, until none is left.
-  const reach = (table: string, extra = "") =>
+  const reachOf = (table: string) =>
     `SELECT MIN(${d.ms("start_ts")}) AS low, MAX(${d.ms("end_ts")}) AS high, COUNT(*) AS n FROM ${table}
-     WHERE user_key = ? AND end_ts >= ${d.at} AND start_ts <= ${d.at}${extra}`;
+     WHERE user_key = ? AND end_ts >= ${d.at} AND start_ts <= ${d.at}`;
+  const reach = `SELECT MIN(low) AS low, MAX(high) AS high, SUM(others) AS others FROM (
+      SELECT low, high, 0 AS others FROM (${reachOf("work_periods")}) merged
+      UNION ALL
+      SELECT low, high, n AS others FROM (${reachOf("device_periods")} AND device_key <> ?) devices
+    ) reach`;
   let low = start;
   let high = end;
   let othersInReach = 0;
   for (;;) {
-    const [merged] = (yield all(reach("work_periods"), [userKey, low, high])) as Rows;
-    const [others] = (yield all(reach("device_periods", " AND device_key <> ?"), [
-      userKey,
-      low,
-      high,
-      deviceKey,
-    ])) as Rows;
-    othersInReach = Number(others.n);
-    const found = [merged, others].filter((row) => Number(row.n) > 0);
-    const nextLow = Math.min(low, ...found.map((row) => Number(row.low)));
-    const nextHigh = Math.max(high, ...found.map((row) => Number(row.high)));
+    const [row] = (yield all(reach, [userKey, low, high, userKey, low, high, deviceKey])) as Rows;
+    othersInReach = Number(row.others);
+    const nextLow = row.low === null ? low : Math.min(low, Number(row.low));
+    const nextHigh = row.high === null ? high : Math.max(high, Number(row.high));
     if (nextLow === low && nextHigh === high) break;
     low = nextLow;
     high = nextHigh;

@@ -740,6 +740,44 @@ describe("the dashboard in Chromium, with demo data", () => {
     await shots.take(page, "employee-fresh");
   });
 
+  it("draws a lane per device under the merged bar for someone who used two PCs today", async () => {
+    const day = await daySummary(today);
+    const users = await api<UserRow[]>("/api/users");
+    const twoPcs = users.find((row) => row.devices.length > 1 && (day.get(row.username)?.working_seconds ?? 0) > 0);
+    expect(twoPcs, "the demo has someone with a laptop and a desktop who worked today").toBeDefined();
+    const user = encodeURIComponent(twoPcs!.username);
+    await openFresh(page, `${server.url}/employees/${user}?date=${today}`);
+    const lanes = page.getByRole("list", { name: "Devices" });
+    await lanes.waitFor();
+    const timeline = await api<Timeline>(`/api/users/${user}/timeline?date=${today}`);
+    const names = await lanes
+      .locator("li[data-device-lane]")
+      .evaluateAll((items) => items.map((item) => item.getAttribute("data-device-lane")));
+    expect([...names].sort()).toEqual(twoPcs!.devices.map((d) => d.device).sort());
+    const dayStart = startOfLocalDay(today, timeZone);
+    const span = startOfLocalDay(addDays(today, 1), timeZone) - dayStart;
+    // Each device's periods are painted in its own lane, at the middle of each period.
+    for (const name of names) {
+      const lane = page.locator(`svg[role=img][aria-label="Working periods on ${name}"]`);
+      const box = (await lane.boundingBox())!;
+      const own = timeline.device_periods.filter((p) => p.device === name);
+      const hits = await page.evaluate(
+        ({ points, y }) =>
+          points.map(
+            (x) => document.elementFromPoint(x, y)?.matches("path[data-lane-bars], path[data-lane-marks]") ?? false,
+          ),
+        {
+          points: own.map(
+            (p) => box.x + (((Date.parse(p.start) + Date.parse(p.end)) / 2 - dayStart) / span) * box.width,
+          ),
+          y: box.y + box.height / 2,
+        },
+      );
+      expect(hits, name!).toEqual(own.map(() => true));
+    }
+    await shots.take(page, "employee-devices");
+  });
+
   it("opens every other page by a fresh load without a console error: status, fleet, sign-in, 404", async () => {
     await openFresh(page, `${server.url}/status`);
     await page.getByRole("heading", { level: 1 }).waitFor();
