@@ -62,6 +62,17 @@ export async function okStream(pages: AsyncIterable<unknown[]>): Promise<Respons
   return new Response(body, { headers: { "Content-Type": "application/json" } });
 }
 
+/** A CSV file to download, never cached: personal data. */
+export function csvFile({ filename, csv }: { filename: string; csv: string }): Response {
+  return new Response(csv, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
 /** `201 {"success": true, ...}`: what the ingest contract answers once events are committed. */
 export function created(fields: Record<string, unknown> = {}): Response {
   return Response.json({ success: true, ...fields }, { status: 201 });

@@ -3,7 +3,7 @@ import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { loadFleetView, toFleetTable } from "@/lib/devices/fleet";
 import { toCsvFile } from "@/lib/reports/export/csv";
-import { rejectMethod, withApi } from "../../_lib/respond";
+import { csvFile, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
@@ -11,14 +11,7 @@ export const GET = withApi(
   async (_request, _context, principal) => {
     const db = getDb();
     const view = await loadFleetView(db, getConfig().rules, Date.now(), await visibleUserKeys(db, principal));
-    const { filename, csv } = toCsvFile(toFleetTable(view));
-    return new Response(csv, {
-      headers: {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": `attachment; filename="${filename}"`,
-        "Cache-Control": "no-store",
-      },
-    });
+    return csvFile(toCsvFile(toFleetTable(view)));
   },
   { access: "read" },
 );

@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db";
 import { toCsvFile } from "@/lib/reports/export/csv";
 import { loadExportTable } from "@/lib/reports/export/rows";
 import { exportQuerySchema, parseQuery } from "@/lib/reports/schemas";
-import { rejectMethod, withApi } from "../../_lib/respond";
+import { csvFile, rejectMethod, withApi } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
@@ -13,14 +13,7 @@ export const GET = withApi(
     const query = parseQuery(exportQuerySchema, new URL(request.url).searchParams);
     const db = getDb();
     const visible = await visibleUserKeys(db, principal);
-    const { filename, csv } = toCsvFile(await loadExportTable(db, query, getConfig().rules, Date.now(), visible));
-    return new Response(csv, {
-      headers: {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": `attachment; filename="${filename}"`,
-        "Cache-Control": "no-store",
-      },
-    });
+    return csvFile(toCsvFile(await loadExportTable(db, query, getConfig().rules, Date.now(), visible)));
   },
   { access: "read" },
 );
