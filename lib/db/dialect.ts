@@ -15,9 +15,9 @@ export type Dialect = {
   /** The UTC minute an instant column falls in, for grouping. */
   minute: (column: string) => string;
   /**
-   * A user's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts in SQL
-   * (walking the index, then sorting the few events that share an instant). SQLite keeps
-   * instants as exact epoch-ms numbers and the unique index allows a user at most two events
+   * A device stream's events in DESIGN §5.1 order, oldest or newest first. PostgreSQL sorts in
+   * SQL (walking the index, then sorting the few events that share an instant). SQLite keeps
+   * instants as exact epoch-ms numbers and the unique index allows a stream at most two events
    * per instant (one per state), so it reads in the index's own order, with no sort
    * (`tiesInJs`), and the engine puts those pairs right, holding a chunk's last instant back
    * until the next chunk, which may hold the other half of its pair.
