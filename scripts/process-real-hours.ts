@@ -40,11 +40,11 @@ function progressReporter() {
         const width = 30;
         const filled = Math.round((done / Math.max(total, 1)) * width);
         process.stderr.write(
-          `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} users, ${events} events`,
+          `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} device streams, ${events} events`,
         );
       } else if (Date.now() - lastLine > 2000 || done === total) {
         lastLine = Date.now();
-        process.stderr.write(`${done}/${total} users, ${events} events\n`);
+        process.stderr.write(`${done}/${total} device streams, ${events} events\n`);
       }
     },
     finish() {

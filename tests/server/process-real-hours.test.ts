@@ -82,7 +82,7 @@ describe.each(PROVIDERS)("scripts/process-real-hours.ts on %s", (provider) => {
     );
     expect(code).toBe(0);
     expect(stdout).toMatch(/Rebuilt 1 user\(s\)/);
-    expect(stderr).toMatch(/1\/1 users/);
+    expect(stderr).toMatch(/1\/1 device streams/);
     expect((await rows()).map((r) => `${r.username} ${r.work_date}`)).toEqual(["Ana 2026-03-03", "Ana 2026-03-04"]);
     expect(runScript(database.url, "--rebuild").code).toBe(0);
     expect(await rows()).toHaveLength(6);
