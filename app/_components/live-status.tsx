@@ -17,8 +17,8 @@ export function LiveStatus({
   onRefresh,
 }: {
   generatedAt: string;
-  /** When the hours engine last finished; time worked and Real Work Hours are as of then. */
-  hoursAsOf: string | null;
+  /** When the hours engine last finished; time worked and Real Work Hours are as of then. Left out where a page shows no hours. */
+  hoursAsOf?: string | null;
   timeZone: string;
   live: boolean;
   refreshing: boolean;
@@ -51,11 +51,13 @@ export function LiveStatus({
           Refresh
         </button>
       </div>
-      <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="hours-as-of">
-        {hoursAsOf
-          ? `Hours computed at ${formatWhenRelative(hoursAsOf, localDateIn(generatedAt, timeZone), timeZone)}`
-          : "Hours not computed yet: the engine has not run"}
-      </p>
+      {hoursAsOf === undefined ? null : (
+        <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="hours-as-of">
+          {hoursAsOf
+            ? `Hours computed at ${formatWhenRelative(hoursAsOf, localDateIn(generatedAt, timeZone), timeZone)}`
+            : "Hours not computed yet: the engine has not run"}
+        </p>
+      )}
       {error ? (
         <p
           role="alert"

@@ -142,6 +142,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       { file: "api/users/route.ts", url: "/api/users" },
       { file: "api/devices/route.ts", url: "/api/devices" },
       { file: "api/devices/export.csv/route.ts", url: "/api/devices/export.csv" },
+      { file: "api/dashboard/fleet/route.ts", url: "/api/dashboard/fleet" },
       { file: "api/users/[username]/timeline/route.ts", url: `/api/users/alice/timeline?date=${DATE}` },
       ...["today", "day", "week", "month"].map((view) => ({
         file: "api/dashboard/[view]/route.ts",

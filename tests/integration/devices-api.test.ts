@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { GET as getFleetView } from "@/app/api/dashboard/fleet/route";
 import { GET as getDevices } from "@/app/api/devices/route";
 import { POST as report } from "@/app/api/report/route";
 import { GET as getUsers } from "@/app/api/users/route";
@@ -192,8 +193,12 @@ describe.each(PROVIDERS)("devices in the read API on %s", (provider) => {
       ["TS-01", ["hana"], "working"],
     ]);
     expect(devices[2].events_today).toBe(6);
+    // The fleet page's live refresh gives the same devices.
+    const fleet = await get(getFleetView, "/api/dashboard/fleet", who.limited);
+    expect(fleet.devices.map(({ agent_outdated: _, ...device }: Record<string, unknown>) => device)).toEqual(devices);
     // Fail closed: a supervisor without teams sees no device at all.
     expect(await get(getDevices, "/api/devices", who.nobody)).toEqual([]);
+    expect((await get(getFleetView, "/api/dashboard/fleet", who.nobody)).devices).toEqual([]);
     expect(await get(getUsers, "/api/users", who.nobody)).toEqual([]);
   });
 

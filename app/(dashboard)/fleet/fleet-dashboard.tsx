@@ -4,7 +4,9 @@ import { useSearchParams } from "next/navigation";
 import type { FleetDevice, FleetView } from "@/lib/devices/fleet";
 import { formatWhenRelative } from "../../_components/format";
 import type { SortDirection } from "../../_components/rows";
+import { LiveStatus } from "../../_components/live-status";
 import { StatusBadge } from "../../_components/status-badge";
+import { useLiveView } from "../../_components/use-live-view";
 import { bodyRow, cell, headRow, numCell, TableFrame } from "../../_components/table-controls";
 import { buttonSecondary, EmptyState, PageHeading, StatCard } from "../../_components/ui";
 
@@ -64,8 +66,9 @@ const matches = (d: FleetDevice, needle: string) =>
   !needle ||
   [d.device, ...d.users, d.agent ?? "", d.token?.name ?? ""].some((text) => text.toLocaleLowerCase().includes(needle));
 
-/** Every device the reader may see: who uses it, its agent, status, last event and token. */
-export function FleetDashboard({ view }: { view: FleetView }) {
+/** Every device the reader may see: who uses it, its agent, status, last event and token; kept current every minute. */
+export function FleetDashboard({ initial }: { initial: FleetView }) {
+  const { view, error, refreshing, refresh } = useLiveView("/api/dashboard/fleet", initial, true);
   const [params, update] = useFleetParams();
   const { devices, timezone, today } = view;
   const now = Date.parse(view.generated_at);
@@ -89,9 +92,19 @@ export function FleetDashboard({ view }: { view: FleetView }) {
         title="Fleet"
         subtitle={`Every device an agent reports from · newest agent ${view.newest_agent ?? "unknown"} · times in ${timezone}`}
       >
-        <a href="/api/devices/export.csv" download className={buttonSecondary}>
-          Export CSV
-        </a>
+        <div className="flex flex-col items-start gap-3 lg:items-end">
+          <LiveStatus
+            generatedAt={view.generated_at}
+            timeZone={timezone}
+            live
+            refreshing={refreshing}
+            error={error}
+            onRefresh={refresh}
+          />
+          <a href="/api/devices/export.csv" download className={buttonSecondary}>
+            Export CSV
+          </a>
+        </div>
       </PageHeading>
       {devices.length === 0 ? (
         <EmptyState title="No device has reported yet" />

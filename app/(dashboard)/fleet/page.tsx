@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fleet" };
 
 async function Fleet({ session }: { session: PageSession }) {
-  return <FleetDashboard view={await loadFleetPage(session)} />;
+  return <FleetDashboard initial={await loadFleetPage(session)} />;
 }
 
 export default async function FleetPage() {
