@@ -18,12 +18,12 @@ const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 /**
- * "scan" opens a read and gives back its first `size` rows as arrays of values, "more" the
+ * "values" reads rows as arrays of values; "scan" opens a read and gives back its first `size` of them, "more" the
  * next `size` (none once it is exhausted), "close" ends it: so that a window of any size is
  * read in chunks and never held.
  */
 type Step =
-  | { kind: "all" | "run"; sql: string; params: SqlValue[] }
+  | { kind: "all" | "run" | "values"; sql: string; params: SqlValue[] }
   | { kind: "scan"; sql: string; params: SqlValue[]; size: number }
   | { kind: "more"; size: number }
   | { kind: "close" };
@@ -71,23 +71,36 @@ function orderChunks(compare: (a: HoursEvent, b: HoursEvent) => number, d: Diale
 }
 
 /**
- * Reads events from `opened` chunk by chunk until `find` names the window's edge, carrying the
- * last instant seen into the next chunk; `fallback` when the read ends first.
+ * Reads events in the order `compare` gives until `find` names the window's edge, carrying the
+ * last instant seen into the next chunk; `fallback` when the events end first. Most edges lie
+ * among the first few events: one plain read finds them, and a chunked read (a cursor on
+ * PostgreSQL) starts again from the first event only past them.
  */
 function* findEdge(
-  opened: Step,
-  ordered: (chunk: HoursEvent[]) => HoursEvent[],
+  sql: string,
+  params: SqlValue[],
+  compare: (a: HoursEvent, b: HoursEvent) => number,
+  d: Dialect,
   find: (events: HoursEvent[], from: number) => number | null,
   from: number,
   fallback: number,
 ): Generator<Step, number, Reply> {
-  let chunk = toEvents((yield opened) as Values);
+  const first = toEvents((yield { kind: "values", sql: `${sql} LIMIT ${WINDOW_FIRST_CHUNK}`, params }) as Values);
+  const complete = first.length < WINDOW_FIRST_CHUNK;
+  const ordered = orderChunks(compare, d);
+  const events = ordered(first);
+  if (complete) events.push(...ordered([]));
+  const found = find(events, from);
+  if (found !== null || complete) return found ?? fallback;
+
+  const inOrder = orderChunks(compare, d);
+  let chunk = toEvents((yield { kind: "scan", sql, params, size: SCAN_CHUNK }) as Values);
   let edge: number | null = null;
   for (;;) {
-    const events = ordered(chunk);
-    edge = find(events, from);
+    const ready = inOrder(chunk);
+    edge = find(ready, from);
     if (edge !== null || !chunk.length) break;
-    if (events.length) from = events[events.length - 1].ts;
+    if (ready.length) from = ready[ready.length - 1].ts;
     chunk = toEvents((yield { kind: "more", size: SCAN_CHUNK }) as Values);
   }
   yield { kind: "close" };
@@ -110,15 +123,19 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
 
   // The window runs from the stream's last closure before fromTs to its first one after toTs (window.ts).
   const start = yield* findEdge(
-    scan(`${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`, [...stream, work.fromTs], WINDOW_FIRST_CHUNK),
-    orderChunks(newestFirst, d),
+    `${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`,
+    [...stream, work.fromTs],
+    newestFirst,
+    d,
     (chunk, from) => findWindowStart(chunk, from, rules.gapMs),
     work.fromTs,
     MIN_TS,
   );
   const end = yield* findEdge(
-    scan(`${events} AND ts > ${d.at} ORDER BY ${d.oldestFirst}`, [...stream, work.toTs], WINDOW_FIRST_CHUNK),
-    orderChunks(compareEvents, d),
+    `${events} AND ts > ${d.at} ORDER BY ${d.oldestFirst}`,
+    [...stream, work.toTs],
+    compareEvents,
+    d,
     (chunk, from) => findWindowEnd(chunk, from, rules.gapMs),
     work.toTs,
     MAX_TS,
@@ -315,7 +332,8 @@ function sqliteProcessor(db: Db): StreamProcessor {
         else if (step.kind === "close") {
           open?.return?.();
           open = null;
-        } else if (step.kind === "all") reply = prepare("all", step.sql).all(...step.params) as Rows;
+        } else if (step.kind === "values") reply = prepare("scan", step.sql).all(...step.params) as Values;
+        else if (step.kind === "all") reply = prepare("all", step.sql).all(...step.params) as Rows;
         else prepare("run", step.sql).run(...step.params);
         result = steps.next(reply);
       }
@@ -357,6 +375,14 @@ function postgresProcessor(client: PoolClient): StreamProcessor {
           reply = await fetch(step.size);
         } else if (step.kind === "more") reply = await fetch(step.size);
         else if (step.kind === "close") exhausted = true;
+        else if (step.kind === "values")
+          reply = (
+            await client.query<unknown[]>({
+              text: toNumberedPlaceholders(step.sql),
+              values: step.params,
+              rowMode: "array",
+            })
+          ).rows;
         else reply = (await client.query(toNumberedPlaceholders(step.sql), step.params)).rows;
         result = steps.next(reply);
       }
