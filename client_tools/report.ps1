@@ -296,12 +296,33 @@ function ConvertTo-AgentEventJson {
     return ($InputEvent | ConvertTo-Json -Compress -Depth 3)
 }
 
+function ConvertFrom-AgentServerJson {
+    # The server's JSON envelope ({"success": ...}) from a response body, or $null for anything
+    # else (a portal's HTML page, a proxy's error page, an empty body).
+    param([string]$Body)
+    if (-not $Body) { return $null }
+    try {
+        $o = $Body | ConvertFrom-Json -ErrorAction Stop
+    } catch {
+        return $null
+    }
+    if ($null -eq $o -or -not ($o -is [System.Management.Automation.PSCustomObject])) { return $null }
+    if (-not ($o.PSObject.Properties.Name -contains 'success') -or -not ($o.success -is [bool])) { return $null }
+    return $o
+}
+
 function Get-AgentRetryClass {
     # What to do with a response: ok, retry (later, with backoff), hold (keep everything and
     # wait: the server refuses our credentials or the endpoint is wrong) or drop (the server
     # judged the events themselves invalid).
-    param([int]$StatusCode)
-    if ($StatusCode -ge 200 -and $StatusCode -lt 300) { return 'ok' }
+    param([int]$StatusCode, [string]$Body)
+    if ($StatusCode -eq 201) {
+        # Only the server's own answer is a delivery: a portal or proxy may well say 2xx.
+        $o = ConvertFrom-AgentServerJson -Body $Body
+        if ($null -ne $o -and $o.success) { return 'ok' }
+        return 'retry'
+    }
+    if ($StatusCode -ge 200 -and $StatusCode -lt 300) { return 'retry' }
     if ($StatusCode -eq 0) { return 'retry' }                     # network error, timeout, DNS
     if ($StatusCode -eq 408 -or $StatusCode -eq 429) { return 'retry' }
     if ($StatusCode -ge 500) { return 'retry' }
@@ -672,7 +693,7 @@ function Invoke-AgentFlush {
         $json = '{"events":[' + ($batch.Events -join ',') + ']}'
         $bytes = $script:Utf8NoBom.GetBytes($json)
         $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
-        $class = Get-AgentRetryClass -StatusCode $resp.StatusCode
+        $class = Get-AgentRetryClass -StatusCode $resp.StatusCode -Body $resp.Body
         switch ($class) {
             'ok' {
                 Write-AgentRejections -Response $resp -Events $batch.Events
@@ -719,6 +740,7 @@ function Invoke-AgentFlush {
                 $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
                 $what = 'HTTP ' + $resp.StatusCode
                 if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
+                elseif ($null -eq (ConvertFrom-AgentServerJson -Body $resp.Body)) { $what += ' that is not the server''s answer (a captive portal or a proxy?): ' + (Get-AgentShortBody $resp.Body) }
                 Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
                 return $sent
             }

@@ -4,6 +4,8 @@
 
 $AgentScript = Join-Path $PSScriptRoot '../../client_tools/report.ps1'
 . $AgentScript
+# The real HTTP call, for the tests that run it against misbehaving servers (Network.Tests.ps1).
+$RealAgentHttpPost = ${function:Invoke-AgentHttpPost}
 
 $Fake = @{
     Now        = [DateTime]::new(2026, 3, 2, 5, 0, 0, [DateTimeKind]::Utc)

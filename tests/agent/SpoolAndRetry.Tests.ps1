@@ -102,8 +102,26 @@ Describe 'sending and retry' {
         Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:01:00')) -MaxBytes 1MB
     }
 
+    It 'counts only the server''s 201 with "success": true as delivered' -TestCases @(
+        @{ Code = 201; Body = '{"success":true}'; Class = 'ok' },
+        @{ Code = 201; Body = '{"success":true,"accepted":2,"duplicates":0,"rejected":[]}'; Class = 'ok' },
+        @{ Code = 200; Body = '{"success":true}'; Class = 'retry' },
+        @{ Code = 201; Body = '<html><body>Welcome to the hotel network</body></html>'; Class = 'retry' },
+        @{ Code = 201; Body = ''; Class = 'retry' },
+        @{ Code = 201; Body = '{"success":false}'; Class = 'retry' },
+        @{ Code = 204; Body = ''; Class = 'retry' }
+    ) {
+        Get-AgentRetryClass -StatusCode $Code -Body $Body | Should -Be $Class
+    }
+
+    It 'keeps the spool when a 2xx is not the server''s answer' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 200; Body = '<html>Sign in to the guest Wi-Fi</html>' })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'not the server''s answer'
+    }
+
     It 'classifies responses' -TestCases @(
-        @{ Code = 200; Class = 'ok' }, @{ Code = 201; Class = 'ok' },
         @{ Code = 0; Class = 'retry' }, @{ Code = 408; Class = 'retry' }, @{ Code = 429; Class = 'retry' },
         @{ Code = 500; Class = 'retry' }, @{ Code = 502; Class = 'retry' }, @{ Code = 503; Class = 'retry' },
         @{ Code = 401; Class = 'hold' }, @{ Code = 403; Class = 'hold' },
