@@ -202,6 +202,28 @@ function Enable-AgentTls {
     }
 }
 
+function Enable-AgentProxy {
+    # The system proxy with the signed-in user's own credentials: a proxy that authenticates by
+    # NTLM or Kerberos lets the agent through instead of answering 407.
+    $credentials = [System.Net.CredentialCache]::DefaultNetworkCredentials
+    try {
+        $proxy = [System.Net.WebRequest]::GetSystemWebProxy()
+        $proxy.Credentials = $credentials
+        [System.Net.WebRequest]::DefaultWebProxy = $proxy
+    } catch {
+        Write-AgentLog -Level WARN -Message ("could not set up the system proxy: " + $_.Exception.Message)
+    }
+    # PowerShell 7 sends through HttpClient, which has a proxy of its own.
+    $httpClient = 'System.Net.Http.HttpClient' -as [type]
+    if ($null -ne $httpClient -and $null -ne $httpClient.GetProperty('DefaultProxy')) {
+        try {
+            $httpClient::DefaultProxy.Credentials = $credentials
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not give the proxy default credentials: " + $_.Exception.Message)
+        }
+    }
+}
+
 function Invoke-AgentHttpPost {
     # POSTs UTF-8 JSON bytes. Never throws; returns StatusCode (0 = no HTTP answer), Body,
     # RetryAfterSeconds and Error.
@@ -312,9 +334,10 @@ function ConvertFrom-AgentServerJson {
 }
 
 function Get-AgentRetryClass {
-    # What to do with a response: ok, retry (later, with backoff), hold (keep everything and
-    # wait: the server refuses our credentials or the endpoint is wrong) or drop (the server
-    # judged the events themselves invalid).
+    # What to do with a response: ok (delivered), reject (the server judged named events invalid:
+    # drop those), split (413: smaller batches), hold (keep everything and wait: credentials,
+    # address or proxy need fixing) or retry (later, with backoff). Nothing but the server's own
+    # verdict ever drops an event: a proxy, portal or middlebox answer holds everything.
     param([int]$StatusCode, [string]$Body)
     if ($StatusCode -eq 201) {
         # Only the server's own answer is a delivery: a portal or proxy may well say 2xx.
@@ -322,16 +345,31 @@ function Get-AgentRetryClass {
         if ($null -ne $o -and $o.success) { return 'ok' }
         return 'retry'
     }
-    if ($StatusCode -ge 200 -and $StatusCode -lt 300) { return 'retry' }
-    if ($StatusCode -eq 0) { return 'retry' }                     # network error, timeout, DNS
-    if ($StatusCode -eq 408 -or $StatusCode -eq 429) { return 'retry' }
-    if ($StatusCode -ge 500) { return 'retry' }
-    if ($StatusCode -eq 401 -or $StatusCode -eq 403) { return 'hold' }
+    if ($StatusCode -eq 400 -and @(Get-AgentInvalidIndexes -Body $Body).Count -gt 0) { return 'reject' }
+    if ($StatusCode -eq 413) { return 'split' }
+    if ($StatusCode -eq 401 -or $StatusCode -eq 403 -or $StatusCode -eq 407) { return 'hold' }
     # A wrong API_ENDPOINT (404/405) says nothing about the events: keep them too.
     if ($StatusCode -eq 404 -or $StatusCode -eq 405) { return 'hold' }
-    if ($StatusCode -eq 413) { return 'split' }
-    if ($StatusCode -ge 400 -and $StatusCode -lt 500) { return 'drop' }
-    return 'retry'                                                 # 1xx/3xx: unexpected, try again
+    return 'retry'
+}
+
+function Get-AgentInvalidIndexes {
+    # The batch positions the server's 400 envelope names as invalid events (none for any other
+    # body: a 400 from a middlebox says nothing about the events).
+    param([string]$Body)
+    $o = ConvertFrom-AgentServerJson -Body $Body
+    if ($null -eq $o -or $o.success) { return @() }
+    if (-not ($o.PSObject.Properties.Name -contains 'error') -or $null -eq $o.error) { return @() }
+    $names = @($o.error.PSObject.Properties.Name)
+    if (-not ($names -contains 'code' -and $names -contains 'details')) { return @() }
+    if ($o.error.code -ne 'no_valid_events') { return @() }
+    $indexes = New-Object System.Collections.ArrayList
+    foreach ($d in @($o.error.details)) {
+        if ($null -eq $d -or -not ($d.PSObject.Properties.Name -contains 'index')) { continue }
+        $i = 0
+        if ([int]::TryParse([string]$d.index, [ref]$i) -and -not $indexes.Contains($i)) { [void]$indexes.Add($i) }
+    }
+    return $indexes.ToArray()
 }
 
 function Get-AgentBackoffSeconds {
@@ -672,6 +710,7 @@ function New-AgentSender {
             NextAttemptUtc = [DateTime]::MinValue
             Holding        = $false
             BatchSize      = 0
+            SinceSplit     = 0
         })
 }
 
@@ -694,56 +733,67 @@ function Invoke-AgentFlush {
         $bytes = $script:Utf8NoBom.GetBytes($json)
         $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
         $class = Get-AgentRetryClass -StatusCode $resp.StatusCode -Body $resp.Body
-        switch ($class) {
-            'ok' {
-                Write-AgentRejections -Response $resp -Events $batch.Events
-                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
-                $sent += $batch.Events.Count
-                if ($Sender.Failures -gt 0 -or $Sender.Holding) {
-                    Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
+        if ($class -eq 'split' -and $Sender.BatchSize -le 1) {
+            # One event refused as too large: something between us and the server; keep it.
+            $class = 'retry'
+        }
+        if ($class -eq 'ok') {
+            Write-AgentRejections -Response $resp -Events $batch.Events
+            Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+            $sent += $batch.Events.Count
+            if ($Sender.Failures -gt 0 -or $Sender.Holding) {
+                Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
+            }
+            $Sender.Failures = 0
+            $Sender.Holding = $false
+            $Sender.NextAttemptUtc = [DateTime]::MinValue
+            $full = [int]$Settings['BATCH_SIZE']
+            if ($Sender.BatchSize -lt $full) {
+                $Sender.SinceSplit++
+                if ($Sender.SinceSplit -ge 5) {
+                    $Sender.BatchSize = [int][Math]::Min($full, $Sender.BatchSize * 2)
+                    $Sender.SinceSplit = 0
                 }
-                $Sender.Failures = 0
-                $Sender.Holding = $false
-                $Sender.NextAttemptUtc = [DateTime]::MinValue
-                Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
             }
-            'drop' {
-                Write-AgentLog -Level ERROR -Message ("server refused {0} events with HTTP {1}; dropped them: {2}" -f $batch.Events.Count, $resp.StatusCode, (Get-AgentShortBody $resp.Body))
-                foreach ($e in $batch.Events) { Write-AgentLog -Level ERROR -Message ("dropped event " + $e) }
-                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
-            }
-            'split' {
-                if ($Sender.BatchSize -gt 1) {
-                    $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
-                    Write-AgentLog -Level WARN -Message ("HTTP 413: batch too large; now sending {0} events per batch" -f $Sender.BatchSize)
+            Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
+        } elseif ($class -eq 'reject') {
+            $bad = @(Get-AgentInvalidIndexes -Body $resp.Body)
+            $keep = New-Object System.Collections.ArrayList
+            for ($i = 0; $i -lt $batch.Events.Count; $i++) {
+                if ($bad -contains $i) {
+                    Write-AgentLog -Level ERROR -Message ("server judged event {0} invalid (HTTP 400); dropped: {1} {2}" -f $i, $batch.Events[$i], (Get-AgentShortBody $resp.Body))
                 } else {
-                    Write-AgentLog -Level ERROR -Message ("HTTP 413 for a single event; dropped it: " + $batch.Events[0])
-                    Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+                    [void]$keep.Add($batch.Events[$i])
                 }
             }
-            'hold' {
-                $Sender.Failures++
-                $wait = 300
-                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
-                if (-not $Sender.Holding) {
-                    $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
-                    if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
-                    Write-AgentLog -Level ERROR -Message ("HTTP {0}: {1}; events are kept in the spool and retried every {2} s" -f $resp.StatusCode, $why, $wait)
-                }
-                $Sender.Holding = $true
-                return $sent
+            foreach ($r in @($batch.Rest)) { [void]$keep.Add($r) }
+            Write-AgentSpoolLines -Path $path -Lines $keep
+        } elseif ($class -eq 'split') {
+            $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
+            $Sender.SinceSplit = 0
+            Write-AgentLog -Level WARN -Message ("HTTP 413: batch too large; now sending {0} events per batch" -f $Sender.BatchSize)
+        } elseif ($class -eq 'hold') {
+            $Sender.Failures++
+            $wait = 300
+            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
+            if (-not $Sender.Holding) {
+                $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
+                if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
+                if ($resp.StatusCode -eq 407) { $why = 'a proxy wants credentials the agent does not have (it uses the system proxy with the signed-in user''s credentials): ask for the server to be allowed through the proxy' }
+                Write-AgentLog -Level ERROR -Message ("HTTP {0}: {1}; events are kept in the spool and retried every {2} s" -f $resp.StatusCode, $why, $wait)
             }
-            default {
-                $Sender.Failures++
-                $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
-                if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
-                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
-                $what = 'HTTP ' + $resp.StatusCode
-                if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
-                elseif ($null -eq (ConvertFrom-AgentServerJson -Body $resp.Body)) { $what += ' that is not the server''s answer (a captive portal or a proxy?): ' + (Get-AgentShortBody $resp.Body) }
-                Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
-                return $sent
-            }
+            $Sender.Holding = $true
+            return $sent
+        } else {
+            $Sender.Failures++
+            $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
+            if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
+            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
+            $what = 'HTTP ' + $resp.StatusCode
+            if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
+            elseif ($null -eq (ConvertFrom-AgentServerJson -Body $resp.Body)) { $what += ' that is not the server''s answer (a captive portal or a proxy?): ' + (Get-AgentShortBody $resp.Body) }
+            Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
+            return $sent
         }
     }
     return $sent
@@ -984,6 +1034,7 @@ function Start-WorkTracingAgent {
         foreach ($e in $config.Errors) { Write-AgentLog -Level ERROR -Message $e }
 
         Enable-AgentTls
+        Enable-AgentProxy
         [void](Initialize-AgentIdleSource)
         $spoolMax = [long]([double]$s['SPOOL_MAX_MB'] * 1MB)
 

@@ -6,6 +6,7 @@ $AgentScript = Join-Path $PSScriptRoot '../../client_tools/report.ps1'
 . $AgentScript
 # The real HTTP call, for the tests that run it against misbehaving servers (Network.Tests.ps1).
 $RealAgentHttpPost = ${function:Invoke-AgentHttpPost}
+$RealEnableAgentProxy = ${function:Enable-AgentProxy}
 
 $Fake = @{
     Now        = [DateTime]::new(2026, 3, 2, 5, 0, 0, [DateTimeKind]::Utc)
@@ -76,6 +77,7 @@ function Get-AgentUserName { return 'CORP\alice' }
 function Enter-AgentSingleInstance { return $true }
 function Exit-AgentSingleInstance { }
 function Enable-AgentTls { }
+function Enable-AgentProxy { }
 
 function Invoke-AgentHttpPost {
     param([string]$Uri, [byte[]]$Body, [string]$Token, [int]$TimeoutSec)

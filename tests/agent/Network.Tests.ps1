@@ -44,3 +44,66 @@ Describe 'delivery through a network that misbehaves' {
         Read-Spool $spool | Should -BeNullOrEmpty
     }
 }
+
+Describe 'delivery through a network that misbehaves (more)' {
+    BeforeEach {
+        Reset-Fake -Now (At '09:00:00')
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $script:settings = New-TestSettings -Dir $dir
+        $settings.REQUEST_TIMEOUT_SECONDS = 5
+        $spool = $settings.SPOOL_PATH
+        Initialize-AgentLog -Path $settings.LOG_PATH -Secrets @($settings.AGENT_TOKEN)
+        $sender = New-AgentSender
+        Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:01:00' 'stopped')) -MaxBytes 1MB
+    }
+    AfterEach { Stop-FakeNetwork $script:net }
+
+    It 'a proxy answering 407 keeps every event, says why, and they go once it lets the agent through' {
+        Use-Network @{ answers = @(@{ status = 407; headers = @{ 'Proxy-Authenticate' = 'NTLM'; 'Content-Type' = 'text/html' }; body = '<html><body>Proxy authentication required</body></html>' }) }
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'HTTP 407: a proxy wants credentials'
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:10:00') | Should -Be 2
+        Get-Stored | Should -Be @('09:00:00', '09:01:00')
+    }
+
+    It 'a middlebox answering <Code> keeps every event' -TestCases @(
+        @{ Code = 400; Body = '<html><h1>400 Bad Request</h1>Request Header Or Cookie Too Large</html>' },
+        @{ Code = 411; Body = 'Length Required' },
+        @{ Code = 426; Body = '{"error":"upgrade required"}' },
+        @{ Code = 431; Body = '' }
+    ) {
+        Use-Network @{ answers = @(@{ status = $Code; headers = @{ 'Content-Type' = 'text/html' }; body = $Body }) }
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:30:00') | Should -Be 2
+        Get-Stored | Should -Be @('09:00:00', '09:01:00')
+    }
+
+    It 'drops only the events the server itself names as invalid' {
+        Use-Network @{ answers = @(@{ kind = 'reject'; indexes = @(0, 1) }) }
+        Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:02:00') -MaxBytes 1MB
+        $settings.BATCH_SIZE = 2
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:03:00') | Should -Be 1
+        Get-Stored | Should -Be @('09:02:00')
+        Read-Spool $spool | Should -BeNullOrEmpty
+        (Select-String -Path $settings.LOG_PATH -Pattern 'invalid \(HTTP 400\); dropped').Count | Should -Be 2
+    }
+
+    It 'a server that takes only small batches gets every event, oldest first' {
+        Use-Network @{ default = @{ kind = 'too-large'; max = 3 } }
+        $settings.BATCH_SIZE = 16
+        Add-AgentSpoolEvent -Path $spool -Events @(2..19 | ForEach-Object { New-Ev ((At '09:00:00').AddMinutes($_).ToString('HH:mm:ss')) }) -MaxBytes 1MB
+        $total = 0
+        foreach ($m in 2..6) { $total += Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc ((At '09:30:00').AddMinutes($m)) -MaxBatches 20 }
+        $total | Should -Be 20
+        Get-Stored | Should -Be @(0..19 | ForEach-Object { (At '09:00:00').AddMinutes($_).ToString('HH:mm:ss') })
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'uses the system proxy with the signed-in user''s credentials' {
+        & $RealEnableAgentProxy
+        [System.Net.Http.HttpClient]::DefaultProxy.Credentials | Should -Be ([System.Net.CredentialCache]::DefaultNetworkCredentials)
+        [System.Net.WebRequest]::DefaultWebProxy.Credentials | Should -Be ([System.Net.CredentialCache]::DefaultNetworkCredentials)
+    }
+}

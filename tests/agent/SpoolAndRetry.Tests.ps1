@@ -126,10 +126,22 @@ Describe 'sending and retry' {
         @{ Code = 500; Class = 'retry' }, @{ Code = 502; Class = 'retry' }, @{ Code = 503; Class = 'retry' },
         @{ Code = 401; Class = 'hold' }, @{ Code = 403; Class = 'hold' },
         @{ Code = 404; Class = 'hold' }, @{ Code = 405; Class = 'hold' },
-        @{ Code = 413; Class = 'split' },
-        @{ Code = 400; Class = 'drop' }, @{ Code = 415; Class = 'drop' }, @{ Code = 422; Class = 'drop' }
+        @{ Code = 413; Class = 'split' }, @{ Code = 407; Class = 'hold' },
+        @{ Code = 301; Class = 'retry' }, @{ Code = 302; Class = 'retry' }, @{ Code = 307; Class = 'retry' },
+        @{ Code = 400; Class = 'retry' }, @{ Code = 411; Class = 'retry' }, @{ Code = 415; Class = 'retry' },
+        @{ Code = 422; Class = 'retry' }, @{ Code = 426; Class = 'retry' }, @{ Code = 431; Class = 'retry' }
     ) {
         Get-AgentRetryClass -StatusCode $Code | Should -Be $Class
+    }
+
+    It 'drops only what the server''s own 400 names as invalid' -TestCases @(
+        @{ Body = '{"success":false,"error":{"code":"no_valid_events","message":"x","details":[{"index":0,"field":"ts","message":"m"}]}}'; Class = 'reject' },
+        @{ Body = '{"success":false,"error":{"code":"invalid_json","message":"x"}}'; Class = 'retry' },
+        @{ Body = '{"success":false,"error":{"code":"no_valid_events","message":"x","details":[{"field":"ts","message":"m"}]}}'; Class = 'retry' },
+        @{ Body = '{"error":"bad request","details":[{"index":0}]}'; Class = 'retry' },
+        @{ Body = '<html><h1>400 Bad Request</h1>Request Header Or Cookie Too Large</html>'; Class = 'retry' }
+    ) {
+        Get-AgentRetryClass -StatusCode 400 -Body $Body | Should -Be $Class
     }
 
     It 'backs off exponentially with jitter, capped' {
@@ -174,11 +186,29 @@ Describe 'sending and retry' {
         Get-Content -Raw $settings.LOG_PATH | Should -Match 'AGENT_TOKEN'
     }
 
-    It 'drops events the server refuses with another 4xx, with a log line' {
-        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid"}}' })
-        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+    It 'drops the events the server''s 400 names as invalid, each with a log line, and keeps the others' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"no_valid_events","message":"No event in the batch is valid","details":[{"index":1,"field":"ts","message":"ts is more than 5 minutes in the future"}]}}' })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 1
+        @(Get-SentEvents -OkIndexes 1 | ForEach-Object { $_.ts.Substring(11, 8) }) | Should -Be @('09:00:00')
         Read-Spool $spool | Should -BeNullOrEmpty
-        Get-Content -Raw $settings.LOG_PATH | Should -Match 'HTTP 400; dropped'
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'event 1 invalid \(HTTP 400\); dropped: .*09:01:00'
+    }
+
+    It 'keeps everything on a 400 that is not the server''s verdict on the events' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid_json","message":"The body is not valid JSON"}}' })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        (Read-Spool $spool).Count | Should -Be 2
+        $sender.NextAttemptUtc | Should -BeGreaterThan (At '09:02:00')
+    }
+
+    It 'grows the batch back after a 413 once smaller batches go through' {
+        $settings.BATCH_SIZE = 4
+        $evs = 0..39 | ForEach-Object { New-Ev ((At '09:10:00').AddMinutes($_).ToString('HH:mm:ss')) }
+        Add-AgentSpoolEvent -Path $spool -Events $evs -MaxBytes 1MB
+        [void]$Fake.Responses.Add(@{ StatusCode = 413 })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') -MaxBatches 20)
+        @($Fake.Requests | ForEach-Object { @(($_.Text | ConvertFrom-Json).events).Count }) -join ',' | Should -Be '4,2,2,2,2,2,4,4,4,4,4,4,4,4'
+        Read-Spool $spool | Should -BeNullOrEmpty
     }
 
     It 'logs events a 201 names as rejected' {
