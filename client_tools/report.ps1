@@ -35,6 +35,7 @@ $script:AgentIdleError = ''
 $script:AgentRng = $null
 $script:AgentMutex = $null
 $script:AgentLastStateJson = $null
+$script:AgentSpoolFailures = 0
 
 # The C# type behind the idle time. The arithmetic lives in IdleMath, which compiles and runs
 # everywhere (the tests call it on Linux); only IdleNative touches user32/kernel32.
@@ -969,7 +970,14 @@ function Save-AgentStateFile {
     if ($json -eq $script:AgentLastStateJson) { return }
     $dir = Split-Path -Parent $Path
     if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    [System.IO.File]::WriteAllText($Path, $json, $script:Utf8NoBom)
+    # Written beside and swapped in: a crash or a full disk mid-write leaves the previous state.
+    $tmp = $Path + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, $json, $script:Utf8NoBom)
+    if (Test-Path -LiteralPath $Path -PathType Leaf) {
+        [System.IO.File]::Replace($tmp, $Path, [System.Management.Automation.Language.NullString]::Value)
+    } else {
+        [System.IO.File]::Move($tmp, $Path)
+    }
     $script:AgentLastStateJson = $json
 }
 
@@ -996,6 +1004,35 @@ function Get-AgentRecoveryEvents {
 # ------------------------------------------------------------------------------------------------
 # Main loop
 # ------------------------------------------------------------------------------------------------
+
+function Save-AgentPending {
+    # Writes the events kept in memory to the spool (the spool first: nothing is sent that is not
+    # on disk), then the state file, which never gets ahead of the spool: a crash while events
+    # are only in memory still closes the run from the older state file. $true when all is kept.
+    param([System.Collections.ArrayList]$Pending, [hashtable]$Settings, $State, [long]$MaxBytes)
+    if ($Pending.Count -gt 0) {
+        try {
+            Add-AgentSpoolEvent -Path $Settings['SPOOL_PATH'] -Events $Pending.ToArray() -MaxBytes $MaxBytes
+            if ($script:AgentSpoolFailures -gt 0) {
+                Write-AgentLog -Level INFO -Message ("spool writable again; {0} events kept in memory are now in it" -f $Pending.Count)
+            }
+            $script:AgentSpoolFailures = 0
+            $Pending.Clear()
+        } catch {
+            $script:AgentSpoolFailures++
+            if ($script:AgentSpoolFailures -eq 1 -or ($script:AgentSpoolFailures % 60) -eq 0) {
+                Write-AgentLog -Level ERROR -Message ("cannot write the spool {0} ({1}); {2} events kept in memory and retried every poll" -f $Settings['SPOOL_PATH'], $_.Exception.Message, $Pending.Count)
+            }
+            return $false
+        }
+    }
+    try {
+        Save-AgentStateFile -Path $Settings['STATE_PATH'] -State $State
+    } catch {
+        Write-AgentLog -Level ERROR -Message ("cannot write the state file: " + $_.Exception.Message)
+    }
+    return $true
+}
 
 function Test-AgentStopRequested {
     # The tests replace this to end the loop; the real agent runs until logoff.
@@ -1038,8 +1075,10 @@ function Start-WorkTracingAgent {
         [void](Initialize-AgentIdleSource)
         $spoolMax = [long]([double]$s['SPOOL_MAX_MB'] * 1MB)
 
-        $recovered = @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])
-        if ($recovered.Count -gt 0) { Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $recovered -MaxBytes $spoolMax }
+        # Events not yet on disk, oldest first: a failed spool write keeps them here and the
+        # next poll tries again, so no event is lost while the state machine moves on.
+        $pending = New-Object System.Collections.ArrayList
+        foreach ($ev in @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])) { [void]$pending.Add($ev) }
 
         $state = New-AgentState -User $user
         $sender = New-AgentSender
@@ -1049,15 +1088,14 @@ function Start-WorkTracingAgent {
             try {
                 $idle = Get-AgentIdleMilliseconds
                 $events = @(Step-AgentState -State $state -NowUtc $now -IdleMs $idle -Settings $s)
-                if ($events.Count -gt 0) {
-                    # The spool first: nothing is sent that is not already on disk.
-                    Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $events -MaxBytes $spoolMax
-                    foreach ($ev in $events) { Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts) }
+                foreach ($ev in $events) {
+                    [void]$pending.Add($ev)
+                    Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts)
                 }
-                Save-AgentStateFile -Path $s['STATE_PATH'] -State $state
             } catch {
                 Write-AgentLog -Level ERROR -Message ("poll failed: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
             }
+            [void](Save-AgentPending -Pending $pending -Settings $s -State $state -MaxBytes $spoolMax)
             try {
                 [void](Invoke-AgentFlush -Sender $sender -Settings $s -NowUtc $now)
             } catch {

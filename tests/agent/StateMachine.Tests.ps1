@@ -177,6 +177,78 @@ Describe 'the main loop with a fake clock, user and server' {
         [System.IO.File]::ReadAllText($Fake.SpoolPath).Trim() | Should -BeNullOrEmpty
     }
 
+    It 'a spool that cannot be written for a while loses no event: the stopped arrives and the hours stay exact' {
+        # 09:00-09:05 at work; the stopped (stamped 09:05) is made at the 09:15 poll, while the
+        # spool's path is taken by a folder (as a full disk or a locked file would refuse it).
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:05:00')))
+        $spoolPath = $Fake.SpoolPath
+        function Test-AgentStopRequested {
+            if ($Fake.Now -eq (At '09:14:00')) {
+                Remove-Item -LiteralPath $spoolPath -Force
+                New-Item -ItemType Directory -Path $spoolPath | Out-Null
+            }
+            if ($Fake.Now -eq (At '09:18:00')) { Remove-Item -LiteralPath $spoolPath -Force -Recurse }
+            return $false
+        }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 30
+        $events = Get-SentEvents
+        @($events | Where-Object { $_.state -eq 'stopped' -and $_.ts -eq '2026-03-02T09:05:00.0000000Z' }).Count | Should -Be 1
+        Format-Periods (Get-Periods $events) | Should -Be '09:00:00-09:05:00'
+        $log = Get-Content -Raw (Join-Path $dir 'agent.log')
+        $log | Should -Match 'cannot write the spool'
+        $log | Should -Match 'spool writable again'
+    }
+
+    It 'while an event is only in memory, the state file does not move past it' {
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:05:00')))
+        $spoolPath = $Fake.SpoolPath
+        $statePath = Join-Path $dir 'state.json'
+        function Test-AgentStopRequested {
+            if ($Fake.Now -eq (At '09:14:00')) {
+                Remove-Item -LiteralPath $spoolPath -Force
+                New-Item -ItemType Directory -Path $spoolPath | Out-Null
+            }
+            return ($Fake.Now -ge (At '09:16:00'))
+        }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 30
+        # the agent "crashed" with the stopped in memory only: the next start must still close the run
+        (Get-Content -Raw $statePath | ConvertFrom-Json).mode | Should -Be 'working'
+        $recovered = @(Get-AgentRecoveryEvents -Path $statePath)
+        "$($recovered[0].state) $($recovered[0].ts)" | Should -Be 'stopped 2026-03-02T09:05:00.0000000Z'
+    }
+
+    It 'the state file is replaced whole: a reader never finds it empty or half written' {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $statePath = Join-Path $dir 'state.json'
+        $state = New-AgentState -User ('CORP' + ('x' * 3000))
+        $state.Mode = 'working'
+        $state.LastInputUtc = At '09:00:00'
+        Save-AgentStateFile -Path $statePath -State $state
+        $reader = [powershell]::Create()
+        [void]$reader.AddScript({
+                param($p, $until)
+                $bad = 0; $reads = 0
+                while ([DateTime]::UtcNow -lt $until) {
+                    try { $t = [System.IO.File]::ReadAllText($p) } catch { continue }
+                    $reads++
+                    try { $null = $t | ConvertFrom-Json -ErrorAction Stop; if (-not $t) { $bad++ } } catch { $bad++ }
+                }
+                return @($bad, $reads)
+            }).AddArgument($statePath).AddArgument([DateTime]::UtcNow.AddSeconds(3))
+        $async = $reader.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(2.5)
+        $i = 0
+        while ([DateTime]::UtcNow -lt $deadline) {
+            $i++
+            $state.LastInputUtc = (At '09:00:00').AddSeconds($i)
+            Save-AgentStateFile -Path $statePath -State $state
+        }
+        $result = $reader.EndInvoke($async)
+        $reader.Dispose()
+        $result[1] | Should -BeGreaterThan 100
+        $result[0] | Should -Be 0
+    }
+
     It 'dot-sourcing the script does not start the loop' {
         # A fresh runspace with none of the fakes: if the guard failed, the real loop would start
         # (and, with no config, never return 'loaded' before the timeout).
