@@ -28,7 +28,7 @@ Set-StrictMode -Version 2.0
 # Constants
 # ------------------------------------------------------------------------------------------------
 
-$script:AgentVersion = '2.0.0'
+$script:AgentVersion = '2.1.0'
 $script:Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
 $script:Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 $script:AgentIdleError = ''
@@ -36,6 +36,8 @@ $script:AgentRng = $null
 $script:AgentMutex = $null
 $script:AgentLastStateJson = $null
 $script:AgentSpoolFailures = 0
+$script:AgentDevice = ''
+$script:AgentSpoolLock = $null
 
 # The C# type behind the idle time. The arithmetic lives in IdleMath, which compiles and runs
 # everywhere (the tests call it on Linux); only IdleNative touches user32/kernel32.
@@ -159,6 +161,18 @@ function Get-AgentUserName {
     }
     if ($env:USERDOMAIN) { return ($env:USERDOMAIN + '\' + $env:USERNAME) }
     return [string]$env:USERNAME
+}
+
+function Get-AgentDeviceName {
+    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
+    return [System.Environment]::MachineName
+}
+
+function Get-AgentSessionKey {
+    # This machine and Windows session: two sessions of one account (RDP and console, or two
+    # PCs sharing a profile folder) each get their own spool and state file.
+    $sessionId = [System.Diagnostics.Process]::GetCurrentProcess().SessionId
+    return ((Get-AgentDeviceName) + '-' + $sessionId)
 }
 
 function Enter-AgentSingleInstance {
@@ -310,6 +324,8 @@ function New-AgentEvent {
     $ordered['user'] = $User
     $ordered['state'] = $State
     $ordered['ts'] = Format-AgentTimestamp -Time $Time
+    $ordered['device'] = $script:AgentDevice
+    $ordered['agent'] = $script:AgentVersion
     return (New-Object PSObject -Property $ordered)
 }
 
@@ -1005,6 +1021,85 @@ function Get-AgentRecoveryEvents {
 # Main loop
 # ------------------------------------------------------------------------------------------------
 
+function Get-AgentSessionPath {
+    # spool.jsonl -> spool.<key>.jsonl; the empty key is the single-file layout of agents
+    # before 2.1 (and of tests).
+    param([string]$Path, [string]$Key)
+    if (-not $Key) { return $Path }
+    $dir = Split-Path -Parent $Path
+    $name = [System.IO.Path]::GetFileNameWithoutExtension($Path) + '.' + $Key + [System.IO.Path]::GetExtension($Path)
+    if ($dir) { return (Join-Path $dir $name) }
+    return $name
+}
+
+function Get-AgentSessionKeys {
+    # The session keys that have a file beside $Path (spool.<key>.jsonl), plus '' when the
+    # single-file layout is there.
+    param([string]$Path)
+    $keys = New-Object System.Collections.ArrayList
+    $dir = Split-Path -Parent $Path
+    if (-not $dir -or -not (Test-Path -LiteralPath $dir -PathType Container)) { return @() }
+    $stem = [System.IO.Path]::GetFileNameWithoutExtension($Path) + '.'
+    $ext = [System.IO.Path]::GetExtension($Path)
+    foreach ($f in [System.IO.Directory]::GetFiles($dir)) {
+        $name = [System.IO.Path]::GetFileName($f)
+        if ($name -eq [System.IO.Path]::GetFileName($Path)) { [void]$keys.Add(''); continue }
+        if ($name.StartsWith($stem) -and $name.EndsWith($ext) -and $name.Length -gt $stem.Length + $ext.Length) {
+            [void]$keys.Add($name.Substring($stem.Length, $name.Length - $stem.Length - $ext.Length))
+        }
+    }
+    return $keys.ToArray()
+}
+
+function Lock-AgentSession {
+    # Holds <spool>.lock for as long as the agent runs, so another session's agent can tell
+    # this spool is in use. $null when another process holds it.
+    param([string]$SpoolPath)
+    $dir = Split-Path -Parent $SpoolPath
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
+    try {
+        return [System.IO.File]::Open($SpoolPath + '.lock', 'OpenOrCreate', 'ReadWrite', 'None')
+    } catch {
+        return $null
+    }
+}
+
+function Receive-AgentOrphans {
+    # Spools and state files of sessions whose agent no longer runs (a previous logon, an agent
+    # before 2.1) are taken over: their events appended to this session's spool, a run they
+    # left open closed. Returns the closing events.
+    param([string]$SpoolBase, [string]$StateBase, [string]$Key, [string]$SpoolPath)
+    $closing = New-Object System.Collections.ArrayList
+    $keys = @(@(Get-AgentSessionKeys -Path $SpoolBase) + @(Get-AgentSessionKeys -Path $StateBase) | Sort-Object -Unique)
+    foreach ($k in $keys) {
+        if ($k -eq $Key) { continue }
+        $otherSpool = Get-AgentSessionPath -Path $SpoolBase -Key $k
+        $lock = Lock-AgentSession -SpoolPath $otherSpool
+        if ($null -eq $lock) { continue }
+        try {
+            if (Test-Path -LiteralPath $otherSpool -PathType Leaf) {
+                $lines = @([System.IO.File]::ReadAllLines($otherSpool, $script:Utf8NoBom) | Where-Object { $_.Trim() })
+                if ($lines.Count -gt 0) {
+                    $sb = New-Object System.Text.StringBuilder
+                    foreach ($l in $lines) { [void]$sb.Append($l.Trim()).Append("`n") }
+                    [System.IO.File]::AppendAllText($SpoolPath, $sb.ToString(), $script:Utf8NoBom)
+                    Write-AgentLog -Level INFO -Message ("took over {0} events from the spool of a session that ended ({1})" -f $lines.Count, $otherSpool)
+                }
+                Remove-Item -LiteralPath $otherSpool -Force
+            }
+            $otherState = Get-AgentSessionPath -Path $StateBase -Key $k
+            foreach ($ev in @(Get-AgentRecoveryEvents -Path $otherState)) { [void]$closing.Add($ev) }
+            if (Test-Path -LiteralPath $otherState -PathType Leaf) { Remove-Item -LiteralPath $otherState -Force }
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not take over the files of session {0}: {1}" -f $k, $_.Exception.Message)
+        } finally {
+            $lock.Dispose()
+            Remove-Item -LiteralPath ($otherSpool + '.lock') -Force -ErrorAction SilentlyContinue
+        }
+    }
+    return $closing.ToArray()
+}
+
 function Save-AgentPending {
     # Writes the events kept in memory to the spool (the spool first: nothing is sent that is not
     # on disk), then the state file, which never gets ahead of the spool: a crash while events
@@ -1075,10 +1170,24 @@ function Start-WorkTracingAgent {
         [void](Initialize-AgentIdleSource)
         $spoolMax = [long]([double]$s['SPOOL_MAX_MB'] * 1MB)
 
+        $script:AgentDevice = Get-AgentDeviceName
+        $key = Get-AgentSessionKey
+        $spoolBase = $s['SPOOL_PATH']
+        $stateBase = $s['STATE_PATH']
+        $s['SPOOL_PATH'] = Get-AgentSessionPath -Path $spoolBase -Key $key
+        $s['STATE_PATH'] = Get-AgentSessionPath -Path $stateBase -Key $key
+        Write-AgentLog -Level INFO -Message ("device {0}; this session's spool {1}" -f $script:AgentDevice, $s['SPOOL_PATH'])
+
         # Events not yet on disk, oldest first: a failed spool write keeps them here and the
         # next poll tries again, so no event is lost while the state machine moves on.
         $pending = New-Object System.Collections.ArrayList
         foreach ($ev in @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])) { [void]$pending.Add($ev) }
+        try {
+            $script:AgentSpoolLock = Lock-AgentSession -SpoolPath $s['SPOOL_PATH']
+            foreach ($ev in @(Receive-AgentOrphans -SpoolBase $spoolBase -StateBase $stateBase -Key $key -SpoolPath $s['SPOOL_PATH'])) { [void]$pending.Add($ev) }
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not look for spools of ended sessions: " + $_.Exception.Message)
+        }
 
         $state = New-AgentState -User $user
         $sender = New-AgentSender
@@ -1113,6 +1222,10 @@ function Start-WorkTracingAgent {
         Write-AgentLog -Level ERROR -Message ("agent stopped by an error: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
         return 1
     } finally {
+        if ($null -ne $script:AgentSpoolLock) {
+            $script:AgentSpoolLock.Dispose()
+            $script:AgentSpoolLock = $null
+        }
         Exit-AgentSingleInstance
     }
 }

@@ -7,6 +7,7 @@ $AgentScript = Join-Path $PSScriptRoot '../../client_tools/report.ps1'
 # The real HTTP call, for the tests that run it against misbehaving servers (Network.Tests.ps1).
 $RealAgentHttpPost = ${function:Invoke-AgentHttpPost}
 $RealEnableAgentProxy = ${function:Enable-AgentProxy}
+$script:AgentDevice = 'PC-ALICE'
 
 $Fake = @{
     Now        = [DateTime]::new(2026, 3, 2, 5, 0, 0, [DateTimeKind]::Utc)
@@ -19,6 +20,7 @@ $Fake = @{
     Default    = @{ StatusCode = 201; Body = '{"success":true}' }
     Respond    = $null        # optional scriptblock(now) -> response, overrides the queue
     SpoolAtSend = New-Object System.Collections.ArrayList
+    SessionKey = ''
 }
 
 function Reset-Fake {
@@ -34,6 +36,7 @@ function Reset-Fake {
     $Fake.Default = @{ StatusCode = 201; Body = '{"success":true}' }
     $Fake.Respond = $null
     $Fake.SpoolPath = $null
+    $Fake.SessionKey = ''
 }
 
 function At([string]$hhmmss) {
@@ -78,6 +81,9 @@ function Enter-AgentSingleInstance { return $true }
 function Exit-AgentSingleInstance { }
 function Enable-AgentTls { }
 function Enable-AgentProxy { }
+function Get-AgentDeviceName { return 'PC-ALICE' }
+# One session, spool.jsonl and state.json unsuffixed; tests of several sessions set a key.
+function Get-AgentSessionKey { return $Fake.SessionKey }
 
 function Invoke-AgentHttpPost {
     param([string]$Uri, [byte[]]$Body, [string]$Token, [int]$TimeoutSec)

@@ -28,8 +28,8 @@ Describe 'spool' {
     It 'holds every event as one JSON line' {
         Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:05:00' 'stopped')) -MaxBytes 1MB
         Read-Spool $spool | Should -Be @(
-            '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z"}',
-            '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T09:05:00.0000000Z"}')
+            '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z","device":"PC-ALICE","agent":"2.1.0"}',
+            '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T09:05:00.0000000Z","device":"PC-ALICE","agent":"2.1.0"}')
     }
 
     It 'is written before sending: every event sent was already on disk' {

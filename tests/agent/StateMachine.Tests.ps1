@@ -249,6 +249,52 @@ Describe 'the main loop with a fake clock, user and server' {
         $result[0] | Should -Be 0
     }
 
+    It 'every event names the device and the agent''s version' {
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:03:00')))
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 15
+        $events = @(Get-SentEvents)
+        $events.Count | Should -BeGreaterThan 3
+        @($events | Where-Object { $_.device -ne 'PC-ALICE' -or $_.agent -ne $script:AgentVersion }).Count | Should -Be 0
+    }
+
+    It 'each session keeps its own spool and state; another running session''s files are left alone' {
+        $Fake.SessionKey = 'PC-ALICE-2'
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        # session 3 is running now (its agent holds its lock) with an event not yet sent
+        $other = Join-Path $dir 'spool.PC-ALICE-3.jsonl'
+        $line = ConvertTo-AgentEventJson -InputEvent (New-AgentEvent -User 'CORP\alice' -State working -Time (At '08:59:00'))
+        [System.IO.File]::WriteAllText($other, $line + "`n")
+        $otherLock = Lock-AgentSession -SpoolPath $other
+        try {
+            $Fake.Activity = @(, @((At '09:00:00'), (At '09:03:00')))
+            $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 5
+        } finally { $otherLock.Dispose() }
+        [System.IO.File]::ReadAllText($other) | Should -Be ($line + "`n")
+        Test-Path (Join-Path $dir 'state.PC-ALICE-2.json') | Should -BeTrue
+        Test-Path (Join-Path $dir 'spool.PC-ALICE-2.jsonl') | Should -BeTrue
+        Test-Path (Join-Path $dir 'spool.jsonl') | Should -BeFalse
+        @(Get-SentEvents | Where-Object { $_.ts -like '*T08:59:00*' }).Count | Should -Be 0
+    }
+
+    It 'takes over the spool and open run of a session that ended, and of an agent before 2.1' {
+        $Fake.SessionKey = 'PC-ALICE-5'
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $ev = { param($t, $st) ConvertTo-AgentEventJson -InputEvent (New-AgentEvent -User 'CORP\alice' -State $st -Time (At $t)) }
+        [System.IO.File]::WriteAllText((Join-Path $dir 'spool.PC-ALICE-4.jsonl'), (& $ev '08:10:00' 'working') + "`n")
+        [System.IO.File]::WriteAllText((Join-Path $dir 'spool.jsonl'), (& $ev '08:00:00' 'working') + "`n" + (& $ev '08:05:00' 'stopped') + "`n")
+        '{"version":1,"user":"CORP\\alice","mode":"working","lastInputTicks":' + (At '08:20:00').Ticks + '}' |
+            Set-Content -LiteralPath (Join-Path $dir 'state.PC-ALICE-4.json')
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 2
+        $sent = @(Get-SentEvents | ForEach-Object { "$($_.state) $($_.ts.Substring(11, 8))" })
+        $sent | Should -Contain 'working 08:00:00'
+        $sent | Should -Contain 'stopped 08:05:00'
+        $sent | Should -Contain 'working 08:10:00'
+        $sent | Should -Contain 'stopped 08:20:00'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'spool.PC-ALICE-4.jsonl'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'state.PC-ALICE-4.json'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'spool.jsonl'
+    }
+
     It 'dot-sourcing the script does not start the loop' {
         # A fresh runspace with none of the fakes: if the guard failed, the real loop would start
         # (and, with no config, never return 'loaded' before the timeout).

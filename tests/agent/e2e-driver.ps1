@@ -126,7 +126,7 @@ function Invoke-AgentHttpPost {
 # --- run the day --------------------------------------------------------------------------------
 
 $config = Read-AgentConfig -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig
-$Fake.SpoolPath = $config.Settings['SPOOL_PATH']
+$Fake.SpoolPath = Get-AgentSessionPath -Path $config.Settings['SPOOL_PATH'] -Key (Get-AgentSessionKey)
 $started = [DateTime]::UtcNow
 $rc = Start-WorkTracingAgent -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig -MaxPolls 5000
 $spool = ''
