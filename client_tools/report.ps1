@@ -49,21 +49,13 @@ namespace WorkTracing
 {
     public static class IdleMath
     {
-        public const uint MaxIdle = 2147483648u; // 2^31 ms, about 24.8 days
-
         // Milliseconds between the last input and now, from two GetTickCount-style values.
         // Unsigned 32-bit subtraction, so a tick counter that wrapped (every 49.7 days) between
-        // the two readings still gives the right answer. A result above 2^31 means the last
-        // input looks newer than "now" (the two readings raced); that is reported as 0 idle,
-        // never as "idle since boot".
+        // the two readings still gives the right answer. The last input is read before the tick
+        // count, so it is never newer and the difference needs no clamp: 25 days idle is 25 days.
         public static long IdleMilliseconds(uint tickNow, uint lastInputTick)
         {
-            uint diff = unchecked(tickNow - lastInputTick);
-            if (diff > MaxIdle)
-            {
-                return 0;
-            }
-            return (long)diff;
+            return (long)unchecked(tickNow - lastInputTick);
         }
     }
 
