@@ -242,13 +242,14 @@ function Invoke-AgentHttpPost {
     )
     $headers = @{}
     if ($Token) { $headers['Authorization'] = 'Bearer ' + $Token }
-    $result = New-Object PSObject -Property @{ StatusCode = 0; Body = ''; RetryAfterSeconds = $null; Error = $null }
+    $result = New-Object PSObject -Property @{ StatusCode = 0; Body = ''; RetryAfterSeconds = $null; Error = $null; Date = $null }
     try {
         $resp = Invoke-WebRequest -Uri $Uri -Method Post -Body $Body -Headers $headers `
             -ContentType 'application/json; charset=utf-8' -TimeoutSec $TimeoutSec `
             -UseBasicParsing -ErrorAction Stop
         $result.StatusCode = [int]$resp.StatusCode
         $result.Body = [string]$resp.Content
+        $result.Date = Get-AgentResponseDate -Response $resp
     } catch {
         $err = $_
         $response = $null
@@ -259,10 +260,56 @@ function Invoke-AgentHttpPost {
             try { $result.StatusCode = [int]$response.StatusCode } catch { $result.StatusCode = 0 }
             if ($err.ErrorDetails -and $err.ErrorDetails.Message) { $result.Body = [string]$err.ErrorDetails.Message }
             $result.RetryAfterSeconds = Get-AgentRetryAfter -Response $response
+            $result.Date = Get-AgentResponseDate -Response $response
         }
         $result.Error = $err.Exception.Message
     }
     return $result
+}
+
+function Invoke-AgentHttpGet {
+    # GETs a URL (the server's health). Never throws; returns StatusCode (0 = no answer) and
+    # Date (the answer's Date header as UTC, or $null).
+    param([string]$Uri, [int]$TimeoutSec)
+    $result = New-Object PSObject -Property @{ StatusCode = 0; Date = $null }
+    try {
+        $resp = Invoke-WebRequest -Uri $Uri -Method Get -TimeoutSec $TimeoutSec -UseBasicParsing -ErrorAction Stop
+        $result.StatusCode = [int]$resp.StatusCode
+        $result.Date = Get-AgentResponseDate -Response $resp
+    } catch {
+        $response = $null
+        if ($_.Exception -and ($_.Exception.PSObject.Properties.Name -contains 'Response')) { $response = $_.Exception.Response }
+        if ($null -ne $response) {
+            try { $result.StatusCode = [int]$response.StatusCode } catch { $result.StatusCode = 0 }
+            $result.Date = Get-AgentResponseDate -Response $response
+        }
+    }
+    return $result
+}
+
+function Get-AgentResponseDate {
+    # The Date header of a response (Invoke-WebRequest's, HttpWebResponse or HttpResponseMessage)
+    # as a UTC DateTime, or $null.
+    param($Response)
+    $text = $null
+    try {
+        if ($Response.Headers -is [System.Net.WebHeaderCollection]) {
+            $text = $Response.Headers['Date']
+        } elseif ($Response.Headers -is [System.Collections.IDictionary]) {
+            $text = @($Response.Headers['Date'])[0]
+        } elseif ($null -ne $Response.Headers.Date) {
+            return $Response.Headers.Date.Value.UtcDateTime
+        }
+    } catch {
+        Write-Verbose 'no readable Date header'
+    }
+    if (-not $text) { return $null }
+    $d = [DateTime]::MinValue
+    $styles = [System.Globalization.DateTimeStyles]::AdjustToUniversal -bor [System.Globalization.DateTimeStyles]::AssumeUniversal
+    if ([DateTime]::TryParseExact([string]$text, 'r', $script:Invariant, $styles, [ref]$d)) {
+        return [DateTime]::SpecifyKind($d, [DateTimeKind]::Utc)
+    }
+    return $null
 }
 
 function Get-AgentRetryAfter {
@@ -738,9 +785,10 @@ function Invoke-AgentFlush {
             if ($batch.Consumed -gt 0) { Write-AgentSpoolLines -Path $path -Lines @($batch.Rest) }
             break
         }
-        $json = '{"events":[' + ($batch.Events -join ',') + ']}'
+        $json = '{"events":[' + (@($batch.Events | ForEach-Object { ConvertTo-AgentServerClock -Line $_ }) -join ',') + ']}'
         $bytes = $script:Utf8NoBom.GetBytes($json)
         $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
+        if ($resp.PSObject.Properties.Name -contains 'Date') { Update-AgentClockOffset -ServerDate $resp.Date -LocalNow (Get-AgentUtcNow) }
         $class = Get-AgentRetryClass -StatusCode $resp.StatusCode -Body $resp.Body
         if ($class -eq 'split' -and $Sender.BatchSize -le 1) {
             # One event refused as too large: something between us and the server; keep it.
@@ -1013,6 +1061,45 @@ function Get-AgentRecoveryEvents {
 # Main loop
 # ------------------------------------------------------------------------------------------------
 
+$script:AgentClockOffsetSeconds = 0
+
+function Update-AgentClockOffset {
+    # Learns how far this PC's clock is from the server's (its Date header). The header has
+    # whole seconds and the answer took a moment to arrive, so differences of a few seconds are
+    # noise; they are ignored, which also keeps a resent event's corrected ts unchanged (the
+    # server's duplicate check needs the same ts).
+    param($ServerDate, [DateTime]$LocalNow)
+    if ($null -eq $ServerDate) { return }
+    $offset = [Math]::Round(([DateTime]$ServerDate - $LocalNow).TotalSeconds)
+    if ([Math]::Abs($offset) -lt 5) { $offset = 0 }
+    if ([Math]::Abs($offset - $script:AgentClockOffsetSeconds) -lt 5) { return }
+    if ([Math]::Abs($offset) -gt 60) {
+        $how = 'ahead of'
+        if ($offset -gt 0) { $how = 'behind' }
+        Write-AgentLog -Level WARN -Message ("this PC's clock is {0:N0} s {1} the server's; event times are corrected to the server's clock when sent (fix the PC's time sync)" -f [Math]::Abs($offset), $how)
+    } elseif ($script:AgentClockOffsetSeconds -ne 0) {
+        Write-AgentLog -Level INFO -Message ("clock offset to the server now {0} s" -f $offset)
+    }
+    $script:AgentClockOffsetSeconds = $offset
+}
+
+function ConvertTo-AgentServerClock {
+    # A spool line with its ts moved onto the server's clock (the latest known offset).
+    param([string]$Line)
+    if ($script:AgentClockOffsetSeconds -eq 0) { return $Line }
+    $m = [regex]::Match($Line, '"ts":"([^"]+)"')
+    if (-not $m.Success) { return $Line }
+    $t = [DateTime]::MinValue
+    if (-not [DateTime]::TryParse($m.Groups[1].Value, $script:Invariant, [System.Globalization.DateTimeStyles]::RoundtripKind, [ref]$t)) { return $Line }
+    $fixed = Format-AgentTimestamp -Time ($t.ToUniversalTime().AddSeconds($script:AgentClockOffsetSeconds))
+    return $Line.Substring(0, $m.Groups[1].Index) + $fixed + $Line.Substring($m.Groups[1].Index + $m.Groups[1].Length)
+}
+
+function Get-AgentHealthUri {
+    param([string]$Endpoint)
+    try { return (New-Object System.Uri((New-Object System.Uri($Endpoint)), 'health')).AbsoluteUri } catch { return $null }
+}
+
 function Get-AgentSessionPath {
     # spool.jsonl -> spool.<key>.jsonl; the empty key is the single-file layout of agents
     # before 2.1 (and of tests).
@@ -1179,6 +1266,12 @@ function Start-WorkTracingAgent {
             foreach ($ev in @(Receive-AgentOrphans -SpoolBase $spoolBase -StateBase $stateBase -Key $key -SpoolPath $s['SPOOL_PATH'])) { [void]$pending.Add($ev) }
         } catch {
             Write-AgentLog -Level WARN -Message ("could not look for spools of ended sessions: " + $_.Exception.Message)
+        }
+
+        if ($s['API_ENDPOINT']) {
+            # Before the first send, so that even events spooled offline arrive on the server's clock.
+            $health = Invoke-AgentHttpGet -Uri (Get-AgentHealthUri -Endpoint $s['API_ENDPOINT']) -TimeoutSec ([int]$s['REQUEST_TIMEOUT_SECONDS'])
+            Update-AgentClockOffset -ServerDate $health.Date -LocalNow (Get-AgentUtcNow)
         }
 
         $state = New-AgentState -User $user

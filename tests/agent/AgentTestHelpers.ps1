@@ -7,6 +7,7 @@ $AgentScript = Join-Path $PSScriptRoot '../../client_tools/report.ps1'
 # The real HTTP call, for the tests that run it against misbehaving servers (Network.Tests.ps1).
 $RealAgentHttpPost = ${function:Invoke-AgentHttpPost}
 $RealEnableAgentProxy = ${function:Enable-AgentProxy}
+$RealAgentHttpGet = ${function:Invoke-AgentHttpGet}
 $script:AgentDevice = 'PC-ALICE'
 
 $Fake = @{
@@ -81,6 +82,7 @@ function Enter-AgentSingleInstance { return $true }
 function Exit-AgentSingleInstance { }
 function Enable-AgentTls { }
 function Enable-AgentProxy { }
+function Invoke-AgentHttpGet { param([string]$Uri, [int]$TimeoutSec) return [pscustomobject]@{ StatusCode = 0; Date = $null } }
 function Get-AgentDeviceName { return 'PC-ALICE' }
 # One session, spool.jsonl and state.json unsuffixed; tests of several sessions set a key.
 function Get-AgentSessionKey { return $Fake.SessionKey }

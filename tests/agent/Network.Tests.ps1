@@ -15,6 +15,8 @@ BeforeAll {
         return @([System.IO.File]::ReadAllLines($path) | Where-Object { $_.Trim() })
     }
     function Use-Network([hashtable]$Script) {
+        # The server's clock agrees with the PC's (fake) one: no skew to correct.
+        $Script.clockOffsetSeconds = [Math]::Round(($Fake.Now - [DateTime]::UtcNow).TotalSeconds)
         $script:net = Start-FakeNetwork -Script $Script
         $script:settings.API_ENDPOINT = $script:net.Report
     }
@@ -23,7 +25,8 @@ BeforeAll {
 
 Describe 'delivery through a network that misbehaves' {
     BeforeEach {
-        Reset-Fake -Now (At '09:00:00')
+        Reset-Fake -Now (At '09:30:00')
+        $script:AgentClockOffsetSeconds = 0
         $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
         $script:settings = New-TestSettings -Dir $dir
         $settings.REQUEST_TIMEOUT_SECONDS = 5
@@ -47,7 +50,8 @@ Describe 'delivery through a network that misbehaves' {
 
 Describe 'delivery through a network that misbehaves (more)' {
     BeforeEach {
-        Reset-Fake -Now (At '09:00:00')
+        Reset-Fake -Now (At '09:30:00')
+        $script:AgentClockOffsetSeconds = 0
         $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
         $script:settings = New-TestSettings -Dir $dir
         $settings.REQUEST_TIMEOUT_SECONDS = 5
@@ -105,5 +109,45 @@ Describe 'delivery through a network that misbehaves (more)' {
         & $RealEnableAgentProxy
         [System.Net.Http.HttpClient]::DefaultProxy.Credentials | Should -Be ([System.Net.CredentialCache]::DefaultNetworkCredentials)
         [System.Net.WebRequest]::DefaultWebProxy.Credentials | Should -Be ([System.Net.CredentialCache]::DefaultNetworkCredentials)
+    }
+}
+
+Describe 'a server whose clock is 10 minutes behind the PC' {
+    BeforeEach {
+        # The PC's clock is the real one; the server's Date header says 10 minutes earlier.
+        $pcNow = [DateTime]::UtcNow
+        $pcNow = $pcNow.AddTicks(-($pcNow.Ticks % [TimeSpan]::TicksPerSecond))
+        Reset-Fake -Now $pcNow
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $script:settings = New-TestSettings -Dir $dir
+        $script:net = Start-FakeNetwork -Script @{ clockOffsetSeconds = -600 }
+        Set-Item function:Invoke-AgentHttpGet $RealAgentHttpGet
+        $script:AgentClockOffsetSeconds = 0
+    }
+    AfterEach { Stop-FakeNetwork $script:net }
+
+    It 'has its events stored, on the server''s clock, even those spooled before it started' {
+        # The PC's own (real) clock runs on; the user is at work.
+        function Get-AgentUtcNow { return [DateTime]::UtcNow }
+        function Invoke-AgentSleep { param([double]$Seconds) Start-Sleep -Milliseconds 100 }
+        function Get-AgentIdleMilliseconds { return [long]1000 }
+        $config = Write-TestConfig -Dir $dir -Override @{ API_ENDPOINT = $net.Report; REQUEST_TIMEOUT_SECONDS = 5 }
+        $now = [DateTime]::UtcNow
+        $offline = @(
+            (New-AgentEvent -User 'CORP\alice' -State working -Time $now.AddMinutes(-20)),
+            (New-AgentEvent -User 'CORP\alice' -State stopped -Time $now.AddMinutes(-4)),
+            (New-AgentEvent -User 'CORP\alice' -State working -Time $now.AddMinutes(-1)))
+        Add-AgentSpoolEvent -Path (Join-Path $dir 'spool.jsonl') -Events $offline -MaxBytes 1MB
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 2
+        $made = @($offline | ForEach-Object { $_.ts }) + @(Get-Content (Join-Path $dir 'agent.log') | Where-Object { $_ -match ' event (working|stopped) at (\S+)' } | ForEach-Object { $_ -replace '^.* event \w+ at ', '' })
+        $stored = @((Get-FakeNetworkLog $net).stored | ForEach-Object { $_.ts })
+        $made.Count | Should -Be 4
+        $stored.Count | Should -Be 4
+        for ($i = 0; $i -lt $made.Count; $i++) {
+            $shift = ([DateTime]::Parse($stored[$i]).ToUniversalTime() - [DateTime]::Parse($made[$i]).ToUniversalTime()).TotalSeconds
+            $shift | Should -BeGreaterOrEqual -602
+            $shift | Should -BeLessOrEqual -598
+        }
+        Get-Content -Raw (Join-Path $dir 'agent.log') | Should -Match 'clock is 6\d\d s ahead of the server''s'
     }
 }

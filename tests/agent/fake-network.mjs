@@ -36,6 +36,12 @@ function eventsOf(text) {
 }
 
 function answer(res, a, events) {
+  if (a.kind === "accept") {
+    // As the server: an event more than 5 minutes ahead of its clock is refused.
+    const limit = Date.now() + offsetMs + 5 * 60_000;
+    const future = events.flatMap((e, i) => (Date.parse(e.ts) > limit ? [i] : []));
+    if (future.length) return answer(res, { kind: "reject", indexes: future }, events);
+  }
   if (a.kind === "accept" || (a.kind === "too-large" && events.length <= a.max)) {
     log.stored.push(...events);
     return json(res, 201, { success: true, accepted: events.length, duplicates: 0, rejected: [] });
@@ -45,7 +51,11 @@ function answer(res, a, events) {
   }
   if (a.kind === "reject") {
     const bad = new Set(a.indexes);
-    const details = [...bad].map((index) => ({ index, field: "ts", message: "ts is more than 5 minutes in the future" }));
+    const details = [...bad].map((index) => ({
+      index,
+      field: "ts",
+      message: "ts is more than 5 minutes in the future",
+    }));
     const good = events.filter((_, i) => !bad.has(i));
     if (!good.length)
       return json(res, 400, {
