@@ -28,13 +28,16 @@ Set-StrictMode -Version 2.0
 # Constants
 # ------------------------------------------------------------------------------------------------
 
-$script:AgentVersion = '2.0.0'
+$script:AgentVersion = '2.1.0'
 $script:Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
 $script:Invariant = [System.Globalization.CultureInfo]::InvariantCulture
 $script:AgentIdleError = ''
 $script:AgentRng = $null
 $script:AgentMutex = $null
 $script:AgentLastStateJson = $null
+$script:AgentSpoolFailures = 0
+$script:AgentDevice = ''
+$script:AgentSpoolLock = $null
 
 # The C# type behind the idle time. The arithmetic lives in IdleMath, which compiles and runs
 # everywhere (the tests call it on Linux); only IdleNative touches user32/kernel32.
@@ -46,21 +49,13 @@ namespace WorkTracing
 {
     public static class IdleMath
     {
-        public const uint MaxIdle = 2147483648u; // 2^31 ms, about 24.8 days
-
         // Milliseconds between the last input and now, from two GetTickCount-style values.
         // Unsigned 32-bit subtraction, so a tick counter that wrapped (every 49.7 days) between
-        // the two readings still gives the right answer. A result above 2^31 means the last
-        // input looks newer than "now" (the two readings raced); that is reported as 0 idle,
-        // never as "idle since boot".
+        // the two readings still gives the right answer. The last input is read before the tick
+        // count, so it is never newer and the difference needs no clamp: 25 days idle is 25 days.
         public static long IdleMilliseconds(uint tickNow, uint lastInputTick)
         {
-            uint diff = unchecked(tickNow - lastInputTick);
-            if (diff > MaxIdle)
-            {
-                return 0;
-            }
-            return (long)diff;
+            return (long)unchecked(tickNow - lastInputTick);
         }
     }
 
@@ -160,6 +155,18 @@ function Get-AgentUserName {
     return [string]$env:USERNAME
 }
 
+function Get-AgentDeviceName {
+    if ($env:COMPUTERNAME) { return [string]$env:COMPUTERNAME }
+    return [System.Environment]::MachineName
+}
+
+function Get-AgentSessionKey {
+    # This machine and Windows session: two sessions of one account (RDP and console, or two
+    # PCs sharing a profile folder) each get their own spool and state file.
+    $sessionId = [System.Diagnostics.Process]::GetCurrentProcess().SessionId
+    return ((Get-AgentDeviceName) + '-' + $sessionId)
+}
+
 function Enter-AgentSingleInstance {
     # One agent per logon session: a named mutex in the session's Local\ namespace.
     param([string]$Name = 'Local\WorkTracingAgent')
@@ -202,6 +209,28 @@ function Enable-AgentTls {
     }
 }
 
+function Enable-AgentProxy {
+    # The system proxy with the signed-in user's own credentials: a proxy that authenticates by
+    # NTLM or Kerberos lets the agent through instead of answering 407.
+    $credentials = [System.Net.CredentialCache]::DefaultNetworkCredentials
+    try {
+        $proxy = [System.Net.WebRequest]::GetSystemWebProxy()
+        $proxy.Credentials = $credentials
+        [System.Net.WebRequest]::DefaultWebProxy = $proxy
+    } catch {
+        Write-AgentLog -Level WARN -Message ("could not set up the system proxy: " + $_.Exception.Message)
+    }
+    # PowerShell 7 sends through HttpClient, which has a proxy of its own.
+    $httpClient = 'System.Net.Http.HttpClient' -as [type]
+    if ($null -ne $httpClient -and $null -ne $httpClient.GetProperty('DefaultProxy')) {
+        try {
+            $httpClient::DefaultProxy.Credentials = $credentials
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not give the proxy default credentials: " + $_.Exception.Message)
+        }
+    }
+}
+
 function Invoke-AgentHttpPost {
     # POSTs UTF-8 JSON bytes. Never throws; returns StatusCode (0 = no HTTP answer), Body,
     # RetryAfterSeconds and Error.
@@ -213,13 +242,14 @@ function Invoke-AgentHttpPost {
     )
     $headers = @{}
     if ($Token) { $headers['Authorization'] = 'Bearer ' + $Token }
-    $result = New-Object PSObject -Property @{ StatusCode = 0; Body = ''; RetryAfterSeconds = $null; Error = $null }
+    $result = New-Object PSObject -Property @{ StatusCode = 0; Body = ''; RetryAfterSeconds = $null; Error = $null; Date = $null }
     try {
         $resp = Invoke-WebRequest -Uri $Uri -Method Post -Body $Body -Headers $headers `
             -ContentType 'application/json; charset=utf-8' -TimeoutSec $TimeoutSec `
             -UseBasicParsing -ErrorAction Stop
         $result.StatusCode = [int]$resp.StatusCode
         $result.Body = [string]$resp.Content
+        $result.Date = Get-AgentResponseDate -Response $resp
     } catch {
         $err = $_
         $response = $null
@@ -230,10 +260,56 @@ function Invoke-AgentHttpPost {
             try { $result.StatusCode = [int]$response.StatusCode } catch { $result.StatusCode = 0 }
             if ($err.ErrorDetails -and $err.ErrorDetails.Message) { $result.Body = [string]$err.ErrorDetails.Message }
             $result.RetryAfterSeconds = Get-AgentRetryAfter -Response $response
+            $result.Date = Get-AgentResponseDate -Response $response
         }
         $result.Error = $err.Exception.Message
     }
     return $result
+}
+
+function Invoke-AgentHttpGet {
+    # GETs a URL (the server's health). Never throws; returns StatusCode (0 = no answer) and
+    # Date (the answer's Date header as UTC, or $null).
+    param([string]$Uri, [int]$TimeoutSec)
+    $result = New-Object PSObject -Property @{ StatusCode = 0; Date = $null }
+    try {
+        $resp = Invoke-WebRequest -Uri $Uri -Method Get -TimeoutSec $TimeoutSec -UseBasicParsing -ErrorAction Stop
+        $result.StatusCode = [int]$resp.StatusCode
+        $result.Date = Get-AgentResponseDate -Response $resp
+    } catch {
+        $response = $null
+        if ($_.Exception -and ($_.Exception.PSObject.Properties.Name -contains 'Response')) { $response = $_.Exception.Response }
+        if ($null -ne $response) {
+            try { $result.StatusCode = [int]$response.StatusCode } catch { $result.StatusCode = 0 }
+            $result.Date = Get-AgentResponseDate -Response $response
+        }
+    }
+    return $result
+}
+
+function Get-AgentResponseDate {
+    # The Date header of a response (Invoke-WebRequest's, HttpWebResponse or HttpResponseMessage)
+    # as a UTC DateTime, or $null.
+    param($Response)
+    $text = $null
+    try {
+        if ($Response.Headers -is [System.Net.WebHeaderCollection]) {
+            $text = $Response.Headers['Date']
+        } elseif ($Response.Headers -is [System.Collections.IDictionary]) {
+            $text = @($Response.Headers['Date'])[0]
+        } elseif ($null -ne $Response.Headers.Date) {
+            return $Response.Headers.Date.Value.UtcDateTime
+        }
+    } catch {
+        Write-Verbose 'no readable Date header'
+    }
+    if (-not $text) { return $null }
+    $d = [DateTime]::MinValue
+    $styles = [System.Globalization.DateTimeStyles]::AdjustToUniversal -bor [System.Globalization.DateTimeStyles]::AssumeUniversal
+    if ([DateTime]::TryParseExact([string]$text, 'r', $script:Invariant, $styles, [ref]$d)) {
+        return [DateTime]::SpecifyKind($d, [DateTimeKind]::Utc)
+    }
+    return $null
 }
 
 function Get-AgentRetryAfter {
@@ -287,6 +363,8 @@ function New-AgentEvent {
     $ordered['user'] = $User
     $ordered['state'] = $State
     $ordered['ts'] = Format-AgentTimestamp -Time $Time
+    $ordered['device'] = $script:AgentDevice
+    $ordered['agent'] = $script:AgentVersion
     return (New-Object PSObject -Property $ordered)
 }
 
@@ -296,21 +374,58 @@ function ConvertTo-AgentEventJson {
     return ($InputEvent | ConvertTo-Json -Compress -Depth 3)
 }
 
+function ConvertFrom-AgentServerJson {
+    # The server's JSON envelope ({"success": ...}) from a response body, or $null for anything
+    # else (a portal's HTML page, a proxy's error page, an empty body).
+    param([string]$Body)
+    if (-not $Body) { return $null }
+    try {
+        $o = $Body | ConvertFrom-Json -ErrorAction Stop
+    } catch {
+        return $null
+    }
+    if ($null -eq $o -or -not ($o -is [System.Management.Automation.PSCustomObject])) { return $null }
+    if (-not ($o.PSObject.Properties.Name -contains 'success') -or -not ($o.success -is [bool])) { return $null }
+    return $o
+}
+
 function Get-AgentRetryClass {
-    # What to do with a response: ok, retry (later, with backoff), hold (keep everything and
-    # wait: the server refuses our credentials or the endpoint is wrong) or drop (the server
-    # judged the events themselves invalid).
-    param([int]$StatusCode)
-    if ($StatusCode -ge 200 -and $StatusCode -lt 300) { return 'ok' }
-    if ($StatusCode -eq 0) { return 'retry' }                     # network error, timeout, DNS
-    if ($StatusCode -eq 408 -or $StatusCode -eq 429) { return 'retry' }
-    if ($StatusCode -ge 500) { return 'retry' }
-    if ($StatusCode -eq 401 -or $StatusCode -eq 403) { return 'hold' }
+    # What to do with a response: ok (delivered), reject (the server judged named events invalid:
+    # drop those), split (413: smaller batches), hold (keep everything and wait: credentials,
+    # address or proxy need fixing) or retry (later, with backoff). Nothing but the server's own
+    # verdict ever drops an event: a proxy, portal or middlebox answer holds everything.
+    param([int]$StatusCode, [string]$Body)
+    if ($StatusCode -eq 201) {
+        # Only the server's own answer is a delivery: a portal or proxy may well say 2xx.
+        $o = ConvertFrom-AgentServerJson -Body $Body
+        if ($null -ne $o -and $o.success) { return 'ok' }
+        return 'retry'
+    }
+    if ($StatusCode -eq 400 -and @(Get-AgentInvalidIndexes -Body $Body).Count -gt 0) { return 'reject' }
+    if ($StatusCode -eq 413) { return 'split' }
+    if ($StatusCode -eq 401 -or $StatusCode -eq 403 -or $StatusCode -eq 407) { return 'hold' }
     # A wrong API_ENDPOINT (404/405) says nothing about the events: keep them too.
     if ($StatusCode -eq 404 -or $StatusCode -eq 405) { return 'hold' }
-    if ($StatusCode -eq 413) { return 'split' }
-    if ($StatusCode -ge 400 -and $StatusCode -lt 500) { return 'drop' }
-    return 'retry'                                                 # 1xx/3xx: unexpected, try again
+    return 'retry'
+}
+
+function Get-AgentInvalidIndexes {
+    # The batch positions the server's 400 envelope names as invalid events (none for any other
+    # body: a 400 from a middlebox says nothing about the events).
+    param([string]$Body)
+    $o = ConvertFrom-AgentServerJson -Body $Body
+    if ($null -eq $o -or $o.success) { return @() }
+    if (-not ($o.PSObject.Properties.Name -contains 'error') -or $null -eq $o.error) { return @() }
+    $names = @($o.error.PSObject.Properties.Name)
+    if (-not ($names -contains 'code' -and $names -contains 'details')) { return @() }
+    if ($o.error.code -ne 'no_valid_events') { return @() }
+    $indexes = New-Object System.Collections.ArrayList
+    foreach ($d in @($o.error.details)) {
+        if ($null -eq $d -or -not ($d.PSObject.Properties.Name -contains 'index')) { continue }
+        $i = 0
+        if ([int]::TryParse([string]$d.index, [ref]$i) -and -not $indexes.Contains($i)) { [void]$indexes.Add($i) }
+    }
+    return $indexes.ToArray()
 }
 
 function Get-AgentBackoffSeconds {
@@ -651,6 +766,7 @@ function New-AgentSender {
             NextAttemptUtc = [DateTime]::MinValue
             Holding        = $false
             BatchSize      = 0
+            SinceSplit     = 0
         })
 }
 
@@ -669,59 +785,72 @@ function Invoke-AgentFlush {
             if ($batch.Consumed -gt 0) { Write-AgentSpoolLines -Path $path -Lines @($batch.Rest) }
             break
         }
-        $json = '{"events":[' + ($batch.Events -join ',') + ']}'
+        $json = '{"events":[' + (@($batch.Events | ForEach-Object { ConvertTo-AgentServerClock -Line $_ }) -join ',') + ']}'
         $bytes = $script:Utf8NoBom.GetBytes($json)
         $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
-        $class = Get-AgentRetryClass -StatusCode $resp.StatusCode
-        switch ($class) {
-            'ok' {
-                Write-AgentRejections -Response $resp -Events $batch.Events
-                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
-                $sent += $batch.Events.Count
-                if ($Sender.Failures -gt 0 -or $Sender.Holding) {
-                    Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
+        if ($resp.PSObject.Properties.Name -contains 'Date') { Update-AgentClockOffset -ServerDate $resp.Date -LocalNow (Get-AgentUtcNow) }
+        $class = Get-AgentRetryClass -StatusCode $resp.StatusCode -Body $resp.Body
+        if ($class -eq 'split' -and $Sender.BatchSize -le 1) {
+            # One event refused as too large: something between us and the server; keep it.
+            $class = 'retry'
+        }
+        if ($class -eq 'ok') {
+            Write-AgentRejections -Response $resp -Events $batch.Events
+            Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+            $sent += $batch.Events.Count
+            if ($Sender.Failures -gt 0 -or $Sender.Holding) {
+                Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
+            }
+            $Sender.Failures = 0
+            $Sender.Holding = $false
+            $Sender.NextAttemptUtc = [DateTime]::MinValue
+            $full = [int]$Settings['BATCH_SIZE']
+            if ($Sender.BatchSize -lt $full) {
+                $Sender.SinceSplit++
+                if ($Sender.SinceSplit -ge 5) {
+                    $Sender.BatchSize = [int][Math]::Min($full, $Sender.BatchSize * 2)
+                    $Sender.SinceSplit = 0
                 }
-                $Sender.Failures = 0
-                $Sender.Holding = $false
-                $Sender.NextAttemptUtc = [DateTime]::MinValue
-                Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
             }
-            'drop' {
-                Write-AgentLog -Level ERROR -Message ("server refused {0} events with HTTP {1}; dropped them: {2}" -f $batch.Events.Count, $resp.StatusCode, (Get-AgentShortBody $resp.Body))
-                foreach ($e in $batch.Events) { Write-AgentLog -Level ERROR -Message ("dropped event " + $e) }
-                Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
-            }
-            'split' {
-                if ($Sender.BatchSize -gt 1) {
-                    $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
-                    Write-AgentLog -Level WARN -Message ("HTTP 413: batch too large; now sending {0} events per batch" -f $Sender.BatchSize)
+            Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
+        } elseif ($class -eq 'reject') {
+            $bad = @(Get-AgentInvalidIndexes -Body $resp.Body)
+            $keep = New-Object System.Collections.ArrayList
+            for ($i = 0; $i -lt $batch.Events.Count; $i++) {
+                if ($bad -contains $i) {
+                    Write-AgentLog -Level ERROR -Message ("server judged event {0} invalid (HTTP 400); dropped: {1} {2}" -f $i, $batch.Events[$i], (Get-AgentShortBody $resp.Body))
                 } else {
-                    Write-AgentLog -Level ERROR -Message ("HTTP 413 for a single event; dropped it: " + $batch.Events[0])
-                    Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+                    [void]$keep.Add($batch.Events[$i])
                 }
             }
-            'hold' {
-                $Sender.Failures++
-                $wait = 300
-                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
-                if (-not $Sender.Holding) {
-                    $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
-                    if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
-                    Write-AgentLog -Level ERROR -Message ("HTTP {0}: {1}; events are kept in the spool and retried every {2} s" -f $resp.StatusCode, $why, $wait)
-                }
-                $Sender.Holding = $true
-                return $sent
+            foreach ($r in @($batch.Rest)) { [void]$keep.Add($r) }
+            Write-AgentSpoolLines -Path $path -Lines $keep
+        } elseif ($class -eq 'split') {
+            $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
+            $Sender.SinceSplit = 0
+            Write-AgentLog -Level WARN -Message ("HTTP 413: batch too large; now sending {0} events per batch" -f $Sender.BatchSize)
+        } elseif ($class -eq 'hold') {
+            $Sender.Failures++
+            $wait = 300
+            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
+            if (-not $Sender.Holding) {
+                $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
+                if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
+                if ($resp.StatusCode -eq 407) { $why = 'a proxy wants credentials the agent does not have (it uses the system proxy with the signed-in user''s credentials): ask for the server to be allowed through the proxy' }
+                Write-AgentLog -Level ERROR -Message ("HTTP {0}: {1}; events are kept in the spool and retried every {2} s" -f $resp.StatusCode, $why, $wait)
             }
-            default {
-                $Sender.Failures++
-                $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
-                if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
-                $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
-                $what = 'HTTP ' + $resp.StatusCode
-                if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
-                Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
-                return $sent
-            }
+            $Sender.Holding = $true
+            return $sent
+        } else {
+            $Sender.Failures++
+            $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
+            if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
+            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
+            $what = 'HTTP ' + $resp.StatusCode
+            if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
+            elseif ($null -eq (ConvertFrom-AgentServerJson -Body $resp.Body)) { $what += ' that is not the server''s answer (a captive portal or a proxy?): ' + (Get-AgentShortBody $resp.Body) }
+            Write-AgentLog -Level WARN -Message ("send failed: {0}; attempt {1}, next in {2:N0} s; events stay in the spool" -f $what, $Sender.Failures, $delay)
+            return $sent
         }
     }
     return $sent
@@ -897,7 +1026,14 @@ function Save-AgentStateFile {
     if ($json -eq $script:AgentLastStateJson) { return }
     $dir = Split-Path -Parent $Path
     if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
-    [System.IO.File]::WriteAllText($Path, $json, $script:Utf8NoBom)
+    # Written beside and swapped in: a crash or a full disk mid-write leaves the previous state.
+    $tmp = $Path + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, $json, $script:Utf8NoBom)
+    if (Test-Path -LiteralPath $Path -PathType Leaf) {
+        [System.IO.File]::Replace($tmp, $Path, [System.Management.Automation.Language.NullString]::Value)
+    } else {
+        [System.IO.File]::Move($tmp, $Path)
+    }
     $script:AgentLastStateJson = $json
 }
 
@@ -924,6 +1060,153 @@ function Get-AgentRecoveryEvents {
 # ------------------------------------------------------------------------------------------------
 # Main loop
 # ------------------------------------------------------------------------------------------------
+
+$script:AgentClockOffsetSeconds = 0
+
+function Update-AgentClockOffset {
+    # Learns how far this PC's clock is from the server's (its Date header). The header has
+    # whole seconds and the answer took a moment to arrive, so differences of a few seconds are
+    # noise; they are ignored, which also keeps a resent event's corrected ts unchanged (the
+    # server's duplicate check needs the same ts).
+    param($ServerDate, [DateTime]$LocalNow)
+    if ($null -eq $ServerDate) { return }
+    $offset = [Math]::Round(([DateTime]$ServerDate - $LocalNow).TotalSeconds)
+    if ([Math]::Abs($offset) -lt 5) { $offset = 0 }
+    if ([Math]::Abs($offset - $script:AgentClockOffsetSeconds) -lt 5) { return }
+    if ([Math]::Abs($offset) -gt 60) {
+        $how = 'ahead of'
+        if ($offset -gt 0) { $how = 'behind' }
+        Write-AgentLog -Level WARN -Message ("this PC's clock is {0:N0} s {1} the server's; event times are corrected to the server's clock when sent (fix the PC's time sync)" -f [Math]::Abs($offset), $how)
+    } elseif ($script:AgentClockOffsetSeconds -ne 0) {
+        Write-AgentLog -Level INFO -Message ("clock offset to the server now {0} s" -f $offset)
+    }
+    $script:AgentClockOffsetSeconds = $offset
+}
+
+function ConvertTo-AgentServerClock {
+    # A spool line with its ts moved onto the server's clock (the latest known offset).
+    param([string]$Line)
+    if ($script:AgentClockOffsetSeconds -eq 0) { return $Line }
+    $m = [regex]::Match($Line, '"ts":"([^"]+)"')
+    if (-not $m.Success) { return $Line }
+    $t = [DateTime]::MinValue
+    if (-not [DateTime]::TryParse($m.Groups[1].Value, $script:Invariant, [System.Globalization.DateTimeStyles]::RoundtripKind, [ref]$t)) { return $Line }
+    $fixed = Format-AgentTimestamp -Time ($t.ToUniversalTime().AddSeconds($script:AgentClockOffsetSeconds))
+    return $Line.Substring(0, $m.Groups[1].Index) + $fixed + $Line.Substring($m.Groups[1].Index + $m.Groups[1].Length)
+}
+
+function Get-AgentHealthUri {
+    param([string]$Endpoint)
+    try { return (New-Object System.Uri((New-Object System.Uri($Endpoint)), 'health')).AbsoluteUri } catch { return $null }
+}
+
+function Get-AgentSessionPath {
+    # spool.jsonl -> spool.<key>.jsonl; the empty key is the single-file layout of agents
+    # before 2.1 (and of tests).
+    param([string]$Path, [string]$Key)
+    if (-not $Key) { return $Path }
+    $dir = Split-Path -Parent $Path
+    $name = [System.IO.Path]::GetFileNameWithoutExtension($Path) + '.' + $Key + [System.IO.Path]::GetExtension($Path)
+    if ($dir) { return (Join-Path $dir $name) }
+    return $name
+}
+
+function Get-AgentSessionKeys {
+    # The session keys that have a file beside $Path (spool.<key>.jsonl), plus '' when the
+    # single-file layout is there.
+    param([string]$Path)
+    $keys = New-Object System.Collections.ArrayList
+    $dir = Split-Path -Parent $Path
+    if (-not $dir -or -not (Test-Path -LiteralPath $dir -PathType Container)) { return @() }
+    $stem = [System.IO.Path]::GetFileNameWithoutExtension($Path) + '.'
+    $ext = [System.IO.Path]::GetExtension($Path)
+    foreach ($f in [System.IO.Directory]::GetFiles($dir)) {
+        $name = [System.IO.Path]::GetFileName($f)
+        if ($name -eq [System.IO.Path]::GetFileName($Path)) { [void]$keys.Add(''); continue }
+        if ($name.StartsWith($stem) -and $name.EndsWith($ext) -and $name.Length -gt $stem.Length + $ext.Length) {
+            [void]$keys.Add($name.Substring($stem.Length, $name.Length - $stem.Length - $ext.Length))
+        }
+    }
+    return $keys.ToArray()
+}
+
+function Lock-AgentSession {
+    # Holds <spool>.lock for as long as the agent runs, so another session's agent can tell
+    # this spool is in use. $null when another process holds it.
+    param([string]$SpoolPath)
+    $dir = Split-Path -Parent $SpoolPath
+    if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
+    try {
+        return [System.IO.File]::Open($SpoolPath + '.lock', 'OpenOrCreate', 'ReadWrite', 'None')
+    } catch {
+        return $null
+    }
+}
+
+function Receive-AgentOrphans {
+    # Spools and state files of sessions whose agent no longer runs (a previous logon, an agent
+    # before 2.1) are taken over: their events appended to this session's spool, a run they
+    # left open closed. Returns the closing events.
+    param([string]$SpoolBase, [string]$StateBase, [string]$Key, [string]$SpoolPath)
+    $closing = New-Object System.Collections.ArrayList
+    $keys = @(@(Get-AgentSessionKeys -Path $SpoolBase) + @(Get-AgentSessionKeys -Path $StateBase) | Sort-Object -Unique)
+    foreach ($k in $keys) {
+        if ($k -eq $Key) { continue }
+        $otherSpool = Get-AgentSessionPath -Path $SpoolBase -Key $k
+        $lock = Lock-AgentSession -SpoolPath $otherSpool
+        if ($null -eq $lock) { continue }
+        try {
+            if (Test-Path -LiteralPath $otherSpool -PathType Leaf) {
+                $lines = @([System.IO.File]::ReadAllLines($otherSpool, $script:Utf8NoBom) | Where-Object { $_.Trim() })
+                if ($lines.Count -gt 0) {
+                    $sb = New-Object System.Text.StringBuilder
+                    foreach ($l in $lines) { [void]$sb.Append($l.Trim()).Append("`n") }
+                    [System.IO.File]::AppendAllText($SpoolPath, $sb.ToString(), $script:Utf8NoBom)
+                    Write-AgentLog -Level INFO -Message ("took over {0} events from the spool of a session that ended ({1})" -f $lines.Count, $otherSpool)
+                }
+                Remove-Item -LiteralPath $otherSpool -Force
+            }
+            $otherState = Get-AgentSessionPath -Path $StateBase -Key $k
+            foreach ($ev in @(Get-AgentRecoveryEvents -Path $otherState)) { [void]$closing.Add($ev) }
+            if (Test-Path -LiteralPath $otherState -PathType Leaf) { Remove-Item -LiteralPath $otherState -Force }
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not take over the files of session {0}: {1}" -f $k, $_.Exception.Message)
+        } finally {
+            $lock.Dispose()
+            Remove-Item -LiteralPath ($otherSpool + '.lock') -Force -ErrorAction SilentlyContinue
+        }
+    }
+    return $closing.ToArray()
+}
+
+function Save-AgentPending {
+    # Writes the events kept in memory to the spool (the spool first: nothing is sent that is not
+    # on disk), then the state file, which never gets ahead of the spool: a crash while events
+    # are only in memory still closes the run from the older state file. $true when all is kept.
+    param([System.Collections.ArrayList]$Pending, [hashtable]$Settings, $State, [long]$MaxBytes)
+    if ($Pending.Count -gt 0) {
+        try {
+            Add-AgentSpoolEvent -Path $Settings['SPOOL_PATH'] -Events $Pending.ToArray() -MaxBytes $MaxBytes
+            if ($script:AgentSpoolFailures -gt 0) {
+                Write-AgentLog -Level INFO -Message ("spool writable again; {0} events kept in memory are now in it" -f $Pending.Count)
+            }
+            $script:AgentSpoolFailures = 0
+            $Pending.Clear()
+        } catch {
+            $script:AgentSpoolFailures++
+            if ($script:AgentSpoolFailures -eq 1 -or ($script:AgentSpoolFailures % 60) -eq 0) {
+                Write-AgentLog -Level ERROR -Message ("cannot write the spool {0} ({1}); {2} events kept in memory and retried every poll" -f $Settings['SPOOL_PATH'], $_.Exception.Message, $Pending.Count)
+            }
+            return $false
+        }
+    }
+    try {
+        Save-AgentStateFile -Path $Settings['STATE_PATH'] -State $State
+    } catch {
+        Write-AgentLog -Level ERROR -Message ("cannot write the state file: " + $_.Exception.Message)
+    }
+    return $true
+}
 
 function Test-AgentStopRequested {
     # The tests replace this to end the loop; the real agent runs until logoff.
@@ -962,11 +1245,34 @@ function Start-WorkTracingAgent {
         foreach ($e in $config.Errors) { Write-AgentLog -Level ERROR -Message $e }
 
         Enable-AgentTls
+        Enable-AgentProxy
         [void](Initialize-AgentIdleSource)
         $spoolMax = [long]([double]$s['SPOOL_MAX_MB'] * 1MB)
 
-        $recovered = @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])
-        if ($recovered.Count -gt 0) { Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $recovered -MaxBytes $spoolMax }
+        $script:AgentDevice = Get-AgentDeviceName
+        $key = Get-AgentSessionKey
+        $spoolBase = $s['SPOOL_PATH']
+        $stateBase = $s['STATE_PATH']
+        $s['SPOOL_PATH'] = Get-AgentSessionPath -Path $spoolBase -Key $key
+        $s['STATE_PATH'] = Get-AgentSessionPath -Path $stateBase -Key $key
+        Write-AgentLog -Level INFO -Message ("device {0}; this session's spool {1}" -f $script:AgentDevice, $s['SPOOL_PATH'])
+
+        # Events not yet on disk, oldest first: a failed spool write keeps them here and the
+        # next poll tries again, so no event is lost while the state machine moves on.
+        $pending = New-Object System.Collections.ArrayList
+        foreach ($ev in @(Get-AgentRecoveryEvents -Path $s['STATE_PATH'])) { [void]$pending.Add($ev) }
+        try {
+            $script:AgentSpoolLock = Lock-AgentSession -SpoolPath $s['SPOOL_PATH']
+            foreach ($ev in @(Receive-AgentOrphans -SpoolBase $spoolBase -StateBase $stateBase -Key $key -SpoolPath $s['SPOOL_PATH'])) { [void]$pending.Add($ev) }
+        } catch {
+            Write-AgentLog -Level WARN -Message ("could not look for spools of ended sessions: " + $_.Exception.Message)
+        }
+
+        if ($s['API_ENDPOINT']) {
+            # Before the first send, so that even events spooled offline arrive on the server's clock.
+            $health = Invoke-AgentHttpGet -Uri (Get-AgentHealthUri -Endpoint $s['API_ENDPOINT']) -TimeoutSec ([int]$s['REQUEST_TIMEOUT_SECONDS'])
+            Update-AgentClockOffset -ServerDate $health.Date -LocalNow (Get-AgentUtcNow)
+        }
 
         $state = New-AgentState -User $user
         $sender = New-AgentSender
@@ -976,15 +1282,14 @@ function Start-WorkTracingAgent {
             try {
                 $idle = Get-AgentIdleMilliseconds
                 $events = @(Step-AgentState -State $state -NowUtc $now -IdleMs $idle -Settings $s)
-                if ($events.Count -gt 0) {
-                    # The spool first: nothing is sent that is not already on disk.
-                    Add-AgentSpoolEvent -Path $s['SPOOL_PATH'] -Events $events -MaxBytes $spoolMax
-                    foreach ($ev in $events) { Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts) }
+                foreach ($ev in $events) {
+                    [void]$pending.Add($ev)
+                    Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts)
                 }
-                Save-AgentStateFile -Path $s['STATE_PATH'] -State $state
             } catch {
                 Write-AgentLog -Level ERROR -Message ("poll failed: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
             }
+            [void](Save-AgentPending -Pending $pending -Settings $s -State $state -MaxBytes $spoolMax)
             try {
                 [void](Invoke-AgentFlush -Sender $sender -Settings $s -NowUtc $now)
             } catch {
@@ -1002,6 +1307,10 @@ function Start-WorkTracingAgent {
         Write-AgentLog -Level ERROR -Message ("agent stopped by an error: " + $_.Exception.Message + ' ' + $_.ScriptStackTrace)
         return 1
     } finally {
+        if ($null -ne $script:AgentSpoolLock) {
+            $script:AgentSpoolLock.Dispose()
+            $script:AgentSpoolLock = $null
+        }
         Exit-AgentSingleInstance
     }
 }

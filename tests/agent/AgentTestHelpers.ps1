@@ -4,6 +4,11 @@
 
 $AgentScript = Join-Path $PSScriptRoot '../../client_tools/report.ps1'
 . $AgentScript
+# The real HTTP call, for the tests that run it against misbehaving servers (Network.Tests.ps1).
+$RealAgentHttpPost = ${function:Invoke-AgentHttpPost}
+$RealEnableAgentProxy = ${function:Enable-AgentProxy}
+$RealAgentHttpGet = ${function:Invoke-AgentHttpGet}
+$script:AgentDevice = 'PC-ALICE'
 
 $Fake = @{
     Now        = [DateTime]::new(2026, 3, 2, 5, 0, 0, [DateTimeKind]::Utc)
@@ -16,6 +21,7 @@ $Fake = @{
     Default    = @{ StatusCode = 201; Body = '{"success":true}' }
     Respond    = $null        # optional scriptblock(now) -> response, overrides the queue
     SpoolAtSend = New-Object System.Collections.ArrayList
+    SessionKey = ''
 }
 
 function Reset-Fake {
@@ -31,6 +37,7 @@ function Reset-Fake {
     $Fake.Default = @{ StatusCode = 201; Body = '{"success":true}' }
     $Fake.Respond = $null
     $Fake.SpoolPath = $null
+    $Fake.SessionKey = ''
 }
 
 function At([string]$hhmmss) {
@@ -74,6 +81,11 @@ function Get-AgentUserName { return 'CORP\alice' }
 function Enter-AgentSingleInstance { return $true }
 function Exit-AgentSingleInstance { }
 function Enable-AgentTls { }
+function Enable-AgentProxy { }
+function Invoke-AgentHttpGet { param([string]$Uri, [int]$TimeoutSec) return [pscustomobject]@{ StatusCode = 0; Date = $null } }
+function Get-AgentDeviceName { return 'PC-ALICE' }
+# One session, spool.jsonl and state.json unsuffixed; tests of several sessions set a key.
+function Get-AgentSessionKey { return $Fake.SessionKey }
 
 function Invoke-AgentHttpPost {
     param([string]$Uri, [byte[]]$Body, [string]$Token, [int]$TimeoutSec)

@@ -34,17 +34,26 @@ Describe 'WorkTracing idle type' {
         [WorkTracing.IdleMath]::IdleMilliseconds([uint32]0, [uint32]::MaxValue) | Should -Be 1
     }
 
-    It 'clamps to 0 when the last input is a few ms ahead of now (readings raced)' {
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]1000, [uint32]1003) | Should -Be 0
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2, [uint32]5) | Should -Be 0
-        # ahead across the wrap
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]::MaxValue, [uint32]2) | Should -Be 0
+    It 'keeps idle times of 2^31 ms (24.8 days) and more, up to the 2^32 wrap' {
+        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483647, [uint32]0) | Should -Be 2147483647
+        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483648, [uint32]0) | Should -Be 2147483648
+        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483649, [uint32]0) | Should -Be 2147483649
+        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]::MaxValue, [uint32]0) | Should -Be 4294967295
+        # across the wrap: last input 2^31 + 10 ms before it
+        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]10, [uint32]2147483648) | Should -Be 2147483658
     }
 
-    It 'keeps exactly 2^31 and clamps anything above it' {
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483648, [uint32]0) | Should -Be 2147483648
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483649, [uint32]0) | Should -Be 0
-        [WorkTracing.IdleMath]::IdleMilliseconds([uint32]2147483647, [uint32]0) | Should -Be 2147483647
+    It 'a session untouched for 25 days is stopped, not working' {
+        $last = [uint32]1000
+        $now = [uint32]($last + [uint32](25 * 86400000))
+        $idle = [WorkTracing.IdleMath]::IdleMilliseconds($now, $last)
+        $idle | Should -Be (25 * 86400000)
+        $settings = @{ IDLE_THRESHOLD_MINUTES = 10; POLL_INTERVAL_SECONDS = 60; REPORT_INTERVAL_MINUTES = 1; IDLE_REPORT_MINUTES = 5 }
+        $state = New-AgentState -User 'CORP\alice'
+        $t = [DateTime]::new(2026, 3, 2, 9, 0, 0, [DateTimeKind]::Utc)
+        $states = foreach ($m in 0..3) { @(Step-AgentState -State $state -NowUtc $t.AddMinutes($m) -IdleMs $idle -Settings $settings) | ForEach-Object { $_.state } }
+        @($states) | Should -Not -Contain 'working'
+        $state.Mode | Should -Be 'stopped'
     }
 
     It 'returns a long, never a negative number' {

@@ -28,8 +28,8 @@ Describe 'spool' {
     It 'holds every event as one JSON line' {
         Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:05:00' 'stopped')) -MaxBytes 1MB
         Read-Spool $spool | Should -Be @(
-            '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z"}',
-            '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T09:05:00.0000000Z"}')
+            '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z","device":"PC-ALICE","agent":"2.1.0"}',
+            '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T09:05:00.0000000Z","device":"PC-ALICE","agent":"2.1.0"}')
     }
 
     It 'is written before sending: every event sent was already on disk' {
@@ -102,16 +102,46 @@ Describe 'sending and retry' {
         Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:01:00')) -MaxBytes 1MB
     }
 
+    It 'counts only the server''s 201 with "success": true as delivered' -TestCases @(
+        @{ Code = 201; Body = '{"success":true}'; Class = 'ok' },
+        @{ Code = 201; Body = '{"success":true,"accepted":2,"duplicates":0,"rejected":[]}'; Class = 'ok' },
+        @{ Code = 200; Body = '{"success":true}'; Class = 'retry' },
+        @{ Code = 201; Body = '<html><body>Welcome to the hotel network</body></html>'; Class = 'retry' },
+        @{ Code = 201; Body = ''; Class = 'retry' },
+        @{ Code = 201; Body = '{"success":false}'; Class = 'retry' },
+        @{ Code = 204; Body = ''; Class = 'retry' }
+    ) {
+        Get-AgentRetryClass -StatusCode $Code -Body $Body | Should -Be $Class
+    }
+
+    It 'keeps the spool when a 2xx is not the server''s answer' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 200; Body = '<html>Sign in to the guest Wi-Fi</html>' })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'not the server''s answer'
+    }
+
     It 'classifies responses' -TestCases @(
-        @{ Code = 200; Class = 'ok' }, @{ Code = 201; Class = 'ok' },
         @{ Code = 0; Class = 'retry' }, @{ Code = 408; Class = 'retry' }, @{ Code = 429; Class = 'retry' },
         @{ Code = 500; Class = 'retry' }, @{ Code = 502; Class = 'retry' }, @{ Code = 503; Class = 'retry' },
         @{ Code = 401; Class = 'hold' }, @{ Code = 403; Class = 'hold' },
         @{ Code = 404; Class = 'hold' }, @{ Code = 405; Class = 'hold' },
-        @{ Code = 413; Class = 'split' },
-        @{ Code = 400; Class = 'drop' }, @{ Code = 415; Class = 'drop' }, @{ Code = 422; Class = 'drop' }
+        @{ Code = 413; Class = 'split' }, @{ Code = 407; Class = 'hold' },
+        @{ Code = 301; Class = 'retry' }, @{ Code = 302; Class = 'retry' }, @{ Code = 307; Class = 'retry' },
+        @{ Code = 400; Class = 'retry' }, @{ Code = 411; Class = 'retry' }, @{ Code = 415; Class = 'retry' },
+        @{ Code = 422; Class = 'retry' }, @{ Code = 426; Class = 'retry' }, @{ Code = 431; Class = 'retry' }
     ) {
         Get-AgentRetryClass -StatusCode $Code | Should -Be $Class
+    }
+
+    It 'drops only what the server''s own 400 names as invalid' -TestCases @(
+        @{ Body = '{"success":false,"error":{"code":"no_valid_events","message":"x","details":[{"index":0,"field":"ts","message":"m"}]}}'; Class = 'reject' },
+        @{ Body = '{"success":false,"error":{"code":"invalid_json","message":"x"}}'; Class = 'retry' },
+        @{ Body = '{"success":false,"error":{"code":"no_valid_events","message":"x","details":[{"field":"ts","message":"m"}]}}'; Class = 'retry' },
+        @{ Body = '{"error":"bad request","details":[{"index":0}]}'; Class = 'retry' },
+        @{ Body = '<html><h1>400 Bad Request</h1>Request Header Or Cookie Too Large</html>'; Class = 'retry' }
+    ) {
+        Get-AgentRetryClass -StatusCode 400 -Body $Body | Should -Be $Class
     }
 
     It 'backs off exponentially with jitter, capped' {
@@ -156,11 +186,29 @@ Describe 'sending and retry' {
         Get-Content -Raw $settings.LOG_PATH | Should -Match 'AGENT_TOKEN'
     }
 
-    It 'drops events the server refuses with another 4xx, with a log line' {
-        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid"}}' })
-        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+    It 'drops the events the server''s 400 names as invalid, each with a log line, and keeps the others' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"no_valid_events","message":"No event in the batch is valid","details":[{"index":1,"field":"ts","message":"ts is more than 5 minutes in the future"}]}}' })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 1
+        @(Get-SentEvents -OkIndexes 1 | ForEach-Object { $_.ts.Substring(11, 8) }) | Should -Be @('09:00:00')
         Read-Spool $spool | Should -BeNullOrEmpty
-        Get-Content -Raw $settings.LOG_PATH | Should -Match 'HTTP 400; dropped'
+        Get-Content -Raw $settings.LOG_PATH | Should -Match 'event 1 invalid \(HTTP 400\); dropped: .*09:01:00'
+    }
+
+    It 'keeps everything on a 400 that is not the server''s verdict on the events' {
+        [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid_json","message":"The body is not valid JSON"}}' })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
+        (Read-Spool $spool).Count | Should -Be 2
+        $sender.NextAttemptUtc | Should -BeGreaterThan (At '09:02:00')
+    }
+
+    It 'grows the batch back after a 413 once smaller batches go through' {
+        $settings.BATCH_SIZE = 4
+        $evs = 0..39 | ForEach-Object { New-Ev ((At '09:10:00').AddMinutes($_).ToString('HH:mm:ss')) }
+        Add-AgentSpoolEvent -Path $spool -Events $evs -MaxBytes 1MB
+        [void]$Fake.Responses.Add(@{ StatusCode = 413 })
+        [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') -MaxBatches 20)
+        @($Fake.Requests | ForEach-Object { @(($_.Text | ConvertFrom-Json).events).Count }) -join ',' | Should -Be '4,2,2,2,2,2,4,4,4,4,4,4,4,4'
+        Read-Spool $spool | Should -BeNullOrEmpty
     }
 
     It 'logs events a 201 names as rejected' {

@@ -177,6 +177,124 @@ Describe 'the main loop with a fake clock, user and server' {
         [System.IO.File]::ReadAllText($Fake.SpoolPath).Trim() | Should -BeNullOrEmpty
     }
 
+    It 'a spool that cannot be written for a while loses no event: the stopped arrives and the hours stay exact' {
+        # 09:00-09:05 at work; the stopped (stamped 09:05) is made at the 09:15 poll, while the
+        # spool's path is taken by a folder (as a full disk or a locked file would refuse it).
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:05:00')))
+        $spoolPath = $Fake.SpoolPath
+        function Test-AgentStopRequested {
+            if ($Fake.Now -eq (At '09:14:00')) {
+                Remove-Item -LiteralPath $spoolPath -Force
+                New-Item -ItemType Directory -Path $spoolPath | Out-Null
+            }
+            if ($Fake.Now -eq (At '09:18:00')) { Remove-Item -LiteralPath $spoolPath -Force -Recurse }
+            return $false
+        }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 30
+        $events = Get-SentEvents
+        @($events | Where-Object { $_.state -eq 'stopped' -and $_.ts -eq '2026-03-02T09:05:00.0000000Z' }).Count | Should -Be 1
+        Format-Periods (Get-Periods $events) | Should -Be '09:00:00-09:05:00'
+        $log = Get-Content -Raw (Join-Path $dir 'agent.log')
+        $log | Should -Match 'cannot write the spool'
+        $log | Should -Match 'spool writable again'
+    }
+
+    It 'while an event is only in memory, the state file does not move past it' {
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:05:00')))
+        $spoolPath = $Fake.SpoolPath
+        $statePath = Join-Path $dir 'state.json'
+        function Test-AgentStopRequested {
+            if ($Fake.Now -eq (At '09:14:00')) {
+                Remove-Item -LiteralPath $spoolPath -Force
+                New-Item -ItemType Directory -Path $spoolPath | Out-Null
+            }
+            return ($Fake.Now -ge (At '09:16:00'))
+        }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 30
+        # the agent "crashed" with the stopped in memory only: the next start must still close the run
+        (Get-Content -Raw $statePath | ConvertFrom-Json).mode | Should -Be 'working'
+        $recovered = @(Get-AgentRecoveryEvents -Path $statePath)
+        "$($recovered[0].state) $($recovered[0].ts)" | Should -Be 'stopped 2026-03-02T09:05:00.0000000Z'
+    }
+
+    It 'the state file is replaced whole: a reader never finds it empty or half written' {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $statePath = Join-Path $dir 'state.json'
+        $state = New-AgentState -User ('CORP' + ('x' * 3000))
+        $state.Mode = 'working'
+        $state.LastInputUtc = At '09:00:00'
+        Save-AgentStateFile -Path $statePath -State $state
+        $reader = [powershell]::Create()
+        [void]$reader.AddScript({
+                param($p, $until)
+                $bad = 0; $reads = 0
+                while ([DateTime]::UtcNow -lt $until) {
+                    try { $t = [System.IO.File]::ReadAllText($p) } catch { continue }
+                    $reads++
+                    try { $null = $t | ConvertFrom-Json -ErrorAction Stop; if (-not $t) { $bad++ } } catch { $bad++ }
+                }
+                return @($bad, $reads)
+            }).AddArgument($statePath).AddArgument([DateTime]::UtcNow.AddSeconds(3))
+        $async = $reader.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(2.5)
+        $i = 0
+        while ([DateTime]::UtcNow -lt $deadline) {
+            $i++
+            $state.LastInputUtc = (At '09:00:00').AddSeconds($i)
+            Save-AgentStateFile -Path $statePath -State $state
+        }
+        $result = $reader.EndInvoke($async)
+        $reader.Dispose()
+        $result[1] | Should -BeGreaterThan 100
+        $result[0] | Should -Be 0
+    }
+
+    It 'every event names the device and the agent''s version' {
+        $Fake.Activity = @(, @((At '09:00:00'), (At '09:03:00')))
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 15
+        $events = @(Get-SentEvents)
+        $events.Count | Should -BeGreaterThan 3
+        @($events | Where-Object { $_.device -ne 'PC-ALICE' -or $_.agent -ne $script:AgentVersion }).Count | Should -Be 0
+    }
+
+    It 'each session keeps its own spool and state; another running session''s files are left alone' {
+        $Fake.SessionKey = 'PC-ALICE-2'
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        # session 3 is running now (its agent holds its lock) with an event not yet sent
+        $other = Join-Path $dir 'spool.PC-ALICE-3.jsonl'
+        $line = ConvertTo-AgentEventJson -InputEvent (New-AgentEvent -User 'CORP\alice' -State working -Time (At '08:59:00'))
+        [System.IO.File]::WriteAllText($other, $line + "`n")
+        $otherLock = Lock-AgentSession -SpoolPath $other
+        try {
+            $Fake.Activity = @(, @((At '09:00:00'), (At '09:03:00')))
+            $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 5
+        } finally { $otherLock.Dispose() }
+        [System.IO.File]::ReadAllText($other) | Should -Be ($line + "`n")
+        Test-Path (Join-Path $dir 'state.PC-ALICE-2.json') | Should -BeTrue
+        Test-Path (Join-Path $dir 'spool.PC-ALICE-2.jsonl') | Should -BeTrue
+        Test-Path (Join-Path $dir 'spool.jsonl') | Should -BeFalse
+        @(Get-SentEvents | Where-Object { $_.ts -like '*T08:59:00*' }).Count | Should -Be 0
+    }
+
+    It 'takes over the spool and open run of a session that ended, and of an agent before 2.1' {
+        $Fake.SessionKey = 'PC-ALICE-5'
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        $ev = { param($t, $st) ConvertTo-AgentEventJson -InputEvent (New-AgentEvent -User 'CORP\alice' -State $st -Time (At $t)) }
+        [System.IO.File]::WriteAllText((Join-Path $dir 'spool.PC-ALICE-4.jsonl'), (& $ev '08:10:00' 'working') + "`n")
+        [System.IO.File]::WriteAllText((Join-Path $dir 'spool.jsonl'), (& $ev '08:00:00' 'working') + "`n" + (& $ev '08:05:00' 'stopped') + "`n")
+        '{"version":1,"user":"CORP\\alice","mode":"working","lastInputTicks":' + (At '08:20:00').Ticks + '}' |
+            Set-Content -LiteralPath (Join-Path $dir 'state.PC-ALICE-4.json')
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 2
+        $sent = @(Get-SentEvents | ForEach-Object { "$($_.state) $($_.ts.Substring(11, 8))" })
+        $sent | Should -Contain 'working 08:00:00'
+        $sent | Should -Contain 'stopped 08:05:00'
+        $sent | Should -Contain 'working 08:10:00'
+        $sent | Should -Contain 'stopped 08:20:00'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'spool.PC-ALICE-4.jsonl'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'state.PC-ALICE-4.json'
+        @(Get-ChildItem -LiteralPath $dir -Name) | Should -Not -Contain 'spool.jsonl'
+    }
+
     It 'dot-sourcing the script does not start the loop' {
         # A fresh runspace with none of the fakes: if the guard failed, the real loop would start
         # (and, with no config, never return 'loaded' before the timeout).

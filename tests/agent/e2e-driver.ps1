@@ -118,15 +118,19 @@ $script:RealHttpPost = ${function:Invoke-AgentHttpPost}
 function Invoke-AgentHttpPost {
     param([string]$Uri, [byte[]]$Body, [string]$Token, [int]$TimeoutSec)
     $r = & $script:RealHttpPost -Uri $Uri -Body $Body -Token $Token -TimeoutSec $TimeoutSec
+    # The fake clock runs a simulated day in seconds: the server's real Date says nothing about it.
+    $r.Date = $null
     $count = @(([System.Text.Encoding]::UTF8.GetString($Body) | ConvertFrom-Json).events).Count
     [void]$Fake.Requests.Add([ordered]@{ at = (Format-AgentTimestamp -Time $Fake.Now); status = [int]$r.StatusCode; events = $count; error = $r.Error })
     return $r
 }
 
+function Invoke-AgentHttpGet { param([string]$Uri, [int]$TimeoutSec) return [pscustomobject]@{ StatusCode = 0; Date = $null } }
+
 # --- run the day --------------------------------------------------------------------------------
 
 $config = Read-AgentConfig -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig
-$Fake.SpoolPath = $config.Settings['SPOOL_PATH']
+$Fake.SpoolPath = Get-AgentSessionPath -Path $config.Settings['SPOOL_PATH'] -Key (Get-AgentSessionKey)
 $started = [DateTime]::UtcNow
 $rc = Start-WorkTracingAgent -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig -MaxPolls 5000
 $spool = ''

@@ -123,6 +123,81 @@ type DriverResult = {
 
 const sleep = (msec: number) => new Promise((resolve) => setTimeout(resolve, msec));
 
+/**
+ * Runs the driver to its end. `ownSession` starts it in a session of its own (setsid), which is
+ * what the agent's session identity (its process's session id) sees as another Windows session.
+ */
+async function runDriver(
+  pwsh: string,
+  scenario: object,
+  configPath: string,
+  { ownSession = false, extraEnv = {} }: { ownSession?: boolean; extraEnv?: Record<string, string> } = {},
+): Promise<DriverResult> {
+  const scenarioPath = path.join(path.dirname(configPath), `scenario-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(
+    scenarioPath,
+    JSON.stringify({
+      sleeps: [],
+      pauses: [],
+      markerDir: path.dirname(configPath),
+      pauseTimeoutSeconds: 60,
+      ...scenario,
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DOTNET_CLI_TELEMETRY_OPTOUT: "1",
+    POWERSHELL_TELEMETRY_OPTOUT: "1",
+    POWERSHELL_UPDATECHECK: "Off",
+    ...extraEnv,
+  };
+  for (const name of [...AGENT_SETTINGS, "LOCALAPPDATA"]) delete env[name];
+  const args = ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", path.join(ROOT, "tests/agent/e2e-driver.ps1")];
+  const child = spawn(pwsh, [...args, "-ScenarioPath", scenarioPath, "-AgentConfig", configPath], {
+    cwd: ROOT,
+    env,
+    detached: ownSession,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const code = await Promise.race([
+    new Promise((resolve) => child.once("exit", (c, signal) => resolve(c ?? signal))),
+    sleep(100_000).then(() => "timeout"),
+  ]);
+  if (code === "timeout") child.kill("SIGKILL");
+  expect(code, `the driver failed:\n${stderr}\n${stdout.slice(-4000)}`).toBe(0);
+  const line = stdout.split("\n").find((l) => l.startsWith("E2E-RESULT "));
+  expect(line, `no result from the driver:\n${stderr}\n${stdout.slice(-4000)}`).toBeDefined();
+  return JSON.parse(line!.slice("E2E-RESULT ".length)) as DriverResult;
+}
+
+/** A config.env for the agent, in `agentDir`. */
+function writeAgentConfig(agentDir: string, endpoint: string, token: string): string {
+  mkdirSync(agentDir, { recursive: true });
+  const configPath = path.join(agentDir, "config.env");
+  writeFileSync(
+    configPath,
+    [
+      `API_ENDPOINT=${endpoint}`,
+      `AGENT_TOKEN=${token}`,
+      `IDLE_THRESHOLD_MINUTES=${IDLE_THRESHOLD_MINUTES}`,
+      `POLL_INTERVAL_SECONDS=${POLL_SECONDS}`,
+      "REPORT_INTERVAL_MINUTES=1",
+      "IDLE_REPORT_MINUTES=5",
+      `DATA_DIR=${agentDir}`,
+      "",
+    ].join("\n"),
+  );
+  return configPath;
+}
+
+/** Every event an agent log says was made, as "state ts" (ts as the server prints it). */
+const eventsMade = (log: string) =>
+  [...log.matchAll(/ event (working|stopped) at (\S+)/g)].map((m) => `${m[1]} ${new Date(ms(m[2])).toISOString()}`);
+
 describe.each(PROVIDERS)("the Windows agent end to end, on %s", (provider) => {
   let pwsh: string;
   let database: TestDatabase;
@@ -356,6 +431,53 @@ describe.each(PROVIDERS)("the Windows agent end to end, on %s", (provider) => {
           `${made.length} events; driver ${result.realSeconds} s, down at ${(pauses.down.realAt / 1000).toFixed(1)} s, ` +
           `up at ${(pauses.up.realAt / 1000).toFixed(1)} s, test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
+    },
+  );
+  it(
+    "loses nothing when two sessions of one account run an agent each, side by side",
+    { timeout: 240_000 },
+    async () => {
+      const agentDir = path.join(dir, "two-sessions");
+      const configPath = writeAgentConfig(agentDir, `${server!.url}/api/report`, ingestToken);
+      const user = "CORP\\bob";
+      // Console and RDP sessions of one account on one PC: the same %LOCALAPPDATA% folder.
+      const day = (activity: [string, string][]) => ({ start: at("08:00"), end: at("13:00"), user, activity });
+      const [console_, remote] = await Promise.all([
+        runDriver(
+          pwsh,
+          day([
+            [at("08:30"), at("10:30")],
+            [at("11:00"), at("12:00")],
+          ]),
+          configPath,
+          { ownSession: true },
+        ),
+        runDriver(
+          pwsh,
+          day([
+            [at("09:00"), at("11:30")],
+            [at("12:10"), at("12:40")],
+          ]),
+          configPath,
+          { ownSession: true },
+        ),
+      ]);
+      const log = readFileSync(path.join(agentDir, "agent.log"), "utf8");
+      expect([console_.rc, remote.rc], log.slice(-4000)).toEqual([0, 0]);
+      expect(console_.spool.trim() + remote.spool.trim(), "both spools are empty at the end").toBe("");
+
+      const timeline = await (
+        await fetch(`${server!.url}/api/users/${encodeURIComponent(user)}/timeline?date=${DATE}`, { headers: read })
+      ).json();
+      expect(timeline.success, JSON.stringify(timeline)).toBe(true);
+      const stored = new Set(
+        (timeline.data.events as { ts: string; state: string }[]).map((e) => `${e.state} ${e.ts}`),
+      );
+      const made = new Set(eventsMade(log));
+      expect(made.size).toBeGreaterThan(250);
+      const lost = [...made].filter((e) => !stored.has(e));
+      expect(lost, `${lost.length} of ${made.size} events lost`).toEqual([]);
+      expect([...stored].filter((e) => !made.has(e))).toEqual([]);
     },
   );
 });
