@@ -194,6 +194,10 @@ function Exit-AgentSingleInstance {
     }
 }
 
+function Get-AgentLanguageMode {
+    return [string]$ExecutionContext.SessionState.LanguageMode
+}
+
 function Write-AgentEventLog {
     # For a start that cannot keep a log: the Application log, source "work-tracing"
     # (registered by schedule_task.ps1; users cannot register a source). Never throws.
@@ -1306,6 +1310,21 @@ function Start-WorkTracingAgent {
         [string]$ConfigPath,
         [int]$MaxPolls = 0
     )
+    $mode = Get-AgentLanguageMode
+    if ($mode -ne 'FullLanguage') {
+        # AppLocker/WDAC: Add-Type and most .NET calls are blocked, so the idle time cannot be
+        # read. Only cmdlets work here, so the log goes to its default place without config.env.
+        $msg = ("work-tracing agent cannot run: PowerShell is in {0} mode here (AppLocker or WDAC), which blocks reading the idle time. Allow report.ps1 in the policy (sign it with a trusted certificate, or add a rule for its folder)." -f $mode)
+        try {
+            $logDir = Join-Path ([string]$env:LOCALAPPDATA) 'WorkTracing'
+            if (-not (Test-Path -LiteralPath $logDir)) { [void](New-Item -ItemType Directory -Path $logDir -Force -ErrorAction Stop) }
+            Add-Content -LiteralPath (Join-Path $logDir 'agent.log') -Value ((Get-AgentUtcNow).ToString('o') + ' ERROR ' + $msg) -ErrorAction Stop
+        } catch {
+            Write-Verbose ('log write failed: ' + $_.Exception.Message)
+        }
+        [void](Write-AgentEventLog -EntryType Error -EventId 4 -Message $msg)
+        return 3
+    }
     $config = Read-AgentConfig -ScriptDir $ScriptDir -ConfigPath $ConfigPath
     $s = $config.Settings
     $placed = Select-AgentWritablePaths -Settings $s -FallbackDir $config.FallbackDir

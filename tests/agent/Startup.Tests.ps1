@@ -1,5 +1,6 @@
 # Start-up: paths from config.env (environment variables, relative paths), the fallback folder
-# when a folder cannot be written, and the Event Log when nothing can be kept.
+# when a folder cannot be written, the Event Log when nothing can be kept, and Constrained
+# Language Mode (AppLocker/WDAC).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'AgentTestHelpers.ps1')
@@ -10,6 +11,8 @@ BeforeAll {
         [void]$EventLog.Add(@{ EntryType = $EntryType; EventId = $EventId; Message = $Message })
         return $true
     }
+    $LanguageMode = 'FullLanguage'
+    function Get-AgentLanguageMode { return $LanguageMode }
 
     function New-Dir {
         $d = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
@@ -99,5 +102,43 @@ Describe 'a folder that cannot be written' {
         $EventLog[0].EntryType | Should -Be 'Warning'
         $EventLog[0].Message | Should -Match 'without a log'
         @(Get-SentEvents).Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Constrained Language Mode' {
+    BeforeEach {
+        Reset-Fake -Now (At '09:00:00')
+        $EventLog.Clear()
+        $env:LOCALAPPDATA = New-Dir
+    }
+
+    It 'is reported in the log and the Event Log, and the agent exits non-zero without polling' {
+        $LanguageMode = 'ConstrainedLanguage'
+        try {
+            $cfgDir = New-Dir
+            $config = Write-TestConfig -Dir $cfgDir
+            $rc = Start-WorkTracingAgent -ScriptDir $cfgDir -ConfigPath $config -MaxPolls 3
+        } finally { $LanguageMode = 'FullLanguage' }
+        $rc | Should -Be 3
+        $EventLog.Count | Should -Be 1
+        $EventLog[0].Message | Should -Match 'ConstrainedLanguage'
+        Get-Content -Raw (Join-Path $env:LOCALAPPDATA 'WorkTracing/agent.log') | Should -Match 'ERROR .*ConstrainedLanguage'
+        $Fake.SleepCalls | Should -Be 0
+        $Fake.Requests.Count | Should -Be 0
+    }
+
+    It 'is detected by the real script in a real Constrained Language session' {
+        $pwsh = Join-Path $PSHOME ('pwsh' + $(if ($IsWindows) { '.exe' } else { '' }))
+        $lad = New-Dir
+        $script = (Resolve-Path (Join-Path $PSScriptRoot '../../client_tools/report.ps1')).Path
+        $old = $env:LOCALAPPDATA
+        try {
+            $env:LOCALAPPDATA = $lad
+            $cmd = '$ExecutionContext.SessionState.LanguageMode = ''ConstrainedLanguage''; & ''' + $script + ''' 2>$null; exit $LASTEXITCODE'
+            & $pwsh -NoLogo -NoProfile -NonInteractive -Command $cmd | Out-Null
+            $rc = $LASTEXITCODE
+        } finally { $env:LOCALAPPDATA = $old }
+        $rc | Should -Be 3
+        Get-Content -Raw (Join-Path $lad 'WorkTracing/agent.log') | Should -Match 'ConstrainedLanguage mode'
     }
 }
