@@ -3,7 +3,8 @@
     work-tracing agent: reports keyboard/mouse activity of this Windows session to the server.
 
 .DESCRIPTION
-    Started at logon (schedule_task.ps1 -> run_hidden.vbs -> this script) in the user's own
+    Started at logon and unlock (schedule_task.ps1 -> conhost --headless or run_hidden.vbs ->
+    this script) in the user's own
     session. Every POLL_INTERVAL_SECONDS it reads the session's idle time and decides whether the
     user is working or stopped (see ../shared/DESIGN.md section 7 and client_tools/README.md).
     Every event is appended to a JSON-lines spool first and sent from there, oldest first, in
