@@ -3,7 +3,8 @@
     work-tracing agent: reports keyboard/mouse activity of this Windows session to the server.
 
 .DESCRIPTION
-    Started at logon (schedule_task.ps1 -> run_hidden.vbs -> this script) in the user's own
+    Started at logon and unlock (schedule_task.ps1 -> conhost --headless or run_hidden.vbs ->
+    this script) in the user's own
     session. Every POLL_INTERVAL_SECONDS it reads the session's idle time and decides whether the
     user is working or stopped (see ../shared/DESIGN.md section 7 and client_tools/README.md).
     Every event is appended to a JSON-lines spool first and sent from there, oldest first, in
@@ -191,6 +192,27 @@ function Exit-AgentSingleInstance {
         try { $script:AgentMutex.ReleaseMutex() } catch { Write-Verbose 'mutex already released' }
         $script:AgentMutex.Dispose()
         $script:AgentMutex = $null
+    }
+}
+
+function Get-AgentLanguageMode {
+    return [string]$ExecutionContext.SessionState.LanguageMode
+}
+
+function Write-AgentEventLog {
+    # For a start that cannot keep a log: the Application log, source "work-tracing"
+    # (registered by schedule_task.ps1; users cannot register a source). Never throws.
+    param([ValidateSet('Error', 'Warning', 'Information')][string]$EntryType = 'Error', [int]$EventId = 1, [string]$Message)
+    try {
+        if (Get-Command -Name Write-EventLog -ErrorAction SilentlyContinue) {
+            Write-EventLog -LogName Application -Source 'work-tracing' -EntryType $EntryType -EventId $EventId -Message $Message -ErrorAction Stop
+        } else {
+            [System.Diagnostics.EventLog]::WriteEntry('work-tracing', $Message, $EntryType, $EventId)
+        }
+        return $true
+    } catch {
+        Write-Verbose ('event log write failed: ' + $_.Exception.Message)
+        return $false
     }
 }
 
@@ -583,12 +605,27 @@ function Read-AgentConfig {
         [void]$warnings.Add('IDLE_REPORT_MINUTES should stay below the server''s HEARTBEAT_TIMEOUT_MINUTES (default 15) or idle users show as offline')
     }
 
+    # %LOCALAPPDATA% and the like: a scheduled task reads config.env literally, and a path left
+    # relative would land in the task's working folder, which users cannot write.
+    $fallbackDir = Join-Path $LocalAppData 'WorkTracing'
+    foreach ($name in 'DATA_DIR', 'SPOOL_PATH', 'STATE_PATH', 'LOG_PATH') {
+        if (-not $settings[$name]) { continue }
+        $expanded = Expand-AgentPathVariables -Path $settings[$name] -Environment $Environment
+        foreach ($unknown in $expanded.Unknown) {
+            [void]$warnings.Add(("{0}={1}: no environment variable %{2}%" -f $name, $settings[$name], $unknown))
+        }
+        $settings[$name] = $expanded.Path
+    }
     $dataDir = $settings['DATA_DIR']
-    if (-not $dataDir) { $dataDir = Join-Path $LocalAppData 'WorkTracing' }
+    if (-not $dataDir) { $dataDir = $fallbackDir }
+    if (-not [System.IO.Path]::IsPathRooted($dataDir)) { $dataDir = Join-Path $LocalAppData $dataDir }
     $settings['DATA_DIR'] = $dataDir
     if (-not $settings['SPOOL_PATH']) { $settings['SPOOL_PATH'] = Join-Path $dataDir 'spool.jsonl' }
     if (-not $settings['STATE_PATH']) { $settings['STATE_PATH'] = Join-Path $dataDir 'state.json' }
     if (-not $settings['LOG_PATH']) { $settings['LOG_PATH'] = Join-Path $dataDir 'agent.log' }
+    foreach ($name in 'SPOOL_PATH', 'STATE_PATH', 'LOG_PATH') {
+        if (-not [System.IO.Path]::IsPathRooted($settings[$name])) { $settings[$name] = Join-Path $dataDir $settings[$name] }
+    }
 
     return (New-Object PSObject -Property @{
             Settings   = $settings
@@ -597,7 +634,62 @@ function Read-AgentConfig {
             Warnings   = $warnings
             ConfigPath = $ConfigPath
             ConfigFound = $file.Found
+            FallbackDir = $fallbackDir
         })
+}
+
+function Expand-AgentPathVariables {
+    # %NAME% replaced from the environment (names case-insensitive, as on Windows); a name
+    # that is not set stays as written and is returned in Unknown.
+    param([string]$Path, [hashtable]$Environment)
+    $unknown = New-Object System.Collections.ArrayList
+    $lookup = @{}
+    foreach ($k in $Environment.Keys) { $lookup[[string]$k] = [string]$Environment[$k] }
+    $out = [regex]::Replace($Path, '%([^%]+)%', {
+            param($m)
+            $n = $m.Groups[1].Value
+            if ($lookup.ContainsKey($n) -and $lookup[$n]) { return $lookup[$n] }
+            [void]$unknown.Add($n)
+            return $m.Value
+        })
+    return (New-Object PSObject -Property @{ Path = $out; Unknown = $unknown })
+}
+
+function Test-AgentFolderWritable {
+    # Whether a file can be created beside $Path (its folder made if missing).
+    param([string]$Path)
+    try {
+        $dir = Split-Path -Parent $Path
+        if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force -ErrorAction Stop) }
+        if (-not $dir) { $dir = '.' }
+        $probe = Join-Path $dir ('.write-test-' + [guid]::NewGuid().ToString('n'))
+        [System.IO.File]::WriteAllText($probe, '')
+        Remove-Item -LiteralPath $probe -Force -ErrorAction SilentlyContinue
+        return $true
+    } catch {
+        return $false
+    }
+}
+
+function Select-AgentWritablePaths {
+    # Moves the log, spool and state file whose folder cannot be written into $FallbackDir.
+    # Returns Notes (what moved, or could not) and Lost (the settings with no writable place).
+    param([hashtable]$Settings, [string]$FallbackDir)
+    $notes = New-Object System.Collections.ArrayList
+    $lost = New-Object System.Collections.ArrayList
+    foreach ($name in 'LOG_PATH', 'SPOOL_PATH', 'STATE_PATH') {
+        $path = $Settings[$name]
+        if (Test-AgentFolderWritable -Path $path) { continue }
+        $alt = Join-Path $FallbackDir (Split-Path -Leaf $path)
+        if ($alt -ne $path -and (Test-AgentFolderWritable -Path $alt)) {
+            $Settings[$name] = $alt
+            [void]$notes.Add(("{0}: the folder of {1} cannot be written; using {2} instead" -f $name, $path, $alt))
+        } else {
+            [void]$lost.Add($name)
+            [void]$notes.Add(("{0}: neither the folder of {1} nor {2} can be written" -f $name, $path, $FallbackDir))
+        }
+    }
+    return (New-Object PSObject -Property @{ Notes = $notes; Lost = $lost })
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -1219,9 +1311,40 @@ function Start-WorkTracingAgent {
         [string]$ConfigPath,
         [int]$MaxPolls = 0
     )
+    $mode = Get-AgentLanguageMode
+    if ($mode -ne 'FullLanguage') {
+        # AppLocker/WDAC: Add-Type and most .NET calls are blocked, so the idle time cannot be
+        # read. Only cmdlets work here, so the log goes to its default place without config.env.
+        $msg = ("work-tracing agent cannot run: PowerShell is in {0} mode here (AppLocker or WDAC), which blocks reading the idle time. Allow report.ps1 in the policy (sign it with a trusted certificate, or add a rule for its folder)." -f $mode)
+        try {
+            $logDir = Join-Path ([string]$env:LOCALAPPDATA) 'WorkTracing'
+            if (-not (Test-Path -LiteralPath $logDir)) { [void](New-Item -ItemType Directory -Path $logDir -Force -ErrorAction Stop) }
+            Add-Content -LiteralPath (Join-Path $logDir 'agent.log') -Value ((Get-AgentUtcNow).ToString('o') + ' ERROR ' + $msg) -ErrorAction Stop
+        } catch {
+            Write-Verbose ('log write failed: ' + $_.Exception.Message)
+        }
+        [void](Write-AgentEventLog -EntryType Error -EventId 4 -Message $msg)
+        return 3
+    }
     $config = Read-AgentConfig -ScriptDir $ScriptDir -ConfigPath $ConfigPath
     $s = $config.Settings
-    Initialize-AgentLog -Path $s['LOG_PATH'] -MaxBytes ([int]$s['LOG_MAX_KB'] * 1024) -Secrets @($s['AGENT_TOKEN'])
+    $placed = Select-AgentWritablePaths -Settings $s -FallbackDir $config.FallbackDir
+    if ($placed.Lost -contains 'LOG_PATH') {
+        $script:AgentLogPath = $null
+    } else {
+        Initialize-AgentLog -Path $s['LOG_PATH'] -MaxBytes ([int]$s['LOG_MAX_KB'] * 1024) -Secrets @($s['AGENT_TOKEN'])
+    }
+    foreach ($note in $placed.Notes) { Write-AgentLog -Level WARN -Message $note }
+    if ($placed.Lost -contains 'SPOOL_PATH') {
+        # Without a spool nothing is ever sent: better a loud exit than hours of silence.
+        $msg = 'work-tracing agent cannot start: no folder it can write for its spool. ' + ($placed.Notes -join ' ')
+        Write-AgentLog -Level ERROR -Message $msg
+        [void](Write-AgentEventLog -EntryType Error -EventId 2 -Message $msg)
+        return 2
+    }
+    if ($placed.Lost -contains 'LOG_PATH') {
+        [void](Write-AgentEventLog -EntryType Warning -EventId 3 -Message ('work-tracing agent runs without a log. ' + ($placed.Notes -join ' ')))
+    }
 
     if (-not (Enter-AgentSingleInstance)) {
         Write-AgentLog -Level INFO -Message 'another agent already runs in this session; exiting'

@@ -104,7 +104,10 @@ Describe 'report.ps1 keeps Windows-only calls behind seams' {
         @{ Call = 'UtcNow'; Seam = 'Get-AgentUtcNow'; Kind = 'member' },
         @{ Call = 'Now'; Seam = 'Get-AgentUtcNow'; Kind = 'member' },
         @{ Call = 'GetIdleMilliseconds'; Seam = 'Get-AgentIdleMilliseconds'; Kind = 'member' },
-        @{ Call = 'WaitOne'; Seam = 'Enter-AgentSingleInstance'; Kind = 'member' }
+        @{ Call = 'WaitOne'; Seam = 'Enter-AgentSingleInstance'; Kind = 'member' },
+        @{ Call = 'Write-EventLog'; Seam = 'Write-AgentEventLog'; Kind = 'command' },
+        @{ Call = 'WriteEntry'; Seam = 'Write-AgentEventLog'; Kind = 'member' },
+        @{ Call = 'LanguageMode'; Seam = 'Get-AgentLanguageMode'; Kind = 'member' }
     ) {
         if ($Kind -eq 'command') {
             $hits = $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] -and $n.GetCommandName() -eq $Call }, $true)
