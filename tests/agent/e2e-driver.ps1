@@ -3,7 +3,7 @@
 # (Invoke-WebRequest to the real server with a real token). Only what needs Windows, or what
 # would take a real day, is replaced:
 #   Get-AgentUtcNow / Invoke-AgentSleep  a fake clock that moves by the poll interval per sleep,
-#                                        plus scripted laptop sleeps (a wall-clock jump)
+#   Get-AgentElapsedSeconds              plus scripted laptop sleeps (a wall-clock jump)
 #   Get-AgentIdleMilliseconds            a scripted fake user (GetLastInputInfo)
 #   Enter/Exit-AgentSingleInstance       the named mutex
 #   Get-AgentUserName                    WindowsIdentity
@@ -44,6 +44,7 @@ $Fake = @{
     Pauses     = @(foreach ($p in @($scenario.pauses)) { @{ At = (ConvertTo-UtcTime $p.at); Name = [string]$p.name; Done = $false } })
     MarkerDir  = [string]$scenario.markerDir
     PauseTimeout = [double]$scenario.pauseTimeoutSeconds
+    Elapsed    = 0.0
     Polls      = 0
     Requests   = New-Object System.Collections.ArrayList
     SpoolPath  = $null
@@ -52,6 +53,7 @@ $Fake = @{
 # --- the replaced seams ------------------------------------------------------------------------
 
 function Get-AgentUtcNow { return $Fake.Now }
+function Get-AgentElapsedSeconds { return $Fake.Elapsed }
 
 function Get-AgentUserName { return $Fake.User }
 function Enter-AgentSingleInstance { return $true }
@@ -89,6 +91,7 @@ function Invoke-AgentSleep {
         # The machine went to sleep during this interval: the process was frozen for that long.
         if ($s.At -gt $from -and $s.At -le $to) { $to = $to.AddSeconds($s.Seconds) }
     }
+    $Fake.Elapsed += ($to - $from).TotalSeconds
     $Fake.Now = $to
     foreach ($p in $Fake.Pauses) {
         if (-not $p.Done -and $p.At -le $to) {
