@@ -39,6 +39,7 @@ $script:AgentLastStateJson = $null
 $script:AgentSpoolFailures = 0
 $script:AgentDevice = ''
 $script:AgentSpoolLock = $null
+$script:AgentStopwatch = [System.Diagnostics.Stopwatch]::StartNew()
 
 # The C# type behind the idle time. The arithmetic lives in IdleMath, which compiles and runs
 # everywhere (the tests call it on Linux); only IdleNative touches user32/kernel32.
@@ -104,6 +105,13 @@ namespace WorkTracing
 
 function Get-AgentUtcNow {
     return [DateTime]::UtcNow
+}
+
+function Get-AgentElapsedSeconds {
+    # Seconds since launch, on a clock nobody can set: retries and heartbeats are scheduled by
+    # it, so a clock set back an hour neither delays them an hour nor brings them early.
+    # ([Environment]::TickCount64 is not in the .NET Framework under Windows PowerShell 5.1.)
+    return $script:AgentStopwatch.Elapsed.TotalSeconds
 }
 
 function Invoke-AgentSleep {
@@ -855,7 +863,7 @@ function Read-AgentSpoolBatch {
 function New-AgentSender {
     return (New-Object PSObject -Property @{
             Failures       = 0
-            NextAttemptUtc = [DateTime]::MinValue
+            NextAttemptAt  = [double]::MinValue     # Get-AgentElapsedSeconds
             Holding        = $false
             BatchSize      = 0
             SinceSplit     = 0
@@ -865,9 +873,12 @@ function New-AgentSender {
 function Invoke-AgentFlush {
     # Sends what the spool holds, up to MaxBatches batches, unless a backoff is in force.
     # Never sleeps: a failure only sets the time of the next attempt.
-    param($Sender, [hashtable]$Settings, [DateTime]$NowUtc, [int]$MaxBatches = 5)
+    #   Elapsed: Get-AgentElapsedSeconds; without it, the wall clock stands in.
+    param($Sender, [hashtable]$Settings, [DateTime]$NowUtc, [int]$MaxBatches = 5, $Elapsed = $null)
     $sent = 0
-    if ($NowUtc -lt $Sender.NextAttemptUtc) { return $sent }
+    $at = $Elapsed
+    if ($null -eq $at) { $at = $NowUtc.Ticks / [double][TimeSpan]::TicksPerSecond }
+    if ($at -lt $Sender.NextAttemptAt) { return $sent }
     if (-not $Settings['API_ENDPOINT']) { return $sent }
     if ($Sender.BatchSize -le 0) { $Sender.BatchSize = [int]$Settings['BATCH_SIZE'] }
     $path = $Settings['SPOOL_PATH']
@@ -895,7 +906,7 @@ function Invoke-AgentFlush {
             }
             $Sender.Failures = 0
             $Sender.Holding = $false
-            $Sender.NextAttemptUtc = [DateTime]::MinValue
+            $Sender.NextAttemptAt = [double]::MinValue
             $full = [int]$Settings['BATCH_SIZE']
             if ($Sender.BatchSize -lt $full) {
                 $Sender.SinceSplit++
@@ -924,7 +935,7 @@ function Invoke-AgentFlush {
         } elseif ($class -eq 'hold') {
             $Sender.Failures++
             $wait = 300
-            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($wait)
+            $Sender.NextAttemptAt = $at + $wait
             if (-not $Sender.Holding) {
                 $why = 'the token was refused: check AGENT_TOKEN (an ingest-scoped token)'
                 if ($resp.StatusCode -eq 404 -or $resp.StatusCode -eq 405) { $why = 'the endpoint does not take reports: check API_ENDPOINT (it ends in /api/report)' }
@@ -937,7 +948,7 @@ function Invoke-AgentFlush {
             $Sender.Failures++
             $delay = Get-AgentBackoffSeconds -Failures $Sender.Failures -BaseSeconds 10 -MaxSeconds 900 -Random (Get-AgentRandom)
             if ($resp.RetryAfterSeconds -and $resp.RetryAfterSeconds -gt $delay) { $delay = [double]$resp.RetryAfterSeconds }
-            $Sender.NextAttemptUtc = $NowUtc.AddSeconds($delay)
+            $Sender.NextAttemptAt = $at + $delay
             $what = 'HTTP ' + $resp.StatusCode
             if ($resp.StatusCode -eq 0) { $what = 'no answer (' + $resp.Error + ')' }
             elseif ($null -eq (ConvertFrom-AgentServerJson -Body $resp.Body)) { $what += ' that is not the server''s answer (a captive portal or a proxy?): ' + (Get-AgentShortBody $resp.Body) }
@@ -988,9 +999,9 @@ function New-AgentState {
             LastInputUtc          = $null            # latest input seen
             LastPollUtc           = $null
             ExpectedNextPollUtc   = $null
-            LastWorkingReportUtc  = $null            # wall time of the last working heartbeat
+            LastWorkingReportAt   = $null            # Get-AgentElapsedSeconds at the last working heartbeat
             LastReportedInputUtc  = $null            # ts of the last working heartbeat
-            LastIdleReportUtc     = $null
+            LastIdleReportAt      = $null
             IdleFailures          = 0
         })
 }
@@ -998,13 +1009,17 @@ function New-AgentState {
 function Step-AgentState {
     # One poll. Returns the events to report (possibly none) and updates $State in place.
     #   IdleMs: idle milliseconds, or $null when it could not be read.
+    #   Elapsed: Get-AgentElapsedSeconds; without it, the wall clock stands in.
     param(
         $State,
         [DateTime]$NowUtc,
         $IdleMs,
-        [hashtable]$Settings
+        [hashtable]$Settings,
+        $Elapsed = $null
     )
     $events = New-Object System.Collections.ArrayList
+    $at = $Elapsed
+    if ($null -eq $at) { $at = $NowUtc.Ticks / [double][TimeSpan]::TicksPerSecond }
     $thresholdMs = [double]$Settings['IDLE_THRESHOLD_MINUTES'] * 60000
     $pollSec = [double]$Settings['POLL_INTERVAL_SECONDS']
     $reportSec = [double]$Settings['REPORT_INTERVAL_MINUTES'] * 60
@@ -1026,7 +1041,7 @@ function Step-AgentState {
             if ($State.Mode -eq 'working') {
                 [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $State.LastInputUtc))
                 $State.Mode = 'stopped'
-                $State.LastIdleReportUtc = $NowUtc
+                $State.LastIdleReportAt = $at
             }
             if ($back -lt -5) {
                 # The clock was set back: earlier readings are on another time base.
@@ -1046,7 +1061,7 @@ function Step-AgentState {
         if ($State.Mode -eq 'working' -and ($NowUtc - $State.LastInputUtc).TotalMilliseconds -ge $thresholdMs) {
             [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $State.LastInputUtc))
             $State.Mode = 'stopped'
-            $State.LastIdleReportUtc = $NowUtc
+            $State.LastIdleReportAt = $at
         }
         $State.LastPollUtc = $NowUtc
         $State.ExpectedNextPollUtc = $NowUtc.AddSeconds($pollSec)
@@ -1072,26 +1087,26 @@ function Step-AgentState {
         if ($State.Mode -ne 'working') {
             [void]$events.Add((New-AgentEvent -User $State.User -State 'working' -Time $lastInput))
             $State.Mode = 'working'
-            $State.LastWorkingReportUtc = $NowUtc
+            $State.LastWorkingReportAt = $at
             $State.LastReportedInputUtc = $lastInput
-        } elseif (($NowUtc - $State.LastWorkingReportUtc).TotalSeconds -ge ($reportSec - 0.5) -and $lastInput -gt $State.LastReportedInputUtc) {
+        } elseif (($at - $State.LastWorkingReportAt) -ge ($reportSec - 0.5) -and $lastInput -gt $State.LastReportedInputUtc) {
             [void]$events.Add((New-AgentEvent -User $State.User -State 'working' -Time $lastInput))
-            $State.LastWorkingReportUtc = $NowUtc
+            $State.LastWorkingReportAt = $at
             $State.LastReportedInputUtc = $lastInput
         }
     } else {
         if ($State.Mode -eq 'working') {
             [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $lastInput))
             $State.Mode = 'stopped'
-            $State.LastIdleReportUtc = $NowUtc
+            $State.LastIdleReportAt = $at
         } elseif ($State.Mode -eq 'unknown') {
             [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $NowUtc))
             $State.Mode = 'stopped'
-            $State.LastIdleReportUtc = $NowUtc
-        } elseif ($null -eq $State.LastIdleReportUtc -or ($NowUtc - $State.LastIdleReportUtc).TotalSeconds -ge ($idleReportSec - 0.5)) {
+            $State.LastIdleReportAt = $at
+        } elseif ($null -eq $State.LastIdleReportAt -or ($at - $State.LastIdleReportAt) -ge ($idleReportSec - 0.5)) {
             # Idle heartbeat: alive but not working (the hours rules ignore it).
             [void]$events.Add((New-AgentEvent -User $State.User -State 'stopped' -Time $NowUtc))
-            $State.LastIdleReportUtc = $NowUtc
+            $State.LastIdleReportAt = $at
         }
     }
 
@@ -1402,9 +1417,10 @@ function Start-WorkTracingAgent {
         $polls = 0
         while ($true) {
             $now = Get-AgentUtcNow
+            $elapsed = Get-AgentElapsedSeconds
             try {
                 $idle = Get-AgentIdleMilliseconds
-                $events = @(Step-AgentState -State $state -NowUtc $now -IdleMs $idle -Settings $s)
+                $events = @(Step-AgentState -State $state -NowUtc $now -IdleMs $idle -Settings $s -Elapsed $elapsed)
                 foreach ($ev in $events) {
                     [void]$pending.Add($ev)
                     Write-AgentLog -Level INFO -Message ("event {0} at {1}" -f $ev.state, $ev.ts)
@@ -1414,7 +1430,7 @@ function Start-WorkTracingAgent {
             }
             [void](Save-AgentPending -Pending $pending -Settings $s -State $state -MaxBytes $spoolMax)
             try {
-                [void](Invoke-AgentFlush -Sender $sender -Settings $s -NowUtc $now)
+                [void](Invoke-AgentFlush -Sender $sender -Settings $s -NowUtc $now -Elapsed $elapsed)
             } catch {
                 Write-AgentLog -Level ERROR -Message ("sending failed unexpectedly: " + $_.Exception.Message)
             }

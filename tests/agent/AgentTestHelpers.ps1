@@ -15,6 +15,8 @@ $Fake = @{
     Activity   = @()          # @(@(start, end), ...): the fake user touches the machine continuously in each range
     IdleNull   = $false       # $true: the idle source fails
     Jumps      = @{}          # sleep call number -> extra seconds (a sleep/hibernate)
+    ClockSets  = @{}          # sleep call number -> seconds the wall clock is set by (the monotonic clock does not see it)
+    Elapsed    = 0.0          # the monotonic clock (Get-AgentElapsedSeconds)
     SleepCalls = 0
     Requests   = New-Object System.Collections.ArrayList
     Responses  = New-Object System.Collections.ArrayList   # queue; empty -> Default
@@ -30,6 +32,8 @@ function Reset-Fake {
     $Fake.Activity = @()
     $Fake.IdleNull = $false
     $Fake.Jumps = @{}
+    $Fake.ClockSets = @{}
+    $Fake.Elapsed = 0.0
     $Fake.SleepCalls = 0
     $Fake.Requests.Clear()
     $Fake.Responses.Clear()
@@ -50,12 +54,17 @@ function At([string]$hhmmss) {
 
 function Get-AgentUtcNow { return $Fake.Now }
 
+function Get-AgentElapsedSeconds { return $Fake.Elapsed }
+
 function Invoke-AgentSleep {
     param([double]$Seconds)
     $Fake.SleepCalls++
     $extra = 0
     if ($Fake.Jumps.ContainsKey($Fake.SleepCalls)) { $extra = $Fake.Jumps[$Fake.SleepCalls] }
-    $Fake.Now = $Fake.Now.AddSeconds($Seconds + $extra)
+    $set = 0
+    if ($Fake.ClockSets.ContainsKey($Fake.SleepCalls)) { $set = $Fake.ClockSets[$Fake.SleepCalls] }
+    $Fake.Elapsed += $Seconds + $extra
+    $Fake.Now = $Fake.Now.AddSeconds($Seconds + $extra + $set)
 }
 
 function Get-AgentRandom { return 0.5 }

@@ -156,7 +156,7 @@ Describe 'sending and retry' {
         [void]$Fake.Responses.Add(@{ StatusCode = 0 })
         Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
         $sender.Failures | Should -Be 1
-        $sender.NextAttemptUtc | Should -BeGreaterThan (At '09:02:00')
+        $sender.NextAttemptAt | Should -BeGreaterThan ((At '09:02:00').Ticks / 1e7)
         $Fake.SleepCalls | Should -Be 0
         (Read-Spool $spool).Count | Should -Be 2
         # before the backoff ends: no request at all
@@ -171,7 +171,7 @@ Describe 'sending and retry' {
     It 'retries 5xx and 429, honouring Retry-After when longer than the backoff' {
         [void]$Fake.Responses.Add(@{ StatusCode = 429; RetryAfterSeconds = 120 })
         [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
-        $sender.NextAttemptUtc | Should -Be (At '09:04:00')
+        $sender.NextAttemptAt | Should -Be ((At '09:04:00').Ticks / 1e7)
         [void]$Fake.Responses.Add(@{ StatusCode = 503 })
         [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:04:00'))
         $sender.Failures | Should -Be 2
@@ -198,7 +198,7 @@ Describe 'sending and retry' {
         [void]$Fake.Responses.Add(@{ StatusCode = 400; Body = '{"success":false,"error":{"code":"invalid_json","message":"The body is not valid JSON"}}' })
         [void](Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00'))
         (Read-Spool $spool).Count | Should -Be 2
-        $sender.NextAttemptUtc | Should -BeGreaterThan (At '09:02:00')
+        $sender.NextAttemptAt | Should -BeGreaterThan ((At '09:02:00').Ticks / 1e7)
     }
 
     It 'grows the batch back after a 413 once smaller batches go through' {

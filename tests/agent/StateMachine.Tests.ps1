@@ -132,6 +132,25 @@ Describe 'the main loop with a fake clock, user and server' {
         Get-Content -Raw (Join-Path $dir 'agent.log') | Should -Match 'clock jump'
     }
 
+    It 'a clock set back an hour delays neither the idle heartbeat nor a retry' {
+        # Nobody at the machine; the server unreachable for its first 5 attempts (the 5th backs
+        # off 120 s, to 09:06), and between 09:05 and 09:06 the clock is set back to 08:05.
+        $Fake.Respond = {
+            param($now)
+            if ($Fake.Requests.Count -le 5) { return @{ StatusCode = 0 } }
+            return @{ StatusCode = 201; Body = '{"success":true}' }
+        }
+        $Fake.ClockSets = @{ 6 = -3600 }
+        $null = Start-WorkTracingAgent -ScriptDir $dir -ConfigPath $config -MaxPolls 12
+        @($Fake.Requests | ForEach-Object { $_.At.ToString('HH:mm:ss') }) | Should -Be @(
+            '09:00:00', '09:01:00', '09:02:00', '09:03:00', '09:04:00', '08:06:00', '08:10:00')
+        @(Get-SentEvents -OkIndexes 5, 6 | ForEach-Object { "$($_.state) $($_.ts)" }) | Should -Be @(
+            'stopped 2026-03-02T09:00:00.0000000Z',
+            'stopped 2026-03-02T09:05:00.0000000Z',
+            'stopped 2026-03-02T08:10:00.0000000Z')
+        Get-Content -Raw (Join-Path $dir 'agent.log') | Should -Match 'clock jump'
+    }
+
     It 'closes a run that ended while working, from the state file, before anything else' {
         New-Item -ItemType Directory -Force -Path $dir | Out-Null
         $last = At '08:20:00'

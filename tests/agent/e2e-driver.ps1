@@ -3,7 +3,7 @@
 # (Invoke-WebRequest to the real server with a real token). Only what needs Windows, or what
 # would take a real day, is replaced:
 #   Get-AgentUtcNow / Invoke-AgentSleep  a fake clock that moves by the poll interval per sleep,
-#                                        plus scripted laptop sleeps (a wall-clock jump)
+#   Get-AgentElapsedSeconds              plus scripted laptop sleeps (a wall-clock jump)
 #   Get-AgentIdleMilliseconds            a scripted fake user (GetLastInputInfo)
 #   Enter/Exit-AgentSingleInstance       the named mutex
 #   Get-AgentUserName                    WindowsIdentity
@@ -18,6 +18,11 @@
 #                                                <markerDir>/<name>.request and wait (in real
 #                                                time) for <markerDir>/<name>.done
 #     "markerDir": ..., "pauseTimeoutSeconds": 60 }
+# With "realClock": {"pcAheadSeconds": n, "runSeconds": m} nothing of the clock is replaced but
+# the PC's wall clock, which is real time + n: sleeps and the monotonic clock are real, the
+# server's Date header is used, and the run ends after m real seconds. Then "activity" is in
+# seconds from the driver's start ("realStart" in the result, true time) and
+# "start"/"end"/"sleeps"/"pauses" are not used.
 # At the end it prints one JSON line: rc, polls, the fake end time, requests and the spool left.
 [CmdletBinding()]
 param(
@@ -35,15 +40,28 @@ function ConvertTo-UtcTime([string]$Text) {
 }
 
 $scenario = [System.IO.File]::ReadAllText($ScenarioPath) | ConvertFrom-Json -DateKind String
+$realClock = $null
+if ($scenario.PSObject.Properties.Name -contains 'realClock') { $realClock = $scenario.realClock }
+$start = [DateTime]::UtcNow
+$end = $start
+if ($null -eq $realClock) {
+    $start = ConvertTo-UtcTime $scenario.start
+    $end = ConvertTo-UtcTime $scenario.end
+}
 $Fake = @{
-    Now        = ConvertTo-UtcTime $scenario.start
-    End        = ConvertTo-UtcTime $scenario.end
+    Real       = ($null -ne $realClock)
+    Now        = $start
+    End        = $end
     User       = [string]$scenario.user
-    Activity   = @(foreach ($r in @($scenario.activity)) { , @((ConvertTo-UtcTime $r[0]), (ConvertTo-UtcTime $r[1])) })
+    Activity   = @(foreach ($r in @($scenario.activity)) {
+            if ($null -ne $realClock) { , @($start.AddSeconds([double]$r[0]), $start.AddSeconds([double]$r[1])) }
+            else { , @((ConvertTo-UtcTime $r[0]), (ConvertTo-UtcTime $r[1])) }
+        })
     Sleeps     = @(foreach ($s in @($scenario.sleeps)) { @{ At = (ConvertTo-UtcTime $s.at); Seconds = [double]$s.seconds } })
     Pauses     = @(foreach ($p in @($scenario.pauses)) { @{ At = (ConvertTo-UtcTime $p.at); Name = [string]$p.name; Done = $false } })
     MarkerDir  = [string]$scenario.markerDir
     PauseTimeout = [double]$scenario.pauseTimeoutSeconds
+    Elapsed    = 0.0
     Polls      = 0
     Requests   = New-Object System.Collections.ArrayList
     SpoolPath  = $null
@@ -51,7 +69,18 @@ $Fake = @{
 
 # --- the replaced seams ------------------------------------------------------------------------
 
-function Get-AgentUtcNow { return $Fake.Now }
+$script:RealElapsed = ${function:Get-AgentElapsedSeconds}
+$script:RealSleep = ${function:Invoke-AgentSleep}
+$script:RealHttpGet = ${function:Invoke-AgentHttpGet}
+
+function Get-AgentUtcNow {
+    if ($Fake.Real) { return [DateTime]::UtcNow.AddSeconds([double]$realClock.pcAheadSeconds) }
+    return $Fake.Now
+}
+function Get-AgentElapsedSeconds {
+    if ($Fake.Real) { return (& $script:RealElapsed) }
+    return $Fake.Elapsed
+}
 
 function Get-AgentUserName { return $Fake.User }
 function Enter-AgentSingleInstance { return $true }
@@ -59,6 +88,7 @@ function Exit-AgentSingleInstance { }
 
 function Test-AgentStopRequested {
     $Fake.Polls++
+    if ($Fake.Real) { return ((& $script:RealElapsed) -ge [double]$realClock.runSeconds) }
     return ($Fake.Now -ge $Fake.End)
 }
 
@@ -83,12 +113,14 @@ function Wait-ForTest([string]$Name) {
 
 function Invoke-AgentSleep {
     param([double]$Seconds)
+    if ($Fake.Real) { & $script:RealSleep -Seconds $Seconds; return }
     $from = $Fake.Now
     $to = $from.AddSeconds($Seconds)
     foreach ($s in $Fake.Sleeps) {
         # The machine went to sleep during this interval: the process was frozen for that long.
         if ($s.At -gt $from -and $s.At -le $to) { $to = $to.AddSeconds($s.Seconds) }
     }
+    $Fake.Elapsed += ($to - $from).TotalSeconds
     $Fake.Now = $to
     foreach ($p in $Fake.Pauses) {
         if (-not $p.Done -and $p.At -le $to) {
@@ -101,6 +133,7 @@ function Invoke-AgentSleep {
 function Get-AgentIdleMilliseconds {
     # GetLastInputInfo of the fake user: the latest instant, up to now, inside an activity range.
     $now = $Fake.Now
+    if ($Fake.Real) { $now = [DateTime]::UtcNow }
     $latest = $null
     foreach ($r in $Fake.Activity) {
         if ($r[0] -gt $now) { continue }
@@ -119,13 +152,17 @@ function Invoke-AgentHttpPost {
     param([string]$Uri, [byte[]]$Body, [string]$Token, [int]$TimeoutSec)
     $r = & $script:RealHttpPost -Uri $Uri -Body $Body -Token $Token -TimeoutSec $TimeoutSec
     # The fake clock runs a simulated day in seconds: the server's real Date says nothing about it.
-    $r.Date = $null
+    if (-not $Fake.Real) { $r.Date = $null }
     $count = @(([System.Text.Encoding]::UTF8.GetString($Body) | ConvertFrom-Json).events).Count
-    [void]$Fake.Requests.Add([ordered]@{ at = (Format-AgentTimestamp -Time $Fake.Now); status = [int]$r.StatusCode; events = $count; error = $r.Error })
+    [void]$Fake.Requests.Add([ordered]@{ at = (Format-AgentTimestamp -Time (Get-AgentUtcNow)); status = [int]$r.StatusCode; events = $count; error = $r.Error })
     return $r
 }
 
-function Invoke-AgentHttpGet { param([string]$Uri, [int]$TimeoutSec) return [pscustomobject]@{ StatusCode = 0; Date = $null } }
+function Invoke-AgentHttpGet {
+    param([string]$Uri, [int]$TimeoutSec)
+    if ($Fake.Real) { return (& $script:RealHttpGet -Uri $Uri -TimeoutSec $TimeoutSec) }
+    return [pscustomobject]@{ StatusCode = 0; Date = $null }
+}
 
 # --- run the day --------------------------------------------------------------------------------
 
@@ -138,7 +175,8 @@ if (Test-Path -LiteralPath $Fake.SpoolPath) { $spool = [System.IO.File]::ReadAll
 $result = [ordered]@{
     rc          = $rc
     polls       = $Fake.Polls
-    fakeEnd     = (Format-AgentTimestamp -Time $Fake.Now)
+    fakeEnd     = (Format-AgentTimestamp -Time (Get-AgentUtcNow))
+    realStart   = (Format-AgentTimestamp -Time $start)
     realSeconds = [Math]::Round(([DateTime]::UtcNow - $started).TotalSeconds, 1)
     pausesDone  = @($Fake.Pauses | Where-Object { $_.Done } | ForEach-Object { $_.Name })
     spool       = $spool

@@ -115,6 +115,7 @@ type DriverResult = {
   rc: number;
   polls: number;
   fakeEnd: string;
+  realStart: string;
   realSeconds: number;
   pausesDone: string[];
   spool: string;
@@ -174,8 +175,8 @@ async function runDriver(
   return JSON.parse(line!.slice("E2E-RESULT ".length)) as DriverResult;
 }
 
-/** A config.env for the agent, in `agentDir`. */
-function writeAgentConfig(agentDir: string, endpoint: string, token: string): string {
+/** A config.env for the agent, in `agentDir`; `extra` lines override the ones before them. */
+function writeAgentConfig(agentDir: string, endpoint: string, token: string, extra: string[] = []): string {
   mkdirSync(agentDir, { recursive: true });
   const configPath = path.join(agentDir, "config.env");
   writeFileSync(
@@ -188,6 +189,7 @@ function writeAgentConfig(agentDir: string, endpoint: string, token: string): st
       "REPORT_INTERVAL_MINUTES=1",
       "IDLE_REPORT_MINUTES=5",
       `DATA_DIR=${agentDir}`,
+      ...extra,
       "",
     ].join("\n"),
   );
@@ -478,6 +480,72 @@ describe.each(PROVIDERS)("the Windows agent end to end, on %s", (provider) => {
       const lost = [...made].filter((e) => !stored.has(e));
       expect(lost, `${lost.length} of ${made.size} events lost`).toEqual([]);
       expect([...stored].filter((e) => !made.has(e))).toEqual([]);
+    },
+  );
+  it(
+    "stores the events of a PC whose clock is 10 minutes ahead, on the server's clock",
+    { timeout: 90_000 },
+    async () => {
+      const agentDir = path.join(dir, "clock-ahead");
+      const configPath = writeAgentConfig(agentDir, `${server!.url}/api/report`, ingestToken, [
+        "POLL_INTERVAL_SECONDS=5",
+        "IDLE_THRESHOLD_MINUTES=1",
+      ]);
+      const user = "CORP\\carol";
+      // Idle when the agent starts, at the keyboard for a second 8 s later (seconds from its start).
+      const t0 = Date.now();
+      const result = await runDriver(
+        pwsh,
+        {
+          user,
+          realClock: { pcAheadSeconds: 600, runSeconds: 15 },
+          activity: [
+            [-300, -200],
+            [8, 9],
+          ],
+        },
+        configPath,
+      );
+      const t1 = Date.now();
+      const start = ms(result.realStart);
+      const touch = [start + 8_000, start + 9_000];
+      const log = readFileSync(path.join(agentDir, "agent.log"), "utf8");
+      const context = `agent log:\n${log.slice(-4000)}`;
+      expect(result.rc, context).toBe(0);
+      expect(result.spool.trim(), context).toBe("");
+      expect(log).toMatch(/this PC's clock is 60\d s ahead of the server's/);
+
+      const dubaiDate = (msec: number) => new Date(msec + 4 * 3_600_000).toISOString().slice(0, 10);
+      const stored: { ts: string; state: string }[] = [];
+      for (const date of new Set([dubaiDate(t0 - 60_000), dubaiDate(t1 + 60_000)])) {
+        const timeline = await (
+          await fetch(`${server!.url}/api/users/${encodeURIComponent(user)}/timeline?date=${date}`, { headers: read })
+        ).json();
+        expect(timeline.success, JSON.stringify(timeline)).toBe(true);
+        stored.push(...(timeline.data.events as { ts: string; state: string }[]));
+      }
+      stored.sort((a, b) => ms(a.ts) - ms(b.ts));
+      // Made on the PC's clock (its log), stored on the server's: 600 s apart, give or take the
+      // whole seconds of the Date header.
+      const made = eventsMade(log).map((e) => e.split(" "));
+      expect(
+        made.map((e) => e[0]),
+        context,
+      ).toEqual(["stopped", "working"]);
+      expect(
+        stored.map((e) => e.state),
+        context,
+      ).toEqual(["stopped", "working"]);
+      stored.forEach((e, i) => {
+        const shift = (ms(e.ts) - ms(made[i][1])) / 1000;
+        expect(Math.abs(shift + 600), `${e.state} ${e.ts} made at ${made[i][1]}`).toBeLessThanOrEqual(2);
+      });
+      // And at their true times: idle at the first poll, then the latest input of the touch.
+      const [stopped, working] = stored.map((e) => ms(e.ts));
+      expect(stopped, context).toBeGreaterThanOrEqual(start - 2_000);
+      expect(stopped, context).toBeLessThan(touch[0]);
+      expect(working, context).toBeGreaterThanOrEqual(touch[0] - 2_000);
+      expect(working, context).toBeLessThanOrEqual(touch[1] + 2_000);
     },
   );
 });
