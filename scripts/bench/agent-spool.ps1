@@ -21,7 +21,7 @@ $ErrorActionPreference = 'Stop'
 
 if (-not $AgentPath) {
     $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $pwsh = (Get-Process -Id $PID).Path
+    $pwsh = Join-Path $PSHOME 'pwsh'
     $runs = New-Object System.Collections.ArrayList
     if ($Baseline) {
         $old = Join-Path ([System.IO.Path]::GetTempPath()) ('agent-spool-baseline-' + [guid]::NewGuid().ToString('n') + '.ps1')

@@ -146,6 +146,27 @@ Describe 'spool' {
         @(Get-SentEvents | ForEach-Object { $_.ts }) | Should -Be @(Get-SentEvents | ForEach-Object { $_.ts } | Sort-Object -Unique)
     }
 
+    It 'gets past a line longer than its read buffer' {
+        $good1 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:00:00')
+        $good2 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:02:00' 'stopped')
+        [System.IO.File]::WriteAllText($spool, $good1 + "`n" + ('x' * 200000) + "`n" + $good2 + "`n")
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00') | Should -Be 2
+        @(Get-SentEvents | ForEach-Object { $_.state }) | Should -Be @('working', 'stopped')
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'takes over only the events an ended session had not sent' {
+        $other = Join-Path $dir 'spool.PC-ALICE-4.jsonl'
+        Add-AgentSpoolEvent -Path $other -Events @((New-Ev '08:00:00'), (New-Ev '08:01:00'), (New-Ev '08:02:00' 'stopped')) -MaxBytes 1MB
+        $first = [System.Text.Encoding]::UTF8.GetByteCount((ConvertTo-AgentEventJson -InputEvent (New-Ev '08:00:00'))) + 1
+        Set-AgentSpoolOffset -Path $other -Offset $first
+        $mine = Join-Path $dir 'spool.PC-ALICE-2.jsonl'
+        [void](Receive-AgentOrphans -SpoolBase $spool -StateBase $settings.STATE_PATH -Key 'PC-ALICE-2' -SpoolPath $mine)
+        @(Read-Spool $mine | ForEach-Object { ($_ | ConvertFrom-Json -DateKind String).ts.Substring(11, 8) }) | Should -Be @('08:01:00', '08:02:00')
+        Test-Path $other | Should -BeFalse
+        Test-Path ($other + '.offset') | Should -BeFalse
+    }
+
     It 'starts a fresh line after a line cut short by a crash' {
         [System.IO.File]::WriteAllText($spool, '{"user":"CORP\\alice","state":"work')
         Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:03:00') -MaxBytes 1MB
