@@ -86,7 +86,8 @@ try {
                     $Label, $mb, $poll, $clock.Elapsed.TotalMilliseconds, $sent, ($alloc / 1MB), ($proc.WorkingSet64 / 1MB))
         }
         if (-not $Drain -and $poll -ge $Polls) { break }
-        if ($Drain -and $sent -eq 0) { break }
+        # Each poll adds an event, so the spool is drained once the poll sends less than it may.
+        if ($Drain -and ($sent -lt 5 * $s['BATCH_SIZE'] -or $poll -ge 1000)) { break }
     }
     $drainClock.Stop()
     if ($Drain) {
