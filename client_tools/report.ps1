@@ -262,7 +262,7 @@ function Invoke-AgentHttpPost {
             $result.RetryAfterSeconds = Get-AgentRetryAfter -Response $response
             $result.Date = Get-AgentResponseDate -Response $response
         }
-        $result.Error = $err.Exception.Message
+        $result.Error = Get-AgentErrorText -Exception $err.Exception
     }
     return $result
 }
@@ -342,6 +342,17 @@ function Get-AgentTlsProtocols {
     $tls12 = 3072
     if ($Current -eq 0) { return 0 }          # SystemDefault: the OS already decides
     return ($Current -bor $tls12)
+}
+
+function Get-AgentErrorText {
+    # An exception's message with its innermost cause: a TLS failure says only "see inner
+    # exception" at the top, and why (an untrusted certificate, no common protocol) at the bottom.
+    param([System.Exception]$Exception)
+    if ($null -eq $Exception) { return '' }
+    $inner = $Exception
+    while ($null -ne $inner.InnerException) { $inner = $inner.InnerException }
+    if ([object]::ReferenceEquals($inner, $Exception) -or $Exception.Message.Contains($inner.Message)) { return $Exception.Message }
+    return ($Exception.Message + ' <- ' + $inner.Message)
 }
 
 function Format-AgentTimestamp {

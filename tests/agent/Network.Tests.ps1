@@ -114,6 +114,23 @@ Describe 'delivery through a network that misbehaves (more)' {
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 150 -Because 'replay reads only what it sends; re-reading 100,000 lines each batch took over 200 s'
     }
 
+    It 'a TLS failure is logged with its innermost cause, not "see inner exception"' {
+        Use-Network @{}
+        $settings.API_ENDPOINT = $script:net.Report -replace '^http:', 'https:'
+        $innermost = $null
+        try {
+            Invoke-WebRequest -Uri $settings.API_ENDPOINT -Method Post -Body '{}' -TimeoutSec 5 -UseBasicParsing -ErrorAction Stop
+        } catch {
+            $e = $_.Exception
+            while ($e.InnerException) { $e = $e.InnerException }
+            $innermost = $e.Message
+        }
+        $innermost | Should -Not -BeNullOrEmpty
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Get-Content -Raw $settings.LOG_PATH | Should -Match ('send failed: no answer \(.*' + [regex]::Escape($innermost))
+    }
+
     It 'drops only the events the server itself names as invalid' {
         Use-Network @{ answers = @(@{ kind = 'reject'; indexes = @(0, 1) }) }
         Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:02:00') -MaxBytes 1MB
