@@ -292,7 +292,7 @@ function Invoke-AgentHttpPost {
             $result.RetryAfterSeconds = Get-AgentRetryAfter -Response $response
             $result.Date = Get-AgentResponseDate -Response $response
         }
-        $result.Error = $err.Exception.Message
+        $result.Error = Get-AgentErrorText -Exception $err.Exception
     }
     return $result
 }
@@ -372,6 +372,17 @@ function Get-AgentTlsProtocols {
     $tls12 = 3072
     if ($Current -eq 0) { return 0 }          # SystemDefault: the OS already decides
     return ($Current -bor $tls12)
+}
+
+function Get-AgentErrorText {
+    # An exception's message with its innermost cause: a TLS failure says only "see inner
+    # exception" at the top, and why (an untrusted certificate, no common protocol) at the bottom.
+    param([System.Exception]$Exception)
+    if ($null -eq $Exception) { return '' }
+    $inner = $Exception
+    while ($null -ne $inner.InnerException) { $inner = $inner.InnerException }
+    if ([object]::ReferenceEquals($inner, $Exception) -or $Exception.Message.Contains($inner.Message)) { return $Exception.Message }
+    return ($Exception.Message + ' <- ' + $inner.Message)
 }
 
 function Format-AgentTimestamp {
@@ -758,102 +769,356 @@ function Add-AgentSpoolEvent {
     $dir = Split-Path -Parent $Path
     if ($dir -and -not (Test-Path -LiteralPath $dir)) { [void](New-Item -ItemType Directory -Path $dir -Force) }
     $sb = New-Object System.Text.StringBuilder
-    # A line cut short by a crash must not swallow the next event: start on a fresh line.
-    if (Test-Path -LiteralPath $Path -PathType Leaf) {
-        $fs = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
-        try {
-            if ($fs.Length -gt 0) {
-                [void]$fs.Seek(-1, 'End')
-                if ($fs.ReadByte() -ne 10) { [void]$sb.Append("`n") }
-            }
-        } finally { $fs.Dispose() }
-    }
+    if (Test-AgentSpoolCutShort -Path $Path) { [void]$sb.Append("`n") }
     foreach ($e in $Events) { [void]$sb.Append((ConvertTo-AgentEventJson -InputEvent $e)).Append("`n") }
     [System.IO.File]::AppendAllText($Path, $sb.ToString(), $script:Utf8NoBom)
     if ($MaxBytes -gt 0) { Limit-AgentSpool -Path $Path -MaxBytes $MaxBytes }
 }
 
+function Test-AgentSpoolCutShort {
+    # A line cut short by a crash must not swallow the next event: $true when the file does not
+    # end on a fresh line.
+    param([string]$Path)
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $false }
+    $fs = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
+    try {
+        if ($fs.Length -eq 0) { return $false }
+        [void]$fs.Seek(-1, 'End')
+        return ($fs.ReadByte() -ne 10)
+    } finally { $fs.Dispose() }
+}
+
+# What was sent is never cut out of the spool by rewriting it: <spool>.offset says where the
+# lines still to send begin, and replay reads from there only as far as one batch. A spool sent
+# to its end is emptied; one held past its cap is compacted once its sent part reaches the cap,
+# so every byte is copied at most once.
+
+function Get-AgentSpoolOffset {
+    param([string]$Path)
+    $info = New-Object System.IO.FileInfo($Path)
+    $length = 0L
+    if ($info.Exists) { $length = $info.Length }
+    $offset = 0L
+    $offsetPath = $Path + '.offset'
+    if (Test-Path -LiteralPath $offsetPath -PathType Leaf) {
+        try {
+            if (-not [long]::TryParse([System.IO.File]::ReadAllText($offsetPath).Trim(), [ref]$offset)) { $offset = 0L }
+        } catch {
+            $offset = 0L
+        }
+    }
+    # Past the end: the spool was emptied or replaced behind the offset's back. Sending it all
+    # again costs only duplicates, which the server ignores; skipping would lose events.
+    if ($offset -lt 0 -or $offset -gt $length) { $offset = 0L }
+    return $offset
+}
+
+function Set-AgentSpoolOffset {
+    param([string]$Path, [long]$Offset)
+    $offsetPath = $Path + '.offset'
+    $tmp = $offsetPath + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, [string]$Offset, $script:Utf8NoBom)
+    if (Test-Path -LiteralPath $offsetPath -PathType Leaf) {
+        # [NullString]: a plain $null would reach .NET as "" (an invalid backup path).
+        [System.IO.File]::Replace($tmp, $offsetPath, [System.Management.Automation.Language.NullString]::Value)
+    } else {
+        [System.IO.File]::Move($tmp, $offsetPath)
+    }
+}
+
+function Compress-AgentSpool {
+    # Drops the part before $Offset. The offset is set to 0 before the file changes: a crash in
+    # between resends what was sent (duplicates, ignored by the server) but never skips a line.
+    param([string]$Path, [long]$Offset)
+    $info = New-Object System.IO.FileInfo($Path)
+    if (-not $info.Exists) { return }
+    if ($Offset -ge $info.Length) {
+        Set-AgentSpoolOffset -Path $Path -Offset 0
+        $fs = [System.IO.File]::Open($Path, 'Open', 'Write', 'ReadWrite')
+        try { $fs.SetLength(0) } finally { $fs.Dispose() }
+        return
+    }
+    $tmp = $Path + '.tmp'
+    $src = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
+    try {
+        $dst = [System.IO.File]::Open($tmp, 'Create', 'Write', 'None')
+        try {
+            [void]$src.Seek($Offset, 'Begin')
+            $src.CopyTo($dst)
+        } finally { $dst.Dispose() }
+    } finally { $src.Dispose() }
+    Set-AgentSpoolOffset -Path $Path -Offset 0
+    [System.IO.File]::Replace($tmp, $Path, [System.Management.Automation.Language.NullString]::Value)
+}
+
 function Limit-AgentSpool {
-    # Over the cap, the oldest lines go (with a log line) until the spool is at 90% of it.
+    # Over the cap, the oldest lines still to send go (with a log line) until the rest fits in
+    # 90% of it.
     param([string]$Path, [long]$MaxBytes)
     $info = New-Object System.IO.FileInfo($Path)
-    if (-not $info.Exists -or $info.Length -le $MaxBytes) { return }
-    $lines = [System.IO.File]::ReadAllLines($Path, $script:Utf8NoBom)
-    $target = [long]($MaxBytes * 0.9)
-    $kept = New-Object System.Collections.ArrayList
-    $size = 0
-    for ($i = $lines.Count - 1; $i -ge 0; $i--) {
-        $len = $script:Utf8NoBom.GetByteCount($lines[$i]) + 1
-        if ($size + $len -gt $target) { break }
-        $size += $len
-        [void]$kept.Insert(0, $lines[$i])
+    if (-not $info.Exists) { return }
+    $offset = Get-AgentSpoolOffset -Path $Path
+    if ($info.Length - $offset -gt $MaxBytes) {
+        $cut = $info.Length - [long]($MaxBytes * 0.9)
+        $reader = New-AgentSpoolReader -Path $Path -Offset $offset
+        $dropped = 0
+        $newOffset = $info.Length
+        try {
+            $found = $false
+            while (-not $found -and (Read-AgentSpoolChunk -Reader $reader)) {
+                for ($k = 0; $k -lt $reader.Lines.Count; $k++) {
+                    if ($reader.Lines[$k].Trim()) { $dropped++ }
+                    if ($reader.Ends[$k] -ge $cut) { $newOffset = $reader.Ends[$k]; $found = $true; break }
+                }
+            }
+        } finally { $reader.Stream.Dispose() }
+        Set-AgentSpoolOffset -Path $Path -Offset $newOffset
+        $offset = $newOffset
+        Write-AgentLog -Level ERROR -Message ("spool over its cap of {0} bytes: dropped the {1} oldest events" -f $MaxBytes, $dropped)
     }
-    $dropped = $lines.Count - $kept.Count
-    Write-AgentSpoolLines -Path $Path -Lines $kept
-    Write-AgentLog -Level ERROR -Message ("spool over its cap of {0} bytes: dropped the {1} oldest events" -f $MaxBytes, $dropped)
+    if ($offset -ge $MaxBytes) { Compress-AgentSpool -Path $Path -Offset $offset }
 }
 
-function Write-AgentSpoolLines {
-    # Replaces the spool's content atomically (write beside, then swap).
-    param([string]$Path, [System.Collections.IEnumerable]$Lines)
-    $tmp = $Path + '.tmp'
-    $sb = New-Object System.Text.StringBuilder
-    foreach ($l in $Lines) { [void]$sb.Append($l).Append("`n") }
-    [System.IO.File]::WriteAllText($tmp, $sb.ToString(), $script:Utf8NoBom)
-    if (Test-Path -LiteralPath $Path -PathType Leaf) {
-        # [NullString]: a plain $null would reach .NET as "" (an invalid backup path).
-        [System.IO.File]::Replace($tmp, $Path, [System.Management.Automation.Language.NullString]::Value)
-    } else {
-        [System.IO.File]::Move($tmp, $Path)
-    }
+function New-AgentSpoolReader {
+    # Reads a spool from a byte offset a buffer at a time (Read-AgentSpoolChunk), knowing where
+    # each line ends.
+    param([string]$Path, [long]$Offset)
+    $fs = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite, Delete')
+    [void]$fs.Seek($Offset, 'Begin')
+    return (New-Object PSObject -Property @{
+            Stream = $fs; Buffer = (New-Object byte[] 65536); Count = 0; Position = $Offset; Done = $false
+            Lines = (New-Object 'System.Collections.Generic.List[string]')
+            Ends = (New-Object 'System.Collections.Generic.List[long]')
+        })
 }
 
-function Test-AgentSpoolLine {
-    # $true when a spool line is a usable event.
-    param([string]$Line)
-    try {
-        $o = $Line | ConvertFrom-Json -ErrorAction Stop
-    } catch {
-        return $false
+function Read-AgentSpoolChunk {
+    # Replaces the reader's Lines and Ends (the byte offset past each line's newline) with the
+    # lines the next read completes; $false at the end of the file. A last line without a
+    # newline counts as a line. One call per buffer, not per line: that is what keeps a batch cheap.
+    param($Reader)
+    $Reader.Lines.Clear()
+    $Reader.Ends.Clear()
+    while ($Reader.Lines.Count -eq 0) {
+        if ($Reader.Done) { return $false }
+        $buf = $Reader.Buffer
+        if ($Reader.Count -eq $buf.Length) {
+            $bigger = New-Object byte[] ($buf.Length * 2)
+            [Array]::Copy($buf, $bigger, $Reader.Count)
+            $Reader.Buffer = $bigger
+            $buf = $bigger
+        }
+        $n = $Reader.Stream.Read($buf, $Reader.Count, $buf.Length - $Reader.Count)
+        if ($n -le 0) {
+            $Reader.Done = $true
+            if ($Reader.Count -gt 0) {
+                $Reader.Lines.Add($script:Utf8NoBom.GetString($buf, 0, $Reader.Count))
+                $Reader.Position += $Reader.Count
+                $Reader.Ends.Add($Reader.Position)
+                $Reader.Count = 0
+            }
+            continue
+        }
+        $count = $Reader.Count + $n
+        $i = 0
+        while ($true) {
+            $nl = [Array]::IndexOf($buf, [byte]10, $i, $count - $i)
+            if ($nl -lt 0) { break }
+            $Reader.Lines.Add($script:Utf8NoBom.GetString($buf, $i, $nl - $i))
+            $Reader.Position += ($nl + 1 - $i)
+            $Reader.Ends.Add($Reader.Position)
+            $i = $nl + 1
+        }
+        $rest = $count - $i
+        if ($rest -gt 0 -and $i -gt 0) { [Array]::Copy($buf, $i, $buf, 0, $rest) }
+        $Reader.Count = $rest
     }
-    if ($null -eq $o) { return $false }
-    $names = @($o.PSObject.Properties.Name)
-    if (-not ($names -contains 'user' -and $names -contains 'state' -and $names -contains 'ts')) { return $false }
-    if (-not ([string]$o.user).Trim()) { return $false }
-    if ($o.state -ne 'working' -and $o.state -ne 'stopped') { return $false }
-    if ($null -eq $o.ts) { return $false }
     return $true
 }
 
-function Read-AgentSpoolBatch {
-    # The oldest BatchSize usable lines, the number of raw lines they span (corrupt ones
-    # included, so they are removed with the batch) and the rest.
-    param([string]$Path, [int]$BatchSize)
-    $result = New-Object PSObject -Property @{ Events = @(); Consumed = 0; Rest = @(); Corrupt = 0; Total = 0 }
-    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $result }
-    $lines = [System.IO.File]::ReadAllLines($Path, $script:Utf8NoBom)
-    $events = New-Object System.Collections.ArrayList
-    $i = 0
-    $corrupt = 0
-    while ($i -lt $lines.Count -and $events.Count -lt $BatchSize) {
-        $line = $lines[$i].Trim()
-        $i++
-        if ($line.Length -eq 0) { continue }
-        if (Test-AgentSpoolLine -Line $line) {
-            [void]$events.Add($line)
-        } else {
-            $corrupt++
-            $shown = $line
-            if ($shown.Length -gt 200) { $shown = $shown.Substring(0, 200) + '...' }
-            Write-AgentLog -Level WARN -Message ("spool: skipped a corrupt line: " + $shown)
+$script:AgentJsonDateKind = $null -ne (Get-Command ConvertFrom-Json).Parameters['DateKind']
+# The line as this agent writes it, judged without ConvertFrom-Json (a tenth of the cost):
+# names with no JSON escapes but \\, the agent's own ts format.
+$script:AgentSpoolLineFast = New-Object System.Text.RegularExpressions.Regex('^\{"user":"((?:[^"\\\x00-\x1f]|\\\\)+)","state":"(?:working|stopped)","ts":"(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{7}Z","device":"((?:[^"\\\x00-\x1f]|\\\\)*)","agent":"([^"\\\x00-\x1f]{0,32})"\}$', [System.Text.RegularExpressions.RegexOptions]::Compiled)
+$script:AgentNameSuspect = New-Object System.Text.RegularExpressions.Regex('[\u0000-\u001f\u007f-\u009f\u2028\u2029\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]', [System.Text.RegularExpressions.RegexOptions]::Compiled)
+$script:AgentIsoTimestamp = '^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$'
+
+function Test-AgentNameText {
+    # The server's rules for a name (lib/users.ts): no control characters, nothing invisible or
+    # direction-changing. A joiner between two pictographs (one emoji) is allowed, as there.
+    param([string]$Text)
+    if ($Text -match '[\u0000-\u001f\u007f-\u009f\u2028\u2029]') { return $false }
+    $Text = [regex]::Replace($Text, '(?<=[\uD800-\uDFFF\p{So}\uFE0F])\u200d(?=[\uD800-\uDFFF\p{So}])', '')
+    return ($Text -notmatch '[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0]')
+}
+
+function Test-AgentNameField {
+    # An optional name field (device, agent) as the server takes it: missing, or a string of at
+    # most $Max characters once trimmed.
+    param($Object, [string]$Name, [int]$Max)
+    if (-not ($Object.PSObject.Properties.Name -contains $Name)) { return $true }
+    $v = $Object.$Name
+    if ($null -eq $v) { return $true }
+    if (-not ($v -is [string])) { return $false }
+    try { $v = $v.Trim().Normalize() } catch { return $false }
+    return ($v.Length -le $Max -and (Test-AgentNameText -Text $v))
+}
+
+function Test-AgentSpoolLine {
+    # $true when a spool line is an event the server would take (lib/ingest/schema.ts), bar the
+    # limits that depend on the server's clock. Anything else would be refused on every try.
+    param([string]$Line)
+    $m = $script:AgentSpoolLineFast.Match($Line)
+    if ($m.Success) {
+        $year = [int]$m.Groups[2].Value
+        $month = [int]$m.Groups[3].Value
+        $day = [int]$m.Groups[4].Value
+        if ($year -lt 2000 -or $month -lt 1 -or $month -gt 12 -or $day -lt 1 -or $day -gt [DateTime]::DaysInMonth($year, $month)) { return $false }
+        try {
+            $user = $m.Groups[1].Value.Replace('\\', '\').Trim().Normalize()
+            $device = $m.Groups[5].Value.Replace('\\', '\').Trim().Normalize()
+        } catch {
+            return $false
         }
+        if ($user.Length -lt 1 -or $user.Length -gt 256 -or $device.Length -gt 64) { return $false }
+        $agent = $m.Groups[6].Value
+        if (-not $script:AgentNameSuspect.IsMatch($user + $device + $agent)) { return $true }
+        return ((Test-AgentNameText -Text $user) -and (Test-AgentNameText -Text $device) -and (Test-AgentNameText -Text $agent))
     }
+    try {
+        if ($script:AgentJsonDateKind) {
+            $o = $Line | ConvertFrom-Json -DateKind String -ErrorAction Stop
+        } else {
+            $o = $Line | ConvertFrom-Json -ErrorAction Stop
+        }
+    } catch {
+        return $false
+    }
+    if ($null -eq $o -or -not ($o -is [System.Management.Automation.PSCustomObject])) { return $false }
+    $names = @($o.PSObject.Properties.Name)
+    if (-not ($names -contains 'user' -and $names -contains 'state' -and $names -contains 'ts')) { return $false }
+    if (-not ($o.user -is [string])) { return $false }
+    try { $user = $o.user.Trim().Normalize() } catch { return $false }
+    if ($user.Length -lt 1 -or $user.Length -gt 256 -or -not (Test-AgentNameText -Text $user)) { return $false }
+    if (-not ($o.state -is [string]) -or ($o.state -cne 'working' -and $o.state -cne 'stopped')) { return $false }
+    $ts = $o.ts
+    if ($ts -is [DateTime]) {
+        # PowerShell 7.0-7.4 turn date strings into DateTime: judge the text as written.
+        $m = [regex]::Match($Line, '"ts"\s*:\s*"([^"\\]*)"')
+        if (-not $m.Success) { return $false }
+        $ts = $m.Groups[1].Value
+    }
+    if (-not ($ts -is [string])) { return $false }
+    $m = [regex]::Match($ts.Trim(), $script:AgentIsoTimestamp)
+    if (-not $m.Success) { return $false }
+    $year = [int]$m.Groups[1].Value
+    $month = [int]$m.Groups[2].Value
+    $day = [int]$m.Groups[3].Value
+    if ($year -lt 2000 -or $month -lt 1 -or $month -gt 12 -or $day -lt 1 -or $day -gt [DateTime]::DaysInMonth($year, $month)) { return $false }
+    if ([int]$m.Groups[4].Value -gt 23 -or [int]$m.Groups[5].Value -gt 59) { return $false }
+    if ($m.Groups[6].Success -and [int]$m.Groups[6].Value -gt 59) { return $false }
+    if ($m.Groups[10].Success -and ([int]$m.Groups[10].Value -gt 18 -or ($m.Groups[11].Success -and [int]$m.Groups[11].Value -gt 59))) { return $false }
+    return ((Test-AgentNameField -Object $o -Name 'device' -Max 64) -and (Test-AgentNameField -Object $o -Name 'agent' -Max 32))
+}
+
+function Move-AgentSpoolCorrupt {
+    # A line that is no usable event is set aside in <spool>.corrupt (up to 1 MB of them, for a
+    # look) with one log line, instead of being met again on every attempt.
+    param([string]$Path, [string]$Line)
+    $side = $Path + '.corrupt'
+    $where = 'set aside in ' + $side
+    try {
+        $info = New-Object System.IO.FileInfo($side)
+        if ($info.Exists -and $info.Length -ge 1MB) {
+            $where = 'not kept: ' + $side + ' is full'
+        } else {
+            [System.IO.File]::AppendAllText($side, $Line + "`n", $script:Utf8NoBom)
+        }
+    } catch {
+        $where = 'not kept: ' + $_.Exception.Message
+    }
+    $shown = $Line
+    if ($shown.Length -gt 200) { $shown = $shown.Substring(0, 200) + '...' }
+    Write-AgentLog -Level WARN -Message ("spool: a corrupt line, not sent ({0}): {1}" -f $where, $shown)
+}
+
+function Read-AgentSpoolBatch {
+    # The oldest BatchSize usable lines after the offset, read from there and no further, with
+    # where each starts and where the batch ends (Start, End: byte offsets). A corrupt line at
+    # the head is set aside and the offset moved past it, so it is met once; further down it
+    # ends the batch. $Skip: lines the server already judged invalid ("<start> <text>": the
+    # text too, as an emptied or compacted spool puts other lines at the same starts).
+    param([string]$Path, [int]$BatchSize, [hashtable]$Skip = @{})
+    $result = New-Object PSObject -Property @{ Events = @(); Starts = @(); Start = 0L; End = 0L; Corrupt = 0 }
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $result }
+    $offset = Get-AgentSpoolOffset -Path $Path
+    $result.Start = $offset
+    $result.End = $offset
+    $events = New-Object System.Collections.ArrayList
+    $starts = New-Object System.Collections.ArrayList
+    $reader = New-AgentSpoolReader -Path $Path -Offset $offset
+    $start = $offset
+    $full = $false
+    try {
+        while (-not $full -and (Read-AgentSpoolChunk -Reader $reader)) {
+            for ($k = 0; $k -lt $reader.Lines.Count; $k++) {
+                $lineStart = $start
+                $start = $reader.Ends[$k]
+                $text = $reader.Lines[$k].Trim().TrimStart([char]0xFEFF)
+                if ($text.Length -eq 0 -or ($Skip.Count -gt 0 -and $Skip.ContainsKey([string]$lineStart + ' ' + $text))) { $result.End = $start; continue }
+                if (Test-AgentSpoolLine -Line $text) {
+                    [void]$events.Add($text)
+                    [void]$starts.Add($lineStart)
+                    $result.End = $start
+                    if ($events.Count -ge $BatchSize) { $full = $true; break }
+                    continue
+                }
+                if ($events.Count -gt 0) { $full = $true; break }
+                Move-AgentSpoolCorrupt -Path $Path -Line $text
+                $result.Corrupt++
+                $result.End = $start
+                Set-AgentSpoolOffset -Path $Path -Offset $start
+            }
+        }
+    } finally { $reader.Stream.Dispose() }
     $result.Events = $events.ToArray()
-    $result.Consumed = $i
-    $result.Corrupt = $corrupt
-    $result.Total = $lines.Count
-    if ($i -lt $lines.Count) { $result.Rest = $lines[$i..($lines.Count - 1)] }
+    $result.Starts = $starts.ToArray()
     return $result
+}
+
+function Complete-AgentSpoolBatch {
+    # Moves the offset past what was delivered or dropped; a spool sent to its end is emptied.
+    param([string]$Path, [long]$End)
+    $info = New-Object System.IO.FileInfo($Path)
+    if ($info.Exists -and $End -ge $info.Length) {
+        Compress-AgentSpool -Path $Path -Offset $End
+        return
+    }
+    Set-AgentSpoolOffset -Path $Path -Offset $End
+}
+
+function Copy-AgentSpoolTail {
+    # Appends the lines still to send of spool $From to spool $To, line by line (flat memory).
+    # Returns how many.
+    param([string]$From, [string]$To)
+    $count = 0
+    $newline = Test-AgentSpoolCutShort -Path $To
+    $reader = New-AgentSpoolReader -Path $From -Offset (Get-AgentSpoolOffset -Path $From)
+    try {
+        $out = New-Object System.IO.StreamWriter($To, $true, $script:Utf8NoBom)
+        try {
+            if ($newline) { $out.Write("`n") }
+            while (Read-AgentSpoolChunk -Reader $reader) {
+                foreach ($line in $reader.Lines) {
+                    $text = $line.Trim().TrimStart([char]0xFEFF)
+                    if ($text.Length -eq 0) { continue }
+                    $out.Write($text + "`n")
+                    $count++
+                }
+            }
+        } finally { $out.Dispose() }
+    } finally { $reader.Stream.Dispose() }
+    return $count
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -867,6 +1132,7 @@ function New-AgentSender {
             Holding        = $false
             BatchSize      = 0
             SinceSplit     = 0
+            Dropped        = @{}
         })
 }
 
@@ -883,9 +1149,9 @@ function Invoke-AgentFlush {
     if ($Sender.BatchSize -le 0) { $Sender.BatchSize = [int]$Settings['BATCH_SIZE'] }
     $path = $Settings['SPOOL_PATH']
     for ($b = 0; $b -lt $MaxBatches; $b++) {
-        $batch = Read-AgentSpoolBatch -Path $path -BatchSize $Sender.BatchSize
+        $batch = Read-AgentSpoolBatch -Path $path -BatchSize $Sender.BatchSize -Skip $Sender.Dropped
         if ($batch.Events.Count -eq 0) {
-            if ($batch.Consumed -gt 0) { Write-AgentSpoolLines -Path $path -Lines @($batch.Rest) }
+            if ($batch.End -gt $batch.Start -or $batch.Corrupt -gt 0) { Complete-AgentSpoolBatch -Path $path -End $batch.End }
             break
         }
         $json = '{"events":[' + (@($batch.Events | ForEach-Object { ConvertTo-AgentServerClock -Line $_ }) -join ',') + ']}'
@@ -899,7 +1165,7 @@ function Invoke-AgentFlush {
         }
         if ($class -eq 'ok') {
             Write-AgentRejections -Response $resp -Events $batch.Events
-            Write-AgentSpoolLines -Path $path -Lines @($batch.Rest)
+            Complete-AgentSpoolBatch -Path $path -End $batch.End
             $sent += $batch.Events.Count
             if ($Sender.Failures -gt 0 -or $Sender.Holding) {
                 Write-AgentLog -Level INFO -Message 'server reachable again; sending the spool'
@@ -915,19 +1181,25 @@ function Invoke-AgentFlush {
                     $Sender.SinceSplit = 0
                 }
             }
-            Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1}); {2} lines left in the spool" -f $batch.Events.Count, $resp.StatusCode, @($batch.Rest).Count)
+            Write-AgentLog -Level DEBUG -Message ("sent {0} events (HTTP {1})" -f $batch.Events.Count, $resp.StatusCode)
         } elseif ($class -eq 'reject') {
             $bad = @(Get-AgentInvalidIndexes -Body $resp.Body)
-            $keep = New-Object System.Collections.ArrayList
-            for ($i = 0; $i -lt $batch.Events.Count; $i++) {
+            # The spool is not rewritten: the offset stops at the first event kept, and those
+            # dropped after it are skipped from now on.
+            $end = $batch.End
+            for ($i = $batch.Events.Count - 1; $i -ge 0; $i--) {
                 if ($bad -contains $i) {
-                    Write-AgentLog -Level ERROR -Message ("server judged event {0} invalid (HTTP 400); dropped: {1} {2}" -f $i, $batch.Events[$i], (Get-AgentShortBody $resp.Body))
+                    $Sender.Dropped[[string]$batch.Starts[$i] + ' ' + $batch.Events[$i]] = $true
                 } else {
-                    [void]$keep.Add($batch.Events[$i])
+                    $end = $batch.Starts[$i]
                 }
             }
-            foreach ($r in @($batch.Rest)) { [void]$keep.Add($r) }
-            Write-AgentSpoolLines -Path $path -Lines $keep
+            foreach ($i in @($bad | Sort-Object)) {
+                if ($i -ge 0 -and $i -lt $batch.Events.Count) {
+                    Write-AgentLog -Level ERROR -Message ("server judged event {0} invalid (HTTP 400); dropped: {1} {2}" -f $i, $batch.Events[$i], (Get-AgentShortBody $resp.Body))
+                }
+            }
+            Complete-AgentSpoolBatch -Path $path -End $end
         } elseif ($class -eq 'split') {
             $Sender.BatchSize = [int][Math]::Max(1, [Math]::Floor($Sender.BatchSize / 2))
             $Sender.SinceSplit = 0
@@ -1264,14 +1536,12 @@ function Receive-AgentOrphans {
         if ($null -eq $lock) { continue }
         try {
             if (Test-Path -LiteralPath $otherSpool -PathType Leaf) {
-                $lines = @([System.IO.File]::ReadAllLines($otherSpool, $script:Utf8NoBom) | Where-Object { $_.Trim() })
-                if ($lines.Count -gt 0) {
-                    $sb = New-Object System.Text.StringBuilder
-                    foreach ($l in $lines) { [void]$sb.Append($l.Trim()).Append("`n") }
-                    [System.IO.File]::AppendAllText($SpoolPath, $sb.ToString(), $script:Utf8NoBom)
-                    Write-AgentLog -Level INFO -Message ("took over {0} events from the spool of a session that ended ({1})" -f $lines.Count, $otherSpool)
+                $count = Copy-AgentSpoolTail -From $otherSpool -To $SpoolPath
+                if ($count -gt 0) {
+                    Write-AgentLog -Level INFO -Message ("took over {0} events from the spool of a session that ended ({1})" -f $count, $otherSpool)
                 }
                 Remove-Item -LiteralPath $otherSpool -Force
+                Remove-Item -LiteralPath ($otherSpool + '.offset') -Force -ErrorAction SilentlyContinue
             }
             $otherState = Get-AgentSessionPath -Path $StateBase -Key $k
             foreach ($ev in @(Get-AgentRecoveryEvents -Path $otherState)) { [void]$closing.Add($ev) }

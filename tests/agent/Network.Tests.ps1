@@ -84,6 +84,51 @@ Describe 'delivery through a network that misbehaves (more)' {
         Get-Stored | Should -Be @('09:00:00', '09:01:00')
     }
 
+    It 'replays 100,000 spooled events all delivered, in order, none twice, through a failure midway' {
+        $sb = New-Object System.Text.StringBuilder
+        $base = [DateTime]::new(2026, 3, 1, 0, 0, 0, [DateTimeKind]::Utc)
+        $expected = New-Object System.Collections.ArrayList
+        [void]$expected.Add('2026-03-02T09:00:00.0000000Z'); [void]$expected.Add('2026-03-02T09:01:00.0000000Z')
+        for ($i = 0; $i -lt 100000; $i++) {
+            $ts = $base.AddSeconds($i).ToString('yyyy-MM-ddTHH:mm:ss')
+            [void]$sb.Append('{"user":"CORP\\alice","state":"working","ts":"').Append($ts).Append('.0000000Z","device":"PC-ALICE","agent":"2.1.0"}').Append("`n")
+            [void]$expected.Add($ts + '.0000000Z')
+        }
+        [System.IO.File]::AppendAllText($spool, $sb.ToString())
+        Use-Network @{ answers = @(@{ kind = 'accept' }, @{ kind = 'accept' }, @{ kind = 'accept' }, @{ status = 503; body = 'busy' }) }
+        $total = 0
+        # The fake network's clock runs in real time: so does the PC's here, or the replay's
+        # minutes would read as a clock skew.
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        function Get-AgentUtcNow { return (At '09:30:00').Add($clock.Elapsed) }
+        for ($poll = 0; $poll -lt 400 -and $total -lt 100002; $poll++) {
+            $total += Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (Get-AgentUtcNow)
+            if ($sender.NextAttemptUtc -gt (Get-AgentUtcNow)) { Start-Sleep -Milliseconds 200 }
+        }
+        $total | Should -Be 100002
+        $stored = @((Get-FakeNetworkLog $script:net).stored | ForEach-Object { $_.ts })
+        $stored.Count | Should -Be 100002
+        ($stored -join "`n") | Should -BeExactly ($expected -join "`n") -Because 'the spool is sent in the order it was written, each event once'
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'a TLS failure is logged with its innermost cause, not "see inner exception"' {
+        Use-Network @{}
+        $settings.API_ENDPOINT = $script:net.Report -replace '^http:', 'https:'
+        $innermost = $null
+        try {
+            Invoke-WebRequest -Uri $settings.API_ENDPOINT -Method Post -Body '{}' -TimeoutSec 5 -UseBasicParsing -ErrorAction Stop
+        } catch {
+            $e = $_.Exception
+            while ($e.InnerException) { $e = $e.InnerException }
+            $innermost = $e.Message
+        }
+        $innermost | Should -Not -BeNullOrEmpty
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:02:00') | Should -Be 0
+        (Read-Spool $spool).Count | Should -Be 2
+        Get-Content -Raw $settings.LOG_PATH | Should -Match ('send failed: no answer \(.*' + [regex]::Escape($innermost))
+    }
+
     It 'drops only the events the server itself names as invalid' {
         Use-Network @{ answers = @(@{ kind = 'reject'; indexes = @(0, 1) }) }
         Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:02:00') -MaxBytes 1MB

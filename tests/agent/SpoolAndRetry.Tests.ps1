@@ -82,6 +82,91 @@ Describe 'spool' {
         (Select-String -Path $settings.LOG_PATH -Pattern 'corrupt line').Count | Should -Be 3
     }
 
+    It 'sends a batch without rewriting the spool, reading only from where the unsent lines begin' {
+        $settings.BATCH_SIZE = 2
+        Add-AgentSpoolEvent -Path $spool -Events @('09:00:00', '09:01:00', '09:02:00', '09:03:00', '09:04:00' | ForEach-Object { New-Ev $_ }) -MaxBytes 1MB
+        $before = [System.IO.File]::ReadAllBytes($spool)
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00') -MaxBatches 1 | Should -Be 2
+        [System.IO.File]::ReadAllBytes($spool) | Should -Be $before
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:06:00') | Should -Be 3
+        @(Get-SentEvents | ForEach-Object { $_.ts.Substring(11, 8) }) | Should -Be @('09:00:00', '09:01:00', '09:02:00', '09:03:00', '09:04:00')
+        Read-Spool $spool | Should -BeNullOrEmpty
+        Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:07:00') -MaxBytes 1MB
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:08:00') | Should -Be 1
+        @(Get-SentEvents)[-1].ts.Substring(11, 8) | Should -Be '09:07:00'
+    }
+
+    It 'logs a corrupt line once and sets it aside, however often sending fails' {
+        $good1 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:00:00')
+        $good2 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:02:00' 'stopped')
+        Set-Content -LiteralPath $spool -Value @($good1, 'not json at all', $good2) -Encoding utf8
+        [void]$Fake.Responses.Add(@{ StatusCode = 503 })
+        [void]$Fake.Responses.Add(@{ StatusCode = 503 })
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00') | Should -Be 0
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:30:00') | Should -Be 0
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '10:00:00') | Should -Be 2
+        @(Select-String -Path $settings.LOG_PATH -Pattern 'corrupt line').Count | Should -Be 1
+        @([System.IO.File]::ReadAllLines($spool + '.corrupt')) | Should -Be @('not json at all')
+        @(Get-SentEvents -OkIndexes 2, 3 | ForEach-Object { $_.state }) | Should -Be @('working', 'stopped')
+    }
+
+    It 'sets aside what the server would refuse: <Why>' -TestCases @(
+        @{ Why = 'user over 256 characters'; Line = '{"user":"' + ('a' * 257) + '","state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'user of blanks'; Line = '{"user":"   ","state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'user with a direction override'; Line = '{"user":"CORP\\al\u202eice","state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'user with a control character'; Line = '{"user":"CORP\\al\u0007ice","state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'user not a string'; Line = '{"user":42,"state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'state in other letters'; Line = '{"user":"CORP\\alice","state":"Working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'ts without a zone'; Line = '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00"}' }
+        @{ Why = 'ts not a date'; Line = '{"user":"CORP\\alice","state":"working","ts":"yesterday"}' }
+        @{ Why = 'ts a number'; Line = '{"user":"CORP\\alice","state":"working","ts":1772442000000}' }
+        @{ Why = 'ts not a real day'; Line = '{"user":"CORP\\alice","state":"working","ts":"2026-02-30T09:00:00Z"}' }
+        @{ Why = 'ts before 2000'; Line = '{"user":"CORP\\alice","state":"working","ts":"1999-12-31T09:00:00Z"}' }
+        @{ Why = 'device over 64 characters'; Line = '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00Z","device":"' + ('P' * 65) + '"}' }
+        @{ Why = 'agent over 32 characters'; Line = '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00Z","agent":"' + ('1' * 33) + '"}' }
+    ) {
+        Test-AgentSpoolLine -Line $Line | Should -BeFalse
+    }
+
+    It 'sends what the server takes: <Why>' -TestCases @(
+        @{ Why = 'the agent''s own line'; Line = '{"user":"CORP\\alice","state":"working","ts":"2026-03-02T09:00:00.0000000Z","device":"PC-ALICE","agent":"2.1.0"}' }
+        @{ Why = 'an offset'; Line = '{"user":"CORP\\alice","state":"stopped","ts":"2026-03-02T11:00:00+02:00"}' }
+        @{ Why = 'an emoji with joiners'; Line = '{"user":"CORP\\al\ud83d\udc68\u200d\ud83d\udc69","state":"working","ts":"2026-03-02T09:00:00Z"}' }
+        @{ Why = 'user of 256 characters'; Line = '{"user":"' + ('a' * 256) + '","state":"working","ts":"2026-03-02T09:00:00Z","device":""}' }
+    ) {
+        Test-AgentSpoolLine -Line $Line | Should -BeTrue
+    }
+
+    It 'at its cap drops only lines still to send, and keeps the file near the cap' {
+        $evs = 0..99 | ForEach-Object { New-Ev ((At '09:00:00').AddMinutes($_).ToString('HH:mm:ss')) }
+        foreach ($e in $evs) { Add-AgentSpoolEvent -Path $spool -Events @($e) -MaxBytes 2000 }
+        (Get-Item $spool).Length | Should -BeLessOrEqual 4000
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '11:00:00') | Should -BeGreaterThan 10
+        @(Get-SentEvents)[-1].ts.Substring(11, 8) | Should -Be '10:39:00'
+        @(Get-SentEvents | ForEach-Object { $_.ts }) | Should -Be @(Get-SentEvents | ForEach-Object { $_.ts } | Sort-Object -Unique)
+    }
+
+    It 'gets past a line longer than its read buffer' {
+        $good1 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:00:00')
+        $good2 = ConvertTo-AgentEventJson -InputEvent (New-Ev '09:02:00' 'stopped')
+        [System.IO.File]::WriteAllText($spool, $good1 + "`n" + ('x' * 200000) + "`n" + $good2 + "`n")
+        Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (At '09:05:00') | Should -Be 2
+        @(Get-SentEvents | ForEach-Object { $_.state }) | Should -Be @('working', 'stopped')
+        Read-Spool $spool | Should -BeNullOrEmpty
+    }
+
+    It 'takes over only the events an ended session had not sent' {
+        $other = Join-Path $dir 'spool.PC-ALICE-4.jsonl'
+        Add-AgentSpoolEvent -Path $other -Events @((New-Ev '08:00:00'), (New-Ev '08:01:00'), (New-Ev '08:02:00' 'stopped')) -MaxBytes 1MB
+        $first = [System.Text.Encoding]::UTF8.GetByteCount((ConvertTo-AgentEventJson -InputEvent (New-Ev '08:00:00'))) + 1
+        Set-AgentSpoolOffset -Path $other -Offset $first
+        $mine = Join-Path $dir 'spool.PC-ALICE-2.jsonl'
+        [void](Receive-AgentOrphans -SpoolBase $spool -StateBase $settings.STATE_PATH -Key 'PC-ALICE-2' -SpoolPath $mine)
+        @(Read-Spool $mine | ForEach-Object { ($_ | ConvertFrom-Json -DateKind String).ts.Substring(11, 8) }) | Should -Be @('08:01:00', '08:02:00')
+        Test-Path $other | Should -BeFalse
+        Test-Path ($other + '.offset') | Should -BeFalse
+    }
+
     It 'starts a fresh line after a line cut short by a crash' {
         [System.IO.File]::WriteAllText($spool, '{"user":"CORP\\alice","state":"work')
         Add-AgentSpoolEvent -Path $spool -Events @(New-Ev '09:03:00') -MaxBytes 1MB
