@@ -103,7 +103,7 @@ Describe 'delivery through a network that misbehaves (more)' {
         function Get-AgentUtcNow { return (At '09:30:00').Add($clock.Elapsed) }
         for ($poll = 0; $poll -lt 400 -and $total -lt 100002; $poll++) {
             $total += Invoke-AgentFlush -Sender $sender -Settings $settings -NowUtc (Get-AgentUtcNow)
-            if ($sender.NextAttemptUtc -gt (Get-AgentUtcNow)) { Start-Sleep -Milliseconds 200 }
+            if ($sender.NextAttemptAt -gt (Get-AgentUtcNow).Ticks / [double][TimeSpan]::TicksPerSecond) { Start-Sleep -Milliseconds 200 }
         }
         $total | Should -Be 100002
         $stored = @((Get-FakeNetworkLog $script:net).stored | ForEach-Object { $_.ts })
