@@ -92,14 +92,14 @@ export type Column = {
 };
 
 /** A column header that orders the table by its column; a second press reverses the order. */
-function SortHeader({
+export function SortHeader({
   column,
   params,
   onChange,
 }: {
   column: Column;
-  params: ViewParams;
-  onChange: (patch: Partial<ViewParams>) => void;
+  params: Pick<ViewParams, "sort" | "dir">;
+  onChange: (patch: { sort: string; dir: SortDirection }) => void;
 }) {
   const active = params.sort === column.key;
   const first = column.firstDirection ?? (column.numeric ? "desc" : "asc");

@@ -7,7 +7,7 @@ import type { SortDirection } from "../../_components/rows";
 import { LiveStatus } from "../../_components/live-status";
 import { StatusBadge } from "../../_components/status-badge";
 import { useLiveView } from "../../_components/use-live-view";
-import { bodyRow, cell, headRow, numCell, TableFrame } from "../../_components/table-controls";
+import { bodyRow, cell, headRow, numCell, SortHeader, TableFrame } from "../../_components/table-controls";
 import { buttonSecondary, EmptyState, PageHeading, StatCard } from "../../_components/ui";
 
 /** Days of silence after which a device is flagged, unless the page's control says otherwise. */
@@ -185,31 +185,16 @@ export function FleetDashboard({ initial }: { initial: FleetView }) {
             <TableFrame caption={`Devices, by ${COLUMNS.find((c) => c.key === params.sort)?.label}`}>
               <thead>
                 <tr className={headRow}>
-                  {COLUMNS.map((column) => {
-                    const active = params.sort === column.key;
-                    const next = active ? (params.dir === "asc" ? "desc" : "asc") : column.numeric ? "desc" : "asc";
-                    return (
-                      <th
-                        key={column.key}
-                        scope="col"
-                        aria-sort={active ? (params.dir === "asc" ? "ascending" : "descending") : "none"}
-                        className={`px-3 py-2 font-medium ${column.numeric ? "text-right" : "text-left"}`}
-                      >
-                        <button
-                          type="button"
-                          onClick={() =>
-                            update({ sort: column.key === "device" ? "" : column.key, dir: next === "asc" ? "" : next })
-                          }
-                          className="inline-flex items-center gap-1 rounded tracking-wide uppercase hover:text-slate-900 focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:hover:text-slate-100"
-                        >
-                          {column.label}
-                          <span aria-hidden="true" className={active ? "" : "opacity-0"}>
-                            {active && params.dir === "asc" ? "↑" : "↓"}
-                          </span>
-                        </button>
-                      </th>
-                    );
-                  })}
+                  {COLUMNS.map((column) => (
+                    <SortHeader
+                      key={column.key}
+                      column={column}
+                      params={params}
+                      onChange={({ sort, dir }) =>
+                        update({ sort: sort === "device" ? "" : sort, dir: dir === "asc" ? "" : dir })
+                      }
+                    />
+                  ))}
                 </tr>
               </thead>
               <tbody>
