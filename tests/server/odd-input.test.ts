@@ -87,64 +87,90 @@ const ODD_PATHS = [
   ]),
 ];
 
-describe("odd paths, methods and parameters (npm start)", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
-  let cookie: Record<string, string>;
-  let viewer: { username: string; password: string };
+/** A server in `mode` on a fresh SQLite database, with an admin's session and a viewer's password. */
+function useServer(mode: "server.ts" | "next start") {
+  const state = {} as {
+    database: TestDatabase;
+    server: RunningServer;
+    cookie: Record<string, string>;
+    viewer: { username: string; password: string };
+  };
   beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    const db = openDb(database.url);
+    state.database = await createTestDatabase("sqlite");
+    const db = openDb(state.database.url);
     try {
       await migrate(db);
-      cookie = sessionHeader((await newSession(db, "admin")).cookie);
+      state.cookie = sessionHeader((await newSession(db, "admin")).cookie);
       const password = "a-long-enough-password-1";
-      viewer = { username: (await newSession(db, "viewer", password)).username, password };
+      state.viewer = { username: (await newSession(db, "viewer", password)).username, password };
     } finally {
       await db.close();
     }
-    server = await startServer({ DATABASE_URL: database.url });
+    state.server = await startServer({ DATABASE_URL: state.database.url }, { mode });
   });
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await state.server?.stop();
+    await state.database?.drop();
   });
+  return state;
+}
+
+/** Every odd path, signed in and not, and `methods` on a few paths: below 500, every header. */
+async function expectOddRequestsAnswered(server: RunningServer, cookie: Record<string, string>, methods: string[]) {
+  for (const path of ODD_PATHS) {
+    expectHeaders(`GET ${path} signed in`, await send(server.url, "GET", path, cookie));
+    expectHeaders(`GET ${path}`, await send(server.url, "GET", path));
+  }
+  for (const method of methods) {
+    for (const path of ["/", "/api/health", "/reports/week", "/sign-in", "/%ff"]) {
+      expectHeaders(`${method} ${path}`, await send(server.url, method, path, cookie));
+    }
+  }
+}
+
+describe("odd paths, methods and parameters (npm start)", () => {
+  const running = useServer("server.ts");
 
   it("answers every odd request below 500 and with every security header", async () => {
-    for (const path of ODD_PATHS) {
-      expectHeaders(`GET ${path} signed in`, await send(server.url, "GET", path, cookie));
-      expectHeaders(`GET ${path}`, await send(server.url, "GET", path));
-    }
-    for (const method of ["TRACE", "PROPFIND", "OPTIONS", "HEAD", "DELETE", "PUT", "PATCH"]) {
-      for (const path of ["/", "/api/health", "/reports/week", "/sign-in", "/%ff"]) {
-        expectHeaders(`${method} ${path}`, await send(server.url, method, path, cookie));
-      }
-    }
+    await expectOddRequestsAnswered(running.server, running.cookie, [
+      "TRACE",
+      "PROPFIND",
+      "OPTIONS",
+      "HEAD",
+      "DELETE",
+      "PUT",
+      "PATCH",
+    ]);
     for (const head of ["CONNECT 127.0.0.1:22 HTTP/1.1", "FOO / HTTP/1.1", "GET /\u0001 HTTP/1.1"]) {
-      expectHeaders(head, await sendRaw(server.port, head));
+      expectHeaders(head, await sendRaw(running.server.port, head));
     }
     // A stack trace on every stray request would bury the log.
-    expect(server.output()).not.toMatch(/^\s+at /m);
+    expect(running.server.output()).not.toMatch(/^\s+at /m);
     // server.ts knows each client's address, so it has nothing to warn about.
-    expect(server.output()).not.toContain("client addresses are unknown");
+    expect(running.server.output()).not.toContain("client addresses are unknown");
   });
 
   it("turns a far date into a 400 naming the parameter, on the pages a message about the date", async () => {
-    const api = await send(server.url, "GET", "/api/reports/summary?period=week&date=9999-12-31", cookie);
+    const api = await send(
+      running.server.url,
+      "GET",
+      "/api/reports/summary?period=week&date=9999-12-31",
+      running.cookie,
+    );
     expect(api.status).toBe(400);
     expect(JSON.parse(api.body).error.details).toEqual([expect.objectContaining({ field: "date" })]);
-    const page = await send(server.url, "GET", "/reports/week?date=9999-12-31", cookie);
+    const page = await send(running.server.url, "GET", "/reports/week?date=9999-12-31", running.cookie);
     expect(page.body.includes("Date must be between 2000-01-01 and 2999-12-31")).toBe(true);
     expect(page.body.includes("database is unavailable")).toBe(false);
   });
 
   it("signs in to a next address written in any script", async () => {
     const res = await send(
-      server.url,
+      running.server.url,
       "POST",
       "/auth/sign-in",
-      { "content-type": "application/x-www-form-urlencoded", origin: server.url },
-      new URLSearchParams({ ...viewer, next: "/employees/山田\u3000" }).toString(),
+      { "content-type": "application/x-www-form-urlencoded", origin: running.server.url },
+      new URLSearchParams({ ...running.viewer, next: "/employees/山田\u3000" }).toString(),
     );
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe("/employees/%E5%B1%B1%E7%94%B0%E3%80%80");
@@ -158,39 +184,21 @@ describe("odd paths, methods and parameters (npm start)", () => {
 // docs put a plain `next start` behind nginx, which refuses those; what it answers on its own
 // must still give nothing away.
 describe("odd paths and methods under a plain next start", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
-  let cookie: Record<string, string>;
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    const db = openDb(database.url);
-    try {
-      await migrate(db);
-      cookie = sessionHeader((await newSession(db, "admin")).cookie);
-    } finally {
-      await db.close();
-    }
-    server = await startServer({ DATABASE_URL: database.url }, { mode: "next start" });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
+  const running = useServer("next start");
 
   it("answers every odd path below 500 and with every security header", async () => {
-    for (const path of ODD_PATHS) {
-      expectHeaders(`GET ${path} signed in`, await send(server.url, "GET", path, cookie));
-      expectHeaders(`GET ${path}`, await send(server.url, "GET", path));
-    }
-    for (const method of ["PROPFIND", "OPTIONS", "HEAD", "DELETE", "PUT", "PATCH"]) {
-      for (const path of ["/", "/api/health", "/reports/week", "/sign-in", "/%ff"]) {
-        expectHeaders(`${method} ${path}`, await send(server.url, method, path, cookie));
-      }
-    }
+    await expectOddRequestsAnswered(running.server, running.cookie, [
+      "PROPFIND",
+      "OPTIONS",
+      "HEAD",
+      "DELETE",
+      "PUT",
+      "PATCH",
+    ]);
   });
 
   it("refuses an undecodable API path with the error envelope naming the path", async () => {
-    const answer = await send(server.url, "GET", "/api/users/%E0%A4%A/timeline", cookie);
+    const answer = await send(running.server.url, "GET", "/api/users/%E0%A4%A/timeline", running.cookie);
     expect(answer.status).toBe(400);
     expect(answer.headers["content-type"]).toContain("application/json");
     expect(JSON.parse(answer.body)).toEqual({
@@ -201,7 +209,7 @@ describe("odd paths and methods under a plain next start", () => {
 
   it("answers TRACE, which Next fails on before any app code, with a bare 500 that tells nothing", async () => {
     for (const path of ["/", "/api/health", "/sign-in"]) {
-      const answer = await send(server.url, "TRACE", path, cookie);
+      const answer = await send(running.server.url, "TRACE", path, running.cookie);
       expect(answer.status, `TRACE ${path}`).toBe(500);
       expect(answer.body, `TRACE ${path}`).toBe("Internal Server Error");
     }
