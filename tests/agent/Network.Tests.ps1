@@ -46,21 +46,6 @@ Describe 'delivery through a network that misbehaves' {
         Get-Stored | Should -Be @('09:00:00', '09:01:00')
         Read-Spool $spool | Should -BeNullOrEmpty
     }
-}
-
-Describe 'delivery through a network that misbehaves (more)' {
-    BeforeEach {
-        Reset-Fake -Now (At '09:30:00')
-        $script:AgentClockOffsetSeconds = 0
-        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
-        $script:settings = New-TestSettings -Dir $dir
-        $settings.REQUEST_TIMEOUT_SECONDS = 5
-        $spool = $settings.SPOOL_PATH
-        Initialize-AgentLog -Path $settings.LOG_PATH -Secrets @($settings.AGENT_TOKEN)
-        $sender = New-AgentSender
-        Add-AgentSpoolEvent -Path $spool -Events @((New-Ev '09:00:00'), (New-Ev '09:01:00' 'stopped')) -MaxBytes 1MB
-    }
-    AfterEach { Stop-FakeNetwork $script:net }
 
     It 'a proxy answering 407 keeps every event, says why, and they go once it lets the agent through' {
         Use-Network @{ answers = @(@{ status = 407; headers = @{ 'Proxy-Authenticate' = 'NTLM'; 'Content-Type' = 'text/html' }; body = '<html><body>Proxy authentication required</body></html>' }) }

@@ -49,6 +49,16 @@ BeforeAll {
 
     $Source = Join-Path $PSScriptRoot '../../client_tools'
     $SavedEnv = @{ ProgramW6432 = $env:ProgramW6432; ProgramFiles = $env:ProgramFiles; SystemRoot = $env:SystemRoot }
+
+    # A machine of its own for each test, seen from a 32-bit host (the Intune management
+    # extension): ProgramFiles is the x86 folder. Returns its root folder.
+    function New-FakeMachine {
+        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        $env:ProgramFiles = Join-Path $root 'Program Files (x86)'
+        $env:ProgramW6432 = Join-Path $root 'Program Files'
+        $env:SystemRoot = 'C:\Windows'
+        return $root
+    }
 }
 
 AfterAll {
@@ -58,11 +68,7 @@ AfterAll {
 Describe 'schedule_task.ps1 install' {
     BeforeEach {
         Reset-Recorder
-        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
-        # A 32-bit host (the Intune management extension): ProgramFiles is the x86 folder.
-        $env:ProgramFiles = Join-Path $root 'Program Files (x86)'
-        $env:ProgramW6432 = Join-Path $root 'Program Files'
-        $env:SystemRoot = 'C:\Windows'
+        $root = New-FakeMachine
         $installDir = Join-Path $env:ProgramW6432 'work-tracing'
     }
 
@@ -147,10 +153,7 @@ Describe 'schedule_task.ps1 install' {
 Describe 'schedule_task.ps1 -Uninstall' {
     BeforeEach {
         Reset-Recorder
-        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
-        $env:ProgramFiles = Join-Path $root 'Program Files (x86)'
-        $env:ProgramW6432 = Join-Path $root 'Program Files'
-        $env:SystemRoot = 'C:\Windows'
+        $root = New-FakeMachine
         $installDir = Join-Path $env:ProgramW6432 'work-tracing'
         $alice = Join-Path $root 'Users/alice'
         $bob = Join-Path $root 'Users/bob'
