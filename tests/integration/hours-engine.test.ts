@@ -11,6 +11,7 @@ import { compareEvents, derivePeriods, splitAtMidnight, summarisePieces, type Ho
 import { type HoursEvent } from "@/lib/users";
 import { addDays, startOfLocalDay } from "@/lib/time";
 import { createTestDatabase, PROVIDERS, useMigratedDatabase, type TestDatabase } from "../helpers/databases";
+import type { Provider } from "@/lib/db/dialect";
 
 /*
  * The hours engine against real databases: events go in through the EventStore, as the ingest
@@ -68,6 +69,15 @@ const num = (value: unknown) => (value === null || value === undefined ? null : 
 
 async function reset(db: Db) {
   for (const table of TABLES) await db.raw.execute(`DELETE FROM ${table}`);
+}
+
+/** A migrated database, emptied of events and everything derived from them before each test. */
+function useEmptyDatabase(provider: Provider) {
+  const database = useMigratedDatabase(provider);
+  beforeEach(async () => {
+    await reset(database.db);
+  });
+  return database;
 }
 
 type SummaryRow = {
@@ -318,13 +328,10 @@ const carol: Sent[] = [s("CORP\\Carol", "09:00"), s("CORP\\Carol", "09:05"), s("
 const dave: Sent[] = [w("CORP\\Dave", "12:00")];
 
 describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
-  const database = useMigratedDatabase(provider);
+  const database = useEmptyDatabase(provider);
   let db: Db;
   beforeAll(() => {
     db = database.db;
-  });
-  beforeEach(async () => {
-    await reset(db);
   });
 
   const run = (options: Partial<EngineOptions> = {}) =>
@@ -857,13 +864,10 @@ const shift = (device: string, from: string, to: string): Sent[] => [
 ];
 
 describe.each(PROVIDERS)("devices in the hours engine on %s", (provider) => {
-  const database = useMigratedDatabase(provider);
+  const database = useEmptyDatabase(provider);
   let db: Db;
   beforeAll(() => {
     db = database.db;
-  });
-  beforeEach(async () => {
-    await reset(db);
   });
   const run = () => runHoursEngine({ trigger: "test", db, rules: RULES });
   const day = async () => {
