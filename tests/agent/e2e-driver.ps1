@@ -17,7 +17,10 @@
 #     "pauses":   [{"at": ..., "name": "down"}], before the first poll at or after "at", write
 #                                                <markerDir>/<name>.request and wait (in real
 #                                                time) for <markerDir>/<name>.done
-#     "markerDir": ..., "pauseTimeoutSeconds": 60 }
+#     "markerDir": ..., "pauseTimeoutSeconds": 60,
+#     "prefill":  path }                         optional: a file of spool lines, put where this
+#                                                session's spool is before the agent starts (what
+#                                                a week offline leaves behind)
 # With "realClock": {"pcAheadSeconds": n, "runSeconds": m} nothing of the clock is replaced but
 # the PC's wall clock, which is real time + n: sleeps and the monotonic clock are real, the
 # server's Date header is used, and the run ends after m real seconds. Then "activity" is in
@@ -168,6 +171,9 @@ function Invoke-AgentHttpGet {
 
 $config = Read-AgentConfig -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig
 $Fake.SpoolPath = Get-AgentSessionPath -Path $config.Settings['SPOOL_PATH'] -Key (Get-AgentSessionKey)
+if ($scenario.PSObject.Properties.Name -contains 'prefill') {
+    [System.IO.File]::Copy([string]$scenario.prefill, $Fake.SpoolPath, $true)
+}
 $started = [DateTime]::UtcNow
 $rc = Start-WorkTracingAgent -ScriptDir (Split-Path -Parent $AgentConfig) -ConfigPath $AgentConfig -MaxPolls 5000
 $spool = ''

@@ -132,7 +132,11 @@ async function runDriver(
   pwsh: string,
   scenario: object,
   configPath: string,
-  { ownSession = false, extraEnv = {} }: { ownSession?: boolean; extraEnv?: Record<string, string> } = {},
+  {
+    ownSession = false,
+    extraEnv = {},
+    timeoutMs = 100_000,
+  }: { ownSession?: boolean; extraEnv?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<DriverResult> {
   const scenarioPath = path.join(path.dirname(configPath), `scenario-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(
@@ -166,7 +170,7 @@ async function runDriver(
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const code = await Promise.race([
     new Promise((resolve) => child.once("exit", (c, signal) => resolve(c ?? signal))),
-    sleep(100_000).then(() => "timeout"),
+    sleep(timeoutMs).then(() => "timeout"),
   ]);
   if (code === "timeout") child.kill("SIGKILL");
   expect(code, `the driver failed:\n${stderr}\n${stdout.slice(-4000)}`).toBe(0);
@@ -480,6 +484,97 @@ describe.each(PROVIDERS)("the Windows agent end to end, on %s", (provider) => {
       const lost = [...made].filter((e) => !stored.has(e));
       expect(lost, `${lost.length} of ${made.size} events lost`).toEqual([]);
       expect([...stored].filter((e) => !made.has(e))).toEqual([]);
+    },
+  );
+  it(
+    "replays a week offline, 100,000 spooled events, with every event stored and the hours exact",
+    { timeout: 300_000 },
+    async () => {
+      const agentDir = path.join(dir, "week-offline");
+      const configPath = writeAgentConfig(agentDir, `${server!.url}/api/report`, ingestToken);
+      const user = "CORP\\dave";
+      // What a week without the server leaves in the spool: each day, heartbeats every 2 s from
+      // 08:00 to 12:00 and from 13:00 to 17:30, each stretch ended by a `stopped` (local times).
+      const days = ["2026-02-23", "2026-02-24", "2026-02-25", "2026-02-26", "2026-02-27", "2026-02-28", "2026-03-01"];
+      const stretches: [string, string][] = [
+        ["08:00", "12:00"],
+        ["13:00", "17:30"],
+      ];
+      const local = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+04:00`);
+      // As the agent writes them: ts in the "o" format, seven fractional digits.
+      const line = (state: string, msec: number) =>
+        JSON.stringify({
+          user,
+          state,
+          ts: new Date(msec).toISOString().replace(/Z$/, "0000Z"),
+          device: "PC-DAVE",
+          agent: "2.1.0",
+        });
+      const lines: string[] = [];
+      for (const date of days)
+        for (const [from, to] of stretches) {
+          for (let t = local(date, from); t < local(date, to); t += 2_000) lines.push(line("working", t));
+          lines.push(line("stopped", local(date, to)));
+        }
+      expect(lines.length).toBe(7 * (7_200 + 1 + 8_100 + 1));
+      const prefill = path.join(dir, "week-offline.jsonl");
+      writeFileSync(prefill, lines.join("\n") + "\n");
+
+      // The agent starts on the Monday after, with nobody at the PC, and sends its backlog.
+      const result = await runDriver(
+        pwsh,
+        { start: at("08:00"), end: at("09:00"), user, activity: [], prefill },
+        configPath,
+        { timeoutMs: 240_000 },
+      );
+      const log = readFileSync(path.join(agentDir, "agent.log"), "utf8");
+      const context = `agent log:\n${log.slice(-4000)}`;
+      expect(result.rc, context).toBe(0);
+      expect(result.spool.trim(), "the spool is empty at the end").toBe("");
+      expect(
+        result.requests.filter((r) => r.status !== 201),
+        context,
+      ).toEqual([]);
+      const sent = result.requests.reduce((n, r) => n + r.events, 0);
+      await runEngine();
+
+      let stored = 0;
+      for (const date of days) {
+        const timeline = await (
+          await fetch(`${server!.url}/api/users/${encodeURIComponent(user)}/timeline?date=${date}&limit=10`, {
+            headers: read,
+          })
+        ).json();
+        expect(timeline.success, JSON.stringify(timeline)).toBe(true);
+        expect(timeline.data.events_total, date).toBe(7_200 + 1 + 8_100 + 1);
+        stored += timeline.data.events_total;
+        expect(timeline.data.periods, date).toEqual(
+          stretches.map(([from, to]) => ({
+            start: new Date(local(date, from)).toISOString(),
+            end: new Date(local(date, to)).toISOString(),
+          })),
+        );
+        // 4 h and 4 h 30 min: six whole blocks of 40 minutes in each.
+        expect(timeline.data, date).toMatchObject({ working_seconds: 30_600, real_hours_counted: 12 });
+      }
+      expect(stored).toBe(lines.length);
+      // Each event sent once: the backlog and what the agent's own idle morning made.
+      expect(sent, context).toBe(lines.length + eventsMade(log).length);
+
+      const week = await (
+        await fetch(
+          `${server!.url}/api/reports/summary?period=week&date=${days[0]}&username=${encodeURIComponent(user)}`,
+          { headers: read },
+        )
+      ).json();
+      expect(week.success, JSON.stringify(week)).toBe(true);
+      expect(week.data).toEqual([
+        expect.objectContaining({ working_seconds: 7 * 30_600, real_hours_counted: 7 * 12, days_active: 7 }),
+      ]);
+      console.log(
+        `[agent-e2e ${provider}] week offline: ${lines.length} spooled events in ${result.requests.length} requests, ` +
+          `${result.polls} polls, driver ${result.realSeconds} s`,
+      );
     },
   );
   it(
