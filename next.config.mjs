@@ -15,6 +15,8 @@ const nextConfig = {
     "@prisma/client",
     "@prisma/adapter-better-sqlite3",
     "@prisma/adapter-pg",
+    // One copy of prom-client beside server.ts's, and its optional OpenTelemetry import unresolved.
+    "prom-client",
   ],
   poweredByHeader: false,
   reactStrictMode: true,

@@ -7,8 +7,11 @@ Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+// Plain until lib/log is loaded, which writes it as JSON under LOG_FORMAT=json.
+let writeFailure = (message: string): void => void process.stderr.write(`${message}\n`);
+
 function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
+  writeFailure(message);
   process.exit(1);
 }
 
@@ -32,7 +35,8 @@ async function main() {
   const { prepareServer } = await import("./lib/server/startup.ts");
   const { closeDb } = await import("./lib/db/index.ts");
   const { drainEventStore } = await import("./lib/ingest/index.ts");
-  const { log, describeError } = await import("./lib/log.ts");
+  const { log, describeError, writeStartFailure, captureProcessOutput } = await import("./lib/log.ts");
+  writeFailure = writeStartFailure;
   const { badRequest, methodNotAllowed, toErrorEnvelope } = await import("./lib/errors.ts");
   const { isDatabaseUnavailable } = await import("./lib/db/errors.ts");
   const { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, clientAddressOf, createClientAddressSeal } =
@@ -42,6 +46,7 @@ async function main() {
   let config;
   try {
     config = getConfig();
+    captureProcessOutput();
     await prepareServer();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);

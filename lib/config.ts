@@ -6,6 +6,10 @@ import { z } from "zod";
 
 export const DEFAULT_DATABASE_URL = "file:./instance/work_events.db";
 
+const LOG_FORMATS = ["text", "json"] as const;
+/** How log lines are written: `text` for people, `json` (one object a line) for log collectors. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** A setting that cannot be used; the message is one line that names it. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -73,6 +77,11 @@ const configSchema = z
       ),
     CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
     TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
+    LOG_FORMAT: z
+      .string()
+      .trim()
+      .transform((format) => format.toLowerCase())
+      .pipe(z.enum(LOG_FORMATS, { error: "LOG_FORMAT must be text or json" })),
     INGEST_RATE_LIMIT: wholeNumber("INGEST_RATE_LIMIT", 0, 100_000_000),
     // Judged by the account username rules at start-up (lib/server/startup.ts), which live above this layer.
     ADMIN_USERNAME: z.string().trim().optional(),
@@ -98,6 +107,7 @@ const defaults = {
   HEARTBEAT_TIMEOUT_MINUTES: "15",
   PROCESS_CRON: "*/15 * * * *",
   TRUSTED_PROXIES: "0",
+  LOG_FORMAT: "text",
   // A fleet of 10,000 agents sends about 10,000 a minute, 100,000 in a logon burst.
   INGEST_RATE_LIMIT: "300000",
 } satisfies Partial<Record<keyof z.input<typeof configSchema>, string>>;
@@ -116,6 +126,7 @@ export type Config = {
   cronSecret?: string;
   /** Reverse proxies in front of server.ts whose X-Forwarded-For entries name the client. */
   trustedProxies: number;
+  logFormat: LogFormat;
   /** Events one ingest token may send a minute (in any burst up to that many); 0 means no limit. */
   ingestRateLimit: number;
   /** The first admin, created on a start that finds no account at all. */
@@ -213,6 +224,7 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
     cronSecret: c.CRON_SECRET,
     trustedProxies: c.TRUSTED_PROXIES,
+    logFormat: c.LOG_FORMAT,
     ingestRateLimit: c.INGEST_RATE_LIMIT,
     adminUsername: c.ADMIN_USERNAME,
     adminPassword: c.ADMIN_PASSWORD,

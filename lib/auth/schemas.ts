@@ -2,7 +2,8 @@ import { z } from "zod";
 import { explainNameCharacters, MAX_USERNAME_LENGTH } from "../users.ts";
 
 export const ROLES = ["admin", "supervisor", "viewer"] as const;
-const TOKEN_SCOPES = ["ingest", "read"] as const;
+/** What a token may do: send events (agents), read reports (integrations), read metrics (monitoring). */
+export const TOKEN_SCOPES = ["ingest", "read", "metrics"] as const;
 
 export const MIN_PASSWORD_LENGTH = 12;
 // scrypt's cost does not grow with the input, but a megabyte-long "password" is no password.
@@ -61,7 +62,7 @@ export const accountInputSchema = z.object({
 });
 export type AccountInput = z.input<typeof accountInputSchema>;
 
-export const tokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'scope must be "ingest" or "read"' });
+export const tokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'scope must be "ingest", "read" or "metrics"' });
 export type TokenScope = z.output<typeof tokenScopeSchema>;
 
 export const tokenInputSchema = z.object({

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { notFound } from "../errors.ts";
 import type { Db } from "../db/index.ts";
 import { writeAudit } from "./audit.ts";
-import { tokenInputSchema, type TokenInput, type TokenScope } from "./schemas.ts";
+import { TOKEN_SCOPES, tokenInputSchema, type TokenInput, type TokenScope } from "./schemas.ts";
 import { parseInput } from "../errors.ts";
 
 /** `wt_<scope>_` and 43 base64url characters (32 random bytes). */
-const TOKEN_FORMAT = /^wt_(ingest|read)_[A-Za-z0-9_-]{43}$/;
+const TOKEN_FORMAT = new RegExp(`^wt_(${TOKEN_SCOPES.join("|")})_[A-Za-z0-9_-]{43}$`);
 /** How much of the random part lists show: enough to tell tokens apart, far too little to guess. */
 const PREFIX_RANDOM_CHARS = 6;
 const RECORD_USE_EVERY_MS = 60_000;

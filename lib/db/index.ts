@@ -160,3 +160,10 @@ export async function closeDb(): Promise<void> {
   cache.__workTracingDb = undefined;
   await db?.close();
 }
+
+/** The PostgreSQL pool's connections right now, for metrics; null on SQLite, which has no pool. */
+export function readPoolStats(db: Db): { total: number; idle: number; waiting: number; max: number } | null {
+  if (!db.pool) return null;
+  const { totalCount, idleCount, waitingCount, options } = db.pool;
+  return { total: totalCount, idle: idleCount, waiting: waitingCount, max: options.max ?? 10 };
+}

@@ -1,6 +1,7 @@
 import { getConfig } from "../config.ts";
 import { getDb, type Db } from "../db/index.ts";
 import { dialectOf } from "../db/dialect.ts";
+import { recordEngineRun } from "../metrics/registry.ts";
 import { toUserKey } from "../users.ts";
 import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, type StreamWork } from "./engine.ts";
@@ -94,6 +95,18 @@ async function recordEnd(
   await db.raw.execute(`DELETE FROM engine_runs WHERE id <= ?`, [runId - KEPT_RUNS]);
 }
 
+/**
+ * Age in seconds of the oldest event the engine has not yet turned into hours: the earliest
+ * pending instant in the hours queue, 0 when the queue is empty (or holds only events stamped
+ * ahead of this clock).
+ */
+export async function readEngineLagSeconds(db: Db, now = Date.now()): Promise<number> {
+  const { ms } = dialectOf(db);
+  const [row] = await db.raw.query<{ oldest: unknown }>(`SELECT MIN(${ms("from_ts")}) AS oldest FROM hours_queue`);
+  if (row?.oldest === null || row?.oldest === undefined) return 0;
+  return Math.max(0, (now - Number(row.oldest)) / 1000);
+}
+
 /** What an engine failure may say in public (the health endpoint): its kind, never data. */
 function describeFailure(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
@@ -105,9 +118,23 @@ function describeFailure(error: unknown): string {
  * Brings the derived hours up to date: by default only the users and dates that new events
  * can touch; with `rebuild`, everything (or the given dates and user) from the stored events.
  * Never runs twice at once: within a process, and across processes by a PostgreSQL advisory
- * lock (SQLite serialises each user's update behind its write lock).
+ * lock (SQLite serialises each user's update behind its write lock). Every run, skipped and
+ * failed ones too, is counted in the process's metrics.
  */
 export async function runHoursEngine(options: EngineOptions): Promise<EngineResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await runOnce(options);
+    recordEngineRun(result.status, seconds(), result.status === "ok" ? result.events : 0);
+    return result;
+  } catch (error) {
+    recordEngineRun("failed", seconds());
+    throw error;
+  }
+}
+
+async function runOnce(options: EngineOptions): Promise<EngineResult> {
   if (state.__workTracingEngineBusy)
     return { status: "skipped", reason: "a run is already in progress in this process" };
   state.__workTracingEngineBusy = true;

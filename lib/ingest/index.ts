@@ -1,5 +1,6 @@
 import { badRequest, payloadTooLarge, type ErrorBody } from "../errors.ts";
 import { getDb } from "../db/index.ts";
+import { recordIngestedEvents } from "../metrics/registry.ts";
 import { checkEvent, MAX_BATCH_EVENTS, type ParsedEvent } from "./schema.ts";
 import { chargeIngestToken } from "./rate-limit.ts";
 import { EventStore } from "./store.ts";
@@ -72,12 +73,18 @@ export async function ingestReport(
       });
   });
 
+  const rejectedCodes = rejected.map((r) => r.error.code);
   if (!batch) {
-    if (!valid.length) throw badRequest("invalid_event", "The event is invalid", rejected[0].error.details);
+    if (!valid.length) {
+      recordIngestedEvents(0, 0, rejectedCodes);
+      throw badRequest("invalid_event", "The event is invalid", rejected[0].error.details);
+    }
     const [stored] = await getEventStore().store(valid, receivedAt, sender?.tokenId ?? null);
+    recordIngestedEvents(stored ? 1 : 0, stored ? 0 : 1);
     return { kind: "single", duplicate: !stored };
   }
   if (!valid.length) {
+    recordIngestedEvents(0, 0, rejectedCodes);
     throw badRequest(
       "no_valid_events",
       "No event in the batch is valid",
@@ -86,5 +93,6 @@ export async function ingestReport(
   }
   const stored = await getEventStore().store(valid, receivedAt, sender?.tokenId ?? null);
   const accepted = stored.filter(Boolean).length;
+  recordIngestedEvents(accepted, stored.length - accepted, rejectedCodes);
   return { kind: "batch", accepted, duplicates: stored.length - accepted, rejected };
 }

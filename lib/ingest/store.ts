@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
+import { recordGroupCommit } from "../metrics/registry.ts";
 import type { ParsedEvent } from "./schema.ts";
 
 /** Per event, in input order: true when stored now, false when it was already stored. */
@@ -289,6 +290,10 @@ export class EventStore {
     this.queue = [];
     try {
       const results = await this.backend.flush(batch);
+      recordGroupCommit(
+        batch.length,
+        batch.reduce((events, submission) => events + submission.events.length, 0),
+      );
       batch.forEach((submission, i) => submission.resolve(results[i]));
     } catch (error) {
       batch.forEach((submission) => submission.reject(error));

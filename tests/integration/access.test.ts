@@ -174,6 +174,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       add("viewer session", sessionHeader((await newSession(db, "viewer")).cookie));
       add("read token", bearer(await newToken(db, "read")));
       add("ingest token", bearer(await newToken(db, "ingest")));
+      add("metrics token", bearer(await newToken(db, "metrics")));
       add("revoked token", bearer(revoked));
       add("unknown token", bearer(`wt_read_${"A".repeat(43)}`));
       add("forged cookie", { cookie: `${SESSION_COOKIE}=${"a".repeat(43)}.${"b".repeat(43)}` });
@@ -181,7 +182,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
 
     const READERS = ["admin session", "supervisor session", "team-limited supervisor", "viewer session", "read token"];
 
-    it("lets every account and the read token read, refuses the ingest token with 403 and bad credentials with 401", async () => {
+    it("lets every account and the read token read, refuses the ingest and metrics tokens with 403 and bad credentials with 401", async () => {
       for (const { file, url, params } of READS) {
         const route = await loadRoute(file);
         for (const { name, headers } of Object.values(who)) {
@@ -191,7 +192,8 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
           );
           const where = `${name} GET ${url}`;
           if (READERS.includes(name)) expect(res.status, where).toBe(200);
-          else if (name === "ingest token") expect((await envelope(res, 403)).code, where).toBe("forbidden");
+          else if (name === "ingest token" || name === "metrics token")
+            expect((await envelope(res, 403)).code, where).toBe("forbidden");
           else {
             expect((await envelope(res, 401)).code, where).toBe("unauthorized");
             expect(res.headers.get("www-authenticate"), where).toMatch(/^Bearer/);
@@ -200,7 +202,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       }
     });
 
-    it("lets only the ingest token post events: 403 for sessions and read tokens, 401 for bad tokens", async () => {
+    it("lets only the ingest token post events: 403 for sessions, read and metrics tokens, 401 for bad tokens", async () => {
       const route = await loadRoute("api/report/route.ts");
       for (const { name, headers } of Object.values(who)) {
         const body = JSON.stringify({ user: "poster", state: "working" });
@@ -210,7 +212,22 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
         );
         const where = `${name} POST /api/report`;
         if (name === "ingest token") expect(res.status, where).toBe(201);
-        else if (READERS.includes(name)) expect((await envelope(res, 403)).code, where).toBe("forbidden");
+        else if (READERS.includes(name) || name === "metrics token")
+          expect((await envelope(res, 403)).code, where).toBe("forbidden");
+        else expect((await envelope(res, 401)).code, where).toBe("unauthorized");
+      }
+    });
+
+    it("lets only the metrics token read the metrics: 403 for every session and other token, 401 for bad credentials", async () => {
+      const route = await loadRoute("api/metrics/route.ts");
+      for (const { name, headers } of Object.values(who)) {
+        const res = await route.GET!(request("/api/metrics", "GET", headers), {});
+        const where = `${name} GET /api/metrics`;
+        if (name === "metrics token") {
+          expect(res.status, where).toBe(200);
+          expect(res.headers.get("content-type"), where).toMatch(/^text\/plain/);
+        } else if (READERS.includes(name) || name === "ingest token")
+          expect((await envelope(res, 403)).code, where).toBe("forbidden");
         else expect((await envelope(res, 401)).code, where).toBe("unauthorized");
       }
     });
@@ -232,6 +249,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
         "viewer session",
         "read token",
         "ingest token",
+        "metrics token",
       ])
         expect(await outcome(name), name).toBe(403);
       for (const name of ["revoked token", "unknown token", "forged cookie"])

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAccount } from "@/lib/auth/accounts";
 import { toAccountPrincipal, visibleUserKeys } from "@/lib/auth/principal";
+import { createToken, listTokens, revokeToken, verifyToken } from "@/lib/auth/tokens";
 import { openDb, type Db } from "@/lib/db";
 import {
   getMigrationStatus,
@@ -307,6 +308,35 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
         revision: 3,
       },
     ]);
+  });
+
+  it("keeps every token working across the metrics scope, which it then allows, and still refuses unknown scopes", async () => {
+    const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+    const before = shipped.findIndex((m) => m.name === "20261220000000_metrics_token_scope");
+    expect(before).toBeGreaterThan(0);
+    await migrate(db, shipped.slice(0, before));
+    const ingest = await createToken(db, { name: "agents", scope: "ingest", createdBy: "tests" });
+    const read = await createToken(db, { name: "payroll", scope: "read", createdBy: "tests" });
+    await revokeToken(db, read.info.id, { actor: "tests" });
+    await expect(createToken(db, { name: "too early", scope: "metrics", createdBy: "tests" })).rejects.toThrow();
+
+    await migrate(db);
+    expect(await verifyToken(db, ingest.token, "ingest")).toMatchObject({ ok: true, token: { id: ingest.info.id } });
+    expect(await verifyToken(db, read.token, "read")).toMatchObject({ ok: false, status: 401, reason: "revoked" });
+    const metrics = await createToken(db, { name: "prometheus", scope: "metrics", createdBy: "tests" });
+    expect(metrics.info.id).toBeGreaterThan(read.info.id);
+    expect(await verifyToken(db, metrics.token, "metrics")).toMatchObject({ ok: true });
+    expect((await listTokens(db)).map((t) => [t.name, t.scope])).toEqual([
+      ["prometheus", "metrics"],
+      ["payroll", "read"],
+      ["agents", "ingest"],
+    ]);
+    await expect(
+      db.raw.execute(
+        `INSERT INTO api_tokens (name, scope, token_hash, prefix, created_at, created_by) VALUES ('x', 'admin', 'h', 'p', ?, 'tests')`,
+        [new Date()],
+      ),
+    ).rejects.toThrow();
   });
 
   it("applies nothing and changes nothing when run again", async () => {

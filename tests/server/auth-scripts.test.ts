@@ -105,6 +105,22 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
     expect((await listAudit(db)).entries[0]).toMatchObject({ actor: "cli", action: "token.create" });
   });
 
+  it("creates a metrics token, which reads metrics and nothing else", async () => {
+    const { code, stdout, stderr } = runScript(database.url, "create-token.ts", [
+      "--scope",
+      "metrics",
+      "--name",
+      "Prometheus",
+    ]);
+    expect(stderr).toContain("/api/metrics");
+    expect(code).toBe(0);
+    const token = stdout.trimEnd().split("\n").at(-1)!;
+    expect(token).toMatch(/^wt_metrics_[A-Za-z0-9_-]{43}$/);
+    expect(await verifyToken(db, token, "metrics")).toMatchObject({ ok: true, token: { scope: "metrics" } });
+    expect(await verifyToken(db, token, "read")).toMatchObject({ ok: false, status: 403 });
+    expect(await verifyToken(db, token, "ingest")).toMatchObject({ ok: false, status: 403 });
+  });
+
   it("creates a supervisor seeing all employees, or only the teams named, and nothing for an unknown team", async () => {
     const password = "supervisor's long password";
     const run = (username: string, scope: string[]) =>
@@ -159,7 +175,7 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
         ["--username", "carol", "--role", "viewer", "--all-employees", "--password", "long enough password"],
         "--all-employees and --team are for supervisors",
       ],
-      ["create-token.ts", ["--scope", "admin", "--name", "x"], 'scope must be "ingest" or "read"'],
+      ["create-token.ts", ["--scope", "admin", "--name", "x"], 'scope must be "ingest", "read" or "metrics"'],
       ["create-token.ts", ["--scope", "read"], "--name is required"],
       ["create-token.ts", ["--scope", "read", "--name", "  "], "name must not be empty"],
       ["create-token.ts", ["--scope", "read", "--name", "x", "--extra"], "Unknown option"],

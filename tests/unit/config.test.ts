@@ -41,6 +41,7 @@ describe("loadConfig", () => {
       processCron: "*/15 * * * *",
       cronSecret: undefined,
       trustedProxies: 0,
+      logFormat: "text",
       ingestRateLimit: 300_000,
       rootDir: root,
       rules: { timeZone: "Asia/Dubai", weekStartsOn: 1, gapMs: 15 * 60_000, blockMs: 40 * 60_000 },
@@ -142,6 +143,22 @@ describe("loadConfig", () => {
     expect(loadConfig({ PROCESS_CRON: "OFF" }, root).processCron).toBeNull();
   });
 
+  it("reads LOG_FORMAT as text or json, in any letter case, from the environment or config.env", () => {
+    expect(loadConfig({ LOG_FORMAT: "json" }, root).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: " JSON " }, root).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "text" }, root).logFormat).toBe("text");
+    writeFile("config.env", "LOG_FORMAT=json\n");
+    expect(loadConfig({}, root).logFormat).toBe("json");
+  });
+
+  it("refuses an unknown LOG_FORMAT in one line that names it, the choices and the value", () => {
+    expect(configError({ LOG_FORMAT: "xml" }).message).toBe(
+      'Invalid configuration: LOG_FORMAT must be text or json (got "xml")',
+    );
+    writeFile("config.env", "LOG_FORMAT=logfmt\n");
+    expect(configError({}).message).toBe('Invalid configuration: LOG_FORMAT must be text or json (got "logfmt")');
+  });
+
   it.each([
     ["REPORT_TIMEZONE", { REPORT_TIMEZONE: "Mars/Olympus" }],
     ["PORT", { PORT: "http" }],
@@ -160,6 +177,7 @@ describe("loadConfig", () => {
     ["SECRET_KEY", { SECRET_KEY: "short" }],
     ["TRUSTED_PROXIES", { TRUSTED_PROXIES: "yes" }],
     ["INGEST_RATE_LIMIT", { INGEST_RATE_LIMIT: "off" }],
+    ["LOG_FORMAT", { LOG_FORMAT: "yaml" }],
   ])("refuses a bad %s with one line naming it", (name, env) => {
     const error = configError(env);
     expect(error.name).toBe("ConfigError");

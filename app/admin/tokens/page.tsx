@@ -65,6 +65,7 @@ export default async function TokensPage() {
             <select name="scope" defaultValue="ingest" className={`mt-1 ${inputClass}`}>
               <option value="ingest">ingest (agents send events)</option>
               <option value="read">read (integrations read reports)</option>
+              <option value="metrics">metrics (Prometheus reads /api/metrics)</option>
             </select>
           </label>
           <button type="submit" className={primaryButton}>

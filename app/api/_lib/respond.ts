@@ -2,6 +2,7 @@ import { toAppError } from "@/lib/db/errors";
 import { AppError, methodNotAllowed, toErrorEnvelope } from "@/lib/errors";
 import type { Principal } from "@/lib/auth/principal";
 import { describeError, log } from "@/lib/log";
+import { recordIngestRequest } from "@/lib/metrics/registry";
 import { requirePrincipal, type Access } from "./access";
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
@@ -71,6 +72,24 @@ export function csvFile({ filename, csv }: { filename: string; csv: string }): R
       "Cache-Control": "no-store",
     },
   });
+}
+
+/** The process's metrics in Prometheus text format, never cached. */
+export function metricsText({ contentType, text }: { contentType: string; text: string }): Response {
+  return new Response(text, { headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
+}
+
+/**
+ * Wraps the ingest route's handler (already wrapped by withApi, so it never throws) to count
+ * each answer by status and time it, from the request's arrival to its answer.
+ */
+export function withIngestMetrics<C>(handler: Handler<C>): Handler<C> {
+  return async (request, context) => {
+    const started = performance.now();
+    const response = await handler(request, context);
+    recordIngestRequest(response.status, (performance.now() - started) / 1000);
+    return response;
+  };
 }
 
 /** `201 {"success": true, ...}`: what the ingest contract answers once events are committed. */

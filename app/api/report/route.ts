@@ -2,12 +2,12 @@ import { getConfig } from "@/lib/config";
 import { ingestReport } from "@/lib/ingest";
 import { MAX_BODY_BYTES } from "@/lib/ingest/schema";
 import { readJsonBody } from "../_lib/read-json";
-import { created, rejectMethod, withApi } from "../_lib/respond";
+import { created, rejectMethod, withApi, withIngestMetrics } from "../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
 // The token is checked before the body is read: a request without one costs no parsing.
-export const POST = withApi(
+const ingest = withApi(
   async (request, _context, principal) => {
     const receivedAt = Date.now();
     const body = await readJsonBody(request, MAX_BODY_BYTES);
@@ -22,6 +22,8 @@ export const POST = withApi(
   },
   { access: "ingest" },
 );
+
+export const POST = withIngestMetrics(ingest);
 
 export const GET = rejectMethod(["POST"]);
 export const PUT = GET;
