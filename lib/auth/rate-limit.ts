@@ -1,5 +1,6 @@
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders } from "../db/dialect.ts";
+import { retryTransientConflicts } from "../db/retry.ts";
 
 /**
  * Failed sign-ins are counted per key in sign_in_failures, so every instance sees the same
@@ -82,7 +83,7 @@ async function updateCounters<T>(
   const d = DIALECTS[db.provider];
   const placeholders = sorted.map(() => "?").join(", ");
   const select = `SELECT "key", "count", ${d.ms("window_start")} AS window_start, ${d.ms("locked_until")} AS locked_until
-    FROM sign_in_failures WHERE "key" IN (${placeholders}) ORDER BY "key" ${d.forUpdate}`;
+    FROM sign_in_failures WHERE "key" IN (${placeholders}) ORDER BY ${d.binary('"key"')} ${d.forUpdate}`;
   const upsert = `INSERT INTO sign_in_failures ("key", "count", window_start, locked_until) VALUES (?, ?, ${d.at}, ${d.at})
     ON CONFLICT ("key") DO UPDATE SET "count" = excluded."count", window_start = excluded.window_start, locked_until = excluded.locked_until`;
   const decide = (rows: Record<string, unknown>[]) => {
@@ -110,28 +111,31 @@ async function updateCounters<T>(
     // IMMEDIATE takes the write lock before reading, so no other connection changes the counts in between.
     return run.immediate();
   }
-  const client = await db.pool!.connect();
-  try {
-    await client.query("BEGIN");
-    // A row must exist to be locked by FOR UPDATE: a new key gets a zero count first.
-    for (const key of sorted)
-      await client.query(
-        toNumberedPlaceholders(
-          `INSERT INTO sign_in_failures ("key", "count", window_start, locked_until) VALUES (?, 0, ${d.at}, NULL) ON CONFLICT ("key") DO NOTHING`,
-        ),
-        [key, now],
-      );
-    const { rows } = await client.query(toNumberedPlaceholders(select), sorted);
-    const { result, writes } = decide(rows);
-    for (const counter of writes) await client.query(toNumberedPlaceholders(upsert), paramsOf(counter));
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  const pool = db.pool!;
+  return retryTransientConflicts("sign-in counters", async () => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      // A row must exist to be locked by FOR UPDATE: a new key gets a zero count first.
+      for (const key of sorted)
+        await client.query(
+          toNumberedPlaceholders(
+            `INSERT INTO sign_in_failures ("key", "count", window_start, locked_until) VALUES (?, 0, ${d.at}, NULL) ON CONFLICT ("key") DO NOTHING`,
+          ),
+          [key, now],
+        );
+      const { rows } = await client.query(toNumberedPlaceholders(select), sorted);
+      const { result, writes } = decide(rows);
+      for (const counter of writes) await client.query(toNumberedPlaceholders(upsert), paramsOf(counter));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  });
 }
 
 /**

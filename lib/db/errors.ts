@@ -20,6 +20,9 @@ const UNAVAILABLE_NODE = new Set([
 ]);
 const UNAVAILABLE_PG_CLASSES = ["08", "53", "57", "58"];
 const UNAVAILABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL|NOTADB|CORRUPT)/;
+// A transaction the database chose to abort so that another could go on (a deadlock, a
+// serialization failure): nothing of it was kept, and the same transaction run again can pass.
+const TRANSIENT_CONFLICT_CODES = new Set(["40P01", "40001", "P2034"]);
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|database connection is not open|The database connection is not open|Cannot use a pool after calling end|Query read timeout/i;
 
@@ -54,10 +57,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message);
 }
 
-/** Maps any thrown value to a client-safe error; unknown faults become a bare 500. */
+/** A deadlock or serialization failure: the transaction was rolled back whole and may be run again. */
+export const isTransientConflict = (error: unknown) =>
+  codesOf(error).some((code) => TRANSIENT_CONFLICT_CODES.has(code));
+
+/**
+ * Maps any thrown value to a client-safe error; unknown faults become a bare 500. A conflict
+ * that outlasted the retries inside the server is a busy database, not the client's fault: 503.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  if (isDatabaseUnavailable(error) || isTransientConflict(error)) return databaseUnavailable();
   return new AppError(500, "internal_error", "The server failed to handle this request");
 }
 

@@ -2,6 +2,7 @@ import type { PoolClient } from "pg";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
 import { DIALECTS, toNumberedPlaceholders, type Dialect, type SqlValue } from "../db/dialect.ts";
+import { retryTransientConflicts } from "../db/retry.ts";
 import { addDays, startOfLocalDay, type LocalDate } from "../time.ts";
 import { compareEvents, createPieceDeriver, createPieceMerger, type HoursRules, type StoredPiece } from "./periods.ts";
 import { type HoursEvent } from "../users.ts";
@@ -346,7 +347,10 @@ function sqliteProcessor(db: Db): StreamProcessor {
 }
 
 function postgresProcessor(client: PoolClient): StreamProcessor {
-  return async (work, rules) => {
+  // A stream's transaction is rolled back whole on a deadlock or serialization failure and
+  // derives the same result when run again.
+  return (work, rules) => retryTransientConflicts("hours engine", () => processOnce(work, rules));
+  async function processOnce(work: StreamWork, rules: HoursRules): Promise<ReprocessOutcome> {
     await client.query("BEGIN");
     try {
       const steps = reprocessStream(work, rules, DIALECTS.postgresql);
@@ -392,7 +396,7 @@ function postgresProcessor(client: PoolClient): StreamProcessor {
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     }
-  };
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
+import { retryTransientConflicts } from "../db/retry.ts";
 import { recordGroupCommit } from "../metrics/registry.ts";
 import type { ParsedEvent } from "./schema.ts";
 
@@ -15,13 +16,21 @@ type Submission = {
   reject: (error: unknown) => void;
 };
 
-/** A user's or a device stream's newly stored events: the first seen, the earliest time and the latest event. */
-type Touched = { first: ParsedEvent; firstTs: number; latest: ParsedEvent };
+/** A user's or a device stream's newly stored events: the first seen (and its index), the earliest time and the latest event. */
+type Touched = { first: ParsedEvent; firstIndex: number; firstTs: number; latest: ParsedEvent };
 
 const deviceOf = (event: ParsedEvent) => event.deviceKey ?? "";
 const userOf = (event: ParsedEvent) => event.userKey;
 // \u0000 cannot occur in a user key or a device key (control characters are refused).
 const streamOf = (event: ParsedEvent) => `${event.userKey}\u0000${deviceOf(event)}`;
+
+// One total order of keys, the same in every instance: by UTF-16 code units, whatever the locale.
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const compareEvents = (a: ParsedEvent, b: ParsedEvent) =>
+  compareKeys(a.userKey, b.userKey) ||
+  compareKeys(deviceOf(a), deviceOf(b)) ||
+  a.ts - b.ts ||
+  compareKeys(a.state, b.state);
 
 /** Folds the newly stored events into one summary per key: the span to re-derive and the latest state. */
 function summarise(events: ParsedEvent[], stored: StoreResult, keyOf: (e: ParsedEvent) => string): Touched[] {
@@ -31,7 +40,7 @@ function summarise(events: ParsedEvent[], stored: StoreResult, keyOf: (e: Parsed
     const key = keyOf(event);
     const seen = byKey.get(key);
     if (!seen) {
-      byKey.set(key, { first: event, firstTs: event.ts, latest: event });
+      byKey.set(key, { first: event, firstIndex: i, firstTs: event.ts, latest: event });
       return;
     }
     if (event.ts < seen.firstTs) seen.firstTs = event.ts;
@@ -70,10 +79,15 @@ export const SQLITE_UPSERT_DEVICE = `INSERT INTO tracked_devices (user_key, devi
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("min")}`;
 
-/** PostgreSQL: arrays $1 user keys, $2 device keys, $3 names, $4/$5 epoch-ms first/last, $6 states, $7 agents; $8 the token. */
+/**
+ * PostgreSQL: arrays $1 user keys, $2 device keys, $3 names, $4/$5 epoch-ms first/last, $6 states, $7 agents,
+ * $8 tokens (or null for none). Rows are written in the order given, which callers keep sorted by key.
+ */
 export const PG_UPSERT_DEVICES = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id)
-  SELECT u, d, n, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), s, a, $8::int
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS x(u, d, n, f, t, s, a)
+  SELECT u, d, n, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), s, a, k
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::int[])
+    WITH ORDINALITY AS x(u, d, n, f, t, s, a, k, o)
+  ORDER BY o
   ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("LEAST")}`;
 
 /** SQLite: (user_key, device_key, from_ts, to_ts): widens the stream's pending window for the hours engine. */
@@ -81,10 +95,11 @@ export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, device_key
   ON CONFLICT (user_key, device_key) DO UPDATE SET from_ts = min(hours_queue.from_ts, excluded.from_ts),
     to_ts = max(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
 
-/** PostgreSQL: $1 user keys, $2 device keys, $3 and $4 epoch-ms arrays of each stream's window. */
+/** PostgreSQL: $1 user keys, $2 device keys, $3 and $4 epoch-ms arrays of each stream's window, in the order given. */
 export const PG_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, device_key, from_ts, to_ts, revision)
   SELECT u, d, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), 1
-  FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS x(u, d, f, t)
+  FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) WITH ORDINALITY AS x(u, d, f, t, o)
+  ORDER BY o
   ON CONFLICT (user_key, device_key) DO UPDATE SET from_ts = LEAST(hours_queue.from_ts, excluded.from_ts),
     to_ts = GREATEST(hours_queue.to_ts, excluded.to_ts), revision = hours_queue.revision + 1`;
 
@@ -147,13 +162,17 @@ const POSTGRES_COMMIT_DEADLINE_MS = 10_000;
 class PostgresStore {
   constructor(private db: Db) {}
 
-  async flush(batch: Submission[]): Promise<StoreResult[]> {
+  /** A deadlock or serialization failure rolls the whole commit back; it is then run again. */
+  flush(batch: Submission[]): Promise<StoreResult[]> {
+    return retryTransientConflicts("group commit", () => this.commit(batch));
+  }
+
+  private async commit(batch: Submission[]): Promise<StoreResult[]> {
     const client = await this.db.pool!.connect();
     const deadline = setTimeout(() => void client.end().catch(() => undefined), POSTGRES_COMMIT_DEADLINE_MS);
     try {
       await client.query("BEGIN");
-      const results: StoreResult[] = [];
-      for (const submission of batch) results.push(await this.write(client, submission));
+      const results = await this.write(client, batch);
       await client.query("COMMIT");
       return results;
     } catch (error) {
@@ -165,11 +184,16 @@ class PostgresStore {
     }
   }
 
-  private async write(
-    client: import("pg").PoolClient,
-    { events, receivedAt, tokenId }: Submission,
-  ): Promise<StoreResult> {
-    // Within one submission a repeated event is a duplicate of its first occurrence.
+  /**
+   * Every submission of the commit in one statement per table, each taking its rows in key
+   * order: two instances committing for the same users then wait for each other in turn
+   * instead of each holding a row the other needs (a deadlock). A submission's events keep
+   * their arrival order for what "first" and "latest" mean.
+   */
+  private async write(client: import("pg").PoolClient, batch: Submission[]): Promise<StoreResult[]> {
+    const events = batch.flatMap((submission) => submission.events);
+    const sources = batch.flatMap((submission) => submission.events.map(() => submission));
+    // A repeated event, within a submission or across the commit, is a duplicate of its first occurrence.
     const firstIndex = new Map<string, number>();
     const candidates: number[] = [];
     events.forEach((e, i) => {
@@ -179,22 +203,25 @@ class PostgresStore {
         candidates.push(i);
       }
     });
-    const pick = <T>(f: (e: ParsedEvent) => T) => candidates.map((i) => f(events[i]));
+    candidates.sort((a, b) => compareEvents(events[a], events[b]));
+    const pick = <T>(f: (i: number) => T) => candidates.map(f);
     const inserted = await client.query<{ user_key: string; device_key: string; ms: string; state: string }>(
       `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, agent, token_id)
-       SELECT u, n, s, to_timestamp(t / 1000.0), to_timestamp($5 / 1000.0), d, a, $8::int
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $6::text[], $7::text[]) AS x(u, n, s, t, d, a)
+       SELECT u, n, s, to_timestamp(t / 1000.0), to_timestamp(r / 1000.0), d, a, k
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::int[])
+         WITH ORDINALITY AS x(u, n, s, t, r, d, a, k, o)
+       ORDER BY o
        ON CONFLICT (user_key, ts, state, device_key) DO NOTHING
        RETURNING user_key, device_key, (extract(epoch FROM ts) * 1000)::bigint::text AS ms, state`,
       [
-        pick((e) => e.userKey),
-        pick((e) => e.username),
-        pick((e) => e.state),
-        pick((e) => e.ts),
-        receivedAt,
-        pick(deviceOf),
-        pick((e) => e.agent ?? null),
-        tokenId,
+        pick((i) => events[i].userKey),
+        pick((i) => events[i].username),
+        pick((i) => events[i].state),
+        pick((i) => events[i].ts),
+        pick((i) => sources[i].receivedAt),
+        pick((i) => deviceOf(events[i])),
+        pick((i) => events[i].agent ?? null),
+        pick((i) => sources[i].tokenId),
       ],
     );
     const stored: StoreResult = events.map(() => false);
@@ -202,43 +229,54 @@ class PostgresStore {
       const i = firstIndex.get(`${row.user_key}\u0000${row.device_key}\u0000${row.ms}\u0000${row.state}`);
       if (i !== undefined) stored[i] = true;
     }
-    const touched = summarise(events, stored, userOf);
-    if (touched.length) {
-      const keys = touched.map((t) => t.first.userKey);
-      const ts = (f: (t: Touched) => number) => touched.map(f);
+
+    const users = summarise(events, stored, userOf).sort((a, b) => compareKeys(a.first.userKey, b.first.userKey));
+    if (users.length) {
       await client.query(
         `INSERT INTO tracked_users (user_key, display_name, first_seen_at, last_event_at, last_state)
-         SELECT u, n, to_timestamp($3 / 1000.0), to_timestamp(t / 1000.0), s
-         FROM unnest($1::text[], $2::text[], $4::float8[], $5::text[]) AS x(u, n, t, s)
+         SELECT u, n, to_timestamp(r / 1000.0), to_timestamp(t / 1000.0), s
+         FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[]) WITH ORDINALITY AS x(u, n, r, t, s, o)
+         ORDER BY o
          ON CONFLICT (user_key) DO UPDATE SET last_event_at = excluded.last_event_at, last_state = excluded.last_state
          WHERE ${NEWER_THAN_STORED}`,
         [
-          keys,
-          touched.map((t) => t.first.username),
-          receivedAt,
-          ts((t) => t.latest.ts),
-          touched.map((t) => t.latest.state),
+          users.map((t) => t.first.userKey),
+          users.map((t) => t.first.username),
+          users.map((t) => sources[t.firstIndex].receivedAt),
+          users.map((t) => t.latest.ts),
+          users.map((t) => t.latest.state),
         ],
       );
-      const streams = summarise(events, stored, streamOf);
+      const streams = summarise(events, stored, streamOf).sort(
+        (a, b) => compareKeys(a.first.userKey, b.first.userKey) || compareKeys(deviceOf(a.first), deviceOf(b.first)),
+      );
+      // As each submission's own upsert would leave it: the last token that sent a new event of the stream.
+      const tokens = new Map<string, number>();
+      events.forEach((e, i) => {
+        const tokenId = sources[i].tokenId;
+        if (stored[i] && tokenId !== null) tokens.set(streamOf(e), tokenId);
+      });
+      const userKeys = streams.map((t) => t.first.userKey);
+      const deviceKeys = streams.map((t) => deviceOf(t.first));
       await client.query(PG_QUEUE_HOURS, [
-        streams.map((t) => t.first.userKey),
-        streams.map((t) => deviceOf(t.first)),
+        userKeys,
+        deviceKeys,
         streams.map((t) => t.firstTs),
         streams.map((t) => t.latest.ts),
       ]);
       await client.query(PG_UPSERT_DEVICES, [
-        streams.map((t) => t.first.userKey),
-        streams.map((t) => deviceOf(t.first)),
+        userKeys,
+        deviceKeys,
         streams.map((t) => t.first.device ?? ""),
         streams.map((t) => t.firstTs),
         streams.map((t) => t.latest.ts),
         streams.map((t) => t.latest.state),
         streams.map((t) => t.latest.agent ?? null),
-        tokenId,
+        streams.map((t) => tokens.get(streamOf(t.first)) ?? null),
       ]);
     }
-    return stored;
+    let offset = 0;
+    return batch.map(({ events: submitted }) => stored.slice(offset, (offset += submitted.length)));
   }
 }
 

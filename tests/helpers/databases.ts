@@ -41,8 +41,21 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      try {
+        // FORCE cannot end a backend of another role: an autovacuum worker that just started on
+        // the database fails the drop until it is gone.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (error) {
+            if (attempt >= 10 || (error as { code?: string }).code !== "42501") throw error;
+            await new Promise((resolve) => setTimeout(resolve, 300));
+          }
+        }
+      } finally {
+        await client.end();
+      }
     },
   };
 }
