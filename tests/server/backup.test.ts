@@ -88,6 +88,7 @@ describe.each(PROVIDERS)("npm run backup on %s, while the server ingests", (prov
       const file = path.join(dir, provider === "sqlite" ? "work-tracing.db" : "work-tracing.dump");
       const made = await backup(source.url, ["--out", file]);
       expect(made.code, made.stderr).toBe(0);
+      expect(stream.acked, "events acknowledged while the backup ran").toBeGreaterThan(before.length);
       expect(made.stdout).toMatch(/^Backed up the (SQLite|PostgreSQL) database .+ to .+ \(\d+\.\d MB, \d+\.\d s\)\n$/);
       // The server went on answering while and after the copy was made.
       await stream.waitForAcks(300, 60_000);
