@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, type Stats } from "node:fs";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -21,11 +21,22 @@ export type BackupResult = { provider: Provider; source: string; file: string; b
 // not block the writer). Smaller steps would restart whenever the server wrote in between.
 const ALL_PAGES = 0x7fffffff;
 
+/** `statSync`, or a BackupError naming `what` when the path is missing or out of this account's reach. */
+function statOrFail(target: string, missing: string, what: string): Stats {
+  try {
+    return statSync(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new BackupError(missing);
+    throw new BackupError(`${what} ${target} cannot be reached by this account (${code})`);
+  }
+}
+
 /** The destination's folder must exist and be writable; the destination itself must not be a folder. */
 async function checkDestination(file: string): Promise<void> {
   const folder = path.dirname(file);
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new BackupError(`The destination folder ${folder} does not exist`);
+  const missing = `The destination folder ${folder} does not exist`;
+  if (!statOrFail(folder, missing, "The destination folder").isDirectory()) throw new BackupError(missing);
   try {
     await access(folder, constants.W_OK);
   } catch {
@@ -53,12 +64,11 @@ async function writeAtomically(file: string, write: (temp: string) => Promise<vo
 
 async function backupSqlite(url: string, file: string): Promise<BackupResult> {
   const source = sqlitePathFromUrl(url);
-  if (!existsSync(source)) throw new BackupError(`There is no SQLite database at ${source} (DATABASE_URL)`);
+  const owner = statOrFail(source, `There is no SQLite database at ${source} (DATABASE_URL)`, "The database").uid;
   if ([source, `${source}-wal`, `${source}-shm`, `${source}-journal`].some((name) => path.resolve(name) === file))
     throw new BackupError(`--out names the database itself (${source}): choose another file`);
   // SQLite creates -wal and -shm beside the database when they are missing; made by another
   // account they would lock the server out of its own database.
-  const owner = statSync(source).uid;
   if (typeof process.getuid === "function" && process.getuid() !== owner)
     throw new BackupError(
       `Run the backup as the account that owns ${source} (uid ${owner}), e.g. sudo -u work-tracing npm run backup -- --out FILE`,

@@ -3,6 +3,7 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -26,9 +27,19 @@ import { ROOT, startServer, type RunningServer } from "../helpers/server";
 type Run = { code: number | null; stdout: string; stderr: string };
 
 /** A child process to the end, without blocking this one: the event stream keeps posting meanwhile. */
-function run(command: string, args: string[], env: Record<string, string | undefined>): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  account: { uid?: number; gid?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...account,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -39,13 +50,18 @@ function run(command: string, args: string[], env: Record<string, string | undef
 }
 
 /** `npm run backup -- ...args` against `databaseUrl`, as node runs it (no npm in between). */
-const backup = (databaseUrl: string, args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ["--import", "tsx", "scripts/backup.ts", ...args], {
-    ...process.env,
-    LOG_LEVEL: "warn",
-    DATABASE_URL: databaseUrl,
-    ...env,
-  });
+const backup = (
+  databaseUrl: string,
+  args: string[],
+  env: Record<string, string> = {},
+  account: { uid?: number; gid?: number } = {},
+) =>
+  run(
+    process.execPath,
+    ["--import", "tsx", "scripts/backup.ts", ...args],
+    { ...process.env, LOG_LEVEL: "warn", DATABASE_URL: databaseUrl, ...env },
+    account,
+  );
 
 /** What the operator does to restore (docs/operations.md): the file into place, or pg_restore into an empty database. */
 async function restore(backupFile: string, into: TestDatabase): Promise<void> {
@@ -198,6 +214,37 @@ describe("npm run backup, when it cannot", () => {
     );
     expect(existsSync(absent)).toBe(false);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "run as another account: names a destination it cannot write, and will not touch a database it does not own",
+    async () => {
+      const nobody = { uid: 65534, gid: 65534 };
+      const shared = mkdtempSync(path.join(os.tmpdir(), "wt-backup-accounts-"));
+      try {
+        chmodSync(shared, 0o755);
+        const locked = path.join(shared, "locked");
+        const open = path.join(shared, "open");
+        mkdirSync(locked, { mode: 0o755 });
+        mkdirSync(open);
+        chmodSync(open, 0o1777);
+        const database = `file:${path.join(shared, "work_events.db")}`;
+        await openDb(database).close();
+        oneLine(
+          await backup(database, ["--out", path.join(locked, "copy.db")], {}, nobody),
+          /^Backup failed: The destination folder .*locked is not writable by this account$/m,
+        );
+        oneLine(
+          await backup(database, ["--out", path.join(open, "copy.db")], {}, nobody),
+          /^Backup failed: Run the backup as the account that owns .*work_events\.db \(uid 0\)/m,
+        );
+        // SQLite would have made -wal and -shm files the server's account could not open.
+        expect(readdirSync(shared).sort()).toEqual(["locked", "open", "work_events.db"]);
+        expect(readdirSync(open)).toEqual([]);
+      } finally {
+        rmSync(shared, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("says how to get pg_dump when it is not installed", async () => {
     // PATH holds nothing at all: node is started by its full path.
