@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import type { Db } from "./index.ts";
 import type { Provider } from "./dialect.ts";
 import { getConfig } from "../config.ts";
@@ -124,8 +125,21 @@ function migrateSqlite(db: Db, migrations: Migration[]): string[] {
   return done;
 }
 
+/**
+ * A connection of the migrator's own, not one of the pool's: the pool gives up on a query after
+ * 60 s, and a migration that rewrites a large table (or a wait behind another instance's) may
+ * take longer; given up on, it would be rolled back on every start.
+ */
+async function connectForMigrations(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, keepAlive: true });
+  // A lost connection fails the query in progress; the client's own error event must not end the process.
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
 async function migratePostgres(db: Db, migrations: Migration[]): Promise<string[]> {
-  const client = await db.pool!.connect();
+  const client = await connectForMigrations(db.url);
   const done: string[] = [];
   try {
     await client.query("SELECT pg_advisory_lock($1)", [PG_MIGRATION_LOCK]);
@@ -151,7 +165,7 @@ async function migratePostgres(db: Db, migrations: Migration[]): Promise<string[
     }
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [PG_MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    await client.end().catch(() => undefined);
   }
   return done;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findAccount } from "@/lib/auth/accounts";
 import { toAccountPrincipal, visibleUserKeys } from "@/lib/auth/principal";
@@ -431,6 +432,28 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       expect((await history()).map((row) => row.migration_name)).toEqual(shipped);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe.runIf(PROVIDERS.includes("postgresql"))("a PostgreSQL migration slower than the pool's query timeout", () => {
+  it("is applied, not rolled back on every start", async () => {
+    const testDb = await createTestDatabase("postgresql");
+    const db = openDb(testDb.url);
+    // The server's pool gives up on a query after 60 s; one that gives up after 200 ms stands in for it.
+    const impatient = new pg.Pool({ connectionString: testDb.url, query_timeout: 200 });
+    try {
+      const slow = migration(
+        "20990101000000_slow",
+        `SELECT pg_sleep(1); CREATE TABLE "slow_table" ("id" INTEGER NOT NULL PRIMARY KEY);`,
+      );
+      expect(await migrate({ ...db, pool: impatient }, [slow])).toEqual([slow.name]);
+      expect(await getMigrationStatus(db, [slow])).toEqual({ applied: [slow.name], pending: [], modified: [] });
+      expect(await db.raw.query(`SELECT COUNT(*) AS n FROM "slow_table"`)).toEqual([{ n: "0" }]);
+    } finally {
+      await impatient.end();
+      await db.close();
+      await testDb.drop();
     }
   });
 });
