@@ -752,7 +752,16 @@ function Write-AgentLog {
             }
             Move-Item -LiteralPath $script:AgentLogPath -Destination ($script:AgentLogPath + '.1') -Force
         }
-        [System.IO.File]::AppendAllText($script:AgentLogPath, $line + "`r`n", $script:Utf8NoBom)
+        # Two sessions' agents share the log: the other one's append holds the file for a moment.
+        for ($attempt = 1; ; $attempt++) {
+            try {
+                [System.IO.File]::AppendAllText($script:AgentLogPath, $line + "`r`n", $script:Utf8NoBom)
+                break
+            } catch [System.IO.IOException] {
+                if ($attempt -ge 20) { throw }
+                [System.Threading.Thread]::Sleep(5 * $attempt)
+            }
+        }
     } catch {
         Write-Verbose ('log write failed: ' + $_.Exception.Message)
     }
