@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 
@@ -9,6 +10,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Most test time is spent waiting on servers, browsers and the agent's fake day, not on this
+    // process: a worker per core (vitest's default leaves one idle; on 2 cores that is one file at a time).
+    maxWorkers: Math.max(2, os.availableParallelism()),
     // Each project names its own files: `extends` would concatenate an `include` set here.
     projects: [
       {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { getConfig } from "../config.ts";
 
@@ -12,12 +12,17 @@ export function loadSecretKey(rootDir: string, configured?: string): string {
   const file = path.join(/*turbopackIgnore: true*/ rootDir, "instance", "secret_key");
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Written whole under a private name, then linked into place: a server starting at the same
+    // moment never reads a half-written key, and the first link wins.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(draft, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
     try {
-      writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
-      chmodSync(file, 0o600);
+      chmodSync(draft, 0o600);
+      linkSync(draft, file);
     } catch (error) {
-      // Another process created it first: use theirs.
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      rmSync(draft, { force: true });
     }
   }
   return readFileSync(file, "utf8").trim();

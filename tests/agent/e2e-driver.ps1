@@ -1,4 +1,4 @@
-# End-to-end driver (tests/server/agent-e2e.test.ts runs it): the REAL report.ps1 main loop
+# End-to-end driver (tests/server/agent-e2e-*.test.ts run it): the REAL report.ps1 main loop
 # (Start-WorkTracingAgent), its real configuration, spool, retry policy and real HTTP
 # (Invoke-WebRequest to the real server with a real token). Only what needs Windows, or what
 # would take a real day, is replaced:
