@@ -101,9 +101,14 @@ export function FleetDashboard({ initial }: { initial: FleetView }) {
             error={error}
             onRefresh={refresh}
           />
-          <a href="/api/devices/export.csv" download className={buttonSecondary}>
-            Export CSV
-          </a>
+          <div className="flex gap-2">
+            <a href="/api/devices/export.csv" download className={buttonSecondary}>
+              Export CSV
+            </a>
+            <a href="/api/devices/export.xlsx" download className={buttonSecondary}>
+              Export XLSX
+            </a>
+          </div>
         </div>
       </PageHeading>
       {devices.length === 0 ? (
