@@ -1,7 +1,11 @@
+import { once } from "node:events";
 import { PassThrough, Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { log, describeError } from "../../log.ts";
 import type { Cell, ColumnKind, ExportTable } from "./rows.ts";
+
+/** Rows written between turns of the event loop: a large export never holds up other requests for long. */
+const ROWS_PER_TURN = 500;
 
 type XlsxValue = string | number | boolean | Date | null;
 
@@ -82,8 +86,13 @@ export function toXlsxFile(table: ExportTable): { filename: string; body: Readab
     const head = sheet.getRow(1);
     head.font = { bold: true };
     head.commit();
-    for (const row of table.rows) {
+    for (const [n, row] of table.rows.entries()) {
       sheet.addRow(row.map((cell, i) => toXlsxValue(cell, table.kinds[i] ?? "text"))).commit();
+      // Let other requests run, and wait for a slow reader instead of buffering the file for it.
+      if (n % ROWS_PER_TURN === ROWS_PER_TURN - 1) {
+        await new Promise(setImmediate);
+        if (out.writableNeedDrain) await once(out, "drain");
+      }
     }
     sheet.commit();
     await workbook.commit();
