@@ -108,11 +108,12 @@ function installGuide({ serverUrl, name }: { serverUrl: string; name: string }):
 type AgentFiles = Record<string, Uint8Array>;
 
 /** client_tools' agent files, checked before any token is made so a broken install never leaves one unused. */
-async function loadAgentFiles(toolsDir: string): Promise<AgentFiles> {
+async function loadAgentFiles(): Promise<AgentFiles> {
   const files: AgentFiles = {};
   for (const file of AGENT_FILES) {
     try {
-      files[file] = new Uint8Array(await readFile(path.join(toolsDir, file)));
+      // Spelled out from the working directory so the build traces client_tools only.
+      files[file] = new Uint8Array(await readFile(path.join(process.cwd(), "client_tools", file)));
     } catch {
       throw new AppError(500, "agent_files", `The agent's ${file} is missing on the server`);
     }
@@ -140,10 +141,9 @@ export async function createAgentPackage(
   db: Db,
   { name, serverUrl, reachedUrl }: { name: string; serverUrl: string; reachedUrl: string | null },
   { actor, ip }: { actor: string; ip: string | null },
-  toolsDir = path.join(process.cwd(), "client_tools"),
 ): Promise<{ zip: Uint8Array<ArrayBuffer>; filename: string; token: string; info: ApiToken; serverUrl: string }> {
   const url = resolveServerUrl(serverUrl, reachedUrl);
-  const files = await loadAgentFiles(toolsDir);
+  const files = await loadAgentFiles();
   const { token, info } = await createToken(db, { name, scope: "ingest", createdBy: actor }, { ip });
   const slug = info.name.replace(/[^\w.-]+/g, "_").slice(0, 60) || "agents";
   return {
