@@ -17,7 +17,11 @@ const nextConfig = {
     "@prisma/adapter-pg",
     // One copy of prom-client beside server.ts's, and its optional OpenTelemetry import unresolved.
     "prom-client",
+    // Streams its zip through Node's streams; nothing to gain from bundling it.
+    "exceljs",
   ],
+  // "Add agents" zips the agent from client_tools at run time; hosts that trace files need it listed.
+  outputFileTracingIncludes: { "/api/devices/agents": ["./client_tools/**"] },
   poweredByHeader: false,
   reactStrictMode: true,
   // `npm run typecheck` checks the whole project (tests and scripts too) as its own CI step.

@@ -161,47 +161,65 @@ export function DashboardSkeleton({ cards = 4, heatmap = false }: { cards?: numb
   );
 }
 
-/** The period's CSV for payroll: a row per employee, or a row per employee and day worked. */
+/** The period for payroll as CSV and XLSX: a row per employee, or a row per employee and day worked. */
 export function ExportLinks({ period, date, username }: { period: string; date: string; username?: string }) {
-  const href = (by: "employee" | "day") => {
+  const href = (format: "csv" | "xlsx", by: "employee" | "day") => {
     const query = new URLSearchParams({ period, date });
     if (username) query.set("username", username);
     if (by === "day") query.set("by", "day");
-    return `/api/reports/export.csv?${query}`;
+    return `/api/reports/export.${format}?${query}`;
   };
   const part =
     "px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus-visible:relative focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-slate-200 dark:hover:bg-slate-800";
-  return (
-    <div
-      role="group"
-      aria-label="Export CSV"
-      className="inline-flex divide-x divide-slate-300 overflow-hidden rounded-lg border border-slate-300 bg-white shadow-sm dark:divide-slate-700 dark:border-slate-700 dark:bg-slate-900"
-    >
-      <a
-        href={href("employee")}
-        className={`${part} inline-flex items-center gap-1.5`}
-        download
-        title={username ? "The period's totals as CSV" : "One row per employee with the period's totals"}
+  const group = (format: "csv" | "xlsx") => {
+    const label = `Export ${format.toUpperCase()}`;
+    return (
+      <div
+        role="group"
+        aria-label={label}
+        className="inline-flex divide-x divide-slate-300 overflow-hidden rounded-lg border border-slate-300 bg-white shadow-sm dark:divide-slate-700 dark:border-slate-700 dark:bg-slate-900"
       >
-        <svg
-          viewBox="0 0 20 20"
-          className="h-4 w-4"
-          fill="none"
-          stroke="currentColor"
-          strokeWidth="1.7"
-          strokeLinecap="round"
-          strokeLinejoin="round"
-          aria-hidden="true"
+        <a
+          href={href(format, "employee")}
+          className={`${part} inline-flex items-center gap-1.5`}
+          download
+          title={
+            username
+              ? `The period's totals as ${format.toUpperCase()}`
+              : `One row per employee with the period's totals, as ${format.toUpperCase()}`
+          }
         >
-          <path d="M10 3v9m0 0-3.5-3.5M10 12l3.5-3.5M4 14.5V16h12v-1.5" />
-        </svg>
-        Export CSV
-      </a>
-      {period === "day" ? null : (
-        <a href={href("day")} className={part} download title="One row per employee and day worked">
-          by day
+          <svg
+            viewBox="0 0 20 20"
+            className="h-4 w-4"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.7"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+            aria-hidden="true"
+          >
+            <path d="M10 3v9m0 0-3.5-3.5M10 12l3.5-3.5M4 14.5V16h12v-1.5" />
+          </svg>
+          {label}
         </a>
-      )}
+        {period === "day" ? null : (
+          <a
+            href={href(format, "day")}
+            className={part}
+            download
+            title={`One row per employee and day worked, as ${format.toUpperCase()}`}
+          >
+            by day
+          </a>
+        )}
+      </div>
+    );
+  };
+  return (
+    <div className="flex flex-wrap gap-2">
+      {group("csv")}
+      {group("xlsx")}
     </div>
   );
 }

@@ -106,24 +106,36 @@ export function credentialsFrom(headers: HeaderSource): Credentials {
 }
 
 /**
- * Whether a form post comes from this site: its Origin (or, without one, Sec-Fetch-Site)
- * must match the scheme, host and port it was sent to. The Host header is what the browser
- * sent; X-Forwarded-Host and -Proto count only from trusted proxies. Clients that send
- * neither Origin nor Sec-Fetch-Site are not browsers, which are what cross-site request
- * forgery needs.
+ * The scheme, host and port the browser sent the request to: the Host header, with
+ * X-Forwarded-Host and -Proto counted only from trusted proxies; null when there is no host.
  */
-export function isSameOrigin({ url, headers }: { url: string; headers: HeaderSource }): boolean {
-  const origin = headers.get("origin");
+export function reachedOrigin({ url, headers }: { url: string; headers: HeaderSource }): string | null {
+  const viaProxy = getConfig().trustedProxies > 0;
+  const host = (viaProxy && firstOf(headers.get("x-forwarded-host"))) || headers.get("host");
+  if (!host) return null;
+  try {
+    const scheme = (viaProxy && firstOf(headers.get("x-forwarded-proto"))) || new URL(url).protocol.slice(0, -1);
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a form post comes from this site: its Origin (or, without one, Sec-Fetch-Site)
+ * must match the origin it was sent to (reachedOrigin). Clients that send neither Origin nor
+ * Sec-Fetch-Site are not browsers, which are what cross-site request forgery needs.
+ */
+export function isSameOrigin(request: { url: string; headers: HeaderSource }): boolean {
+  const origin = request.headers.get("origin");
   if (origin) {
-    const viaProxy = getConfig().trustedProxies > 0;
-    const host = (viaProxy && firstOf(headers.get("x-forwarded-host"))) || headers.get("host");
+    const reached = reachedOrigin(request);
     try {
-      const scheme = (viaProxy && firstOf(headers.get("x-forwarded-proto"))) || new URL(url).protocol.slice(0, -1);
-      return origin !== "null" && !!host && new URL(origin).origin === new URL(`${scheme}://${host}`).origin;
+      return origin !== "null" && reached !== null && new URL(origin).origin === reached;
     } catch {
       return false;
     }
   }
-  const site = headers.get("sec-fetch-site");
+  const site = request.headers.get("sec-fetch-site");
   return site === null || site === "same-origin" || site === "none";
 }

@@ -203,11 +203,19 @@ export async function loadFleetView(
   };
 }
 
-/** The fleet as a table for a file (the CSV export): local times, one row per device. */
-export function toFleetTable(view: FleetView): { name: string; header: string[]; rows: (string | number | null)[][] } {
+/** The fleet as a table for a file (the CSV and XLSX exports): local times, one row per device. */
+// Shaped as lib/reports/export's ExportTable (a domain does not import another's types).
+export function toFleetTable(view: FleetView): {
+  name: string;
+  sheet: string;
+  header: string[];
+  kinds: ("text" | "integer" | "datetime" | "yesno")[];
+  rows: (string | number | null)[][];
+} {
   const local = (instant: string) => localDateTimeOf(Date.parse(instant), view.timezone);
   return {
     name: `fleet-${view.today}`,
+    sheet: "Fleet",
     header: [
       "device",
       "users",
@@ -221,6 +229,7 @@ export function toFleetTable(view: FleetView): { name: string; header: string[];
       "token",
       "token_revoked",
     ],
+    kinds: ["text", "text", "text", "yesno", "text", "datetime", "datetime", "datetime", "integer", "text", "yesno"],
     rows: view.devices.map((d) => [
       d.device,
       d.users.join("; "),

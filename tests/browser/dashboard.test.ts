@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { strFromU8, unzipSync } from "fflate";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -23,6 +24,7 @@ import type { UserRow, UserStatus } from "@/lib/reports/users";
 import { addDays, startOfLocalDay } from "@/lib/time";
 import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
 import { ingestTokenFor } from "../helpers/credentials";
+import { expectSameAsCsv, readXlsx } from "../helpers/xlsx";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { ROOT, startServer, type RunningServer } from "../helpers/server";
@@ -1010,6 +1012,7 @@ describe("the dashboard in Chromium, with demo data", () => {
       for (const device of devices)
         for (const user of device.users) expect(members.has(user.toLowerCase()), user).toBe(true);
       expect(await other.locator("tr[data-device]").count()).toBe(devices.length);
+      expect(await other.getByRole("button", { name: "Add agents" }).count()).toBe(0);
       expect(
         await other.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Fleet" }).count(),
       ).toBe(1);
@@ -1057,4 +1060,79 @@ describe("the dashboard in Chromium, with demo data", () => {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
   }, 60_000);
+
+  it("exports the week and the fleet as XLSX beside the CSV, with the CSV's header and rows", async () => {
+    const week = await summary("week", today);
+    await openFresh(page, `${server.url}/reports/week?date=${today}`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("group", { name: "Export XLSX" }).getByRole("link", { name: "Export XLSX" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`work-hours-week-${week[0].period_start}.xlsx`);
+    const sheet = await readXlsx(new Uint8Array(readFileSync(await download.path())).buffer);
+    expect(sheet.names).toEqual(["Summary"]);
+    const csv = await page.request.get(`${server.url}/api/reports/export.csv?period=week&date=${today}`);
+    expectSameAsCsv(sheet, await csv.text());
+
+    await openFresh(page, `${server.url}/fleet`);
+    const [fleet] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "Export XLSX" }).click(),
+    ]);
+    expect(fleet.suggestedFilename()).toMatch(/^fleet-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const fleetSheet = await readXlsx(new Uint8Array(readFileSync(await fleet.path())).buffer);
+    expect(fleetSheet.names).toEqual(["Fleet"]);
+    expect(fleetSheet.rows).toHaveLength((await api<DeviceRow[]>("/api/devices")).length);
+  });
+
+  // Last: the device it adds would change the figures the tests above compare.
+  it("lets an admin add agents from the fleet page: the token once, the zip downloaded, the device arriving", async () => {
+    await openFresh(page, `${server.url}/fleet`);
+    await hydrated(page);
+    await page.getByRole("button", { name: "Add agents" }).click();
+    const form = page.getByRole("form", { name: "Add agents" });
+    await form.getByLabel(/^Name/).fill("Browser rollout");
+    // The browser reached the server at 127.0.0.1, which no other PC can use: the page asks.
+    await form.getByRole("button", { name: "Create token and download" }).click();
+    await expect.poll(() => form.getByRole("alert").innerText(), WAIT).toMatch(/Enter this server's address/);
+    await form.getByLabel(/^Server address/).fill(server.url);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      form.getByRole("button", { name: "Create token and download" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("work-tracing-agent-Browser_rollout.zip");
+    const token = await page.getByTestId("agents-token").innerText();
+    expect(token).toMatch(/^wt_ingest_[A-Za-z0-9_-]{43}$/);
+    await shots.take(page, "fleet-add-agents");
+    const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
+    expect(Object.keys(files)).toContain("work-tracing/schedule_task.ps1");
+    const config = strFromU8(files["work-tracing/config.env"]);
+    expect(config).toContain(`API_ENDPOINT="${server.url}/api/report"`);
+    expect(config).toContain(`AGENT_TOKEN="${token}"`);
+    expect(strFromU8(files["work-tracing/INSTALL.txt"])).toContain("schedule_task.ps1");
+
+    // Shown once: a fresh load of the page has no token on it.
+    await openFresh(page, `${server.url}/fleet`);
+    expect(await page.getByTestId("agents-token").count()).toBe(0);
+    // The new PC reports with the zip's token and appears in the fleet.
+    const sent = await page.request.post(`${server.url}/api/report`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: {
+        events: [
+          {
+            user: "rollout-user",
+            state: "working",
+            ts: new Date().toISOString(),
+            device: "ROLLOUT-PC-1",
+            agent: "2.4.0",
+          },
+        ],
+      },
+    });
+    expect(sent.status()).toBe(201);
+    await openFresh(page, `${server.url}/fleet`);
+    const row = page.locator('tr[data-device="ROLLOUT-PC-1"]');
+    await row.waitFor();
+    expect(await row.locator("td[data-col=token]").innerText()).toContain("Browser rollout");
+  });
 });

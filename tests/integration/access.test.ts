@@ -139,9 +139,11 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
       { file: "api/reports/summary/route.ts", url: `/api/reports/summary?period=day&date=${DATE}` },
       { file: "api/reports/real_work_hours/route.ts", url: `/api/reports/real_work_hours?start_date=${DATE}` },
       { file: "api/reports/export.csv/route.ts", url: `/api/reports/export.csv?period=week&date=${DATE}` },
+      { file: "api/reports/export.xlsx/route.ts", url: `/api/reports/export.xlsx?period=week&date=${DATE}` },
       { file: "api/users/route.ts", url: "/api/users" },
       { file: "api/devices/route.ts", url: "/api/devices" },
       { file: "api/devices/export.csv/route.ts", url: "/api/devices/export.csv" },
+      { file: "api/devices/export.xlsx/route.ts", url: "/api/devices/export.xlsx" },
       { file: "api/dashboard/fleet/route.ts", url: "/api/dashboard/fleet" },
       { file: "api/users/[username]/timeline/route.ts", url: `/api/users/alice/timeline?date=${DATE}` },
       ...["today", "day", "week", "month"].map((view) => ({

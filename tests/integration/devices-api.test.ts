@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET as getFleetView } from "@/app/api/dashboard/fleet/route";
+import { GET as getDevicesCsv } from "@/app/api/devices/export.csv/route";
+import { GET as getDevicesXlsx } from "@/app/api/devices/export.xlsx/route";
 import { GET as getDevices } from "@/app/api/devices/route";
 import { POST as report } from "@/app/api/report/route";
 import { GET as getUsers } from "@/app/api/users/route";
@@ -9,6 +11,7 @@ import { createToken } from "@/lib/auth/tokens";
 import { listDevicesByToken } from "@/lib/devices/fleet";
 import { bearer, newSession, newToken, sessionHeader } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
+import { expectSameAsCsv, readXlsx } from "../helpers/xlsx";
 
 // 16:00 in Dubai, the default report zone; the gap is the default 15 minutes.
 const NOW = Date.parse("2026-06-01T12:00:00Z");
@@ -96,6 +99,29 @@ describe.each(PROVIDERS)("devices in the read API on %s", (provider) => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     return body.data;
   }
+
+  it("exports the fleet as XLSX with the CSV's rows, typed, limited to the reader's devices", async () => {
+    for (const [headers, devices] of [
+      [who.read, 8],
+      [who.limited, 3],
+    ] as const) {
+      const call = (route: typeof getUsers, url: string) =>
+        route(new Request(`http://localhost${url}`, { headers }), {});
+      const xlsx = await call(getDevicesXlsx, "/api/devices/export.xlsx");
+      expect(xlsx.status).toBe(200);
+      expect(xlsx.headers.get("content-disposition")).toMatch(/^attachment; filename="fleet-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+      const sheet = await readXlsx(await xlsx.arrayBuffer());
+      expect(sheet.names).toEqual(["Fleet"]);
+      expect(sheet.headerBold).toBe(true);
+      expect(sheet.frozenRows).toBe(1);
+      expect(sheet.rows).toHaveLength(devices);
+      const dana = sheet.rows.find((row) => row[0] === "DANA-LAPTOP")!;
+      expect(dana[3]).toBe(false);
+      expect(dana[5]).toBeInstanceOf(Date);
+      expect(typeof dana[8]).toBe("number");
+      expectSameAsCsv(sheet, await (await call(getDevicesCsv, "/api/devices/export.csv")).text());
+    }
+  });
 
   const iso = (hhmm: string) => new Date(at(hhmm)).toISOString();
   const device = (name: string, status: string, since: string, lastSeen: string, agent: string | null) => ({

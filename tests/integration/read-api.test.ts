@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as getCsv, POST as postCsv } from "@/app/api/reports/export.csv/route";
+import { GET as getXlsx, POST as postXlsx } from "@/app/api/reports/export.xlsx/route";
 import { GET as getRealWorkHours, POST as postRealWorkHours } from "@/app/api/reports/real_work_hours/route";
 import { GET as getSummary, POST as postSummary } from "@/app/api/reports/summary/route";
 import { GET as getTimeline, POST as postTimeline } from "@/app/api/users/[username]/timeline/route";
@@ -19,6 +20,7 @@ import { useProcessTokens } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 import { failed, okData, rejected } from "../helpers/envelope";
 import { at, MIN, stopped, working, type Ev } from "../helpers/agent-events";
+import { expectSameAsCsv, readXlsx } from "../helpers/xlsx";
 
 /*
  * Worked by hand with the defaults: REPORT_TIMEZONE Asia/Dubai (UTC+4, no DST), weeks from
@@ -671,8 +673,72 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
     });
   });
 
+  describe("GET /api/reports/export.xlsx", () => {
+    const both = async (query: string) => {
+      const xlsx = await call(getXlsx, `/api/reports/export.xlsx?${query}`);
+      const csv = await call(getCsv, `/api/reports/export.csv?${query}`);
+      expect(xlsx.status).toBe(200);
+      return { xlsx, sheet: await readXlsx(await xlsx.arrayBuffer()), csv: await csv.text() };
+    };
+
+    it("writes the week as a typed sheet: hours as numbers, h:mm as durations, local times as dates", async () => {
+      const { xlsx, sheet, csv } = await both("period=week&date=2026-03-05");
+      expect(xlsx.headers.get("content-type")).toBe(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      );
+      expect(xlsx.headers.get("content-disposition")).toBe('attachment; filename="work-hours-week-2026-03-02.xlsx"');
+      expect(xlsx.headers.get("cache-control")).toBe("no-store");
+      expect(sheet.names).toEqual(["Summary"]);
+      expect(sheet.headerBold).toBe(true);
+      expect(sheet.frozenRows).toBe(1);
+      expect(sheet.formats.slice(1, 9)).toEqual([
+        "yyyy-mm-dd",
+        "yyyy-mm-dd",
+        "0.00",
+        "[h]:mm",
+        "0",
+        "0",
+        "yyyy-mm-dd hh:mm:ss",
+        "yyyy-mm-dd hh:mm:ss",
+      ]);
+      expect(sheet.rows[0]).toEqual([
+        "bob",
+        new Date("2026-03-02T00:00:00Z"),
+        new Date("2026-03-08T00:00:00Z"),
+        1.33,
+        80 / 1440,
+        2,
+        1,
+        new Date("2026-03-03T08:00:00Z"),
+        new Date("2026-03-03T09:20:00Z"),
+      ]);
+      expectSameAsCsv(sheet, csv);
+    });
+
+    it("keeps a formula-like name as text and users without work as zeros with empty times", async () => {
+      const { sheet, csv } = await both("period=week&date=2026-05-10");
+      expect(sheet.rows.map((row) => row[0])).toEqual([FORMULA, "bob", ALICE, "Zed"]);
+      expect(sheet.rows[1].slice(3)).toEqual([0, 0, 0, 0, null, null]);
+      expectSameAsCsv(sheet, csv);
+    });
+
+    it("writes one row per employee and day on a sheet of its own with by=day", async () => {
+      const { xlsx, sheet, csv } = await both("period=month&date=2026-03-05&by=day");
+      expect(xlsx.headers.get("content-disposition")).toBe(
+        'attachment; filename="work-hours-month-2026-03-01-by-day.xlsx"',
+      );
+      expect(sheet.names).toEqual(["By day"]);
+      expect(sheet.rows.length).toBeGreaterThan(3);
+      expectSameAsCsv(sheet, csv);
+    });
+
+    it("answers 400 for a bad period, as the CSV does", async () => {
+      await rejected(await call(getXlsx, "/api/reports/export.xlsx?period=fortnight"), "period");
+    });
+  });
+
   it("answers 405 with the envelope for other methods", async () => {
-    for (const handler of [postRealWorkHours, postSummary, postUsers, postTimeline, postCsv]) {
+    for (const handler of [postRealWorkHours, postSummary, postUsers, postTimeline, postCsv, postXlsx]) {
       const res = await handler();
       expect((await failed(res, 405)).code).toBe("method_not_allowed");
       expect(res.headers.get("allow")).toBe("GET");

@@ -9,6 +9,7 @@ import { StatusBadge } from "../../_components/status-badge";
 import { useLiveView } from "../../_components/use-live-view";
 import { bodyRow, cell, headRow, numCell, SortHeader, TableFrame } from "../../_components/table-controls";
 import { buttonSecondary, EmptyState, PageHeading, StatCard } from "../../_components/ui";
+import { AddAgents } from "./add-agents";
 
 /** Days of silence after which a device is flagged, unless the page's control says otherwise. */
 const DEFAULT_SILENT_DAYS = 7;
@@ -67,7 +68,7 @@ const matches = (d: FleetDevice, needle: string) =>
   [d.device, ...d.users, d.agent ?? "", d.token?.name ?? ""].some((text) => text.toLocaleLowerCase().includes(needle));
 
 /** Every device the reader may see: who uses it, its agent, status, last event and token; kept current every minute. */
-export function FleetDashboard({ initial }: { initial: FleetView }) {
+export function FleetDashboard({ initial, agentsCsrf = null }: { initial: FleetView; agentsCsrf?: string | null }) {
   const { view, error, refreshing, refresh } = useLiveView("/api/dashboard/fleet", initial, true);
   const [params, update] = useFleetParams();
   const { devices, timezone, today } = view;
@@ -101,13 +102,21 @@ export function FleetDashboard({ initial }: { initial: FleetView }) {
             error={error}
             onRefresh={refresh}
           />
-          <a href="/api/devices/export.csv" download className={buttonSecondary}>
-            Export CSV
-          </a>
+          <div className="flex gap-2">
+            <a href="/api/devices/export.csv" download className={buttonSecondary}>
+              Export CSV
+            </a>
+            <a href="/api/devices/export.xlsx" download className={buttonSecondary}>
+              Export XLSX
+            </a>
+          </div>
         </div>
       </PageHeading>
+      {agentsCsrf ? <AddAgents csrf={agentsCsrf} /> : null}
       {devices.length === 0 ? (
-        <EmptyState title="No device has reported yet" />
+        <EmptyState title="No device has reported yet">
+          {agentsCsrf ? "Add agents above: devices appear here as they report." : null}
+        </EmptyState>
       ) : (
         <>
           <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">

@@ -9,7 +9,9 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Fleet" };
 
 async function Fleet({ session }: { session: PageSession }) {
-  return <FleetDashboard initial={await loadFleetPage(session)} />;
+  // Only admins make tokens, so only they get the form that adds agents.
+  const csrf = session.account.role === "admin" ? session.csrfToken : null;
+  return <FleetDashboard initial={await loadFleetPage(session)} agentsCsrf={csrf} />;
 }
 
 export default async function FleetPage() {

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { loadTokenDevices, loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import type { TokenDevice } from "@/lib/devices/fleet";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
@@ -73,7 +74,11 @@ export default async function TokensPage() {
           </button>
         </ActionForm>
         <p className="mt-2 text-xs text-slate-500">
-          The token is shown once, right after it is made; only its hash is stored.
+          The token is shown once, right after it is made; only its hash is stored. To roll out agents, use{" "}
+          <Link href="/fleet" className="font-medium text-sky-700 hover:underline dark:text-sky-300">
+            Add agents on the Fleet page
+          </Link>
+          : it makes an ingest token and downloads the agent with it already set.
         </p>
       </section>
 

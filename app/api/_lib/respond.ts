@@ -74,6 +74,17 @@ export function csvFile({ filename, csv }: { filename: string; csv: string }): R
   });
 }
 
+/** An XLSX workbook to download, written as it streams, never cached: personal data. */
+export function xlsxFile({ filename, body }: { filename: string; body: ReadableStream<Uint8Array> }): Response {
+  return new Response(body, {
+    headers: {
+      "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
 /** The process's metrics in Prometheus text format, never cached. */
 export function metricsText({ contentType, text }: { contentType: string; text: string }): Response {
   return new Response(text, { headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });

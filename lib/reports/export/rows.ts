@@ -8,8 +8,18 @@ import { byUserKey, type Visible } from "../visible.ts";
 
 export type Cell = string | number | null;
 
-/** What an export holds, whatever the file format: a name for the download, a header row and the rows. */
-export type ExportTable = { name: string; header: string[]; rows: Cell[][] };
+/**
+ * What a column holds, so a typed format (XLSX) can write it as a number, a date or a duration
+ * rather than as the text the CSV carries: `hours` decimal hours ("7.50"), `duration` h:mm,
+ * `date` YYYY-MM-DD, `datetime` "YYYY-MM-DD HH:mm:ss" local to the report zone, `yesno` "yes"/"no".
+ */
+export type ColumnKind = "text" | "integer" | "hours" | "duration" | "date" | "datetime" | "yesno";
+
+/**
+ * What an export holds, whatever the file format: a name for the download, the sheet it
+ * fills in a workbook, a header row with each column's kind, and the rows.
+ */
+export type ExportTable = { name: string; sheet: string; header: string[]; kinds: ColumnKind[]; rows: Cell[][] };
 
 /** Seconds as decimal hours to two places, rounded to the nearest hundredth. */
 export function toDecimalHours(seconds: number): string {
@@ -26,8 +36,11 @@ export function toHoursMinutes(seconds: number): string {
 const toLocalDateTime = (iso: string | null, timeZone: string) =>
   iso === null ? null : localDateTimeOf(Date.parse(iso), timeZone);
 
-function summaryRows(rows: readonly SummaryRow[], timeZone: string): Pick<ExportTable, "header" | "rows"> {
+type Columns = Pick<ExportTable, "sheet" | "header" | "kinds" | "rows">;
+
+function summaryRows(rows: readonly SummaryRow[], timeZone: string): Columns {
   return {
+    sheet: "Summary",
     header: [
       "username",
       "period_start",
@@ -39,6 +52,7 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Pick<Export
       `first_activity (${timeZone})`,
       `last_activity (${timeZone})`,
     ],
+    kinds: ["text", "date", "date", "hours", "duration", "integer", "integer", "datetime", "datetime"],
     rows: rows.map((row) => [
       row.username,
       row.period_start,
@@ -54,11 +68,12 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Pick<Export
 }
 
 /** Each employee's worked days, by username and then date. */
-function dailyRows(rows: readonly DailyRow[], timeZone: string): Pick<ExportTable, "header" | "rows"> {
+function dailyRows(rows: readonly DailyRow[], timeZone: string): Columns {
   const sorted = [...rows].sort(
     (a, b) => byUserKey(a, b) || (a.work_date < b.work_date ? -1 : a.work_date > b.work_date ? 1 : 0),
   );
   return {
+    sheet: "By day",
     header: [
       "username",
       "work_date",
@@ -68,6 +83,7 @@ function dailyRows(rows: readonly DailyRow[], timeZone: string): Pick<ExportTabl
       `first_activity (${timeZone})`,
       `last_activity (${timeZone})`,
     ],
+    kinds: ["text", "date", "hours", "duration", "integer", "datetime", "datetime"],
     rows: sorted.map((row) => [
       row.username,
       row.work_date,
