@@ -28,6 +28,7 @@ async function runJob(job: Job, tick?: Date): Promise<void> {
 }
 
 const state = globalThis as typeof globalThis & { __workTracingScheduler?: boolean };
+const MAX_LATE_TICK_MS = 24 * 60 * 60_000;
 
 /**
  * Schedules every periodic job once per process, and runs each once now so that a restart
@@ -46,6 +47,9 @@ export function startScheduler(config: Config = getConfig()): void {
       name: job.name,
       timezone: config.reportTimezone,
       noOverlap: true,
+      // A tick the event loop reaches late (a busy or paused process) still runs, once, rather
+      // than being dropped as missed until the next one.
+      missedExecutionTolerance: MAX_LATE_TICK_MS,
     });
     task.on("execution:overlap", () => log.info(`${job.name} tick skipped: the previous run is still going`));
     log.info(`${job.name} scheduled`, { cron: job.cron, timezone: config.reportTimezone });
