@@ -114,7 +114,7 @@ async function main() {
         serverCpuStart[0] = 0;
         killed = running.killAndRestart(0);
       },
-      drainMs: 300_000,
+      drainMs: 600_000,
     });
     const generatorCpu = process.cpuUsage(cpuStart);
     const wall = (performance.now() - wallStart) / 1000;

@@ -173,7 +173,11 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     const delay = Math.max(backoffMs(agent.failures), waitMs) / speed;
     agent.nextAttemptAt = Date.now() + delay;
     clearTimeout(agent.timer);
-    agent.timer = setTimeout(() => trySend(index), delay);
+    agent.timer = setTimeout(() => {
+      // A timer may fire a little before Date.now() reaches the time it was set for.
+      agent.nextAttemptAt = 0;
+      trySend(index);
+    }, delay);
   };
 
   const send = async (agent: Agent, index: number) => {
