@@ -36,7 +36,7 @@ export function eventKey(user: string, ms: number, state: string): string {
   return `${user}|${ms}|${state}`;
 }
 
-export type PostOptions = {
+type PostOptions = {
   /** A keep-alive agent (http or https, as the URL); none opens a connection per request. */
   agent?: http.Agent;
   timeoutMs?: number;

@@ -62,7 +62,7 @@ export async function startFleetStack(
   };
 }
 
-export type FleetOptions = {
+type FleetOptions = {
   url: string;
   /** The ingest token's Authorization header. */
   headers: Record<string, string>;
@@ -81,7 +81,7 @@ export type FleetOptions = {
   drainMs?: number;
 };
 
-export type FleetResult = {
+type FleetResult = {
   startedAt: number;
   /** When the last simulated minute ended, and when every spool was empty (or the drain gave up). */
   endedAt: number;
@@ -290,7 +290,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   return result;
 }
 
-export type FleetCheck = {
+type FleetCheck = {
   acknowledged: number;
   stored: number;
   /** Acknowledged events not stored, and stored events never acknowledged. */
