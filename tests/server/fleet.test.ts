@@ -10,7 +10,7 @@ import { findNginx } from "../helpers/nginx";
 // started again mid-run.
 
 const AGENTS = 300;
-const MINUTES = 8;
+const MINUTES = 7;
 // A simulated minute is 5 s, and the engine ticks every simulated minute.
 const SPEED = 12;
 const TICK_SECONDS = 5;
