@@ -7,10 +7,16 @@ import type { LocalDate } from "../time.ts";
 import { instantsOfDates, openProcessor, type StreamWork } from "./engine.ts";
 import type { HoursRules } from "./periods.ts";
 
-type EngineTrigger = "cron" | "manual" | "route" | "test";
+type EngineTrigger = "cron" | "startup" | "manual" | "route" | "test";
 
 export type EngineOptions = {
   trigger: EngineTrigger;
+  /**
+   * For a scheduled run: the instant of its tick (epoch ms). Every instance fires for the same
+   * tick; the first to take the lock runs it, and one that gets the lock after that run ended
+   * skips instead of running the tick twice.
+   */
+  tick?: number;
   /** Re-derive from every stored event instead of only what changed. */
   rebuild?: boolean;
   /** With rebuild: only these local dates (inclusive). */
@@ -71,6 +77,15 @@ async function listWork(db: Db, options: EngineOptions, rules: HoursRules): Prom
       };
     })
     .filter((work) => work.fromTs <= work.toTs);
+}
+
+/** Whether a scheduled run of the tick at `tick` (or a later one) has started, on any instance. */
+async function tickAlreadyRun(db: Db, tick: number): Promise<boolean> {
+  const { at } = dialectOf(db);
+  const rows = await db.raw.query(`SELECT id FROM engine_runs WHERE trigger = 'cron' AND started_at >= ${at} LIMIT 1`, [
+    tick,
+  ]);
+  return rows.length > 0;
 }
 
 async function recordStart(db: Db, trigger: EngineTrigger): Promise<number> {
@@ -150,6 +165,8 @@ async function runOnce(options: EngineOptions): Promise<EngineResult> {
       ]);
       if (!rows[0].locked) return { status: "skipped", reason: "another server instance is running the engine" };
     }
+    if (options.tick !== undefined && (await tickAlreadyRun(db, options.tick)))
+      return { status: "skipped", reason: "another server instance ran this tick" };
     const runId = await recordStart(db, options.trigger);
     let users = 0;
     let events = 0;

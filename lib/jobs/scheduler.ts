@@ -4,10 +4,11 @@ import { runHoursEngine } from "../hours/run.ts";
 import { describeError, log } from "../log.ts";
 
 /** A periodic job: what to run, and when (a cron expression read in REPORT_TIMEZONE, or null for off). */
-type Job = { name: string; cron: string | null; setting: string; run: () => Promise<void> };
+type Job = { name: string; cron: string | null; setting: string; run: (tick?: Date) => Promise<void> };
 
-async function runHoursTick(): Promise<void> {
-  const result = await runHoursEngine({ trigger: "cron" });
+/** One tick of the engine's schedule (`tick`, the same instant on every instance), or the catch-up run at start. */
+async function runHoursTick(tick?: Date): Promise<void> {
+  const result = await runHoursEngine(tick ? { trigger: "cron", tick: tick.getTime() } : { trigger: "startup" });
   if (result.status === "skipped") log.info("hours engine run skipped", { reason: result.reason });
   else if (result.users)
     log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
@@ -18,15 +19,16 @@ function jobsFrom(config: Config): Job[] {
   return [{ name: "hours engine", cron: config.processCron, setting: "PROCESS_CRON", run: runHoursTick }];
 }
 
-async function runJob(job: Job): Promise<void> {
+async function runJob(job: Job, tick?: Date): Promise<void> {
   try {
-    await job.run();
+    await job.run(tick);
   } catch (error) {
     log.error(`${job.name} run failed`, describeError(error));
   }
 }
 
 const state = globalThis as typeof globalThis & { __workTracingScheduler?: boolean };
+const MAX_LATE_TICK_MS = 24 * 60 * 60_000;
 
 /**
  * Schedules every periodic job once per process, and runs each once now so that a restart
@@ -41,10 +43,13 @@ export function startScheduler(config: Config = getConfig()): void {
       log.info(`${job.name} schedule is off (${job.setting}=off)`);
       continue;
     }
-    const task = cron.schedule(job.cron, () => runJob(job), {
+    const task = cron.schedule(job.cron, (context) => runJob(job, context.date), {
       name: job.name,
       timezone: config.reportTimezone,
       noOverlap: true,
+      // A tick the event loop reaches late (a busy or paused process) still runs, once, rather
+      // than being dropped as missed until the next one.
+      missedExecutionTolerance: MAX_LATE_TICK_MS,
     });
     task.on("execution:overlap", () => log.info(`${job.name} tick skipped: the previous run is still going`));
     log.info(`${job.name} scheduled`, { cron: job.cron, timezone: config.reportTimezone });

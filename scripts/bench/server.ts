@@ -61,7 +61,7 @@ function rssKb(pid: number): number {
 }
 
 /** The resident memory of the process and any children it started, in MB. */
-function treeRssMb(pid: number): number {
+export function treeRssMb(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024;
 }
 

@@ -816,6 +816,24 @@ describe.each(PROVIDERS)("the hours engine on %s", (provider) => {
     }
   });
 
+  it("runs a scheduled tick once, whichever instance reaches it last; a run at start belongs to no tick", async () => {
+    await send(db, aliceDay.slice(0, 4));
+    const tick = Date.now() - 1000;
+    ok(await run({ trigger: "startup" }));
+    // The first instance to reach the tick runs it; another reaching it after that run ended
+    // (its clock or event loop a little behind) finds it done.
+    ok(await run({ trigger: "cron", tick }));
+    await send(db, aliceDay.slice(4, 8));
+    expect(await run({ trigger: "cron", tick })).toEqual({
+      status: "skipped",
+      reason: "another server instance ran this tick",
+    });
+    // The next tick runs, and takes what came in meanwhile.
+    expect(await run({ trigger: "cron", tick: tick + 60_000 })).toMatchObject({ status: "ok", events: 8 });
+    expect(await queue(db)).toEqual([]);
+    expect((await engineRuns(db)).map((r) => r.trigger)).toEqual(["startup", "cron", "cron"]);
+  });
+
   it.runIf(provider === "postgresql")(
     "skips a run while another instance holds the engine lock, and catches up after",
     async () => {

@@ -2,6 +2,7 @@ import http from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, ingestTokenFor } from "../helpers/credentials";
+import { postReport, type Answer } from "../helpers/event-stream";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -11,7 +12,6 @@ import { startServer, type RunningServer } from "../helpers/server";
 // double a single acknowledged event (DESIGN §4: never a 500, at worst a 503 with Retry-After).
 
 type Event = { user: string; device: string; state: "working" | "stopped"; ts: string };
-type Reply = { status: number; retryAfter?: string; body: unknown };
 
 const USERS = 8;
 const DEVICES = 3;
@@ -30,37 +30,6 @@ function random(seed: number) {
 }
 
 const keyOf = (e: Event) => `${e.user.toLowerCase()}|${e.device.toLowerCase()}|${Date.parse(e.ts)}|${e.state}`;
-
-function post(url: string, body: unknown, agent: http.Agent, headers: Record<string, string>): Promise<Reply> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/api/report`,
-      {
-        method: "POST",
-        agent,
-        headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const raw = Buffer.concat(chunks).toString("utf8");
-          let parsed: unknown = raw;
-          try {
-            parsed = JSON.parse(raw);
-          } catch {
-            // kept as text: an HTML page or a bare 500 is what this test is looking for
-          }
-          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string, body: parsed });
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
 
 describe.skipIf(!PROVIDERS.includes("postgresql"))("two instances ingesting on one PostgreSQL", () => {
   let database: TestDatabase;
@@ -90,7 +59,7 @@ describe.skipIf(!PROVIDERS.includes("postgresql"))("two instances ingesting on o
     const sentBatches: Event[][] = [];
     const acked = new Set<string>();
     const statuses: Record<number, number> = {};
-    const odd: Reply[] = [];
+    const odd: Answer[] = [];
     let reportedStored = 0;
 
     const client = async (instance: number, n: number) => {
@@ -119,7 +88,7 @@ describe.skipIf(!PROVIDERS.includes("postgresql"))("two instances ingesting on o
           }
           const single = events.length === 1;
           const body = single ? events[0] : { events: shuffled(events) };
-          const reply = await post(servers[instance].url, body, agent, auth);
+          const reply = await postReport(servers[instance].url, JSON.stringify(body), { agent, headers: auth });
           statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
           if (reply.status === 201) {
             for (const e of events) acked.add(keyOf(e));

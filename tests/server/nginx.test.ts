@@ -1,10 +1,6 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { connect } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "@/lib/auth/tokens";
 import { RATE_LIMITS } from "@/lib/auth/rate-limit";
@@ -15,47 +11,15 @@ import { bearer } from "../helpers/credentials";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { EventStream, missingEvents } from "../helpers/event-stream";
 import { killTree } from "../helpers/processes";
-import { freePort, ROOT, startServer, type RunningServer } from "../helpers/server";
+import { findNginx, startNginx, type RunningNginx } from "../helpers/nginx";
+import { startServer, type RunningServer } from "../helpers/server";
 
 // docs/nginx.conf under real nginx, in front of two instances on one PostgreSQL (DESIGN §9):
-// the configuration an operator copies is the one tested, with only its addresses, ports and
-// certificate replaced.
+// the configuration an operator copies is the one tested (tests/helpers/nginx.ts).
 
-function findNginx(): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? "").split(path.delimiter),
-    "/usr/sbin",
-    "/usr/local/sbin",
-    "/usr/local/nginx/sbin",
-  ];
-  return dirs
-    .filter(Boolean)
-    .map((dir) => path.join(dir, "nginx"))
-    .find((file) => existsSync(file));
-}
-const nginx = findNginx();
-const runs = Boolean(nginx || process.env.CI) && PROVIDERS.includes("postgresql");
-if (!nginx && !process.env.CI)
+const runs = Boolean(findNginx() || process.env.CI) && PROVIDERS.includes("postgresql");
+if (!findNginx() && !process.env.CI)
   console.warn("tests/server/nginx.test.ts skipped: no nginx binary (apt-get install nginx); CI always runs it");
-
-/** docs/nginx.conf with the test's upstreams, ports and certificate; throws if the file no longer has what it replaces. */
-function deriveSite(upstreams: number[], ports: { plain: number; tls: number }, cert: { crt: string; key: string }) {
-  let site = readFileSync(path.join(ROOT, "docs/nginx.conf"), "utf8");
-  const replace = (pattern: RegExp, by: string | ((match: string) => string)) => {
-    if (!pattern.test(site)) throw new Error(`docs/nginx.conf no longer matches ${pattern}`);
-    site = site.replace(pattern, by as string);
-  };
-  let first = true;
-  replace(/^\s*#?\s*server 127\.0\.0\.1:\d+;.*$/gm, () => {
-    if (!first) return "";
-    first = false;
-    return upstreams.map((port) => `    server 127.0.0.1:${port};`).join("\n");
-  });
-  replace(/listen 443 ssl http2;/, `listen 127.0.0.1:${ports.tls} ssl http2;\n    listen 127.0.0.1:${ports.plain};`);
-  replace(/ssl_certificate \S+;/, `ssl_certificate ${cert.crt};`);
-  replace(/ssl_certificate_key \S+;/, `ssl_certificate_key ${cert.key};`);
-  return site;
-}
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
 
@@ -105,16 +69,14 @@ function expectSecurityHeaders(headers: http.IncomingHttpHeaders) {
 
 describe.skipIf(!runs)("docs/nginx.conf under real nginx, in front of two instances", () => {
   let database: TestDatabase;
-  let dir: string;
-  let proxy: ChildProcess | undefined;
-  let proxyOutput = "";
+  let proxy: RunningNginx | undefined;
   const servers: RunningServer[] = [];
   let plain = "";
   let tls = "";
   let ingest: Record<string, string> = {};
 
   beforeAll(async () => {
-    if (!nginx) throw new Error("CI must run this test: install nginx (.ci/run does)");
+    if (!findNginx()) throw new Error("CI must run this test: install nginx (.ci/run does)");
     database = await createTestDatabase("postgresql");
     const db = openDb(database.url);
     try {
@@ -127,78 +89,16 @@ describe.skipIf(!runs)("docs/nginx.conf under real nginx, in front of two instan
       ...(await Promise.all([0, 1].map(() => startServer({ DATABASE_URL: database.url, TRUSTED_PROXIES: "1" })))),
     );
 
-    dir = mkdtempSync(path.join(os.tmpdir(), "wt-nginx-"));
-    for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
-    const cert = { crt: path.join(dir, "site.crt"), key: path.join(dir, "site.key") };
-    const selfSigned = "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost";
-    execFileSync("openssl", [...selfSigned.split(" "), "-keyout", cert.key, "-out", cert.crt], { stdio: "ignore" });
-    const ports = { plain: await freePort(), tls: await freePort() };
-    writeFileSync(
-      path.join(dir, "work-tracing.conf"),
-      deriveSite(
-        servers.map((server) => server.port),
-        ports,
-        cert,
-      ),
-    );
-    // The http { } block the site goes in, as /etc/nginx/nginx.conf holds it; the access log
-    // names the instance that answered each request.
-    writeFileSync(
-      path.join(dir, "nginx.conf"),
-      `${process.getuid?.() === 0 ? "user root;\n" : ""}pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-    log_format upstreams '$request_method $uri $status $upstream_addr $upstream_status';
-    access_log ${dir}/access.log upstreams;
-    client_body_temp_path ${dir}/body;
-    proxy_temp_path ${dir}/proxy;
-    fastcgi_temp_path ${dir}/fastcgi;
-    uwsgi_temp_path ${dir}/uwsgi;
-    scgi_temp_path ${dir}/scgi;
-    include ${dir}/work-tracing.conf;
-}
-`,
-    );
-    proxy = spawn(nginx, ["-e", "stderr", "-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    proxy.stdout!.on("data", (chunk) => (proxyOutput += chunk));
-    proxy.stderr!.on("data", (chunk) => (proxyOutput += chunk));
-    plain = `http://127.0.0.1:${ports.plain}`;
-    tls = `https://127.0.0.1:${ports.tls}`;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (proxy.exitCode !== null) throw new Error(`nginx exited:\n${proxyOutput}`);
-      const up = await request(`${plain}/api/health`).then(
-        (reply) => reply.status === 200,
-        () => false,
-      );
-      if (up) break;
-      if (Date.now() > deadline) throw new Error(`nginx did not answer:\n${proxyOutput}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    proxy = await startNginx(servers.map((server) => server.port));
+    plain = proxy.plain;
+    tls = proxy.tls;
   });
 
   afterAll(async () => {
-    if (proxy && proxy.exitCode === null) {
-      const exited = new Promise((resolve) => proxy!.once("exit", resolve));
-      proxy.kill("SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (proxy.exitCode === null) proxy.kill("SIGKILL");
-    }
+    await proxy?.stop();
     for (const server of servers) killTree(server.child.pid!, "SIGKILL");
     await database?.drop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const upstreamsSeen = () =>
-    new Set(
-      readFileSync(path.join(dir, "access.log"), "utf8")
-        .split("\n")
-        .flatMap((line) => line.split(" ")[3]?.split(", ") ?? [])
-        .filter((address) => /^127\.0\.0\.1:\d+$/.test(address)),
-    );
 
   it("passes requests to both instances, over TLS too", async () => {
     for (let i = 0; i < 6; i++) {
@@ -206,7 +106,7 @@ http {
       expect(reply.status).toBe(200);
       expectSecurityHeaders(reply.headers);
     }
-    expect([...upstreamsSeen()].sort()).toEqual(servers.map((server) => `127.0.0.1:${server.port}`).sort());
+    expect([...proxy!.upstreamsSeen()].sort()).toEqual(servers.map((server) => `127.0.0.1:${server.port}`).sort());
   });
 
   it("gives the app the client's address, never one the client wrote", async () => {
@@ -299,7 +199,7 @@ http {
       await stream.stop();
     }
     const summary = stream.summary;
-    const report = `${JSON.stringify(stream.report())}\n${readFileSync(path.join(dir, "error.log"), "utf8").slice(-4000)}`;
+    const report = `${JSON.stringify(stream.report())}\n${proxy!.errors()}`;
     // nginx sends a request whose instance died on to the other one, unless the dead one had
     // begun its answer: that client's connection is cut, and it sends again (as the agent does).
     expect(Object.keys(summary.statuses), report).toEqual(["201"]);
