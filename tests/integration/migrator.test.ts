@@ -59,7 +59,8 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
             `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
           )
         : await db.raw.query<{ name: string }>(
-            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()
+             AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)`,
           );
     return rows.map((row) => row.name).sort();
   }
