@@ -31,15 +31,17 @@ type Stream = { userKey: string; deviceKey: string; keepFrom: number };
  */
 async function findKeepFrom(db: Db, userKey: string, deviceKey: string, cutoff: number, gapMs: number) {
   const d = dialectOf(db);
-  let bound = cutoff;
+  // The first page is what lies before the cutoff; each next one starts at the instant the
+  // previous one ended on.
+  let bound = { op: "<", ts: cutoff };
   let later = cutoff;
   let oldestSeen: number | null = null;
   for (;;) {
     const rows = await db.raw.query<{ id: unknown; ts: unknown; state: HoursEvent["state"] }>(
       `SELECT id, ${d.ms("ts")} AS ts, state FROM work_events
-       WHERE user_key = ? AND device_key = ? AND ts ${bound === cutoff ? "<" : "<="} ${d.at}
+       WHERE user_key = ? AND device_key = ? AND ts ${bound.op} ${d.at}
        ORDER BY ${d.newestFirst} LIMIT ${PAGE}`,
-      [userKey, deviceKey, bound],
+      [userKey, deviceKey, bound.ts],
     );
     const events: HoursEvent[] = rows.map((row) => ({ id: Number(row.id), ts: Number(row.ts), state: row.state }));
     const last = events.length === PAGE;
@@ -52,7 +54,7 @@ async function findKeepFrom(db: Db, userKey: string, deviceKey: string, cutoff: 
       oldestSeen = later;
     }
     if (!last) return oldestSeen ?? cutoff;
-    bound = events[events.length - 1].ts;
+    bound = { op: "<=", ts: events[events.length - 1].ts };
   }
 }
 
