@@ -76,6 +76,7 @@ const configSchema = z
         "PROCESS_CRON must be a cron expression such as */15 * * * * or off",
       ),
     CRON_SECRET: z.string().min(16, "CRON_SECRET must be at least 16 characters").optional(),
+    EVENT_RETENTION_DAYS: wholeNumber("EVENT_RETENTION_DAYS", 1, 36_500).optional(),
     TRUSTED_PROXIES: wholeNumber("TRUSTED_PROXIES", 0, 10),
     LOG_FORMAT: z
       .string()
@@ -124,6 +125,8 @@ export type Config = {
   heartbeatTimeoutMinutes: number;
   processCron: string | null;
   cronSecret?: string;
+  /** Days raw events are kept; undefined keeps them for ever (derived hours are always kept). */
+  eventRetentionDays?: number;
   /** Reverse proxies in front of server.ts whose X-Forwarded-For entries name the client. */
   trustedProxies: number;
   logFormat: LogFormat;
@@ -223,6 +226,7 @@ export function loadConfig(env: Source = process.env, rootDir = process.cwd()): 
     heartbeatTimeoutMinutes: c.HEARTBEAT_TIMEOUT_MINUTES,
     processCron: c.PROCESS_CRON.toLowerCase() === "off" ? null : c.PROCESS_CRON,
     cronSecret: c.CRON_SECRET,
+    eventRetentionDays: c.EVENT_RETENTION_DAYS,
     trustedProxies: c.TRUSTED_PROXIES,
     logFormat: c.LOG_FORMAT,
     ingestRateLimit: c.INGEST_RATE_LIMIT,

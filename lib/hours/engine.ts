@@ -123,7 +123,7 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
   const events = `SELECT id, ${d.ms("ts")} AS ts, state FROM work_events WHERE user_key = ? AND device_key = ?`;
 
   // The window runs from the stream's last closure before fromTs to its first one after toTs (window.ts).
-  const start = yield* findEdge(
+  let start = yield* findEdge(
     `${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`,
     [...stream, work.fromTs],
     newestFirst,
@@ -132,6 +132,15 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
     work.fromTs,
     MIN_TS,
   );
+  if (start === MIN_TS) {
+    // The stream's older events ran out: start at its oldest kept event, never at 0. Periods
+    // before it were derived from events pruned at a closure point (retention) and must stay.
+    const [oldest] = (yield all(
+      `SELECT ${d.ms("MIN(ts)")} AS ts FROM work_events WHERE user_key = ? AND device_key = ?`,
+      stream,
+    )) as Rows;
+    start = oldest?.ts === null || oldest?.ts === undefined ? MAX_TS : Number(oldest.ts);
+  }
   const end = yield* findEdge(
     `${events} AND ts > ${d.at} ORDER BY ${d.oldestFirst}`,
     [...stream, work.toTs],

@@ -1,4 +1,5 @@
 import { badRequest, payloadTooLarge, type ErrorBody } from "../errors.ts";
+import { getConfig } from "../config.ts";
 import { getDb } from "../db/index.ts";
 import { recordIngestedEvents } from "../metrics/registry.ts";
 import { checkEvent, MAX_BATCH_EVENTS, type ParsedEvent } from "./schema.ts";
@@ -59,14 +60,15 @@ export async function ingestReport(
 
   const valid: ParsedEvent[] = [];
   const rejected: BatchResult["rejected"] = [];
+  const { eventRetentionDays } = getConfig();
   items.forEach((item, index) => {
-    const check = checkEvent(item, receivedAt);
+    const check = checkEvent(item, receivedAt, eventRetentionDays);
     if (check.ok) valid.push(check.event);
     else
       rejected.push({
         index,
         error: {
-          code: "invalid_event",
+          code: check.code,
           message: check.details.map((d) => d.message).join("; "),
           details: check.details,
         },
@@ -77,7 +79,12 @@ export async function ingestReport(
   if (!batch) {
     if (!valid.length) {
       recordIngestedEvents(0, 0, rejectedCodes);
-      throw badRequest("invalid_event", "The event is invalid", rejected[0].error.details);
+      const { code, details } = rejected[0].error;
+      throw badRequest(
+        code,
+        code === "event_too_old" ? "The event is older than the event retention window" : "The event is invalid",
+        details,
+      );
     }
     const [stored] = await getEventStore().store(valid, receivedAt, sender?.tokenId ?? null);
     recordIngestedEvents(stored ? 1 : 0, stored ? 0 : 1);

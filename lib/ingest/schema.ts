@@ -14,6 +14,7 @@ import {
 export const MAX_BATCH_EVENTS = 5000;
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
+const DAY_MS = 86_400_000;
 export const EARLIEST_TS = Date.UTC(2000, 0, 1);
 
 // ISO 8601 date-time with a required zone: Z or ±hh:mm / ±hhmm / ±hh. Fractions beyond the
@@ -113,10 +114,15 @@ export type ParsedEvent = {
   agent?: string | null;
 };
 
-export type EventCheck = { ok: true; event: ParsedEvent } | { ok: false; details: ErrorDetail[] };
+export type EventCheck =
+  { ok: true; event: ParsedEvent } | { ok: false; code: "invalid_event" | "event_too_old"; details: ErrorDetail[] };
 
-/** Validates one event; `now` is the receive time, used when ts is missing and for the future limit. */
-export function checkEvent(input: unknown, now: number): EventCheck {
+/**
+ * Validates one event; `now` is the receive time, used when ts is missing and for the future
+ * limit. With `retentionDays`, an event older than the retention window is refused with its own
+ * code: its raw neighbours may already be pruned, so it could no longer be derived exactly.
+ */
+export function checkEvent(input: unknown, now: number, retentionDays?: number): EventCheck {
   const parsed = eventSchema.safeParse(input);
   const details: ErrorDetail[] = parsed.success ? [] : detailsOf(parsed.error);
   let ts = now;
@@ -129,7 +135,13 @@ export function checkEvent(input: unknown, now: number): EventCheck {
     else if (result.ms < EARLIEST_TS) details.push({ field: "ts", message: "ts is before 2000-01-01" });
     else ts = result.ms;
   }
-  if (!parsed.success || details.length) return { ok: false, details };
+  if (!parsed.success || details.length) return { ok: false, code: "invalid_event", details };
+  if (retentionDays !== undefined && ts < now - retentionDays * DAY_MS)
+    return {
+      ok: false,
+      code: "event_too_old",
+      details: [{ field: "ts", message: `ts is older than the ${retentionDays}-day event retention window` }],
+    };
   const { user, state, device, agent } = parsed.data;
   const event: ParsedEvent = { userKey: toUserKey(user), username: user, state, ts };
   // The unnamed device and a missing version are left out, as the original agent's events always were.

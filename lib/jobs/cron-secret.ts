@@ -7,7 +7,7 @@ import { AppError } from "../errors.ts";
  */
 export function checkCronSecret(authorization: string | null, secret: string | undefined): void {
   if (!secret) {
-    throw new AppError(403, "cron_disabled", "Set CRON_SECRET to let an external scheduler run the hours engine");
+    throw new AppError(403, "cron_disabled", "Set CRON_SECRET to let an external scheduler run the periodic jobs");
   }
   const token = /^Bearer\s+(.+)$/i.exec(authorization ?? "")?.[1]?.trim();
   const digest = (value: string) => createHash("sha256").update(value).digest();

@@ -1,10 +1,11 @@
 import cron from "node-cron";
 import { getConfig, type Config } from "../config.ts";
+import { pruneOldEvents } from "../hours/retention.ts";
 import { runHoursEngine } from "../hours/run.ts";
 import { describeError, log } from "../log.ts";
 
-/** A periodic job: what to run, and when (a cron expression read in REPORT_TIMEZONE, or null for off). */
-type Job = { name: string; cron: string | null; setting: string; run: (tick?: Date) => Promise<void> };
+/** A periodic job: what to run, and when (a cron expression read in REPORT_TIMEZONE, or null for off, and why). */
+type Job = { name: string; cron: string | null; off: string; run: (tick?: Date) => Promise<void> };
 
 /** One tick of the engine's schedule (`tick`, the same instant on every instance), or the catch-up run at start. */
 async function runHoursTick(tick?: Date): Promise<void> {
@@ -14,9 +15,28 @@ async function runHoursTick(tick?: Date): Promise<void> {
     log.info("hours engine run finished", { users: result.users, events: result.events, ms: result.durationMs });
 }
 
-/** Every periodic job the server runs; a new one (retention, say) is one more entry. */
+async function runRetentionTick(): Promise<void> {
+  const result = await pruneOldEvents();
+  if (result.status === "ok")
+    log.info("event retention run finished", { events: result.events, partitions: result.partitionsDropped });
+}
+
+// Daily, in the small hours of REPORT_TIMEZONE. It also creates PostgreSQL's month partitions
+// ahead, so it runs with EVENT_RETENTION_DAYS unset too.
+const RETENTION_CRON = "17 3 * * *";
+
+/** Every periodic job the server runs; a new one is one more entry. */
 function jobsFrom(config: Config): Job[] {
-  return [{ name: "hours engine", cron: config.processCron, setting: "PROCESS_CRON", run: runHoursTick }];
+  const retention = config.eventRetentionDays !== undefined || config.provider === "postgresql";
+  return [
+    { name: "hours engine", cron: config.processCron, off: "PROCESS_CRON=off", run: runHoursTick },
+    {
+      name: "event retention",
+      cron: retention ? RETENTION_CRON : null,
+      off: "EVENT_RETENTION_DAYS is not set",
+      run: runRetentionTick,
+    },
+  ];
 }
 
 async function runJob(job: Job, tick?: Date): Promise<void> {
@@ -40,7 +60,7 @@ export function startScheduler(config: Config = getConfig()): void {
   state.__workTracingScheduler = true;
   for (const job of jobsFrom(config)) {
     if (!job.cron) {
-      log.info(`${job.name} schedule is off (${job.setting}=off)`);
+      log.info(`${job.name} schedule is off (${job.off})`);
       continue;
     }
     const task = cron.schedule(job.cron, (context) => runJob(job, context.date), {

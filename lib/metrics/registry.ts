@@ -70,6 +70,11 @@ function createMetrics() {
       help: "Age in seconds of the oldest event not yet turned into hours (the hours queue, read at scrape time); 0 when the queue is empty.",
       registers,
     }),
+    prunedEvents: new Counter({
+      name: `${PREFIX}events_pruned_total`,
+      help: "Raw events removed by the retention job in this process (EVENT_RETENTION_DAYS); derived hours are kept.",
+      registers,
+    }),
     databaseInfo: new Gauge({
       name: `${PREFIX}database_info`,
       help: "The database provider this process uses (always 1).",
@@ -131,6 +136,11 @@ export function recordEngineRun(outcome: EngineOutcome, seconds: number, events 
   if (outcome === "skipped") return;
   m.engineDuration.observe({ outcome }, seconds);
   if (events) m.engineEvents.inc(events);
+}
+
+/** Raw events one retention run removed (rows deleted and rows in dropped partitions). */
+export function recordPrunedEvents(count: number): void {
+  if (count) metrics().prunedEvents.inc(count);
 }
 
 /**

@@ -47,6 +47,7 @@ const OPEN_ROUTES: Record<string, (method: string) => number[]> = {
   "api/health/route.ts": (method) => (method === "GET" ? [200] : [405]),
   // Guarded by CRON_SECRET alone: 401 without it, 403 when none is configured.
   "api/cron/process-real-hours/route.ts": (method) => (method === "GET" || method === "POST" ? [401, 403] : [405]),
+  "api/cron/prune-events/route.ts": (method) => (method === "GET" || method === "POST" ? [401, 403] : [405]),
   // Unknown API paths: a 404 that names nothing.
   "api/[[...path]]/route.ts": () => [404],
   // The sign-in and sign-out forms answer with redirects to pages.

@@ -16,6 +16,9 @@ import {
   migrationsDir,
   type Migration,
 } from "@/lib/db/migrator";
+import { runHoursEngine } from "@/lib/hours/run";
+import { EventStore } from "@/lib/ingest/store";
+import { checkEvent, type ParsedEvent } from "@/lib/ingest/schema";
 import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -59,7 +62,8 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
             `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
           )
         : await db.raw.query<{ name: string }>(
-            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()
+             AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)`,
           );
     return rows.map((row) => row.name).sort();
   }
@@ -339,6 +343,86 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
       ),
     ).rejects.toThrow();
   });
+
+  it.runIf(provider === "postgresql")(
+    "partitions stored events by month, keeping every row, its id and every report",
+    async () => {
+      const shipped = listMigrations(provider, migrationsDir(provider, ROOT));
+      const before = shipped.findIndex((m) => m.name === "20261230000000_partition_work_events");
+      expect(before).toBeGreaterThan(0);
+      await migrate(db, shipped.slice(0, before));
+      const rules = { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: "Asia/Dubai" };
+      const now = Date.parse("2026-12-01T00:00:00Z");
+      const parsed: ParsedEvent[] = [];
+      for (const [month, days] of [
+        ["2026-09", 30],
+        ["2026-10", 31],
+        ["2026-11", 30],
+      ] as const)
+        for (let day = 1; day <= days; day += 3)
+          for (const [user, device] of [
+            ["alice", "pc-1"],
+            ["bob", ""],
+          ])
+            for (let minute = 0; minute <= 120; minute += 10) {
+              const ts = Date.parse(`${month}-${String(day).padStart(2, "0")}T19:00:00Z`) + minute * 60_000;
+              const check = checkEvent(
+                { user, device, state: minute === 120 ? "stopped" : "working", ts: new Date(ts).toISOString() },
+                now,
+              );
+              if (check.ok) parsed.push(check.event);
+            }
+      await new EventStore(db).store(parsed, now);
+      await runHoursEngine({ trigger: "test", db, rules });
+      const events = `SELECT id, user_key, username, state, (extract(epoch FROM ts) * 1000)::float8 AS ts,
+          received_at, device_key, agent, token_id FROM work_events ORDER BY id`;
+      const reports = `SELECT user_key, work_date, working_seconds, real_hours_counted, last_processed_event_id
+          FROM user_real_work_summary ORDER BY user_key, work_date`;
+      const periods = `SELECT user_key, start_ts, end_ts, last_event_id FROM work_periods ORDER BY user_key, start_ts`;
+      const eventsBefore = await db.raw.query(events);
+      const reportsBefore = await db.raw.query(reports);
+      const periodsBefore = await db.raw.query(periods);
+      expect(eventsBefore).toHaveLength(parsed.length);
+
+      expect(await migrate(db)).toEqual(shipped.slice(before).map((m) => m.name));
+      expect(await db.raw.query(events)).toEqual(eventsBefore);
+      const partitions = await db.raw.query<{ name: string; rows: string }>(
+        `SELECT c.relname AS name, (SELECT COUNT(*) FROM work_events e WHERE e.tableoid = c.oid) AS rows
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'work_events'::regclass ORDER BY c.relname`,
+      );
+      const months = partitions.filter((p) => p.name !== "work_events_default");
+      expect(months.slice(0, 3).map((p) => p.name)).toEqual([
+        "work_events_p202609",
+        "work_events_p202610",
+        "work_events_p202611",
+      ]);
+      // And months ahead, so that new events have theirs.
+      expect(months.length).toBeGreaterThanOrEqual(6);
+      expect(months.slice(0, 3).every((p) => Number(p.rows) > 0)).toBe(true);
+      expect(Number(partitions.find((p) => p.name === "work_events_default")!.rows)).toBe(0);
+      // Every index it had, now on the partitioned table; the id sequence carries on.
+      const indexes = await db.raw.query<{ name: string; def: string }>(
+        `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'work_events' ORDER BY indexname`,
+      );
+      expect(indexes.map((i) => i.name)).toEqual(["work_events_pkey", "work_events_user_key_ts_state_device_key_key"]);
+      expect(indexes[0].def).toContain("(id, ts)");
+      const maxId = Math.max(...eventsBefore.map((e) => Number(e.id)));
+      const late = checkEvent({ user: "bob", state: "working", ts: "2026-11-30T20:00:00Z" }, now);
+      if (!late.ok) throw new Error("bad event");
+      expect(await new EventStore(db).store([late.event, parsed[0]], now)).toEqual([true, false]);
+      const [newest] = await db.raw.query<{ id: number }>(`SELECT MAX(id) AS id FROM work_events`);
+      // The sequence carries on (a refused duplicate may use up a number, as before).
+      expect(Number(newest.id)).toBeGreaterThan(maxId);
+      expect(Number(newest.id)).toBeLessThanOrEqual(maxId + 2);
+      await db.raw.execute(`DELETE FROM work_events WHERE id = ?`, [newest.id]);
+      await db.raw.execute(`DELETE FROM hours_queue`);
+
+      expect((await runHoursEngine({ trigger: "test", db, rules, rebuild: true })).status).toBe("ok");
+      expect(await db.raw.query(reports)).toEqual(reportsBefore);
+      expect(await db.raw.query(periods)).toEqual(periodsBefore);
+    },
+  );
 
   it("applies nothing and changes nothing when run again", async () => {
     await migrate(db);

@@ -138,6 +138,11 @@ describe("loadConfig", () => {
     expect(sqlitePathFromUrl("file:/var/lib/wt/x.db", root)).toBe("/var/lib/wt/x.db");
   });
 
+  it("keeps raw events for ever unless EVENT_RETENTION_DAYS is a number of days", () => {
+    expect(loadConfig({}, root).eventRetentionDays).toBeUndefined();
+    expect(loadConfig({ EVENT_RETENTION_DAYS: " 400 " }, root).eventRetentionDays).toBe(400);
+  });
+
   it("turns PROCESS_CRON=off into no schedule", () => {
     expect(loadConfig({ PROCESS_CRON: "off" }, root).processCron).toBeNull();
     expect(loadConfig({ PROCESS_CRON: "OFF" }, root).processCron).toBeNull();
@@ -178,6 +183,9 @@ describe("loadConfig", () => {
     ["TRUSTED_PROXIES", { TRUSTED_PROXIES: "yes" }],
     ["INGEST_RATE_LIMIT", { INGEST_RATE_LIMIT: "off" }],
     ["LOG_FORMAT", { LOG_FORMAT: "yaml" }],
+    ["EVENT_RETENTION_DAYS", { EVENT_RETENTION_DAYS: "0" }],
+    ["EVENT_RETENTION_DAYS", { EVENT_RETENTION_DAYS: "30 days" }],
+    ["EVENT_RETENTION_DAYS", { EVENT_RETENTION_DAYS: "-1" }],
   ])("refuses a bad %s with one line naming it", (name, env) => {
     const error = configError(env);
     expect(error.name).toBe("ConfigError");

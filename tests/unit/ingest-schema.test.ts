@@ -250,6 +250,23 @@ describe("checkEvent", () => {
       ]);
     });
 
+    it("refuses, with its own code, an event older than the retention window, and only then", () => {
+      const day = 86_400_000;
+      const event = (ts: number) => ({ user: "alice", state: "working", ts: new Date(ts).toISOString() });
+      expect(checkEvent(event(NOW - 30 * day), NOW, 30)).toMatchObject({ ok: true });
+      expect(checkEvent(event(NOW - 30 * day - 1), NOW, 30)).toEqual({
+        ok: false,
+        code: "event_too_old",
+        details: [{ field: "ts", message: "ts is older than the 30-day event retention window" }],
+      });
+      expect(checkEvent(event(NOW - 3000 * day), NOW)).toMatchObject({ ok: true });
+      // A malformed event is invalid first, whatever its age.
+      expect(checkEvent({ ...event(NOW - 40 * day), state: "dancing" }, NOW, 30)).toMatchObject({
+        ok: false,
+        code: "invalid_event",
+      });
+    });
+
     it("judges the future limit on the UTC instant, not the written clock time", () => {
       // 15:59 in Dubai is 11:59 UTC, a minute before NOW.
       expect(accepted({ user: "alice", state: "working", ts: "2026-03-02T15:59:00+04:00" }).ts).toBe(NOW - 60_000);
