@@ -24,7 +24,7 @@ const HELP = `npm run bench:dashboard -- [options]
 
 const parseOptions = () =>
   parseBenchOptions(HELP, {
-    employees: { default: 500, max: 2000 },
+    employees: { default: 500, max: 10_000 },
     days: { default: 30, max: 366 },
     requests: { default: 30, max: 10_000 },
   });
