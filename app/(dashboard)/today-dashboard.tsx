@@ -1,6 +1,6 @@
 "use client";
 
-import type { TodayEmployee, TodayView } from "@/lib/reports/dashboard";
+import type { TodayView } from "@/lib/reports/dashboard";
 import { formatDayLong, formatDuration } from "../_components/format";
 import { LiveStatus } from "../_components/live-status";
 import { StatusBadge } from "../_components/status-badge";

@@ -25,7 +25,7 @@ type ViewMeta = {
 
 type DayTotals = { working_seconds: number; real_hours_counted: number };
 
-export type TodayEmployee = Omit<UserRow, "devices"> &
+type TodayEmployee = Omit<UserRow, "devices"> &
   Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
 export type TodayView = ViewMeta & {
   view: "today";
@@ -38,7 +38,7 @@ export type TodayView = ViewMeta & {
   teams: string[];
 };
 
-export type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
+type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
 export type PeriodView = ViewMeta & {
   view: Period;
   date: LocalDate;

@@ -4,7 +4,7 @@
 export type SortDirection = "asc" | "desc";
 
 /** Rows per page a reader may choose; the first page of a small installation holds everyone. */
-export const PAGE_SIZES = [25, 50, 100, 200, 500] as const;
+export const PAGE_SIZES = [10, 25, 50, 100, 200, 500] as const;
 export const DEFAULT_PAGE_SIZE = 100;
 
 export type TableQuery = {
