@@ -41,12 +41,16 @@ async function fetchView<T>(url: string): Promise<T> {
  */
 export function useLiveView<T extends { generated_at: string }>(url: string, initial: T, live: boolean) {
   const [firstUrl] = useState(url);
+  const [movedAway, setMovedAway] = useState(false);
+  if (url !== firstUrl && !movedAway) setMovedAway(true);
+  const first = url === firstUrl;
   const { data, error, isValidating, isLoading, mutate } = useSWR<T, ViewError>(url, fetchView, {
-    fallbackData: url === firstUrl ? initial : undefined,
-    keepPreviousData: true,
+    // The server's copy answers the first URL only; back on it, it shows while a fresh one comes.
+    fallbackData: first ? initial : undefined,
+    keepPreviousData: !first,
     refreshInterval: live ? LIVE_REFRESH_MS : 0,
     revalidateOnMount: false,
-    revalidateIfStale: false,
+    revalidateIfStale: movedAway,
     revalidateOnFocus: live,
     revalidateOnReconnect: live,
     dedupingInterval: 2_000,
