@@ -12,7 +12,7 @@ import { migrate } from "../lib/db/migrator.ts";
 import { localDateOf } from "../lib/time.ts";
 import { failUsage, parseCommandLine, runCommand } from "./cli.ts";
 
-const USAGE = "usage: demo-data [--employees N (1-2000, default 24)] [--days N (1-366, default 30)] [--seed N]";
+const USAGE = "usage: demo-data [--employees N (1-10000, default 24)] [--days N (1-366, default 30)] [--seed N]";
 
 function readWhole(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
@@ -29,7 +29,7 @@ function parseOptions() {
     USAGE,
   );
   return {
-    employees: readWhole("employees", values.employees, 24, 1, 2000),
+    employees: readWhole("employees", values.employees, 24, 1, 10_000),
     days: readWhole("days", values.days, 30, 1, 366),
     seed: readWhole("seed", values.seed, DEFAULT_DEMO_SEED, 0, 2 ** 32 - 1),
   };

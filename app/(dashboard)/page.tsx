@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { loadOrExplain } from "../_components/load-view";
 import { DashboardSkeleton } from "../_components/ui";
-import { loadDashboardPage, realHourBlockMinutes } from "../_data/dashboard";
+import { loadDashboardPage, pathWithSearch, realHourBlockMinutes, type PageSearch } from "../_data/dashboard";
 import { requirePageSession, type PageSession } from "../_data/session";
 import { TodayDashboard } from "./today-dashboard";
 import type { TodayView } from "@/lib/reports/dashboard";
@@ -17,8 +17,8 @@ const DENIED: Record<string, string> = {
 
 type Search = Promise<Record<string, string | string[] | undefined>>;
 
-async function Today({ session }: { session: PageSession }) {
-  const result = await loadOrExplain(() => loadDashboardPage(session, "today", undefined), {
+async function Today({ session, search }: { session: PageSession; search: PageSearch }) {
+  const result = await loadOrExplain(() => loadDashboardPage(session, "today", search), {
     href: "/status",
     linkText: "Check the server",
   });
@@ -27,8 +27,8 @@ async function Today({ session }: { session: PageSession }) {
 }
 
 export default async function TodayPage({ searchParams }: { searchParams: Search }) {
-  const session = await requirePageSession("/");
-  const asked = (await searchParams).denied;
+  const { denied: asked, ...search } = await searchParams;
+  const session = await requirePageSession(pathWithSearch("/", search));
   const denied = typeof asked === "string" && Object.hasOwn(DENIED, asked) ? DENIED[asked] : null;
   return (
     <>
@@ -41,7 +41,7 @@ export default async function TodayPage({ searchParams }: { searchParams: Search
         </p>
       ) : null}
       <Suspense fallback={<DashboardSkeleton cards={5} />}>
-        <Today session={session} />
+        <Today session={session} search={search} />
       </Suspense>
     </>
   );

@@ -1,9 +1,8 @@
 "use client";
 
-import type { TodayEmployee, TodayView } from "@/lib/reports/dashboard";
+import type { TodayView } from "@/lib/reports/dashboard";
 import { formatDayLong, formatDuration } from "../_components/format";
 import { LiveStatus } from "../_components/live-status";
-import { filterRows, sortRows } from "../_components/rows";
 import { StatusBadge } from "../_components/status-badge";
 import {
   ActivityCells,
@@ -13,15 +12,15 @@ import {
   EmployeeTableHead,
   FilterBar,
   NoMatch,
+  Pager,
   TableFrame,
   type Column,
 } from "../_components/table-controls";
 import { ExportLinks, NoDataYet, PageHeading, StatCard } from "../_components/ui";
 import { useLiveView } from "../_components/use-live-view";
-import { useViewParams } from "../_components/view-params";
+import { tableSearch, useViewParams } from "../_components/view-params";
 
 const DEFAULTS = { sort: "status", dir: "asc" } as const;
-const STATUS_ORDER = { working: 0, idle: 1, offline: 2 } as const;
 
 const COLUMNS: Column[] = [
   { key: "name", label: "Employee" },
@@ -32,24 +31,18 @@ const COLUMNS: Column[] = [
   { key: "rwh", label: "Real Work Hours", numeric: true },
 ];
 
-const SORT_VALUES: Record<string, (row: TodayEmployee) => string | number | null> = {
-  name: (row) => row.username,
-  status: (row) => STATUS_ORDER[row.status],
-  first: (row) => row.first_activity,
-  last: (row) => row.last_activity,
-  worked: (row) => row.working_seconds,
-  rwh: (row) => row.real_hours_counted,
-};
-
-/** Everyone's status now and their day so far, kept current every minute. */
+/** Everyone's status now and their day so far, kept current every minute; the table a page at a time. */
 export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; blockMinutes: number }) {
-  const { view, error, refreshing, refresh } = useLiveView("/api/dashboard/today", initial, true);
   const [params, setParams] = useViewParams(DEFAULTS);
-  const { employees, timezone, today } = view;
-  const shown = sortRows(filterRows(employees, params), SORT_VALUES[params.sort] ?? SORT_VALUES.status, params.dir);
-  const count = (status: TodayEmployee["status"]) => employees.filter((e) => e.status === status).length;
-  const worked = employees.reduce((sum, e) => sum + e.working_seconds, 0);
-  const realHours = employees.reduce((sum, e) => sum + e.real_hours_counted, 0);
+  const search = tableSearch(params, DEFAULTS);
+  const { view, error, refreshing, loading, refresh } = useLiveView(
+    `/api/dashboard/today${search ? `?${search}` : ""}`,
+    initial,
+    true,
+  );
+  const { employees: shown, table, totals, timezone, today } = view;
+  const sortLabel = COLUMNS.find((c) => c.key === table.sort)?.label ?? "status";
+  const tableParams = { ...params, sort: table.sort, dir: table.dir };
 
   return (
     <>
@@ -64,39 +57,36 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
           onRefresh={refresh}
         />
       </PageHeading>
-      {employees.length === 0 ? (
+      {table.total === 0 ? (
         <NoDataYet />
       ) : (
         <>
           <div className="mb-6 grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
-            <StatCard label="Working now" value={count("working")} tone="emerald" testId="stat-working" />
-            <StatCard label="Idle" value={count("idle")} tone="amber" testId="stat-idle" />
-            <StatCard label="Offline" value={count("offline")} testId="stat-offline" />
+            <StatCard label="Working now" value={totals.working} tone="emerald" testId="stat-working" />
+            <StatCard label="Idle" value={totals.idle} tone="amber" testId="stat-idle" />
+            <StatCard label="Offline" value={totals.offline} testId="stat-offline" />
             <StatCard
               label="Time worked today"
-              value={formatDuration(worked)}
+              value={formatDuration(totals.working_seconds)}
               detail="all employees together"
               tone="sky"
               testId="stat-worked"
             />
-            <StatCard label="Real Work Hours" value={realHours} detail="today, all employees" testId="stat-rwh" />
+            <StatCard
+              label="Real Work Hours"
+              value={totals.real_hours_counted}
+              detail="today, all employees"
+              testId="stat-rwh"
+            />
           </div>
-          <FilterBar
-            params={params}
-            onChange={setParams}
-            teams={view.teams}
-            shown={shown.length}
-            total={employees.length}
-          >
+          <FilterBar params={params} onChange={setParams} teams={view.teams} table={table} statuses>
             <ExportLinks period="day" date={today} />
           </FilterBar>
           {shown.length === 0 ? (
-            <NoMatch onClear={() => setParams({ q: "", team: "" })} />
+            <NoMatch onClear={() => setParams({ q: "", team: "", status: "" })} />
           ) : (
-            <TableFrame
-              caption={`Employees on ${today}, by ${COLUMNS.find((c) => c.key === params.sort)?.label ?? "status"}`}
-            >
-              <EmployeeTableHead columns={COLUMNS} params={params} onChange={setParams} />
+            <TableFrame caption={`Employees on ${today}, by ${sortLabel}`} busy={loading}>
+              <EmployeeTableHead columns={COLUMNS} params={tableParams} onChange={setParams} />
               <tbody>
                 {shown.map((employee) => (
                   <tr key={employee.username} className={bodyRow} data-username={employee.username}>
@@ -114,6 +104,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
               </tbody>
             </TableFrame>
           )}
+          <Pager table={table} onChange={setParams} busy={loading} />
           <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
             Statuses are live; time worked and Real Work Hours come from the hours engine and are as of its last run
             (shown above). Each continuous {blockMinutes} minutes of work counts as one Real Work Hour.

@@ -17,13 +17,33 @@ async function visibleFor(session: PageSession) {
   return visibleUserKeys(getDb(), toAccountPrincipal(session.account));
 }
 
-/** The view behind a dashboard page; a bad date is a 400 AppError the page explains. */
+/** The page's search parameters: the first of each, as the live refresh sends them. */
+export type PageSearch = Record<string, string | string[] | undefined>;
+
+/** The page's path with its search parameters, to come back to after signing in (a shared link). */
+export function pathWithSearch(path: string, search: PageSearch): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(search)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first) query.set(key, first);
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/**
+ * The view behind a dashboard page, with the table's filter, order and page from the URL; a
+ * bad date or parameter is a 400 AppError the page explains.
+ */
 export async function loadDashboardPage(
   session: PageSession,
   view: DashboardView,
-  date: string | undefined,
+  search: PageSearch,
 ): Promise<TodayView | PeriodView> {
-  const query = parseQuery(dashboardQuerySchema, { view, date });
+  const first = Object.fromEntries(
+    Object.entries(search).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value]),
+  );
+  const query = parseQuery(dashboardQuerySchema, { ...first, view });
   return loadDashboardView(getDb(), query, getConfig().rules, Date.now(), await visibleFor(session));
 }
 

@@ -16,6 +16,9 @@ export type DailyRow = {
   last_activity: string | null;
 };
 
+/** Up to this many visible users are asked for by key; more are filtered from the range's rows. */
+const FEW_USERS = 500;
+
 /** Every stored day from `start` to `end` (both included), of one user or of every visible one. */
 export async function listDailyTotals(
   db: Db,
@@ -25,11 +28,19 @@ export async function listDailyTotals(
   if (visible?.size === 0) return [];
   const d = dialectOf(db);
   const params: SqlValue[] = [range.start, range.end];
-  if (range.username) params.push(toUserKey(range.username));
+  let where = "work_date >= ? AND work_date <= ?";
+  if (range.username) {
+    where += " AND user_key = ?";
+    params.push(toUserKey(range.username));
+  } else if (visible && visible.size <= FEW_USERS) {
+    // A page of the dashboard: its own rows only, not the whole period's.
+    where += ` AND user_key IN (${[...visible].map(() => "?").join(", ")})`;
+    params.push(...visible);
+  }
   const rows = await db.raw.query<Record<string, unknown>>(
     `SELECT user_key, username, work_date, working_seconds, real_hours_counted,
        ${d.ms("first_activity")} AS first_activity, ${d.ms("last_activity")} AS last_activity
-     FROM user_real_work_summary WHERE work_date >= ? AND work_date <= ?${range.username ? " AND user_key = ?" : ""}`,
+     FROM user_real_work_summary WHERE ${where}`,
     params,
   );
   return rows

@@ -8,6 +8,7 @@ import { type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 import { getDayOverview } from "./timeline.ts";
+import { pageRows, type TablePage, type TableQuery } from "./table.ts";
 import { listUsers, type UserRow } from "./users.ts";
 
 // What each dashboard page shows, built only from the read API's own functions so that every
@@ -24,11 +25,20 @@ type ViewMeta = {
 
 type DayTotals = { working_seconds: number; real_hours_counted: number };
 
-export type TodayEmployee = Omit<UserRow, "devices"> &
+type TodayEmployee = Omit<UserRow, "devices"> &
   Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
-export type TodayView = ViewMeta & { view: "today"; date: LocalDate; employees: TodayEmployee[]; teams: string[] };
+export type TodayView = ViewMeta & {
+  view: "today";
+  date: LocalDate;
+  /** The table's page: filtered, sorted and cut over everyone (`table` says where). */
+  employees: TodayEmployee[];
+  table: TablePage;
+  /** Over everyone the reader may see, whatever the filter and page. */
+  totals: { working: number; idle: number; offline: number; working_seconds: number; real_hours_counted: number };
+  teams: string[];
+};
 
-export type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
+type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
 export type PeriodView = ViewMeta & {
   view: Period;
   date: LocalDate;
@@ -36,7 +46,11 @@ export type PeriodView = ViewMeta & {
   end: LocalDate;
   /** Every date of the period, in order; each employee's `days` follow it. */
   dates: LocalDate[];
+  /** The table's page: filtered, sorted and cut over everyone (`table` says where). */
   employees: PeriodEmployee[];
+  table: TablePage;
+  /** Over everyone the reader may see, whatever the filter and page. */
+  totals: { active: number; working_seconds: number; real_hours_counted: number };
   teams: string[];
 };
 
@@ -98,12 +112,35 @@ function datesOf(start: LocalDate, end: LocalDate): LocalDate[] {
 const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
   [...new Set([...userKeys].flatMap((key) => teams.get(key) ?? []))].sort((a, b) => a.localeCompare(b));
 
-/** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours. */
+const STATUS_ORDER = { working: 0, idle: 1, offline: 2 } as const;
+
+const TODAY_SORTS: Record<string, (row: TodayEmployee) => string | number | null> = {
+  name: (row) => row.username,
+  status: (row) => STATUS_ORDER[row.status],
+  first: (row) => row.first_activity,
+  last: (row) => row.last_activity,
+  worked: (row) => row.working_seconds,
+  rwh: (row) => row.real_hours_counted,
+};
+
+const PERIOD_SORTS: Record<string, (row: Omit<PeriodEmployee, "days">) => string | number | null> = {
+  name: (row) => row.username,
+  days: (row) => row.days_active,
+  first: (row) => row.first_activity,
+  last: (row) => row.last_activity,
+  worked: (row) => row.working_seconds,
+  rwh: (row) => row.real_hours_counted,
+};
+
+const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((total, row) => total + value(row), 0);
+
+/** Every visible employee now: live status, and today's first and last activity, time and Real Work Hours; one page of them. */
 async function loadTodayView(
   db: Db,
   settings: ReportSettings,
-  now = Date.now(),
-  visible: Visible = null,
+  now: number,
+  visible: Visible,
+  query: TableQuery,
 ): Promise<TodayView> {
   const meta = await metaOf(db, settings, now);
   const [users, summary, teams] = await Promise.all([
@@ -113,7 +150,7 @@ async function loadTodayView(
   ]);
   const totals = new Map(summary.map((row) => [toUserKey(row.username), row]));
   // Today's table shows each employee's combined status; their devices are on their own page.
-  const employees = users.map(({ devices: _devices, ...user }): TodayEmployee => {
+  const everyone = users.map(({ devices: _devices, ...user }): TodayEmployee => {
     const key = toUserKey(user.username);
     const day = totals.get(key);
     return {
@@ -125,37 +162,61 @@ async function loadTodayView(
       last_activity: day?.last_activity ?? null,
     };
   });
+  const { rows, table } = pageRows(everyone, query, TODAY_SORTS, {
+    sort: "status",
+    dir: "asc",
+    keep: query.status ? (row) => row.status === query.status : undefined,
+  });
   return {
     ...meta,
     view: "today",
     date: meta.today,
-    employees,
+    employees: rows,
+    table,
+    totals: {
+      working: everyone.filter((e) => e.status === "working").length,
+      idle: everyone.filter((e) => e.status === "idle").length,
+      offline: everyone.filter((e) => e.status === "offline").length,
+      working_seconds: sum(everyone, (e) => e.working_seconds),
+      real_hours_counted: sum(everyone, (e) => e.real_hours_counted),
+    },
     teams: teamNames(
       teams,
-      employees.map((e) => toUserKey(e.username)),
+      everyone.map((e) => toUserKey(e.username)),
     ),
   };
 }
 
-/** The day, week or month containing `date` (today when absent): each employee's totals and, per date, their day. */
+/**
+ * The day, week or month containing `date` (today when absent): each employee's totals and,
+ * for the page's employees, their days.
+ */
 async function loadPeriodView(
   db: Db,
-  query: { period: Period; date?: LocalDate },
+  query: { period: Period; date?: LocalDate } & TableQuery,
   settings: ReportSettings,
-  now = Date.now(),
-  visible: Visible = null,
+  now: number,
+  visible: Visible,
 ): Promise<PeriodView> {
   const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
-  const [summary, daily, teams] = await Promise.all([
+  const [summary, teams] = await Promise.all([
     summarise(db, { period: query.period, date }, settings, now, visible),
-    listDailyTotals(db, { start, end }, visible),
     listTeamsByUserKey(db, visible),
   ]);
+  const everyone = summary.map(({ period_start: _start, period_end: _end, ...row }) => ({
+    ...row,
+    teams: teams.get(toUserKey(row.username)) ?? [],
+  }));
+  const { rows, table } = pageRows(everyone, query, PERIOD_SORTS, { sort: "name", dir: "asc" });
   const dates = datesOf(start, end);
   const column = new Map(dates.map((d, i) => [d, i]));
   const grid = new Map<string, DayTotals[]>();
+  // Only the page's days are read: a month of 10,000 employees is 300,000 of them.
+  const daily = rows.length
+    ? await listDailyTotals(db, { start, end }, new Set(rows.map((row) => toUserKey(row.username))))
+    : [];
   for (const row of daily) {
     let days = grid.get(row.userKey);
     if (!days) grid.set(row.userKey, (days = dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }))));
@@ -164,14 +225,10 @@ async function loadPeriodView(
       real_hours_counted: row.real_hours_counted,
     };
   }
-  const employees = summary.map(({ period_start: _start, period_end: _end, ...row }): PeriodEmployee => {
-    const key = toUserKey(row.username);
-    return {
-      ...row,
-      teams: teams.get(key) ?? [],
-      days: grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })),
-    };
-  });
+  const employees = rows.map((row): PeriodEmployee => ({
+    ...row,
+    days: grid.get(toUserKey(row.username)) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })),
+  }));
   return {
     ...meta,
     view: query.period,
@@ -180,9 +237,15 @@ async function loadPeriodView(
     end,
     dates,
     employees,
+    table,
+    totals: {
+      active: everyone.filter((e) => e.working_seconds > 0).length,
+      working_seconds: sum(everyone, (e) => e.working_seconds),
+      real_hours_counted: sum(everyone, (e) => e.real_hours_counted),
+    },
     teams: teamNames(
       teams,
-      employees.map((e) => toUserKey(e.username)),
+      everyone.map((e) => toUserKey(e.username)),
     ),
   };
 }
@@ -271,7 +334,10 @@ export async function loadEmployeeView(
   };
 }
 
-/** The today, day, week or month view, as the dashboard's pages and their live refresh ask for it. */
+/**
+ * The today, day, week or month view, as the dashboard's pages and their live refresh ask for
+ * it: one page of the employee table, filtered and sorted over everyone visible.
+ */
 export function loadDashboardView(
   db: Db,
   query: DashboardQuery,
@@ -279,7 +345,8 @@ export function loadDashboardView(
   now = Date.now(),
   visible: Visible = null,
 ): Promise<TodayView | PeriodView> {
-  return query.view === "today"
-    ? loadTodayView(db, settings, now, visible)
-    : loadPeriodView(db, { period: query.view, date: query.date }, settings, now, visible);
+  const { view, date, ...table } = query;
+  return view === "today"
+    ? loadTodayView(db, settings, now, visible, table)
+    : loadPeriodView(db, { period: view, date, ...table }, settings, now, visible);
 }

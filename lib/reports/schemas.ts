@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseInput } from "../errors.ts";
 import { MAX_USERNAME_LENGTH } from "../users.ts";
 import { isLocalDate, type LocalDate } from "../time.ts";
+import { PAGE_SIZES } from "./table.ts";
 
 /** The longest date range one request may ask for, counting both ends. */
 const MAX_RANGE_DAYS = 366;
@@ -121,9 +122,45 @@ export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z
 const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;
 export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 
-export const dashboardQuerySchema = z.object({
-  view: z.enum(DASHBOARD_VIEWS, { error: 'view must be "today", "day", "week" or "month"' }),
-  /** Missing means today in the report time zone; ignored by the today view. */
-  date: localDate("date").optional(),
-});
+const TODAY_SORTS = ["name", "status", "first", "last", "worked", "rwh"] as const;
+const PERIOD_SORTS = ["name", "days", "first", "last", "worked", "rwh"] as const;
+const STATUSES = ["working", "idle", "offline"] as const;
+
+const wholeNumber = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
+
+export const dashboardQuerySchema = z
+  .object({
+    view: z.enum(DASHBOARD_VIEWS, { error: 'view must be "today", "day", "week" or "month"' }),
+    /** Missing means today in the report time zone; ignored by the today view. */
+    date: localDate("date").optional(),
+    /** The employee table's filter, order and page (lib/reports/table.ts), over everyone visible. */
+    q: z.string().trim().max(MAX_USERNAME_LENGTH, `q must be at most ${MAX_USERNAME_LENGTH} characters`).optional(),
+    team: z.string().trim().max(200, "team must be at most 200 characters").optional(),
+    status: z.enum(STATUSES, { error: 'status must be "working", "idle" or "offline"' }).optional(),
+    sort: z.string().trim().optional(),
+    dir: z.enum(["asc", "desc"], { error: 'dir must be "asc" or "desc"' }).optional(),
+    page: wholeNumber("page", 1, 1_000_000).optional(),
+    size: z
+      .string()
+      .trim()
+      .refine(
+        (value) => (PAGE_SIZES as readonly number[]).includes(Number(value)),
+        `size must be one of ${PAGE_SIZES.join(", ")}`,
+      )
+      .transform(Number)
+      .optional(),
+  })
+  .superRefine((query, ctx) => {
+    const sorts: readonly string[] = query.view === "today" ? TODAY_SORTS : PERIOD_SORTS;
+    if (query.sort !== undefined && !sorts.includes(query.sort))
+      ctx.addIssue({ code: "custom", path: ["sort"], message: `sort must be one of ${sorts.join(", ")}` });
+    if (query.status !== undefined && query.view !== "today")
+      ctx.addIssue({ code: "custom", path: ["status"], message: "status filters only the today view" });
+  });
 export type DashboardQuery = z.output<typeof dashboardQuerySchema>;

@@ -1,5 +1,6 @@
-// Dashboard benchmark (issue 5): the server's time to render each dashboard page for 500
-// employees with 30 days of demo data, as a signed-in admin sees them.
+// Dashboard benchmark (issue 5, issue 14): the server's time to render each dashboard page for
+// 500 employees with 30 days of demo data (or 10,000 with a few days), as a signed-in admin sees
+// them, and the pages' size.
 //   1. fills a fresh database with the demo data (through the ingest path and the engine);
 //   2. starts the built server as `npm start` does and signs in;
 //   3. per page: a few warm-up requests, then --requests sequential ones, each read to the end
@@ -11,7 +12,9 @@ import { createBenchDatabase } from "./database.ts";
 import { parseBenchOptions } from "./options.ts";
 import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./server.ts";
 
-const TARGET_MS = 300;
+/** Issue 5: 500 employees under 300 ms; DESIGN §10: 10,000 under 500 ms and 1 MB of HTML. */
+const targetMs = (employees: number) => (employees <= 500 ? 300 : 500);
+const TARGET_BYTES = 1024 * 1024;
 const ADMIN = { username: "bench-admin", password: "bench-admin-password-1" };
 
 const HELP = `npm run bench:dashboard -- [options]
@@ -24,7 +27,7 @@ const HELP = `npm run bench:dashboard -- [options]
 
 const parseOptions = () =>
   parseBenchOptions(HELP, {
-    employees: { default: 500, max: 2000 },
+    employees: { default: 500, max: 10_000 },
     days: { default: 30, max: 366 },
     requests: { default: 30, max: 10_000 },
   });
@@ -71,7 +74,7 @@ async function timePage(url: string, cookie: string, requests: number): Promise<
     const body = await response.text();
     const ms = performance.now() - started;
     if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-    return { ms, bytes: body.length };
+    return { ms, bytes: Buffer.byteLength(body) };
   };
   for (let i = 0; i < 3; i++) await once();
   const samples: number[] = [];
@@ -116,10 +119,14 @@ async function main() {
       ["Day report", "/reports/day"],
       ["Week report", "/reports/week"],
       ["Month report", "/reports/month"],
+      // A later page, sorted and filtered over everyone, as a shared link opens it.
+      ["Today, by time, page 2", "/?sort=worked&dir=desc&page=2"],
+      ["Month, one team, page 2", "/reports/month?team=Engineering&sort=worked&dir=desc&page=2"],
       ["Employee", `/employees/${encodeURIComponent(someone)}`],
       ["Today (live refresh JSON)", "/api/dashboard/today"],
       ["Month (live refresh JSON)", "/api/dashboard/month"],
     ] as const;
+    const TARGET_MS = targetMs(options.employees);
 
     const cpu = os.cpus();
     process.stdout.write(
@@ -135,12 +142,14 @@ async function main() {
       rss.resetPhase();
       const t = await timePage(`${server.url}${path}`, cookie, options.requests);
       const isPage = !path.startsWith("/api/");
+      const fast = t.p95 < TARGET_MS;
+      const small = t.bytes < TARGET_BYTES;
       const verdict = isPage
-        ? t.p95 < TARGET_MS
-          ? `PASS (p95 < ${TARGET_MS})`
-          : `FAIL (p95 ≥ ${TARGET_MS})`
+        ? fast && small
+          ? `PASS (p95 < ${TARGET_MS}, < 1 MB)`
+          : `FAIL (${fast ? "" : `p95 ≥ ${TARGET_MS}`}${fast || small ? "" : ", "}${small ? "" : "≥ 1 MB"})`
         : "(for information)";
-      if (isPage && t.p95 >= TARGET_MS) failed = true;
+      if (isPage && !(fast && small)) failed = true;
       process.stdout.write(
         `${name.padEnd(28)}${t.p50.toFixed(0).padStart(8)}${t.p95.toFixed(0).padStart(8)}${t.max.toFixed(0).padStart(8)}${(t.bytes / 1024).toFixed(0).padStart(8)}${rss.phaseMaxMb.toFixed(0).padStart(8)}  ${verdict}\n`,
       );

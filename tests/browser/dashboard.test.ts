@@ -496,6 +496,43 @@ describe("the dashboard in Chromium, with demo data", () => {
     }
   });
 
+  it("opens a shared link to page 2 of a filtered, sorted week, and turns its pages by keyboard", async () => {
+    const week = await summary("week", today);
+    // A letter most, but not all, names contain: more than one page of 10.
+    const q =
+      [..."aeiounrlst"].find((letter) => {
+        const hits = week.filter((row) => row.username.toLowerCase().includes(letter)).length;
+        return hits > 10 && hits < week.length;
+      }) ?? ".";
+    const expected = week.filter((row) => row.username.toLowerCase().includes(q)).sort(byWorkedDesc);
+    expect(expected.length).toBeGreaterThan(10);
+    const shared = await context.newPage();
+    try {
+      await openFresh(shared, `${server.url}/reports/week?date=${today}&q=${q}&sort=worked&dir=desc&size=10&page=2`);
+      expect(names(await readRows(shared))).toEqual(names(expected.slice(10, 20)));
+      const pager = shared.getByRole("navigation", { name: "Pages of the table" });
+      const range = pager.getByTestId("page-range");
+      expect(await range.innerText()).toBe(`11–${Math.min(20, expected.length)} of ${expected.length}`);
+      expect(await shared.getByText(`${expected.length} of ${week.length} employees`).isVisible()).toBe(true);
+      await hydrated(shared);
+
+      // Enter on Previous page, then Tab to Next page and Space: the rows follow, the URL too.
+      await pager.getByRole("button", { name: "Previous page" }).focus();
+      await shared.keyboard.press("Enter");
+      await expect.poll(async () => names(await readRows(shared)), WAIT).toEqual(names(expected.slice(0, 10)));
+      expect(searchOf(shared).get("page")).toBeNull();
+      expect(await range.innerText()).toBe(`1–10 of ${expected.length}`);
+      await pager.getByRole("button", { name: "Next page" }).focus();
+      await shared.keyboard.press("Space");
+      await expect.poll(async () => names(await readRows(shared)), WAIT).toEqual(names(expected.slice(10, 20)));
+      expect(searchOf(shared).get("page")).toBe("2");
+      expect(searchOf(shared).get("sort")).toBe("worked");
+      expect(takePageProblems(shared)).toEqual([]);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it("filters and sorts Today's table in place, without reloading, and says when nothing matches", async () => {
     await openFromHeader("Today");
     await hydrated(page);

@@ -24,7 +24,7 @@ import { addDays } from "@/lib/time";
 import { bearer, newSession, newToken, sessionHeader } from "../helpers/credentials";
 import { PROVIDERS, useProcessDatabase } from "../helpers/databases";
 import { failed, okData, rejected } from "../helpers/envelope";
-import { at, stopped, working, type Ev } from "../helpers/agent-events";
+import { at, MIN, stopped, working, type Ev } from "../helpers/agent-events";
 
 /*
  * The default settings: REPORT_TIMEZONE Asia/Dubai (UTC+4 all year, no DST), weeks from
@@ -135,8 +135,13 @@ function readerOf(headers: Headers) {
     users: () => okData<UserRow[]>(call(getUsers, "/api/users", headers)),
     timeline: (username: string, date: string) =>
       call(getTimeline, `/api/users/${encodeURIComponent(username)}/timeline?date=${date}`, headers, { username }),
-    view: (view: string, date?: string) =>
-      call(getDashboardView, `/api/dashboard/${view}${date ? `?date=${date}` : ""}`, headers, { view }),
+    view: (view: string, date?: string, table = "") =>
+      call(
+        getDashboardView,
+        `/api/dashboard/${view}?${new URLSearchParams({ ...(date ? { date } : {}), ...Object.fromEntries(new URLSearchParams(table)) })}`,
+        headers,
+        { view },
+      ),
     employee: (username: string, date?: string) =>
       call(
         getEmployeeView,
@@ -144,8 +149,9 @@ function readerOf(headers: Headers) {
         headers,
         { username },
       ),
-    periodView: (view: Period, date?: string) => okData<PeriodView>(api.view(view, date)),
-    todayView: () => okData<TodayView>(api.view("today")),
+    periodView: (view: Period, date?: string, table = "") => okData<PeriodView>(api.view(view, date, table)),
+    /** By name, as the read API lists users (the page's own first order is by status). */
+    todayView: (table = "sort=name") => okData<TodayView>(api.view("today", undefined, table)),
     employeeView: (username: string, date?: string) => okData<EmployeeView>(api.employee(username, date)),
   };
   return api;
@@ -632,5 +638,112 @@ describe.each(PROVIDERS)("the employee view of someone with several devices on %
   it("names the one device of someone who only ever used one, without drawing it twice", async () => {
     const view = await reader.employeeView(GINA, DATE);
     expect(view.day).toMatchObject({ only_device: "PC-7", devices: [], devices_more: 0, working_seconds: 1800 });
+  });
+});
+
+describe.each(PROVIDERS)("the employee tables a page at a time on %s", (provider) => {
+  const database = useProcessDatabase(provider);
+  useNowAndDefaults();
+  let reader: Reader;
+  let limited: Reader;
+  const DATE = "2026-03-10";
+  const PEOPLE = 60;
+  const name = (i: number) => `user${String(i).padStart(2, "0")}`;
+  /** Everyone works a different number of minutes on DATE (37 and 60 share no factor): 5 to 64. */
+  const minutesOf = (i: number) => 5 + ((i * 37) % 60);
+  /** The first five are still working now. */
+  const WORKING_NOW = 5;
+
+  beforeAll(async () => {
+    const db = database.db;
+    const store = new EventStore(db);
+    const events: Ev[] = [];
+    for (let i = 0; i < PEOPLE; i++) {
+      const from = at(`${DATE}T05:00:00Z`);
+      const to = new Date(from + minutesOf(i) * MIN).toISOString();
+      events.push(...working(name(i), `${DATE}T05:00:00Z`, to, 1), stopped(name(i), to));
+      if (i < WORKING_NOW) events.push(...working(name(i), "2026-03-11T20:20:00Z", "2026-03-11T20:30:00Z", 1));
+    }
+    await store.store(
+      events.map((e) => ({ userKey: toUserKey(e.user), username: e.user, state: e.state, ts: e.ts })),
+      NOW,
+    );
+    expect((await runHoursEngine({ trigger: "test", db, rules: configState.__workTracingConfig!.rules })).status).toBe(
+      "ok",
+    );
+    const even = await createTeam(db, "Even", { actor: "tests" });
+    await setTeamMembers(
+      db,
+      even.id,
+      Array.from({ length: PEOPLE / 2 }, (_, k) => name(2 * k)),
+      { actor: "tests" },
+    );
+    const supervisor = await newSession(db, "supervisor");
+    await assignTeams(db, supervisor.accountId, [even.id], { actor: "tests" });
+    reader = readerOf(bearer(await newToken(db, "read")));
+    limited = readerOf(sessionHeader(supervisor.cookie));
+  });
+
+  /** Every page of a table, in order, as a reader turns them. */
+  async function everyPage(of: Reader, view: Period, table: string) {
+    const first = await of.periodView(view, DATE, table);
+    const pages = [first];
+    for (let page = 2; page <= first.table.pages; page++)
+      pages.push(await of.periodView(view, DATE, `${table}&page=${page}`));
+    return pages;
+  }
+
+  it("sorts by time worked over everyone, then cuts pages that together list each employee once", async () => {
+    const pages = await everyPage(reader, "day", "sort=worked&dir=desc&size=25");
+    expect(pages.map((p) => p.employees.length)).toEqual([25, 25, 10]);
+    expect(pages[1].table).toMatchObject({ total: 60, matched: 60, page: 2, pages: 3, size: 25, first: 26 });
+    const listed = pages.flatMap((p) => p.employees);
+    const byMinutes = Array.from({ length: PEOPLE }, (_, i) => i).sort((a, b) => minutesOf(b) - minutesOf(a));
+    expect(listed.map((e) => e.username)).toEqual(byMinutes.map(name));
+    // The page's boundary falls where the order says: the 25th longest day ends page 1.
+    expect(pages[0].employees.at(-1)!.working_seconds).toBeGreaterThan(pages[1].employees[0].working_seconds);
+    // The totals are everyone's on every page, not the page's.
+    const everyone = sum(listed.map((e) => e.working_seconds));
+    expect(everyone).toBe(sum(Array.from({ length: PEOPLE }, (_, i) => minutesOf(i) * 60)));
+    for (const page of pages) expect(page.totals).toMatchObject({ active: PEOPLE, working_seconds: everyone });
+  });
+
+  it("filters by team and name over everyone before cutting the page", async () => {
+    const [view] = await everyPage(reader, "week", "team=Even&q=USER1&size=25");
+    // Even members whose name holds "user1": user10, user12 … user18.
+    expect(view.employees.map((e) => e.username)).toEqual(["user10", "user12", "user14", "user16", "user18"]);
+    expect(view.table).toMatchObject({ total: 60, matched: 5, pages: 1 });
+    // A month's page carries its own employees' days, adding up to their totals.
+    const month = await reader.periodView("month", DATE, "sort=worked&size=25&page=2");
+    expect(month.employees).toHaveLength(25);
+    for (const employee of month.employees)
+      expect(sum(employee.days.map((d) => d.working_seconds))).toBe(employee.working_seconds);
+  });
+
+  it("counts only a supervisor's own teams, on every page", async () => {
+    const pages = await everyPage(limited, "day", "size=25");
+    expect(pages.map((p) => p.employees.length)).toEqual([25, 5]);
+    expect(pages[0].table).toMatchObject({ total: 30, matched: 30, pages: 2 });
+    expect(pages.flatMap((p) => p.employees.map((e) => e.username))).toEqual(
+      Array.from({ length: PEOPLE / 2 }, (_, k) => name(2 * k)),
+    );
+    expect(pages[0].totals.active).toBe(30);
+  });
+
+  it("filters today's table by live status and keeps the counts of everyone", async () => {
+    const view = await reader.todayView("status=working");
+    expect(view.employees.map((e) => e.username)).toEqual(Array.from({ length: WORKING_NOW }, (_, i) => name(i)));
+    expect(view.table).toMatchObject({ total: 60, matched: WORKING_NOW });
+    expect(view.totals).toMatchObject({ working: WORKING_NOW, offline: PEOPLE - WORKING_NOW });
+    // One page holds a small installation: all 60 at the usual size.
+    expect((await reader.todayView()).table).toMatchObject({ matched: 60, page: 1, pages: 1, size: 100 });
+  });
+
+  it("opens the last page for a page past it, and answers 400 naming a bad size, sort or status", async () => {
+    expect((await reader.periodView("day", DATE, "size=25&page=9")).table).toMatchObject({ page: 3, first: 51 });
+    await rejected(await reader.view("day", DATE, "size=7"), "size");
+    await rejected(await reader.view("day", DATE, "sort=status"), "sort");
+    await rejected(await reader.view("today", undefined, "status=asleep"), "status");
+    await rejected(await reader.view("week", DATE, "page=0"), "page");
   });
 });

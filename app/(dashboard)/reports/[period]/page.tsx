@@ -5,7 +5,7 @@ import type { PeriodView } from "@/lib/reports/dashboard";
 import { PERIODS, type Period } from "@/lib/reports/schemas";
 import { loadOrExplain } from "../../../_components/load-view";
 import { DashboardSkeleton } from "../../../_components/ui";
-import { loadDashboardPage } from "../../../_data/dashboard";
+import { loadDashboardPage, pathWithSearch, type PageSearch } from "../../../_data/dashboard";
 import { requirePageSession, type PageSession } from "../../../_data/session";
 import { PeriodDashboard } from "./period-dashboard";
 
@@ -22,8 +22,8 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: isPeriod(period) ? `${period[0].toUpperCase()}${period.slice(1)} report` : "Not found" };
 }
 
-async function Report({ session, period, date }: { session: PageSession; period: Period; date: string | undefined }) {
-  const result = await loadOrExplain(() => loadDashboardPage(session, period, date), {
+async function Report({ session, period, search }: { session: PageSession; period: Period; search: PageSearch }) {
+  const result = await loadOrExplain(() => loadDashboardPage(session, period, search), {
     href: `/reports/${period}`,
     linkText: `Go to the current ${period}`,
   });
@@ -34,11 +34,12 @@ async function Report({ session, period, date }: { session: PageSession; period:
 export default async function ReportPage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const { period } = await params;
   if (!isPeriod(period)) notFound();
-  const date = one((await searchParams).date);
-  const session = await requirePageSession(`/reports/${period}${date ? `?date=${encodeURIComponent(date)}` : ""}`);
+  const search = await searchParams;
+  const date = one(search.date);
+  const session = await requirePageSession(pathWithSearch(`/reports/${period}`, search));
   return (
     <Suspense key={`${period}-${date}`} fallback={<DashboardSkeleton heatmap={period !== "day"} />}>
-      <Report session={session} period={period} date={date} />
+      <Report session={session} period={period} search={search} />
     </Suspense>
   );
 }

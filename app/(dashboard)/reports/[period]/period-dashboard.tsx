@@ -1,12 +1,11 @@
 "use client";
 
 import { useState } from "react";
-import type { PeriodEmployee, PeriodView } from "@/lib/reports/dashboard";
+import type { PeriodView } from "@/lib/reports/dashboard";
 import { formatDuration } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { formatPeriodTitle, PeriodNav } from "../../../_components/period-nav";
-import { filterRows, sortRows } from "../../../_components/rows";
 import {
   ActivityCells,
   bodyRow,
@@ -15,45 +14,38 @@ import {
   FilterBar,
   NoMatch,
   numCell,
+  Pager,
   TableFrame,
   type Column,
 } from "../../../_components/table-controls";
 import { ExportLinks, linkClass, NoDataYet, PageHeading, StatCard } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
-import { carriedParams, useViewParams } from "../../../_components/view-params";
+import { carriedParams, tableSearch, useViewParams } from "../../../_components/view-params";
 
 const DEFAULTS = { sort: "name", dir: "asc" } as const;
-/** Rows of the heatmap drawn at first: a month of 500 employees is 15,000 cells; the table below lists everyone. */
-const HEATMAP_ROWS = 100;
+/**
+ * Rows of the heatmap drawn at first: a worked month's row is about 10 KB of HTML, so 50 keep
+ * the page of 100 employees under 1 MB (DESIGN §10); "show all" draws the rest of the page.
+ */
+const HEATMAP_ROWS = 50;
 const TITLES = { day: "Day report", week: "Week report", month: "Month report" } as const;
-
-const SORT_VALUES: Record<string, (row: PeriodEmployee) => string | number | null> = {
-  name: (row) => row.username,
-  days: (row) => row.days_active,
-  first: (row) => row.first_activity,
-  last: (row) => row.last_activity,
-  worked: (row) => row.working_seconds,
-  rwh: (row) => row.real_hours_counted,
-};
 
 const periodTitle = (view: PeriodView) => formatPeriodTitle(view.view, view.date, view.start, view.end);
 
 /** Each employee's totals for a day, week or month, with a heatmap of days for weeks and months. */
 export function PeriodDashboard({ initial }: { initial: PeriodView }) {
   const live = initial.start <= initial.today && initial.today <= initial.end;
-  const { view, error, refreshing, refresh } = useLiveView(
-    `/api/dashboard/${initial.view}?date=${initial.date}`,
+  const [params, setParams] = useViewParams(DEFAULTS);
+  const search = tableSearch(params, DEFAULTS);
+  const { view, error, refreshing, loading, refresh } = useLiveView(
+    `/api/dashboard/${initial.view}?date=${initial.date}${search ? `&${search}` : ""}`,
     initial,
     live,
   );
-  const [params, setParams] = useViewParams(DEFAULTS);
   const [wholeHeatmap, setWholeHeatmap] = useState(false);
-  const { employees, timezone, today, dates } = view;
+  const { employees: shown, table, totals, timezone, today, dates } = view;
+  const tableParams = { ...params, sort: table.sort, dir: table.dir };
   const multiDay = view.view !== "day";
-  const shown = sortRows(filterRows(employees, params), SORT_VALUES[params.sort] ?? SORT_VALUES.name, params.dir);
-  const active = employees.filter((e) => e.working_seconds > 0);
-  const worked = employees.reduce((sum, e) => sum + e.working_seconds, 0);
-  const realHours = employees.reduce((sum, e) => sum + e.real_hours_counted, 0);
   const employeeHref = (username: string) =>
     `/employees/${encodeURIComponent(username)}?date=${view.view === "day" || !live ? view.date : today}`;
   const columns: Column[] = [
@@ -89,39 +81,42 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
           params={carriedParams(params, DEFAULTS)}
         />
       </div>
-      {employees.length === 0 ? (
+      {table.total === 0 ? (
         <NoDataYet
           title={view.start > today ? `This ${view.view} has not begun yet` : `No one was tracked in this ${view.view}`}
         />
       ) : (
         <>
           <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <StatCard label="Employees active" value={`${active.length} of ${employees.length}`} testId="stat-active" />
+            <StatCard
+              label="Employees active"
+              value={`${totals.active.toLocaleString("en-US")} of ${table.total.toLocaleString("en-US")}`}
+              testId="stat-active"
+            />
             <StatCard
               label="Time worked"
-              value={formatDuration(worked)}
+              value={formatDuration(totals.working_seconds)}
               detail="all employees together"
               tone="sky"
               testId="stat-worked"
             />
-            <StatCard label="Real Work Hours" value={realHours} detail="all employees together" testId="stat-rwh" />
+            <StatCard
+              label="Real Work Hours"
+              value={totals.real_hours_counted}
+              detail="all employees together"
+              testId="stat-rwh"
+            />
             <StatCard
               label="Average per active employee"
-              value={active.length ? formatDuration(Math.floor(worked / active.length)) : "—"}
+              value={totals.active ? formatDuration(Math.floor(totals.working_seconds / totals.active)) : "—"}
               detail={multiDay ? "over the whole period" : undefined}
               testId="stat-average"
             />
           </div>
-          <FilterBar
-            params={params}
-            onChange={setParams}
-            teams={view.teams}
-            shown={shown.length}
-            total={employees.length}
-          >
+          <FilterBar params={params} onChange={setParams} teams={view.teams} table={table}>
             <ExportLinks period={view.view} date={view.date} />
           </FilterBar>
-          {active.length === 0 ? (
+          {totals.active === 0 ? (
             <p className="mb-3 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">
               Nobody worked in this {view.view}
               {view.start > today ? " — it has not begun yet" : ""}. Use the arrows or the date picker to go to another{" "}
@@ -154,8 +149,8 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                   />
                   {shown.length > HEATMAP_ROWS && !wholeHeatmap ? (
                     <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                      The first {HEATMAP_ROWS} of {shown.length} employees in this order; filter by team or name to
-                      narrow it, or{" "}
+                      The first {HEATMAP_ROWS} of this page&rsquo;s {shown.length} employees in this order; filter by
+                      team or name to narrow it, or{" "}
                       <button type="button" onClick={() => setWholeHeatmap(true)} className={linkClass}>
                         show all {shown.length}
                       </button>
@@ -171,8 +166,8 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                 >
                   Totals
                 </h2>
-                <TableFrame caption={`Totals per employee, ${periodTitle(view)}`}>
-                  <EmployeeTableHead columns={columns} params={params} onChange={setParams} />
+                <TableFrame caption={`Totals per employee, ${periodTitle(view)}`} busy={loading}>
+                  <EmployeeTableHead columns={columns} params={tableParams} onChange={setParams} />
                   <tbody>
                     {shown.map((employee) => (
                       <tr key={employee.username} className={bodyRow} data-username={employee.username}>
@@ -191,6 +186,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                     ))}
                   </tbody>
                 </TableFrame>
+                <Pager table={table} onChange={setParams} busy={loading} />
               </section>
             </>
           )}

@@ -9,13 +9,15 @@ export const dynamic = "force-dynamic";
 
 type Context = { params: Promise<{ view: string }> };
 
-// What the dashboard's today, day, week and month pages show, for their live refresh.
+// What the dashboard's today, day, week and month pages show, for their live refresh: the page
+// of the employee table the URL names (q, team, status, sort, dir, page, size).
 export const GET = withApi<Context, "read">(
   async (request, context, principal) => {
     const { view } = await context.params;
+    const search = new URL(request.url).searchParams;
     const query = parseQuery(dashboardQuerySchema, {
+      ...Object.fromEntries([...search.keys()].map((key) => [key, search.get(key) ?? undefined])),
       view,
-      date: new URL(request.url).searchParams.get("date") ?? undefined,
     });
     const db = getDb();
     return ok(await loadDashboardView(db, query, getConfig().rules, Date.now(), await visibleUserKeys(db, principal)));
