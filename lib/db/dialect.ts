@@ -59,7 +59,9 @@ export const DIALECTS: Record<Provider, Dialect> = {
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
-    ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    // float8 arithmetic, rounded: exact for millisecond instants, and a quarter of the cost of
+    // extract()'s numeric per row (the engine converts every event it reads).
+    ms: (column) => `round(date_part('epoch', ${column}) * 1000)`,
     // Not the epoch arithmetic of ms(): truncating the timestamp itself is far cheaper per row.
     minute: (column) => `date_trunc('minute', ${column} AT TIME ZONE 'UTC')`,
     // The table's ts, not the epoch-ms output column named ts: sorting by that expression

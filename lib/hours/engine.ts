@@ -20,7 +20,7 @@ const MIN_TS = 0;
 const MAX_TS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 /**
- * "values" reads rows as arrays of values, "pair" two such reads at once; "scan" opens a read and gives back its first `size` of them, "more" the
+ * "values" reads rows as arrays of values, "reads" several such reads at once; "scan" opens a read and gives back its first `size` of them, "more" the
  * next `size` (none once it is exhausted), "close" ends it: so that a window of any size is
  * read in chunks and never held. "dequeue" removes the stream's queue entry if its revision is
  * still the one read, before the transaction commits.
@@ -30,7 +30,7 @@ type Param = SqlValue | SqlValue[];
 type Query = { sql: string; params: Param[] };
 type Step =
   | ({ kind: "all" | "run" | "values" } & Query)
-  | { kind: "pair"; reads: [Query, Query] }
+  | { kind: "reads"; reads: Query[] }
   | ({ kind: "scan"; size: number } & Query)
   | { kind: "more"; size: number }
   | { kind: "close" }
@@ -124,9 +124,10 @@ const PG_ARRAY_ROWS = 5_000;
 
 /**
  * Replaces a stream's or a user's periods in a span: the rows `replaced.where` selects give way
- * to `rows`. Returns the dates the old rows covered, when asked. SQLite runs in this process, so
- * one prepared statement per row costs as little as any; PostgreSQL pays a round trip per
- * statement, so it deletes and inserts in one, the new rows passed as arrays.
+ * to `rows`. Gives back the dates the old rows covered, when asked, and the answer to
+ * `replaced.then`, a read of rows the replacement does not touch. SQLite runs in this process,
+ * so one prepared statement per row costs as little as any; PostgreSQL pays a round trip per
+ * statement, so it does all of it in one, the new rows passed as arrays.
  */
 function* replacePeriods(
   d: Dialect,
@@ -134,19 +135,24 @@ function* replacePeriods(
   table: "device_periods" | "work_periods",
   device: string[],
   rows: StoredPiece[],
-  replaced: { where: string; params: SqlValue[]; dates?: boolean },
-): Generator<Step, LocalDate[], Reply> {
+  replaced: { where: string; params: SqlValue[]; dates?: boolean; then?: Query },
+): Generator<Step, { dates: LocalDate[]; then: Rows }, Reply> {
   const columns = `user_key, ${device.length ? "device_key, " : ""}work_date, start_ts, end_ts, last_event_id`;
   const datesOf = (old: Rows) => old.map((row) => String(row.work_date));
   if (d !== DIALECTS.postgresql) {
     const old = replaced.dates
-      ? ((yield { kind: "all", sql: `SELECT DISTINCT work_date FROM ${table} WHERE ${replaced.where}`, params: replaced.params }) as Rows)
+      ? ((yield {
+          kind: "all",
+          sql: `SELECT DISTINCT work_date FROM ${table} WHERE ${replaced.where}`,
+          params: replaced.params,
+        }) as Rows)
       : [];
     yield { kind: "run", sql: `DELETE FROM ${table} WHERE ${replaced.where}`, params: replaced.params };
     const sql = `INSERT INTO ${table} (${columns}) VALUES (?, ${device.length ? "?, " : ""}?, ${d.at}, ${d.at}, ?)`;
     for (const piece of rows)
       yield { kind: "run", sql, params: [userKey, ...device, piece.date, piece.start, piece.end, piece.lastEventId] };
-    return datesOf(old);
+    const then = replaced.then ? ((yield { kind: "all", ...replaced.then }) as Rows) : [];
+    return { dates: datesOf(old), then };
   }
   const insert = `INSERT INTO ${table} (${columns})
     SELECT ?, ${device.length ? "?, " : ""}p.work_date, to_timestamp(p.s / 1000), to_timestamp(p.e / 1000), p.l
@@ -159,15 +165,17 @@ function* replacePeriods(
     batch.map((piece) => piece.end),
     batch.map((piece) => piece.lastEventId),
   ];
-  const old = (yield {
+  // The statement's reads see the tables as they were before it, so `then` must not read the rows replaced.
+  const answer = replaced.then ?? { sql: "SELECT DISTINCT work_date FROM gone", params: [] };
+  const answered = (yield {
     kind: "all",
     sql: `WITH gone AS (DELETE FROM ${table} WHERE ${replaced.where} RETURNING work_date), added AS (${insert})
-      SELECT DISTINCT work_date FROM gone`,
-    params: [...replaced.params, ...arrays(rows.slice(0, PG_ARRAY_ROWS))],
+      ${answer.sql}`,
+    params: [...replaced.params, ...arrays(rows.slice(0, PG_ARRAY_ROWS)), ...answer.params],
   }) as Rows;
   for (let first = PG_ARRAY_ROWS; first < rows.length; first += PG_ARRAY_ROWS)
     yield { kind: "run", sql: insert, params: arrays(rows.slice(first, first + PG_ARRAY_ROWS)) };
-  return datesOf(old);
+  return replaced.then ? { dates: [], then: answered } : { dates: datesOf(answered), then: [] };
 }
 
 /**
@@ -175,7 +183,12 @@ function* replacePeriods(
  * those of dates left with none. Summed in SQL, so that a day of very many periods is never
  * held here a second time; on PostgreSQL in one statement.
  */
-function* writeSummaries(dates: LocalDate[], userKey: string, rules: HoursRules, d: Dialect): Generator<Step, void, Reply> {
+function* writeSummaries(
+  dates: LocalDate[],
+  userKey: string,
+  rules: HoursRules,
+  d: Dialect,
+): Generator<Step, void, Reply> {
   const span = `${d.ms("end_ts")} - ${d.ms("start_ts")}`;
   const now = Date.now();
   const columns = `user_key, username, work_date, real_hours_counted, working_seconds, first_activity, last_activity,
@@ -254,16 +267,27 @@ function* writeSummaries(dates: LocalDate[], userKey: string, rules: HoursRules,
  * inside one write transaction and PostgreSQL asynchronously inside another.
  */
 function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Generator<Step, ReprocessOutcome, Reply> {
-  const all = (sql: string, params: SqlValue[]): Step => ({ kind: "all", sql, params });
   const scan = (sql: string, params: SqlValue[], size: number): Step => ({ kind: "scan", sql, params, size });
   const { userKey, deviceKey } = work;
   const stream = [userKey, deviceKey];
   const events = `SELECT id, ${d.ms("ts")} AS ts, state FROM work_events WHERE user_key = ? AND device_key = ?`;
 
   // The window runs from the stream's last closure before fromTs to its first one after toTs (window.ts).
-  const before: Query = { sql: `${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`, params: [...stream, work.fromTs] };
+  const before: Query = {
+    sql: `${events} AND ts < ${d.at} ORDER BY ${d.newestFirst}`,
+    params: [...stream, work.fromTs],
+  };
   const after: Query = { sql: `${events} AND ts > ${d.at} ORDER BY ${d.oldestFirst}`, params: [...stream, work.toTs] };
-  const [beforeRows, afterRows] = (yield { kind: "pair", reads: [firstPage(before), firstPage(after)] }) as Values[];
+  const inWindow = `${events} AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`;
+  // With the first page on each side, the events of [fromTs, toTs] themselves, while they are few.
+  const [beforeRows, afterRows, middleRows] = (yield {
+    kind: "reads",
+    reads: [
+      firstPage(before),
+      firstPage(after),
+      { sql: `${inWindow} LIMIT ${SCAN_CHUNK + 1}`, params: [...stream, work.fromTs, work.toTs] },
+    ],
+  }) as Values[];
   const start = yield* findEdge(
     before,
     beforeRows,
@@ -284,48 +308,68 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
   );
 
   const deriver = createPieceDeriver(rules);
-  const inOrder = orderChunks(compareEvents, d);
   let eventCount = 0;
-  let chunk = (yield scan(
-    `${events} AND ts >= ${d.at} AND ts <= ${d.at} ORDER BY ${d.oldestFirst}`,
-    [...stream, start, end],
-    SCAN_CHUNK,
-  )) as Values;
-  for (;;) {
-    for (const event of inOrder(toEvents(chunk))) deriver.add(event);
-    eventCount += chunk.length;
-    if (!chunk.length) break;
-    chunk = (yield { kind: "more", size: SCAN_CHUNK }) as Values;
+  // A first page holds its side of the window when it is the whole side or reaches past the
+  // edge: it holds every event up to its farthest instant (some of those, maybe not all).
+  const beforePage = toEvents(beforeRows);
+  const afterPage = toEvents(afterRows);
+  const holds = (page: HoursEvent[], beyond: (ts: number) => boolean) =>
+    page.length < WINDOW_FIRST_CHUNK || page.some((event) => beyond(event.ts));
+  if (middleRows.length <= SCAN_CHUNK && holds(beforePage, (ts) => ts < start) && holds(afterPage, (ts) => ts > end)) {
+    // The whole window is read already: most late events' windows are a few hundred events.
+    const window = beforePage
+      .filter((event) => event.ts >= start)
+      .concat(
+        toEvents(middleRows),
+        afterPage.filter((event) => event.ts <= end),
+      )
+      .sort(compareEvents);
+    for (const event of window) deriver.add(event);
+    eventCount = window.length;
+  } else {
+    const inOrder = orderChunks(compareEvents, d);
+    let chunk = (yield scan(inWindow, [...stream, start, end], SCAN_CHUNK)) as Values;
+    for (;;) {
+      for (const event of inOrder(toEvents(chunk))) deriver.add(event);
+      eventCount += chunk.length;
+      if (!chunk.length) break;
+      chunk = (yield { kind: "more", size: SCAN_CHUNK }) as Values;
+    }
+    yield { kind: "close" };
   }
-  yield { kind: "close" };
   const pieces = deriver.finish();
-
-  yield* replacePeriods(d, userKey, "device_periods", [deviceKey], pieces, {
-    where: `user_key = ? AND device_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`,
-    params: [...stream, start, end],
-  });
 
   // The merged periods the change can reach: those overlapping or touching the window and,
   // through them, every piece of any device that overlaps or touches those, until none is left.
   const reachOf = (table: string) =>
     `SELECT MIN(${d.ms("start_ts")}) AS low, MAX(${d.ms("end_ts")}) AS high, COUNT(*) AS n FROM ${table}
      WHERE user_key = ? AND end_ts >= ${d.at} AND start_ts <= ${d.at}`;
-  const reach = `SELECT MIN(low) AS low, MAX(high) AS high, SUM(others) AS others FROM (
+  const reach = (low: number, high: number): Query => ({
+    sql: `SELECT MIN(low) AS low, MAX(high) AS high, SUM(others) AS others FROM (
       SELECT low, high, 0 AS others FROM (${reachOf("work_periods")}) merged
       UNION ALL
       SELECT low, high, n AS others FROM (${reachOf("device_periods")} AND device_key <> ?) devices
-    ) reach`;
+    ) reach`,
+    params: [userKey, low, high, userKey, low, high, deviceKey],
+  });
+  // The first look at the reach reads no row of this stream's, so it comes with the stream's
+  // new pieces.
+  let [row] = (yield* replacePeriods(d, userKey, "device_periods", [deviceKey], pieces, {
+    where: `user_key = ? AND device_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`,
+    params: [...stream, start, end],
+    then: reach(start, end),
+  })).then;
   let low = start;
   let high = end;
   let othersInReach = 0;
   for (;;) {
-    const [row] = (yield all(reach, [userKey, low, high, userKey, low, high, deviceKey])) as Rows;
     othersInReach = Number(row.others);
     const nextLow = row.low === null ? low : Math.min(low, Number(row.low));
     const nextHigh = row.high === null ? high : Math.max(high, Number(row.high));
     if (nextLow === low && nextHigh === high) break;
     low = nextLow;
     high = nextHigh;
+    [row] = (yield { kind: "all", ...reach(low, high) }) as Rows;
   }
 
   let merged = pieces;
@@ -348,7 +392,7 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
     merged = merger.finish();
   }
 
-  const oldDates = yield* replacePeriods(d, userKey, "work_periods", [], merged, {
+  const { dates: oldDates } = yield* replacePeriods(d, userKey, "work_periods", [], merged, {
     where: `user_key = ? AND start_ts >= ${d.at} AND start_ts <= ${d.at}`,
     params: [userKey, low, high],
     dates: true,
@@ -413,7 +457,7 @@ function sqliteProcessor(db: Db): StreamProcessor {
           open?.return?.();
           open = null;
         } else if (step.kind === "values") reply = values(step);
-        else if (step.kind === "pair") reply = step.reads.map(values);
+        else if (step.kind === "reads") reply = step.reads.map(values);
         else if (step.kind === "all") reply = prepare("all", step.sql).all(...step.params) as Rows;
         else if (step.kind === "dequeue") prepare("run", DEQUEUE).run(step.userKey, step.deviceKey, step.revision);
         else prepare("run", step.sql).run(...step.params);
@@ -456,7 +500,7 @@ function asNamedQuery(sql: string, values: Param[], rowMode?: "array") {
 
 function postgresProcessor(client: PoolClient): StreamProcessor {
   return async (work, rules, done) => {
-    for (let next = 0; next < work.length; ) {
+    for (let next = 0; next < work.length;) {
       // A transaction is rolled back whole on a deadlock or serialization failure, and its
       // streams derive the same result when run again.
       const outcomes = await retryTransientConflicts("hours engine", () => processBatch(work, next, rules));
@@ -510,7 +554,10 @@ function postgresProcessor(client: PoolClient): StreamProcessor {
     let exhausted = true;
     const fetch = async (size: number): Promise<Values> => {
       if (exhausted) return [];
-      const { rows } = await client.query<unknown[]>({ text: `FETCH FORWARD ${size} FROM ${cursor}`, rowMode: "array" });
+      const { rows } = await client.query<unknown[]>({
+        text: `FETCH FORWARD ${size} FROM ${cursor}`,
+        rowMode: "array",
+      });
       exhausted = rows.length < size;
       return rows;
     };
@@ -533,17 +580,13 @@ function postgresProcessor(client: PoolClient): StreamProcessor {
         cursor = "";
         exhausted = true;
       } else if (step.kind === "values") reply = await values(step);
-      else if (step.kind === "pair") {
-        // Both reads in one round trip, each row tagged with its read.
-        const [a, b] = step.reads;
+      else if (step.kind === "reads") {
+        // All in one round trip, each row tagged with its read.
         const rows = await values({
-          sql: `SELECT 0, a.* FROM (${a.sql}) a UNION ALL SELECT 1, b.* FROM (${b.sql}) b`,
-          params: [...a.params, ...b.params],
+          sql: step.reads.map((read, i) => `SELECT ${i}, r${i}.* FROM (${read.sql}) r${i}`).join(" UNION ALL "),
+          params: step.reads.flatMap((read) => read.params),
         });
-        reply = [
-          rows.filter((row) => row[0] === 0).map((row) => row.slice(1)),
-          rows.filter((row) => row[0] === 1).map((row) => row.slice(1)),
-        ];
+        reply = step.reads.map((_, i) => rows.filter((row) => row[0] === i).map((row) => row.slice(1)));
       } else if (step.kind === "dequeue") {
         dequeue.users.push(step.userKey);
         dequeue.devices.push(step.deviceKey);
