@@ -30,11 +30,6 @@ export type Dialect = {
    * its write transactions (BEGIN IMMEDIATE) already exclude every other writer.
    */
   forUpdate: string;
-  /**
-   * Rows per multi-row INSERT where many are written at once: SQLite runs in this process, so
-   * one prepared single-row statement is as fast as any; PostgreSQL pays a round trip each.
-   */
-  insertBatch: number;
   /** A text column compared and ordered by its bytes, as SQLite's BINARY collation does. */
   binary: (column: string) => string;
   /**
@@ -53,7 +48,6 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
     forUpdate: "",
-    insertBatch: 1,
     binary: (column) => column,
     inJsonList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   },
@@ -70,7 +64,6 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
     forUpdate: "FOR UPDATE",
-    insertBatch: 500,
     binary: (column) => `${column} COLLATE "C"`,
     inJsonList: (column) => `${column} = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb)))`,
   },
