@@ -30,11 +30,6 @@ export type Dialect = {
    * its write transactions (BEGIN IMMEDIATE) already exclude every other writer.
    */
   forUpdate: string;
-  /**
-   * Rows per multi-row INSERT where many are written at once: SQLite runs in this process, so
-   * one prepared single-row statement is as fast as any; PostgreSQL pays a round trip each.
-   */
-  insertBatch: number;
   /** A text column compared and ordered by its bytes, as SQLite's BINARY collation does. */
   binary: (column: string) => string;
   /**
@@ -53,13 +48,14 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "ts DESC, state DESC",
     tiesInJs: true,
     forUpdate: "",
-    insertBatch: 1,
     binary: (column) => column,
     inJsonList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   },
   postgresql: {
     at: "to_timestamp(?::float8 / 1000)",
-    ms: (column) => `(extract(epoch FROM ${column}) * 1000)::float8`,
+    // float8 arithmetic, rounded: exact for millisecond instants, and a quarter of the cost of
+    // extract()'s numeric per row (the engine converts every event it reads).
+    ms: (column) => `round(date_part('epoch', ${column}) * 1000)`,
     // Not the epoch arithmetic of ms(): truncating the timestamp itself is far cheaper per row.
     minute: (column) => `date_trunc('minute', ${column} AT TIME ZONE 'UTC')`,
     // The table's ts, not the epoch-ms output column named ts: sorting by that expression
@@ -68,7 +64,6 @@ export const DIALECTS: Record<Provider, Dialect> = {
     newestFirst: "work_events.ts DESC, state ASC, id DESC",
     tiesInJs: false,
     forUpdate: "FOR UPDATE",
-    insertBatch: 500,
     binary: (column) => `${column} COLLATE "C"`,
     inJsonList: (column) => `${column} = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb)))`,
   },

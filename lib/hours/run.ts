@@ -173,16 +173,13 @@ async function runOnce(options: EngineOptions): Promise<EngineResult> {
     try {
       const work = await listWork(db, options, rules);
       let done = 0;
-      for (const item of work) {
-        const outcome = await processor.process(item, rules);
+      await processor.process(work, rules, (item, outcome) => {
         // Streams come ordered by user: a user's devices follow one another.
         if (item.userKey !== work[done - 1]?.userKey) users++;
         done++;
         events += outcome.events;
         options.onProgress?.({ done, total: work.length, events });
-        // Let requests waiting on this process be served between users.
-        if (db.provider === "sqlite") await new Promise((resolve) => setImmediate(resolve));
-      }
+      });
     } catch (error) {
       await recordEnd(db, runId, { status: "failed", users, events, error: describeFailure(error) }).catch(
         () => undefined,

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openDb, type Db } from "../../lib/db/index.ts";
+import { DIALECTS } from "../../lib/db/dialect.ts";
 import { runHoursEngine, type EngineResult } from "../../lib/hours/run.ts";
 import type { ParsedEvent } from "../../lib/ingest/schema.ts";
 import { EventStore } from "../../lib/ingest/store.ts";
@@ -191,7 +192,7 @@ async function bareScan(db: Db, rss: Rss): Promise<{ rows: number; seconds: numb
       await client.query("BEGIN");
       await client.query(
         `DECLARE bench_scan NO SCROLL CURSOR FOR
-         SELECT id, (extract(epoch FROM ts) * 1000)::float8 AS ts, state FROM work_events ORDER BY user_key, ts`,
+         SELECT id, ${DIALECTS.postgresql.ms("ts")} AS ts, state FROM work_events ORDER BY user_key, work_events.ts`,
       );
       for (;;) {
         const { rows: part } = await client.query({ text: "FETCH 10000 FROM bench_scan", rowMode: "array" });
