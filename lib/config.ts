@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { validate as isValidCron } from "node-cron";
 import { z } from "zod";
+import { wholeNumber } from "./validation.ts";
 
 export const DEFAULT_DATABASE_URL = "file:./instance/work_events.db";
 
@@ -30,14 +31,6 @@ export function invalidSetting(message: string, value?: unknown): ConfigError {
       : ` (got ${JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)})`;
   return new ConfigError(`Invalid configuration: ${message}${shown}`);
 }
-
-const wholeNumber = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
 
 function isKnownTimeZone(zone: string): boolean {
   try {

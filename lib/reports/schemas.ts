@@ -3,6 +3,7 @@ import { parseInput } from "../errors.ts";
 import { MAX_USERNAME_LENGTH } from "../users.ts";
 import { isLocalDate, type LocalDate } from "../time.ts";
 import { PAGE_SIZES } from "./table.ts";
+import { wholeNumber } from "../validation.ts";
 
 /** The longest date range one request may ask for, counting both ends. */
 const MAX_RANGE_DAYS = 366;
@@ -125,14 +126,6 @@ export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 const TODAY_SORTS = ["name", "status", "first", "last", "worked", "rwh"] as const;
 const PERIOD_SORTS = ["name", "days", "first", "last", "worked", "rwh"] as const;
 const STATUSES = ["working", "idle", "offline"] as const;
-
-const wholeNumber = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be a whole number from ${min} to ${max}`);
 
 export const dashboardQuerySchema = z
   .object({

@@ -1,20 +1,9 @@
-import { visibleUserKeys } from "@/lib/auth/principal";
-import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/db";
-import { loadFleetView, toFleetTable } from "@/lib/devices/fleet";
-import { toCsvFile } from "@/lib/reports/export/csv";
-import { csvFile, rejectMethod, withApi } from "../../_lib/respond";
+import { fleetExportRoute } from "../../_lib/export";
+import { rejectMethod } from "../../_lib/respond";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApi(
-  async (_request, _context, principal) => {
-    const db = getDb();
-    const view = await loadFleetView(db, getConfig().rules, Date.now(), await visibleUserKeys(db, principal));
-    return csvFile(toCsvFile(toFleetTable(view)));
-  },
-  { access: "read" },
-);
+export const GET = fleetExportRoute("csv");
 
 export const POST = rejectMethod(["GET"]);
 export const PUT = POST;
