@@ -1,6 +1,30 @@
 import os from "node:os";
 import path from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+// The longest files, mostly waiting on an agent's fake day, nginx or a browser: started first, so
+// that no worker is left with one of them at the end while the other idles. A fresh clone has no
+// timings for vitest to order by, and these files are short to read.
+const LONGEST_FIRST = [
+  /tests\/server\/agent-e2e-/,
+  /tests\/server\/fleet\./,
+  /tests\/browser\//,
+  /tests\/server\/(auth-scripts|backup|fuzz|deploy-modes|process-real-hours|outage)\./,
+];
+const rank = (spec: TestSpecification) => {
+  const found = LONGEST_FIRST.findIndex((pattern) => pattern.test(spec.moduleId));
+  return found < 0 ? LONGEST_FIRST.length : found;
+};
+
+class LongestFirst extends BaseSequencer {
+  async sort(files: TestSpecification[]) {
+    return (await super.sort(files))
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map(({ spec }) => spec);
+  }
+}
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
@@ -10,6 +34,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    sequence: { sequencer: LongestFirst },
     // Most test time is spent waiting on servers, browsers and the agent's fake day, not on this
     // process: a worker per core (vitest's default leaves one idle; on 2 cores that is one file at a time).
     maxWorkers: Math.max(2, os.availableParallelism()),
