@@ -25,7 +25,8 @@ module.exports = {
     },
     {
       name: "bottom-imports-nothing-above",
-      comment: "config, errors, log, validation and metrics are what everything else stands on: they import no other part of lib.",
+      comment:
+        "config, errors, log, validation and metrics are what everything else stands on: they import no other part of lib.",
       severity: "error",
       from: { path: BOTTOM },
       to: { path: "^lib/", pathNot: BOTTOM },
