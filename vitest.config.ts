@@ -10,7 +10,7 @@ const LONGEST_FIRST = [
   /tests\/server\/agent-e2e-/,
   /tests\/server\/fleet\./,
   /tests\/browser\//,
-  /tests\/server\/(auth-scripts|backup|fuzz|deploy-modes|process-real-hours|outage)\./,
+  /tests\/server\/(big-day-engine|auth-scripts|backup|crash|fuzz|deploy-modes|process-real-hours|outage)\./,
 ];
 const rank = (spec: TestSpecification) => {
   const found = LONGEST_FIRST.findIndex((pattern) => pattern.test(spec.moduleId));

@@ -88,7 +88,8 @@ describe.each(PROVIDERS)("SIGTERM during ingest on %s", (provider) => {
         refused = await tryConnect(server.port);
         if (refused === "connected") await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(refused).toBe("ECONNREFUSED");
+      // Refused outright, or reset when the connection raced the listener closing.
+      expect(["ECONNREFUSED", "ECONNRESET"]).toContain(refused);
       expect(isAlive(pid), "the process waits for the request in flight").toBe(true);
 
       const response = await slow.finish();
