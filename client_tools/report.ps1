@@ -753,9 +753,13 @@ function Write-AgentLog {
             Move-Item -LiteralPath $script:AgentLogPath -Destination ($script:AgentLogPath + '.1') -Force
         }
         # Two sessions' agents share the log: the other one's append holds the file for a moment.
+        # Windows refuses a second writer under FileShare.Read; elsewhere only FileShare.None locks.
+        $share = if ([System.Environment]::OSVersion.Platform -eq 'Win32NT') { [System.IO.FileShare]::Read } else { [System.IO.FileShare]::None }
+        $bytes = $script:Utf8NoBom.GetBytes($line + "`r`n")
         for ($attempt = 1; ; $attempt++) {
             try {
-                [System.IO.File]::AppendAllText($script:AgentLogPath, $line + "`r`n", $script:Utf8NoBom)
+                $stream = New-Object System.IO.FileStream($script:AgentLogPath, [System.IO.FileMode]::Append, [System.IO.FileAccess]::Write, $share)
+                try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
                 break
             } catch [System.IO.IOException] {
                 if ($attempt -ge 20) { throw }

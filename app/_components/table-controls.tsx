@@ -13,7 +13,7 @@ const control =
 /** How long typing in the name filter waits before asking the server. */
 const TYPING_MS = 300;
 
-/** The name filter: what is typed shows at once; the table asks for it once typing pauses. */
+/** The name filter: what is typed shows at once; the table asks for it once typing pauses or the field is left. */
 function NameFilter({ value, onChange }: { value: string; onChange: (q: string) => void }) {
   const [typed, setTyped] = useState(value);
   const [seen, setSeen] = useState(value);
@@ -47,6 +47,11 @@ function NameFilter({ value, onChange }: { value: string; onChange: (q: string) 
         onChange={(event) => setTyped(event.target.value)}
         onKeyDown={(event) => {
           if (event.key === "Enter" && typed !== value) onChange(typed);
+        }}
+        // Leaving the field commits it at once: a change still waiting for the pause would land
+        // after a click elsewhere and undo that click's navigation.
+        onBlur={() => {
+          if (typed !== value) onChange(typed);
         }}
         placeholder="Filter by name"
         className={`${control} w-56 pl-8`}
