@@ -23,8 +23,9 @@
 #                                                a week offline leaves behind)
 # With "realClock": {"pcAheadSeconds": n, "runSeconds": m} nothing of the clock is replaced but
 # the PC's wall clock, which is real time + n: sleeps and the monotonic clock are real, the
-# server's Date header is used, and the run ends after m real seconds. Then "activity" is in
-# seconds from the driver's start ("realStart" in the result, true time) and
+# server's Date header is used, and the run ends m real seconds after the agent's first poll.
+# Then "activity" is in seconds from that first poll ("realStart" in the result, true time; a
+# slow start-up of PowerShell must not eat the scenario) and
 # "start"/"end"/"sleeps"/"pauses" are not used.
 # At the end it prints one JSON line: rc, polls, the fake end time, requests and the spool left.
 [CmdletBinding()]
@@ -53,13 +54,11 @@ if ($null -eq $realClock) {
 }
 $Fake = @{
     Real       = ($null -ne $realClock)
+    Anchor     = $null
     Now        = $start
     End        = $end
     User       = [string]$scenario.user
-    Activity   = @(foreach ($r in @($scenario.activity)) {
-            if ($null -ne $realClock) { , @($start.AddSeconds([double]$r[0]), $start.AddSeconds([double]$r[1])) }
-            else { , @((ConvertTo-UtcTime $r[0]), (ConvertTo-UtcTime $r[1])) }
-        })
+    Activity   = @(if ($null -eq $realClock) { foreach ($r in @($scenario.activity)) { , @((ConvertTo-UtcTime $r[0]), (ConvertTo-UtcTime $r[1])) } })
     Sleeps     = @(foreach ($s in @($scenario.sleeps)) { @{ At = (ConvertTo-UtcTime $s.at); Seconds = [double]$s.seconds } })
     Pauses     = @(foreach ($p in @($scenario.pauses)) { @{ At = (ConvertTo-UtcTime $p.at); Name = [string]$p.name; Done = $false } })
     MarkerDir  = [string]$scenario.markerDir
@@ -91,7 +90,7 @@ function Exit-AgentSingleInstance { }
 
 function Test-AgentStopRequested {
     $Fake.Polls++
-    if ($Fake.Real) { return ((& $script:RealElapsed) -ge [double]$realClock.runSeconds) }
+    if ($Fake.Real) { return ($null -ne $Fake.Anchor -and ([DateTime]::UtcNow - $Fake.Anchor).TotalSeconds -ge [double]$realClock.runSeconds) }
     return ($Fake.Now -ge $Fake.End)
 }
 
@@ -136,7 +135,13 @@ function Invoke-AgentSleep {
 function Get-AgentIdleMilliseconds {
     # GetLastInputInfo of the fake user: the latest instant, up to now, inside an activity range.
     $now = $Fake.Now
-    if ($Fake.Real) { $now = [DateTime]::UtcNow }
+    if ($Fake.Real) {
+        $now = [DateTime]::UtcNow
+        if ($null -eq $Fake.Anchor) {
+            $Fake.Anchor = $now
+            $Fake.Activity = @(foreach ($r in @($scenario.activity)) { , @($now.AddSeconds([double]$r[0]), $now.AddSeconds([double]$r[1])) })
+        }
+    }
     $latest = $null
     foreach ($r in $Fake.Activity) {
         if ($r[0] -gt $now) { continue }
@@ -182,7 +187,7 @@ $result = [ordered]@{
     rc          = $rc
     polls       = $Fake.Polls
     fakeEnd     = (Format-AgentTimestamp -Time (Get-AgentUtcNow))
-    realStart   = (Format-AgentTimestamp -Time $start)
+    realStart   = (Format-AgentTimestamp -Time $(if ($Fake.Real -and $null -ne $Fake.Anchor) { $Fake.Anchor } else { $start }))
     realSeconds = [Math]::Round(([DateTime]::UtcNow - $started).TotalSeconds, 1)
     pausesDone  = @($Fake.Pauses | Where-Object { $_.Done } | ForEach-Object { $_.Name })
     spool       = $spool
