@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
@@ -148,6 +150,14 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
     expect(unknown.stderr.trim()).toBe("Could not create the account: No team named Floor 9; nothing was created");
     expect(await findAccount(db, "sup.ghost")).toBeNull();
   }, 120_000);
+});
+
+// Options are checked before the database is opened, so once is enough for both providers.
+describe("scripts/create-user.ts and create-token.ts with bad options", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "wt-script-options-"));
+  const databaseFile = path.join(dir, "never.db");
+  const databaseUrl = `file:${databaseFile}`;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("refuses bad options with a clear line and exit code 2", () => {
     const cases: [string, string[], string, string?][] = [
@@ -181,11 +191,12 @@ describe.each(PROVIDERS)("scripts/create-user.ts and create-token.ts on %s", (pr
       ["create-token.ts", ["--scope", "read", "--name", "x", "--extra"], "Unknown option"],
     ];
     for (const [script, args, message, input] of cases) {
-      const { code, stdout, stderr } = runScript(database.url, script, args, input);
+      const { code, stdout, stderr } = runScript(databaseUrl, script, args, input);
       expect({ args, code }).toEqual({ args, code: 2 });
       expect(stderr).toContain(message);
       expect(stdout).toBe("");
     }
+    expect(existsSync(databaseFile), "the database was not touched").toBe(false);
   }, 120_000);
 });
 
