@@ -2,19 +2,19 @@ import path from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
-// The longest files, mostly waiting on an agent's fake day, nginx or a browser: started first, so
-// that no worker is left with one of them at the end while the other idles. A fresh clone has no
-// timings for vitest to order by, and these files are short to read.
+// The longest files: started first, so that no worker is left with one of them at the end while
+// the other idles. A fresh clone has no timings for vitest to order by.
 const LONGEST_FIRST = [
   /tests\/server\/agent-e2e-/,
   /tests\/server\/fleet\./,
-  /tests\/browser\//,
   /tests\/server\/(big-day-engine|auth-scripts|backup|crash|fuzz|deploy-modes|process-real-hours|outage)\./,
 ];
 const rank = (spec: TestSpecification) => {
   const found = LONGEST_FIRST.findIndex((pattern) => pattern.test(spec.moduleId));
   return found < 0 ? LONGEST_FIRST.length : found;
 };
+
+const WORKERS = Number(process.env.TEST_WORKERS) || 2;
 
 class LongestFirst extends BaseSequencer {
   async sort(files: TestSpecification[]) {
@@ -34,9 +34,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     sequence: { sequencer: LongestFirst },
-    // One file at a time unless TEST_WORKERS says more: with two workers on 2 cores the browser
-    // tests' waits ran out now and then (three different ones in three runs).
-    maxWorkers: Number(process.env.TEST_WORKERS) || 1,
+    // Two files at a time on the build machine's two cores (TEST_WORKERS to change it); the
+    // browser files run afterwards, one at a time: their waits ran out now and then beside others.
+    maxWorkers: WORKERS,
     // Each project names its own files: `extends` would concatenate an `include` set here.
     projects: [
       {
@@ -44,7 +44,7 @@ export default defineConfig({
         test: {
           name: "app",
           include: ["tests/**/*.test.{ts,tsx}"],
-          exclude: [...configDefaults.exclude, "tests/components/**"],
+          exclude: [...configDefaults.exclude, "tests/components/**", "tests/browser/**"],
           globalSetup: ["tests/global-setup.ts"],
         },
       },
@@ -56,6 +56,16 @@ export default defineConfig({
           include: ["tests/components/**/*.test.tsx"],
           environment: "jsdom",
           setupFiles: ["tests/components/setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
+          globalSetup: ["tests/global-setup.ts"],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { ensurePostgres } from "./helpers/postgres";
+import { ensurePostgres, type PostgresForTests } from "./helpers/postgres";
 import { ensureBuild } from "./helpers/build";
 
 declare module "vitest" {
@@ -8,9 +8,18 @@ declare module "vitest" {
   }
 }
 
+// The app and browser projects each run this: one PostgreSQL serves both.
+const shared = globalThis as { workTracingTestSetup?: { postgres: Promise<PostgresForTests>; users: number } };
+
 export default async function setup(project: TestProject) {
-  const postgres = await ensurePostgres();
+  const state = (shared.workTracingTestSetup ??= { postgres: ensurePostgres(), users: 0 });
+  state.users++;
+  const postgres = await state.postgres;
   project.provide("postgresUrl", postgres.url);
   ensureBuild();
-  return () => postgres.stop();
+  return async () => {
+    if (--state.users > 0) return;
+    delete shared.workTracingTestSetup;
+    await postgres.stop();
+  };
 }
