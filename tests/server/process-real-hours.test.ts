@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "@/lib/db";
@@ -88,19 +90,6 @@ describe.each(PROVIDERS)("scripts/process-real-hours.ts on %s", (provider) => {
     expect(await rows()).toHaveLength(6);
   });
 
-  it("refuses bad options with a clear line and exit code 2", () => {
-    for (const [args, message] of [
-      [["--from", "2026-03-01"], "add --rebuild"],
-      [["--rebuild", "--from", "2026-02-30"], "--from must be a date written YYYY-MM-DD"],
-      [["--rebuild", "--from", "2026-03-05", "--to", "2026-03-01"], "--to is before --from"],
-      [["--bogus"], "Unknown option"],
-    ] as const) {
-      const { code, stderr } = runScript(database.url, ...args);
-      expect(code).toBe(2);
-      expect(stderr).toContain(message);
-    }
-  });
-
   it("skips a run while another is in progress in the same process, rather than stacking it", async () => {
     const rules = { gapMs: 15 * 60_000, blockMs: 40 * 60_000, timeZone: "Asia/Dubai" };
     const [first, second] = await Promise.all([
@@ -110,6 +99,27 @@ describe.each(PROVIDERS)("scripts/process-real-hours.ts on %s", (provider) => {
     expect(first.status).toBe("ok");
     expect(second).toEqual({ status: "skipped", reason: "a run is already in progress in this process" });
   });
+});
+
+// Options are checked before the database is opened, so once is enough for both providers.
+describe("scripts/process-real-hours.ts with bad options", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "wt-script-options-"));
+  const databaseFile = path.join(dir, "never.db");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("refuses bad options with a clear line and exit code 2", () => {
+    for (const [args, message] of [
+      [["--from", "2026-03-01"], "add --rebuild"],
+      [["--rebuild", "--from", "2026-02-30"], "--from must be a date written YYYY-MM-DD"],
+      [["--rebuild", "--from", "2026-03-05", "--to", "2026-03-01"], "--to is before --from"],
+      [["--bogus"], "Unknown option"],
+    ] as const) {
+      const { code, stderr } = runScript(`file:${databaseFile}`, ...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    }
+    expect(existsSync(databaseFile), "the database was not touched").toBe(false);
+  }, 120_000);
 });
 
 describe("scripts/process-real-hours.ts when the database is unreachable", () => {
