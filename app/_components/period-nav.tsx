@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useId } from "react";
+import { useEffect, useId, useRef } from "react";
 import { formatDateRange, formatDayLong, formatMonth } from "./format";
 
 export type PeriodKind = "day" | "week" | "month";
@@ -102,6 +102,14 @@ export function PeriodNav({
   const nextHref = buildPeriodHref(basePath, shiftDate(period, date, 1), params);
   const todayHref = buildPeriodHref(basePath, today, params);
   const showsToday = start <= today && today <= end;
+  const picker = useRef<HTMLInputElement>(null);
+
+  // Follow the period shown, but leave the picker alone while it has focus: the reader is
+  // stepping or typing through it, and a new input would drop their focus at each step.
+  useEffect(() => {
+    const input = picker.current;
+    if (input && input !== document.activeElement && input.value !== date) input.value = date;
+  }, [date]);
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
@@ -150,7 +158,7 @@ export function PeriodNav({
           aria-current={showsToday ? "date" : undefined}
           className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
             showsToday
-              ? "cursor-default bg-slate-50 text-slate-400 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-500 dark:ring-slate-800"
+              ? "cursor-default bg-slate-50 text-slate-500 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-400 dark:ring-slate-800"
               : "bg-white text-slate-700 shadow-sm ring-slate-200 hover:bg-slate-50 hover:text-slate-900 dark:bg-slate-900 dark:text-slate-200 dark:ring-slate-700/80 dark:hover:bg-slate-800 dark:hover:text-white"
           }`}
         >
@@ -160,7 +168,7 @@ export function PeriodNav({
           Go to date
         </label>
         <input
-          key={date}
+          ref={picker}
           id={inputId}
           type="date"
           defaultValue={date}

@@ -131,6 +131,25 @@ describe("PeriodNav", () => {
     expect(push).not.toHaveBeenCalled();
   });
 
+  it("keeps the picker, and the reader's focus in it, when the date it chose arrives", () => {
+    const day = (date: string) => (
+      <PeriodNav period="day" date={date} start={date} end={date} today="2026-11-26" basePath="/reports/day" />
+    );
+    const { rerender } = render(day("2026-11-25"));
+    const input = screen.getByLabelText<HTMLInputElement>("Go to date");
+    // Stepped from the keyboard: the page follows, the field stays the same one, still focused.
+    input.focus();
+    fireEvent.change(input, { target: { value: "2026-11-24" } });
+    rerender(day("2026-11-24"));
+    expect(screen.getByLabelText("Go to date")).toBe(input);
+    expect(document.activeElement).toBe(input);
+    expect(input.value).toBe("2026-11-24");
+    // Moved by a link while the field is left alone: it shows the new date.
+    input.blur();
+    rerender(day("2026-11-17"));
+    expect(input.value).toBe("2026-11-17");
+  });
+
   it("moves with Alt+Arrow keys from anywhere but a field being typed in", () => {
     render(
       <PeriodNav
