@@ -18,9 +18,10 @@ const EMPLOYEES = 12;
 
 /**
  * Every page a signed-in admin can open, checked in both themes. `{employee}` stands for one of
- * the demo employees; `status` is the answer a page is meant to give (200 unless said).
+ * the demo employees; `status` is the answer a page is meant to give (200 unless said); `press`
+ * names a button pressed first, to check what it opens.
  */
-const PAGES: { path: string; status?: number }[] = [
+const PAGES: { path: string; status?: number; press?: string }[] = [
   { path: "/" },
   { path: "/reports/day" },
   { path: "/reports/week" },
@@ -28,11 +29,16 @@ const PAGES: { path: string; status?: number }[] = [
   { path: "/employees/{employee}" },
   { path: "/status" },
   { path: "/fleet" },
+  { path: "/fleet", press: "Add agents" },
   { path: "/admin/accounts" },
   { path: "/admin/teams" },
   { path: "/admin/tokens" },
   { path: "/admin/audit" },
   { path: "/no-such-page", status: 404 },
+  // The states a page explains itself in: nobody matching, an unknown employee, a bad date.
+  { path: "/?q=nobody-matches-this" },
+  { path: "/employees/nobody-by-this-name" },
+  { path: "/reports/day?date=2026-13-40" },
 ];
 
 type Theme = (typeof THEMES)[number];
@@ -185,11 +191,17 @@ describe("accessibility in Chromium, with demo data", () => {
       const users = await page.request.get(`${server.url}/api/users`);
       employee = ((await users.json()) as { data: { username: string }[] }).data[0].username;
     }
-    for (const { path, status } of PAGES) {
+    for (const { path, status, press } of PAGES) {
       const url = path.replace("{employee}", encodeURIComponent(employee));
       await openFresh(page, `${server.url}${url}`, { status });
       await settled(page);
-      await check(url);
+      if (press) {
+        await hydrated(page);
+        const button = page.getByRole("button", { name: press, exact: true });
+        await button.click();
+        await expect.poll(() => button.getAttribute("aria-expanded"), WAIT).toBe("true");
+      }
+      await check(press ? `${url} (${press} pressed)` : url);
     }
     return found;
   }
@@ -337,6 +349,7 @@ describe("accessibility in Chromium, with demo data", () => {
     await expectFocusShown(page, create, "Create team");
     await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
     expect(await page.locator("main [role=status]").innerText()).toContain("Created team Keyboard team");
+    expect(await seriousViolations(page)).toEqual([]);
     const members = page.getByRole("textbox", { name: /^Members of Keyboard team/ });
     await tabTo(page, members);
     await expectFocusShown(page, members, "the new team's members");
