@@ -61,15 +61,16 @@ const isTyping = (target: EventTarget | null) =>
 type Control = "previous" | "next" | "today" | "picker";
 
 /**
- * The control that last moved to another period. Each period's report is drawn afresh, nav and
- * all, so the new nav gives that control focus back instead of leaving a keyboard user at the
- * top of the page.
+ * The control that last moved to another period, and where to. Each period's report is drawn
+ * afresh, nav and all, so the new nav gives that control focus back instead of leaving a
+ * keyboard user at the top of the page.
  */
-const moved: { by: Control | null } = { by: null };
+const moved: { by: Control | null; to: string } = { by: null, to: "" };
 
 /** Remembers the control a plain click or Enter moved by (a click opening a new tab moves nothing here). */
-const remember = (control: Control) => (event: React.MouseEvent) => {
-  if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey) moved.by = control;
+const remember = (control: Control, to: string) => (event: React.MouseEvent) => {
+  if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey)
+    Object.assign(moved, { by: control, to });
 };
 
 /** Keys that edit a date picker's fields (rather than open its calendar or leave it). */
@@ -128,14 +129,17 @@ export function PeriodNav({
   const goTo = (value: string, refocus: boolean) => {
     typing.current = false;
     if (!isReasonableDate(value) || value === date) return;
-    moved.by = refocus ? "picker" : null;
-    router.push(buildPeriodHref(basePath, value, params));
+    const href = buildPeriodHref(basePath, value, params);
+    Object.assign(moved, { by: refocus ? "picker" : null, to: href });
+    router.push(href);
   };
 
   useEffect(() => {
-    const control = moved.by;
+    const { by: control, to } = moved;
     moved.by = null;
-    if (control) nav.current?.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus();
+    // Only where that move led: a link to the period already shown draws nothing afresh.
+    if (control && to === `${location.pathname}${location.search}`)
+      nav.current?.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus();
   }, []);
 
   // Follow the period shown, but leave the picker alone while it has focus: the reader is
@@ -165,7 +169,7 @@ export function PeriodNav({
           href={previousHref}
           aria-label={`Previous ${period}`}
           data-control="previous"
-          onClick={remember("previous")}
+          onClick={remember("previous", previousHref)}
           title={`Previous ${period} (Alt+←)`}
           aria-keyshortcuts="Alt+ArrowLeft"
           className={stepButton}
@@ -177,7 +181,7 @@ export function PeriodNav({
           href={nextHref}
           aria-label={`Next ${period}`}
           data-control="next"
-          onClick={remember("next")}
+          onClick={remember("next", nextHref)}
           title={`Next ${period} (Alt+→)`}
           aria-keyshortcuts="Alt+ArrowRight"
           className={stepButton}
@@ -195,7 +199,7 @@ export function PeriodNav({
           href={todayHref}
           aria-current={showsToday ? "date" : undefined}
           data-control="today"
-          onClick={remember("today")}
+          onClick={remember("today", todayHref)}
           className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
             showsToday
               ? "cursor-default bg-slate-50 text-slate-500 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-400 dark:ring-slate-800"
