@@ -58,21 +58,6 @@ const isTyping = (target: EventTarget | null) =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
 
-type Control = "previous" | "next" | "today" | "picker";
-
-/**
- * The control that last moved to another period, and where to. Each period's report is drawn
- * afresh, nav and all, so the new nav gives that control focus back instead of leaving a
- * keyboard user at the top of the page.
- */
-const moved: { by: Control | null; to: string } = { by: null, to: "" };
-
-/** Remembers the control a plain click or Enter moved by (a click opening a new tab moves nothing here). */
-const remember = (control: Control, to: string) => (event: React.MouseEvent) => {
-  if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey)
-    Object.assign(moved, { by: control, to });
-};
-
 /** Keys that edit a date picker's fields (rather than open its calendar or leave it). */
 const isEditingKey = (event: React.KeyboardEvent) =>
   !event.altKey && (/^\d$/.test(event.key) || ["ArrowUp", "ArrowDown", "Backspace", "Delete"].includes(event.key));
@@ -122,25 +107,13 @@ export function PeriodNav({
   const todayHref = buildPeriodHref(basePath, today, params);
   const showsToday = start <= today && today <= end;
   const picker = useRef<HTMLInputElement>(null);
-  const nav = useRef<HTMLElement>(null);
   // Typed or stepped from the keyboard, the date waits for Enter (or leaving the field): going
   // there at each key would jump through every half-typed date.
   const typing = useRef(false);
-  const goTo = (value: string, refocus: boolean) => {
+  const goTo = (value: string) => {
     typing.current = false;
-    if (!isReasonableDate(value) || value === date) return;
-    const href = buildPeriodHref(basePath, value, params);
-    Object.assign(moved, { by: refocus ? "picker" : null, to: href });
-    router.push(href);
+    if (isReasonableDate(value) && value !== date) router.push(buildPeriodHref(basePath, value, params));
   };
-
-  useEffect(() => {
-    const { by: control, to } = moved;
-    moved.by = null;
-    // Only where that move led: a link to the period already shown draws nothing afresh.
-    if (control && to === `${location.pathname}${location.search}`)
-      nav.current?.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus();
-  }, []);
 
   // Follow the period shown, but leave the picker alone while it has focus: the reader is
   // stepping or typing through it, and a new input would drop their focus at each step.
@@ -163,13 +136,11 @@ export function PeriodNav({
   }, [router, previousHref, nextHref]);
 
   return (
-    <nav ref={nav} aria-label="Period" className="flex flex-wrap items-center gap-x-3 gap-y-2">
+    <nav aria-label="Period" className="flex flex-wrap items-center gap-x-3 gap-y-2">
       <div className="inline-flex shrink-0 overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700/80">
         <Link
           href={previousHref}
           aria-label={`Previous ${period}`}
-          data-control="previous"
-          onClick={remember("previous", previousHref)}
           title={`Previous ${period} (Alt+←)`}
           aria-keyshortcuts="Alt+ArrowLeft"
           className={stepButton}
@@ -180,8 +151,6 @@ export function PeriodNav({
         <Link
           href={nextHref}
           aria-label={`Next ${period}`}
-          data-control="next"
-          onClick={remember("next", nextHref)}
           title={`Next ${period} (Alt+→)`}
           aria-keyshortcuts="Alt+ArrowRight"
           className={stepButton}
@@ -198,8 +167,6 @@ export function PeriodNav({
         <Link
           href={todayHref}
           aria-current={showsToday ? "date" : undefined}
-          data-control="today"
-          onClick={remember("today", todayHref)}
           className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
             showsToday
               ? "cursor-default bg-slate-50 text-slate-500 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-400 dark:ring-slate-800"
@@ -216,15 +183,14 @@ export function PeriodNav({
           id={inputId}
           type="date"
           defaultValue={date}
-          data-control="picker"
           onKeyDown={(event) => {
-            if (event.key === "Enter") goTo(event.currentTarget.value, true);
+            if (event.key === "Enter") goTo(event.currentTarget.value);
             else if (isEditingKey(event)) typing.current = true;
           }}
-          // Focus has gone elsewhere: go to the date typed, without pulling focus back.
-          onBlur={(event) => typing.current && goTo(event.currentTarget.value, false)}
+          // Leaving the field goes to the date typed there.
+          onBlur={(event) => typing.current && goTo(event.currentTarget.value)}
           // A date picked from the calendar (or filled in at once) goes there straight away.
-          onChange={(event) => typing.current || goTo(event.currentTarget.value, true)}
+          onChange={(event) => typing.current || goTo(event.currentTarget.value)}
           className="h-8 rounded-lg border-0 bg-white px-2.5 text-sm text-slate-700 tabular-nums [color-scheme:light] shadow-sm ring-1 ring-slate-200 ring-inset focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:bg-slate-900 dark:text-slate-200 dark:[color-scheme:dark] dark:ring-slate-700/80"
         />
       </div>
