@@ -18,6 +18,13 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" className={theme === "system" ? undefined : theme}>
       <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+        {/* The first stop of Tab on every page: past the header's links, straight to the page's own content. */}
+        <a
+          href="#main"
+          className="sr-only rounded-lg bg-white px-4 py-2 text-sm font-semibold text-sky-800 shadow-lg ring-2 ring-sky-600 focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50 focus:outline-none dark:bg-slate-900 dark:text-sky-300 dark:ring-sky-400"
+        >
+          Skip to content
+        </a>
         {children}
       </body>
     </html>

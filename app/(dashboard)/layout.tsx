@@ -9,7 +9,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
       {session ? (
         <SiteHeader username={session.account.username} role={session.account.role} csrfToken={session.csrfToken} />
       ) : null}
-      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
+        {children}
+      </main>
     </>
   );
 }

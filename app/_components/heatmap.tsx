@@ -93,14 +93,14 @@ export function Heatmap({
                     <span className="sr-only">{formatDay(date)}</span>
                     <span aria-hidden="true" className="flex flex-col items-center gap-0.5 leading-none">
                       <span
-                        className={`text-[10px] tracking-wide uppercase ${isToday ? "text-sky-700 dark:text-sky-300" : "text-slate-400 dark:text-slate-500"}`}
+                        className={`text-[10px] tracking-wide uppercase ${isToday ? "text-sky-700 dark:text-sky-300" : "text-slate-500 dark:text-slate-400"}`}
                       >
                         {roomy ? weekday : weekday.charAt(0)}
                       </span>
                       <span
                         className={`inline-flex size-5 items-center justify-center rounded-full text-[11px] tabular-nums ${
                           isToday
-                            ? "bg-sky-600 font-semibold text-white dark:bg-sky-500 dark:text-slate-950"
+                            ? "bg-sky-700 font-semibold text-white dark:bg-sky-500 dark:text-slate-950"
                             : "text-slate-600 dark:text-slate-300"
                         }`}
                       >

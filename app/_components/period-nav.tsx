@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useId } from "react";
+import { useEffect, useId, useRef } from "react";
 import { formatDateRange, formatDayLong, formatMonth } from "./format";
 
 export type PeriodKind = "day" | "week" | "month";
@@ -58,6 +58,10 @@ const isTyping = (target: EventTarget | null) =>
   target instanceof HTMLElement &&
   (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
 
+/** Keys that edit a date picker's fields (rather than open its calendar or leave it). */
+const isEditingKey = (event: React.KeyboardEvent) =>
+  !event.altKey && (/^\d$/.test(event.key) || ["ArrowUp", "ArrowDown", "Backspace", "Delete"].includes(event.key));
+
 const stepButton =
   "inline-flex size-8 items-center justify-center text-slate-600 transition-colors hover:bg-slate-100 hover:text-slate-900 focus-visible:relative focus-visible:z-10 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-sky-500/50 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
 
@@ -102,6 +106,21 @@ export function PeriodNav({
   const nextHref = buildPeriodHref(basePath, shiftDate(period, date, 1), params);
   const todayHref = buildPeriodHref(basePath, today, params);
   const showsToday = start <= today && today <= end;
+  const picker = useRef<HTMLInputElement>(null);
+  // Typed or stepped from the keyboard, the date waits for Enter (or leaving the field): going
+  // there at each key would jump through every half-typed date.
+  const typing = useRef(false);
+  const goTo = (value: string) => {
+    typing.current = false;
+    if (isReasonableDate(value) && value !== date) router.push(buildPeriodHref(basePath, value, params));
+  };
+
+  // Follow the period shown, but leave the picker alone while it has focus: the reader is
+  // stepping or typing through it, and a new input would drop their focus at each step.
+  useEffect(() => {
+    const input = picker.current;
+    if (input && input !== document.activeElement && input.value !== date) input.value = date;
+  }, [date]);
 
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
@@ -150,7 +169,7 @@ export function PeriodNav({
           aria-current={showsToday ? "date" : undefined}
           className={`inline-flex h-8 items-center rounded-lg px-3 text-sm font-medium ring-1 transition-colors focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none ${
             showsToday
-              ? "cursor-default bg-slate-50 text-slate-400 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-500 dark:ring-slate-800"
+              ? "cursor-default bg-slate-50 text-slate-500 ring-slate-200 dark:bg-slate-900/50 dark:text-slate-400 dark:ring-slate-800"
               : "bg-white text-slate-700 shadow-sm ring-slate-200 hover:bg-slate-50 hover:text-slate-900 dark:bg-slate-900 dark:text-slate-200 dark:ring-slate-700/80 dark:hover:bg-slate-800 dark:hover:text-white"
           }`}
         >
@@ -160,14 +179,18 @@ export function PeriodNav({
           Go to date
         </label>
         <input
-          key={date}
+          ref={picker}
           id={inputId}
           type="date"
           defaultValue={date}
-          onChange={(event) => {
-            const value = event.currentTarget.value;
-            if (isReasonableDate(value) && value !== date) router.push(buildPeriodHref(basePath, value, params));
+          onKeyDown={(event) => {
+            if (event.key === "Enter") goTo(event.currentTarget.value);
+            else if (isEditingKey(event)) typing.current = true;
           }}
+          // Leaving the field goes to the date typed there.
+          onBlur={(event) => typing.current && goTo(event.currentTarget.value)}
+          // A date picked from the calendar (or filled in at once) goes there straight away.
+          onChange={(event) => typing.current || goTo(event.currentTarget.value)}
           className="h-8 rounded-lg border-0 bg-white px-2.5 text-sm text-slate-700 tabular-nums [color-scheme:light] shadow-sm ring-1 ring-slate-200 ring-inset focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:bg-slate-900 dark:text-slate-200 dark:[color-scheme:dark] dark:ring-slate-700/80"
         />
       </div>

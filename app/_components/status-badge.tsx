@@ -55,7 +55,7 @@ export function StatusBadge({
       </span>
       <span>{look.label}</span>
       {when && (
-        <span className="truncate font-normal opacity-75">
+        <span className="truncate font-normal opacity-85">
           since <time dateTime={since}>{when}</time>
           <span className="sr-only"> ({timeZone})</span>
         </span>

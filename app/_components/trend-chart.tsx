@@ -57,7 +57,7 @@ export function TrendChart({
       <div className="flex gap-2">
         <div
           aria-hidden="true"
-          className="relative h-[140px] w-7 shrink-0 text-right text-[10px] leading-none text-slate-400 tabular-nums dark:text-slate-500"
+          className="relative h-[140px] w-7 shrink-0 text-right text-[10px] leading-none text-slate-500 tabular-nums dark:text-slate-400"
         >
           <span data-axis="max" className="absolute top-0 right-0 -translate-y-1/2">
             {maxHours}h
@@ -69,7 +69,8 @@ export function TrendChart({
         <div className="min-w-0 flex-1">
           <div className="relative h-[140px]">
             <svg
-              role="img"
+              // Linked days are focusable: a group may hold them, an image may not.
+              role={hrefFor ? "group" : "img"}
               aria-label={summary}
               viewBox={`0 0 ${width} ${HEIGHT}`}
               preserveAspectRatio="none"
@@ -208,8 +209,8 @@ export function TrendChart({
                     isToday
                       ? "font-semibold text-sky-700 dark:text-sky-300"
                       : day.date > today || weekend
-                        ? "text-slate-300 dark:text-slate-600"
-                        : "text-slate-500 dark:text-slate-400"
+                        ? "text-slate-500 dark:text-slate-400"
+                        : "text-slate-700 dark:text-slate-300"
                   }`}
                 >
                   {Number(day.date.slice(8, 10))}

@@ -21,7 +21,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   const inputClass =
     "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-950";
   return (
-    <main className="flex min-h-screen items-center justify-center px-6 py-12">
+    <main
+      id="main"
+      tabIndex={-1}
+      className="flex min-h-screen items-center justify-center px-6 py-12 focus:outline-none"
+    >
       <div className="w-full max-w-sm">
         <h1 className="text-center text-2xl font-semibold tracking-tight">work-tracing</h1>
         <p className="mt-2 text-center text-sm text-slate-600 dark:text-slate-400">
@@ -65,7 +69,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           </label>
           <button
             type="submit"
-            className="w-full rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus:ring-2 focus:ring-sky-500/50 focus:outline-none"
+            className="w-full rounded-lg bg-sky-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-800 focus:ring-2 focus:ring-sky-500/50 focus:outline-none"
           >
             Sign in
           </button>

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { strFromU8, unzipSync } from "fflate";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -22,12 +21,21 @@ import type { SummaryRow } from "@/lib/reports/summary";
 import type { Timeline } from "@/lib/reports/timeline";
 import type { UserRow, UserStatus } from "@/lib/reports/users";
 import { addDays, startOfLocalDay } from "@/lib/time";
-import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
+import {
+  findChromium,
+  hydrated,
+  launchChromium,
+  openFresh,
+  screenshots,
+  takePageProblems,
+  watchPage,
+} from "../helpers/browser";
 import { ingestTokenFor } from "../helpers/credentials";
 import { expectSameAsCsv, readXlsx } from "../helpers/xlsx";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
+import { fillDemo } from "../helpers/demo";
 import { killTree } from "../helpers/processes";
-import { ROOT, startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer } from "../helpers/server";
 
 const ADMIN = "dash-admin";
 const ADMIN_PASSWORD = "Dashboard-Admin-Passw0rd-1";
@@ -46,25 +54,6 @@ type HeatRow = {
   totals: string[];
 };
 type Marked = Window & { __marker?: string };
-
-/** Fills the database the way an operator would: the demo script, through the real ingest path and the hours engine. */
-function fillDemo(url: string): Promise<string> {
-  const args = ["--import", "tsx", "scripts/demo-data.ts", "--employees", String(EMPLOYEES), "--days", String(DAYS)];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: "silent" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}:\n${output}`)),
-    );
-  });
-}
 
 const byName = (a: { username: string }, b: { username: string }) =>
   a.username.localeCompare(b.username, undefined, { sensitivity: "base" });
@@ -115,12 +104,6 @@ const stat = (page: Page, id: string) => page.locator(`[data-testid="${id}"] > p
 const names = (rows: { username: string }[]) => rows.map((row) => row.username);
 const searchOf = (page: Page) => new URL(page.url()).searchParams;
 const periodTitle = (page: Page) => page.getByRole("navigation", { name: "Period" }).locator("p").innerText();
-/** Waits until React has hydrated the page, so what a user types reaches it. */
-const hydrated = (page: Page) =>
-  page.waitForFunction(() => {
-    const heading = document.querySelector("main h1");
-    return heading !== null && Object.keys(heading).some((key) => key.startsWith("__reactFiber"));
-  });
 const setMarker = (page: Page) => page.evaluate(() => void ((window as Marked).__marker = "still here"));
 const marker = (page: Page) => page.evaluate(() => (window as Marked).__marker ?? null);
 
@@ -143,7 +126,7 @@ describe("the dashboard in Chromium, with demo data", () => {
   beforeAll(async () => {
     findChromium(); // Where there is none, fail at once with what to do rather than skip.
     database = await createTestDatabase("sqlite");
-    demoOutput = await fillDemo(database.url);
+    demoOutput = await fillDemo(database.url, { employees: EMPLOYEES, days: DAYS });
     server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
     ingestToken = await ingestTokenFor(database.url);
     // A supervisor limited to one team, as the admin page would make them.
@@ -647,7 +630,7 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(await page.getByTestId("month-totals").innerText()).toBe(
       `${formatDuration(month.working_seconds)} worked · ${month.real_hours_counted} Real Work Hours · ${month.days_active} day${month.days_active === 1 ? "" : "s"} active`,
     );
-    expect(await page.locator("figure svg[role=img]").count()).toBe(1);
+    expect(await page.locator("figure svg[role=group]").count()).toBe(1);
     const bars = await page
       .locator("figure svg a[data-date]")
       .evaluateAll((links) =>
@@ -760,7 +743,7 @@ describe("the dashboard in Chromium, with demo data", () => {
 
     // The month chart's day labels stand in one row, each under its own bar.
     const chart = page.locator("figure");
-    const bars = await chart.locator("svg[role=img] a[data-date] rect[data-bar]").evaluateAll((rects) =>
+    const bars = await chart.locator("svg[role=group] a[data-date] rect[data-bar]").evaluateAll((rects) =>
       rects.map((rect) => {
         const box = rect.getBoundingClientRect();
         return box.x + box.width / 2;

@@ -131,6 +131,54 @@ describe("PeriodNav", () => {
     expect(push).not.toHaveBeenCalled();
   });
 
+  it("keeps the picker, and the reader's focus in it, when the date it chose arrives", () => {
+    const day = (date: string) => (
+      <PeriodNav period="day" date={date} start={date} end={date} today="2026-11-26" basePath="/reports/day" />
+    );
+    const { rerender } = render(day("2026-11-25"));
+    const input = screen.getByLabelText<HTMLInputElement>("Go to date");
+    // Stepped from the keyboard: the page follows, the field stays the same one, still focused.
+    input.focus();
+    fireEvent.change(input, { target: { value: "2026-11-24" } });
+    rerender(day("2026-11-24"));
+    expect(screen.getByLabelText("Go to date")).toBe(input);
+    expect(document.activeElement).toBe(input);
+    expect(input.value).toBe("2026-11-24");
+    // Moved by a link while the field is left alone: it shows the new date.
+    input.blur();
+    rerender(day("2026-11-17"));
+    expect(input.value).toBe("2026-11-17");
+  });
+
+  it("waits for Enter, or leaving the field, before going to a date typed or stepped by key", () => {
+    render(
+      <PeriodNav
+        period="day"
+        date="2026-11-25"
+        start="2026-11-25"
+        end="2026-11-25"
+        today="2026-11-26"
+        basePath="/reports/day"
+      />,
+    );
+    const input = screen.getByLabelText<HTMLInputElement>("Go to date");
+    input.focus();
+    fireEvent.keyDown(input, { key: "ArrowDown" });
+    fireEvent.change(input, { target: { value: "2026-11-24" } });
+    fireEvent.keyDown(input, { key: "ArrowDown" });
+    fireEvent.change(input, { target: { value: "2026-11-23" } });
+    expect(push).not.toHaveBeenCalled();
+    fireEvent.keyDown(input, { key: "Enter" });
+    expect(push).toHaveBeenCalledExactlyOnceWith("/reports/day?date=2026-11-23");
+
+    push.mockClear();
+    fireEvent.keyDown(input, { key: "2" });
+    fireEvent.change(input, { target: { value: "2026-02-23" } });
+    expect(push).not.toHaveBeenCalled();
+    fireEvent.blur(input);
+    expect(push).toHaveBeenCalledExactlyOnceWith("/reports/day?date=2026-02-23");
+  });
+
   it("moves with Alt+Arrow keys from anywhere but a field being typed in", () => {
     render(
       <PeriodNav

@@ -91,6 +91,10 @@ describe("TrendChart", () => {
         hrefFor={(date) => `/reports/day?date=${date}`}
       />,
     );
+    // Links may sit in a labelled group, not in an image (whose content is one picture).
+    const chart = screen.getByRole("group", { name: /^Hours worked per day in November 2026/ });
+    expect(chart.tagName.toLowerCase()).toBe("svg");
+    expect(screen.queryByRole("img")).toBeNull();
     const links = [...container.querySelectorAll("a")];
     expect(links).toHaveLength(24);
     expect(links[22].getAttribute("href")).toBe("/reports/day?date=2026-11-23");

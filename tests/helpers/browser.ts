@@ -186,3 +186,10 @@ export async function openFresh(
   if (found.length) throw new Error(`A fresh load of ${url} went wrong:\n${found.join("\n")}`);
   return response;
 }
+
+/** Waits until React has hydrated the page, so what a user types or presses reaches it. */
+export const hydrated = (page: Page) =>
+  page.waitForFunction(() => {
+    const heading = document.querySelector("main h1");
+    return heading !== null && Object.keys(heading).some((key) => key.startsWith("__reactFiber"));
+  });

@@ -6,7 +6,7 @@ import { buttonSecondary, panel } from "../../_components/ui";
 const input =
   "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-950";
 const primary =
-  "rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-500/50 disabled:opacity-60";
+  "rounded-lg bg-sky-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-500/50 disabled:opacity-60";
 
 const ENDPOINT = "/api/devices/agents";
 
@@ -113,11 +113,15 @@ export function AddAgents({ csrf }: { csrf: string }) {
         >
           <input type="hidden" name="csrf" value={csrf} />
           <label className="block text-sm font-medium">
-            Name <span className="font-normal text-slate-500">(this rollout: a site, a department)</span>
+            Name{" "}
+            <span className="font-normal text-slate-500 dark:text-slate-400">(this rollout: a site, a department)</span>
             <input name="name" required maxLength={100} autoComplete="off" className={input} />
           </label>
           <label className="block text-sm font-medium">
-            Server address <span className="font-normal text-slate-500">(as the PCs reach it; blank: this one)</span>
+            Server address{" "}
+            <span className="font-normal text-slate-500 dark:text-slate-400">
+              (as the PCs reach it; blank: this one)
+            </span>
             <input
               name="server_url"
               type="url"

@@ -210,11 +210,15 @@ export function FleetDashboard({ initial, agentsCsrf = null }: { initial: FleetV
                 {shown.map((d) => (
                   <tr key={`${d.device}\u0000${d.users.join()}`} className={bodyRow} data-device={d.device}>
                     <th scope="row" className={`${cell} text-left font-medium`}>
-                      {d.device || <span className="font-normal text-slate-500 italic">unnamed (original agent)</span>}
+                      {d.device || (
+                        <span className="font-normal text-slate-500 italic dark:text-slate-400">
+                          unnamed (original agent)
+                        </span>
+                      )}
                     </th>
                     <td className={cell}>{d.users.join(", ")}</td>
                     <td className={`${cell} whitespace-nowrap`} data-col="agent">
-                      {d.agent ?? <span className="text-slate-500">none</span>}
+                      {d.agent ?? <span className="text-slate-500 dark:text-slate-400">none</span>}
                       {d.agent_outdated ? <span className={warnFlag}>older than {view.newest_agent}</span> : null}
                     </td>
                     <td className={cell}>
@@ -230,11 +234,14 @@ export function FleetDashboard({ initial, agentsCsrf = null }: { initial: FleetV
                     <td className={cell} data-col="token">
                       {d.token ? (
                         <>
-                          {d.token.name} <span className="font-mono text-xs text-slate-500">{d.token.prefix}…</span>
+                          {d.token.name}{" "}
+                          <span className="font-mono text-xs text-slate-500 dark:text-slate-400">
+                            {d.token.prefix}…
+                          </span>
                           {d.token.revoked ? <span className={dangerFlag}>revoked</span> : null}
                         </>
                       ) : (
-                        <span className="text-slate-500">not recorded</span>
+                        <span className="text-slate-500 dark:text-slate-400">not recorded</span>
                       )}
                     </td>
                   </tr>

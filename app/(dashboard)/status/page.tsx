@@ -22,7 +22,7 @@ async function StatusCard() {
   return (
     <dl className="rounded-xl border border-slate-200 bg-white p-5 text-sm shadow-sm dark:border-slate-800 dark:bg-slate-900">
       <Row label="Server">
-        <span className={up ? "text-emerald-600 dark:text-emerald-400" : "text-rose-600 dark:text-rose-400"}>
+        <span className={up ? "text-emerald-700 dark:text-emerald-400" : "text-rose-700 dark:text-rose-400"}>
           {health.status === "ok"
             ? "Running"
             : health.status === "degraded"
@@ -69,7 +69,10 @@ export default async function StatusPage() {
         </p>
       </header>
       <section aria-labelledby="status" className="mb-10">
-        <h2 id="status" className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+        <h2
+          id="status"
+          className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
+        >
           Status
         </h2>
         <Suspense fallback={<StatusSkeleton />}>
@@ -77,7 +80,10 @@ export default async function StatusPage() {
         </Suspense>
       </section>
       <section aria-labelledby="connect">
-        <h2 id="connect" className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+        <h2
+          id="connect"
+          className="mb-3 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
+        >
           Connect an agent
         </h2>
         <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">

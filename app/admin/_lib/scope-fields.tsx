@@ -57,7 +57,9 @@ export function ScopeFields({
             ))}
           </div>
         ) : (
-          <p className="ml-6 text-xs text-slate-500">No teams yet: create them on the Teams page.</p>
+          <p className="ml-6 text-xs text-slate-500 dark:text-slate-400">
+            No teams yet: create them on the Teams page.
+          </p>
         )}
       </div>
     </fieldset>

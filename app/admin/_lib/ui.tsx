@@ -6,13 +6,13 @@ import type { AdminPage } from "@/app/_data/admin";
 export const inputClass =
   "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-950";
 export const primaryButton =
-  "rounded-lg bg-sky-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-500/50";
+  "rounded-lg bg-sky-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-500/50";
 export const secondaryButton =
   "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500/50 dark:border-slate-700 dark:hover:bg-slate-800";
 export const dangerButton =
   "rounded-lg border border-rose-300 px-3 py-1.5 text-sm font-medium text-rose-700 hover:bg-rose-50 focus:outline-none focus:ring-2 focus:ring-rose-500/50 dark:border-rose-900 dark:text-rose-300 dark:hover:bg-rose-950";
 export const card = "rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
-export const sectionTitle = "mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500";
+export const sectionTitle = "mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 const SECTIONS = [
   { href: "/admin/accounts", label: "Accounts" },
@@ -70,7 +70,7 @@ export function AdminShell({
   return (
     <>
       <SiteHeader username={account.username} role={account.role} csrfToken={csrfToken} />
-      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none sm:px-6 sm:py-8">
         <header className="mb-6">
           <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
           <nav aria-label="Admin" className="mt-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">

@@ -62,7 +62,10 @@ export default async function AccountsPage() {
             <RoleSelect defaultValue="viewer" />
           </label>
           <label className="block text-sm font-medium">
-            Password <span className="font-normal text-slate-500">(at least {MIN_PASSWORD_LENGTH} characters)</span>
+            Password{" "}
+            <span className="font-normal text-slate-500 dark:text-slate-400">
+              (at least {MIN_PASSWORD_LENGTH} characters)
+            </span>
             <input
               name="password"
               type="password"
@@ -90,7 +93,7 @@ export default async function AccountsPage() {
         ) : (
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
+              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-4 py-3">
                     Username
@@ -121,7 +124,7 @@ export default async function AccountsPage() {
                     <th scope="row" className="px-4 py-3 font-medium">
                       {account.username}
                       {account.id === page.account.id ? (
-                        <span className="ml-2 text-xs font-normal text-slate-500">(you)</span>
+                        <span className="ml-2 text-xs font-normal text-slate-500 dark:text-slate-400">(you)</span>
                       ) : null}
                     </th>
                     <td className="px-4 py-3">{account.role}</td>
@@ -241,7 +244,7 @@ export default async function AccountsPage() {
             </table>
           </div>
         )}
-        <p className="mt-3 text-xs text-slate-500">
+        <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
           Resetting a password or disabling an account ends its sessions. Admins and viewers see everyone. A supervisor
           sees all employees only when set so; otherwise only the members of their teams, and nobody without one. Teams
           and their members are on the{" "}

@@ -46,7 +46,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
       ) : (
         <div className={`${card} overflow-x-auto p-0`}>
           <table className="w-full text-left text-sm">
-            <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
+            <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
               <tr>
                 <th scope="col" className="px-4 py-3">
                   When ({timeZone})
@@ -74,12 +74,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
                   <td className="px-4 py-3 font-medium">{entry.actor}</td>
                   <td className="px-4 py-3">
                     {ACTIONS[entry.action] ?? entry.action}
-                    <span className="block font-mono text-xs text-slate-500">{entry.action}</span>
+                    <span className="block font-mono text-xs text-slate-500 dark:text-slate-400">{entry.action}</span>
                   </td>
                   <td className="px-4 py-3">
                     {entry.target ?? "—"}
                     {entry.details ? (
-                      <span className="block max-w-sm text-xs break-words text-slate-500">
+                      <span className="block max-w-sm text-xs break-words text-slate-500 dark:text-slate-400">
                         {describeDetails(entry.details)}
                       </span>
                     ) : null}

@@ -74,7 +74,7 @@ export default async function TeamsPage() {
                 <div className="flex items-start justify-between gap-3">
                   <div>
                     <h3 className="font-semibold">{team.name}</h3>
-                    <p className="text-xs text-slate-500">
+                    <p className="text-xs text-slate-500 dark:text-slate-400">
                       {team.userKeys.length} member{team.userKeys.length === 1 ? "" : "s"} · created{" "}
                       {formatWhen(team.createdAt, timeZone)} ({timeZone})
                     </p>
@@ -102,7 +102,7 @@ export default async function TeamsPage() {
                   <input type="hidden" name="id" value={team.id} />
                   <label className="block text-sm font-medium">
                     Members of {team.name}{" "}
-                    <span className="font-normal text-slate-500">
+                    <span className="font-normal text-slate-500 dark:text-slate-400">
                       (employee usernames as the agents report them, one per line)
                     </span>
                     <textarea
@@ -151,7 +151,9 @@ export default async function TeamsPage() {
                     legend={
                       <>
                         {supervisor.username}{" "}
-                        <span className="font-normal text-slate-500">(now: {describeScope(supervisor, teams)})</span>
+                        <span className="font-normal text-slate-500 dark:text-slate-400">
+                          (now: {describeScope(supervisor, teams)})
+                        </span>
                       </>
                     }
                   />

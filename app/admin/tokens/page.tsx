@@ -58,7 +58,10 @@ export default async function TokensPage() {
           label="New token"
         >
           <label className="block text-sm font-medium">
-            Name <span className="font-normal text-slate-500">(a device, a fleet or an integration)</span>
+            Name{" "}
+            <span className="font-normal text-slate-500 dark:text-slate-400">
+              (a device, a fleet or an integration)
+            </span>
             <input name="name" required maxLength={100} autoComplete="off" className={`mt-1 ${inputClass}`} />
           </label>
           <label className="block text-sm font-medium">
@@ -73,7 +76,7 @@ export default async function TokensPage() {
             Create token
           </button>
         </ActionForm>
-        <p className="mt-2 text-xs text-slate-500">
+        <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
           The token is shown once, right after it is made; only its hash is stored. To roll out agents, use{" "}
           <Link href="/fleet" className="font-medium text-sky-700 hover:underline dark:text-sky-300">
             Add agents on the Fleet page
@@ -91,7 +94,7 @@ export default async function TokensPage() {
         ) : (
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800">
+              <thead className="border-b border-slate-200 text-xs tracking-wide text-slate-500 uppercase dark:border-slate-800 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-4 py-3">
                     Name
