@@ -206,22 +206,33 @@ export function TeamTimeline({
       </div>
       <div className="px-3 py-1">
         <div className="relative">
-          <svg aria-hidden="true" className={`pointer-events-none absolute inset-y-0 right-0 ${TRACK_LEFT} h-full`}>
-            {ticks.map((tick) => (
-              <line
-                key={tick.at}
-                x1={toPercent(tick.position)}
-                x2={toPercent(tick.position)}
-                y1={0}
-                y2="100%"
-                className={
-                  tick.label
-                    ? "stroke-slate-300/80 dark:stroke-slate-600/70"
-                    : "stroke-slate-200/70 dark:stroke-slate-700/50"
-                }
-              />
-            ))}
-          </svg>
+          <div aria-hidden="true" className={`pointer-events-none absolute inset-y-0 right-0 ${TRACK_LEFT}`}>
+            <svg className="block size-full">
+              {nowPosition !== null ? (
+                <rect
+                  data-later=""
+                  x={toPercent(nowPosition)}
+                  width={toPercent(100 - nowPosition)}
+                  height="100%"
+                  className="fill-slate-400/10"
+                />
+              ) : null}
+              {ticks.map((tick) => (
+                <line
+                  key={tick.at}
+                  x1={toPercent(tick.position)}
+                  x2={toPercent(tick.position)}
+                  y1={0}
+                  y2="100%"
+                  className={
+                    tick.label
+                      ? "stroke-slate-300/80 dark:stroke-slate-600/70"
+                      : "stroke-slate-200/70 dark:stroke-slate-700/50"
+                  }
+                />
+              ))}
+            </svg>
+          </div>
           <ul aria-label={caption} className="relative">
             {rows.map((row) => (
               <TeamRow
@@ -235,19 +246,17 @@ export function TeamTimeline({
             ))}
           </ul>
           {nowPosition !== null ? (
-            <svg
-              aria-hidden="true"
-              data-now={new Date(now!).toISOString()}
-              className={`pointer-events-none absolute inset-y-0 right-0 ${TRACK_LEFT} h-full overflow-visible`}
-            >
-              <line
-                x1={toPercent(nowPosition)}
-                x2={toPercent(nowPosition)}
-                y1={0}
-                y2="100%"
-                className="stroke-sky-500 stroke-2 dark:stroke-sky-400"
-              />
-            </svg>
+            <div aria-hidden="true" className={`pointer-events-none absolute inset-y-0 right-0 ${TRACK_LEFT}`}>
+              <svg data-now={new Date(now!).toISOString()} className="block size-full overflow-visible">
+                <line
+                  x1={toPercent(nowPosition)}
+                  x2={toPercent(nowPosition)}
+                  y1={0}
+                  y2="100%"
+                  className="stroke-sky-500 stroke-2 dark:stroke-sky-400"
+                />
+              </svg>
+            </div>
           ) : null}
         </div>
       </div>

@@ -15,6 +15,8 @@ const QUARTER_HOUR = 15 * 60_000;
 /** The hovered bar is found within this many pixels, so that a bar of a few seconds can be pointed at. */
 const POINTER_SLACK_PX = 3;
 
+const FOCUS_RING = "rounded-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500";
+
 export const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
 
 /**
@@ -128,7 +130,7 @@ export function LaneBars({
       preserveAspectRatio="none"
       tabIndex={keys ? 0 : undefined}
       {...keys}
-      className={`block size-full${keys ? "rounded-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500" : ""}`}
+      className={keys ? `block size-full ${FOCUS_RING}` : "block size-full"}
     >
       <path
         data-lane-bars=""

@@ -122,6 +122,7 @@ describe("TeamTimeline", () => {
     const lane = screen.getByRole("img", { name: /^ann/ });
     // One keyboard stop per row with bars, not one per bar.
     expect(lane.getAttribute("tabindex")).toBe("0");
+    expect(lane.classList).toContain("size-full");
     expect(document.querySelectorAll("[tabindex]")).toHaveLength(2);
     fireEvent.focus(lane);
     expect(status.textContent).toBe("ann: 09:00 – 10:30, 1h 30m (period 1 of 2)");
