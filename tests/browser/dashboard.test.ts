@@ -565,6 +565,9 @@ describe("the dashboard in Chromium, with demo data", () => {
       await expect.poll(() => detail.innerText(), WAIT).toBe(told(0));
       expect(await shared.locator("svg[data-hovered]").count()).toBe(1);
       await shots.take(shared, "day-team-timeline");
+      // The theme follows the system's until a reader picks one.
+      await shared.emulateMedia({ colorScheme: "dark" });
+      await shots.take(shared, "day-team-timeline-dark");
       if (periods.length > 1) {
         await shared.keyboard.press("ArrowRight");
         await expect.poll(() => detail.innerText(), WAIT).toBe(told(1));
