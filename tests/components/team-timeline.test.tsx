@@ -139,6 +139,20 @@ describe("TeamTimeline", () => {
     expect(document.querySelectorAll("[data-hovered]")).toHaveLength(0);
   });
 
+  it("redraws a row when the live refresh brings its new periods, keeping the bar being read", () => {
+    const { rerender } = render(<TeamTimeline {...dubai} rows={[ann, cy]} />);
+    const lane = screen.getByRole("img", { name: /^ann/ });
+    fireEvent.focus(lane);
+    fireEvent.keyDown(lane, { key: "End" });
+    const later = { ...ann, spans: [...ann.spans, spanOf(dubaiStart, "2026-11-24T09:00:00Z", "2026-11-24T09:45:00Z")] };
+    rerender(<TeamTimeline {...dubai} rows={[later, cy]} />);
+    const redrawn = screen.getByRole("img", { name: "ann: 09:00–10:30, 10:50–12:10, 13:00–13:45" });
+    expect(redrawn).toBe(lane);
+    expect(readLane(redrawn).bars).toHaveLength(3);
+    fireEvent.keyDown(redrawn, { key: "ArrowRight" });
+    expect(screen.getByRole("status").textContent).toBe("ann: 13:00 – 13:45, 45m (period 3 of 3)");
+  });
+
   it("names a long row's first periods and how many more, and a row drawn per quarter hour", () => {
     const spans: TimelineSpan[] = Array.from({ length: 12 }, (_, i) => [i * HOUR, 30 * 60_000]);
     render(<TeamTimeline {...dubai} rows={[rowOf("eve", spans, true)]} />);
