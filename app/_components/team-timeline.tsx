@@ -26,10 +26,7 @@ export type TeamTimelineRow = {
 /** Periods a row's accessible name lists before saying how many more it has. */
 const NAMED_BARS = 8;
 const POINTER_SLACK_PX = 3;
-/**
- * The name column's width, as the names' `tt-name` (app/globals.css: one short class keeps each
- * row small), and the same offset for the hour lines drawn once over every row.
- */
+/** The name column's width, and the same offset for the hour lines drawn once over every row. */
 const NAME_WIDTH = "w-28 sm:w-44";
 const TRACK_LEFT = "left-28 sm:left-44";
 
@@ -101,7 +98,11 @@ const TeamRow = memo(function TeamRow({
 
   return (
     <li data-username={row.username} className="flex h-6 items-center">
-      <Link href={row.href} prefetch={false} className="tt-name">
+      <Link
+        href={row.href}
+        prefetch={false}
+        className={`${NAME_WIDTH} shrink-0 truncate pr-2 text-sm font-medium text-sky-700 hover:underline focus-visible:rounded focus-visible:ring-2 focus-visible:ring-sky-500/50 focus-visible:outline-none dark:text-sky-300`}
+      >
         {row.username}
       </Link>
       <div
