@@ -1,13 +1,13 @@
 "use client";
 
-import { useId, useState, type PointerEvent } from "react";
+import { useId, useState, type FocusEventHandler, type KeyboardEventHandler, type PointerEvent } from "react";
 import { formatClock, formatDuration } from "./format";
 
 /** A period as [milliseconds after the day's start, milliseconds long], as the employee view gives it. */
 export type TimelineSpan = readonly [start: number, length: number];
 
 /** A period clamped to the day, in milliseconds after its start, with what a reader is told of it. */
-type Bar = { from: number; to: number; text: string };
+export type Bar = { from: number; to: number; text: string };
 
 type Tick = { at: number; position: number; hour: number; label: string | null };
 
@@ -15,14 +15,16 @@ const QUARTER_HOUR = 15 * 60_000;
 /** The hovered bar is found within this many pixels, so that a bar of a few seconds can be pointed at. */
 const POINTER_SLACK_PX = 3;
 
-const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
+const FOCUS_RING = "rounded-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500";
+
+export const toPercent = (value: number) => `${Number(value.toFixed(4))}%`;
 
 /**
  * Every local full hour of the day with its position. Walking real instants (rather than adding
  * hours to midnight) keeps a 23- or 25-hour DST day right; quarter-hour steps also catch zones
  * whose offset is not a whole hour.
  */
-function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick[] {
+export function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick[] {
   const span = dayEnd - dayStart;
   if (!(span > 0)) return [];
   const ticks: Tick[] = [];
@@ -39,7 +41,7 @@ function listHourTicks(dayStart: number, dayEnd: number, timeZone: string): Tick
   return ticks;
 }
 
-function toBars(spans: readonly TimelineSpan[], dayStart: number, span: number, timeZone: string): Bar[] {
+export function toBars(spans: readonly TimelineSpan[], dayStart: number, span: number, timeZone: string): Bar[] {
   return spans
     .filter(([start, length]) => Number.isFinite(start) && Number.isFinite(length))
     .map(([start, length]) => ({
@@ -77,7 +79,7 @@ function toLanePaths(bars: readonly Pick<Bar, "from" | "to">[]): { fill: string;
 }
 
 /** The bar under a point `at` milliseconds into the day, allowing `slack` either side. */
-function findBarAt(bars: readonly Bar[], at: number, slack: number): number | null {
+export function findBarAt(bars: readonly Bar[], at: number, slack: number): number | null {
   let low = 0;
   let high = bars.length - 1;
   let before = -1;
@@ -98,18 +100,25 @@ function findBarAt(bars: readonly Bar[], at: number, slack: number): number | nu
  * One lane of bars across the day: one SVG however many bars, scaled to the lane's box. Geometry
  * attributes only: the pages' Content-Security-Policy blocks inline style attributes.
  */
-function LaneBars({
+export function LaneBars({
   bars,
   span,
   label,
   describedBy,
   tone = "merged",
+  keys,
 }: {
   bars: readonly Bar[];
   span: number;
   label: string;
-  describedBy: string;
+  describedBy?: string;
   tone?: "merged" | "device";
+  /** Makes the lane one keyboard stop whose keys walk its bars (the team timeline). */
+  keys?: {
+    onKeyDown: KeyboardEventHandler<SVGSVGElement>;
+    onFocus: FocusEventHandler<SVGSVGElement>;
+    onBlur: FocusEventHandler<SVGSVGElement>;
+  };
 }) {
   const { fill, marks } = toLanePaths(bars);
   return (
@@ -119,7 +128,9 @@ function LaneBars({
       aria-describedby={describedBy}
       viewBox={`0 0 ${Math.round(span / 1000)} 1`}
       preserveAspectRatio="none"
-      className="block size-full"
+      tabIndex={keys ? 0 : undefined}
+      {...keys}
+      className={keys ? `block size-full ${FOCUS_RING}` : "block size-full"}
     >
       <path
         data-lane-bars=""
@@ -287,8 +298,18 @@ export function TimelineBars({
   );
 }
 
-/** The bar under the pointer, outlined, with its times above it. */
-function HoveredBar({ bar, span }: { bar: Bar; span: number }) {
+/** The bar under the pointer, outlined, with its times above it (or outlined only, `tip` false). */
+export function HoveredBar({
+  bar,
+  span,
+  tip = true,
+  height = 36,
+}: {
+  bar: Bar;
+  span: number;
+  tip?: boolean;
+  height?: number;
+}) {
   const left = (bar.from / span) * 100;
   const width = ((bar.to - bar.from) / span) * 100;
   const middle = left + width / 2;
@@ -300,18 +321,20 @@ function HoveredBar({ bar, span }: { bar: Bar; span: number }) {
         x={toPercent(left)}
         y={-2}
         width={toPercent(width)}
-        height={36}
+        height={height}
         rx={4}
         className="fill-emerald-600/30 stroke-sky-500/70 stroke-2 dark:fill-emerald-300/30"
       />
-      <text
-        x={toPercent(tipX)}
-        y={-10}
-        textAnchor={anchor}
-        className="fill-slate-900 stroke-white stroke-[4px] text-xs font-medium tabular-nums [paint-order:stroke] [stroke-linejoin:round] dark:fill-slate-100 dark:stroke-slate-900"
-      >
-        {bar.text}
-      </text>
+      {tip ? (
+        <text
+          x={toPercent(tipX)}
+          y={-10}
+          textAnchor={anchor}
+          className="fill-slate-900 stroke-white stroke-[4px] text-xs font-medium tabular-nums [paint-order:stroke] [stroke-linejoin:round] dark:fill-slate-100 dark:stroke-slate-900"
+        >
+          {bar.text}
+        </text>
+      ) : null}
     </svg>
   );
 }

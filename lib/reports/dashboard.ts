@@ -7,7 +7,7 @@ import type { ReportSettings } from "./settings.ts";
 import { type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
-import { getDayOverview } from "./timeline.ts";
+import { getDayOverview, listTeamDayPeriods } from "./timeline.ts";
 import { pageRows, type TablePage, type TableQuery } from "./table.ts";
 import { listUsers, type UserRow } from "./users.ts";
 
@@ -38,7 +38,14 @@ export type TodayView = ViewMeta & {
   teams: string[];
 };
 
-type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & { teams: string[]; days: DayTotals[] };
+type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & {
+  teams: string[];
+  days: DayTotals[];
+  /** The day view only: the day's merged periods, by start, as the team timeline draws them. */
+  periods?: DaySpan[];
+  /** The day view only: the periods are joined per quarter hour, the day has too many to draw one by one. */
+  periods_merged?: boolean;
+};
 export type PeriodView = ViewMeta & {
   view: Period;
   date: LocalDate;
@@ -52,6 +59,8 @@ export type PeriodView = ViewMeta & {
   /** Over everyone the reader may see, whatever the filter and page. */
   totals: { active: number; working_seconds: number; real_hours_counted: number };
   teams: string[];
+  /** The day view only: the local day's bounds (a DST day lasts 23 or 25 hours), which `periods` count from. */
+  day_bounds?: { starts_at: string; ends_at: string };
 };
 
 /**
@@ -214,9 +223,13 @@ async function loadPeriodView(
   const column = new Map(dates.map((d, i) => [d, i]));
   const grid = new Map<string, DayTotals[]>();
   // Only the page's days are read: a month of 10,000 employees is 300,000 of them.
-  const daily = rows.length
-    ? await listDailyTotals(db, { start, end }, new Set(rows.map((row) => toUserKey(row.username))))
-    : [];
+  const pageKeys = rows.map((row) => toUserKey(row.username));
+  const day = query.period === "day";
+  const [daily, drawn] = await Promise.all([
+    rows.length ? listDailyTotals(db, { start, end }, new Set(pageKeys)) : [],
+    day ? listTeamDayPeriods(db, date, pageKeys) : null,
+  ]);
+  const dayStart = startOfLocalDay(start, settings.timeZone);
   for (const row of daily) {
     let days = grid.get(row.userKey);
     if (!days) grid.set(row.userKey, (days = dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }))));
@@ -225,10 +238,18 @@ async function loadPeriodView(
       real_hours_counted: row.real_hours_counted,
     };
   }
-  const employees = rows.map((row): PeriodEmployee => ({
-    ...row,
-    days: grid.get(toUserKey(row.username)) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 })),
-  }));
+  const employees = rows.map((row): PeriodEmployee => {
+    const key = toUserKey(row.username);
+    const days = grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }));
+    if (!drawn) return { ...row, days };
+    const periods = drawn.get(key);
+    return {
+      ...row,
+      days,
+      periods: (periods?.periods ?? []).map((p): DaySpan => [p.start - dayStart, p.end - p.start]),
+      periods_merged: periods?.periods_merged ?? false,
+    };
+  });
   return {
     ...meta,
     view: query.period,
@@ -247,6 +268,14 @@ async function loadPeriodView(
       teams,
       everyone.map((e) => toUserKey(e.username)),
     ),
+    ...(day
+      ? {
+          day_bounds: {
+            starts_at: new Date(dayStart).toISOString(),
+            ends_at: new Date(startOfLocalDay(addDays(start, 1), settings.timeZone)).toISOString(),
+          },
+        }
+      : {}),
   };
 }
 

@@ -366,3 +366,75 @@ export async function getDayOverview(
     real_hours_counted: totals ? toNumber(totals.real_hours_counted) : 0,
   };
 }
+
+/** Bars a row of the team timeline draws one by one; a busier day is drawn per quarter hour (at most 96). */
+const TEAM_ROW_PERIODS_MAX = 96;
+const QUARTER_HOUR_MS = 15 * 60_000;
+
+/** Rows (by start, each a [start, end] in epoch ms) joined per quarter hour: one stream's periods never overlap, so neither do the slots. */
+function mergePerQuarterHour(periods: readonly { start: number; end: number }[]): { start: number; end: number }[] {
+  const slots: { start: number; end: number; slot: number }[] = [];
+  for (const period of periods) {
+    const slot = Math.floor(period.start / QUARTER_HOUR_MS);
+    const last = slots.at(-1);
+    if (last && last.slot === slot) last.end = Math.max(last.end, period.end);
+    else slots.push({ ...period, slot });
+  }
+  return slots.map(({ start, end }) => ({ start, end }));
+}
+
+/**
+ * The merged periods of several users on one local date, for the Day page's team timeline:
+ * the same pieces as each user's timeline, in a fixed number of queries however many users,
+ * and at most {@link TEAM_ROW_PERIODS_MAX} bars each, so that a page of the table stays small
+ * whatever its employees' days hold. Keyed by user key; a user with no period is absent.
+ */
+export async function listTeamDayPeriods(
+  db: Db,
+  date: LocalDate,
+  userKeys: readonly string[],
+): Promise<Map<string, Drawn>> {
+  const drawn = new Map<string, Drawn>();
+  if (userKeys.length === 0) return drawn;
+  const d = dialectOf(db);
+  const where = `work_date = ? AND ${d.inJsonList("user_key")}`;
+  const counts = await db.raw.query<Record<string, unknown>>(
+    `SELECT user_key, COUNT(*) AS n FROM work_periods WHERE ${where} GROUP BY user_key`,
+    [date, JSON.stringify(userKeys)],
+  );
+  const totals = new Map(counts.map((row) => [String(row.user_key), toNumber(row.n)]));
+  const few = [...totals].filter(([, n]) => n <= TEAM_ROW_PERIODS_MAX).map(([key]) => key);
+  const busy = [...totals].filter(([, n]) => n > TEAM_ROW_PERIODS_MAX).map(([key]) => key);
+  const [exact, perMinute] = await Promise.all([
+    few.length
+      ? db.raw.query<Record<string, unknown>>(
+          `SELECT user_key, ${d.ms("start_ts")} AS start_ms, ${d.ms("end_ts")} AS end_ms FROM work_periods
+           WHERE ${where} ORDER BY user_key, start_ts`,
+          [date, JSON.stringify(few)],
+        )
+      : [],
+    // A busy day is first read per minute, as the employee page draws it, so that no day is read whole.
+    busy.length
+      ? db.raw.query<Record<string, unknown>>(
+          `SELECT user_key, ${d.ms("MIN(start_ts)")} AS start_ms, ${d.ms("MAX(end_ts)")} AS end_ms FROM work_periods
+           WHERE ${where} GROUP BY user_key, ${d.minute("start_ts")} ORDER BY user_key, start_ms`,
+          [date, JSON.stringify(busy)],
+        )
+      : [],
+  ]);
+  const byUser = (rows: Record<string, unknown>[]) => {
+    const periods = new Map<string, { start: number; end: number }[]>();
+    for (const row of rows) {
+      const key = String(row.user_key);
+      let list = periods.get(key);
+      if (!list) periods.set(key, (list = []));
+      list.push({ start: toNumber(row.start_ms), end: toNumber(row.end_ms) });
+    }
+    return periods;
+  };
+  for (const [key, periods] of byUser(exact))
+    drawn.set(key, { periods, periods_total: totals.get(key)!, periods_merged: false });
+  for (const [key, periods] of byUser(perMinute))
+    drawn.set(key, { periods: mergePerQuarterHour(periods), periods_total: totals.get(key)!, periods_merged: true });
+  return drawn;
+}

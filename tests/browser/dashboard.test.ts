@@ -479,6 +479,92 @@ describe("the dashboard in Chromium, with demo data", () => {
     }
   });
 
+  it("draws the team's day on a fresh load of a shared Day link: the table's rows, the present, each bar by keyboard", async () => {
+    const day = await summary("day", today);
+    // The team with most people at work today, sorted by time worked: the order differs from the names'.
+    const worked = (team: Team) => day.filter((row) => membersOf(team).has(row.username) && row.working_seconds > 0);
+    const team = [...teams].sort((a, b) => worked(b).length - worked(a).length)[0];
+    const expected = day.filter((row) => membersOf(team).has(row.username)).sort(byWorkedDesc);
+    expect(worked(team).length).toBeGreaterThanOrEqual(2);
+    const shared = await context.newPage();
+    try {
+      await openFresh(
+        shared,
+        `${server.url}/reports/day?date=${today}&team=${encodeURIComponent(team.name)}&sort=worked&dir=desc`,
+      );
+      const timeline = shared.getByRole("list", { name: `Working periods per employee, ${formatDayLong(today)}` });
+      const rows = timeline.locator("li[data-username]");
+      // One row per row of the table, in the table's order.
+      const order = await rows.evaluateAll((items) => items.map((item) => item.getAttribute("data-username")));
+      expect(order).toEqual(names(await readRows(shared)));
+      expect(order).toEqual(names(expected));
+
+      // Each row is named by its periods, as the timeline API gives them.
+      const dayStart = startOfLocalDay(today, timeZone);
+      const span = startOfLocalDay(addDays(today, 1), timeZone) - dayStart;
+      const periodsOf = async (username: string) =>
+        (await api<Timeline>(`/api/users/${encodeURIComponent(username)}/timeline?date=${today}`)).periods;
+      for (const row of expected) {
+        const periods = await periodsOf(row.username);
+        const item = rows.filter({ has: shared.locator(`a[href^="/employees/${encodeURIComponent(row.username)}?"]`) });
+        if (!periods.length) {
+          expect(await item.getByRole("img").count(), row.username).toBe(0);
+          continue;
+        }
+        const named = periods
+          .slice(0, 8)
+          .map((p) => `${formatClock(p.start, timeZone)}–${formatClock(p.end, timeZone)}`)
+          .join(", ");
+        const more = periods.length > 8 ? `, and ${periods.length - 8} more` : "";
+        expect(await item.getByRole("img").getAttribute("aria-label")).toBe(`${row.username}: ${named}${more}`);
+      }
+
+      // The first row's bars sit where its periods fall, and the present is marked on the same scale.
+      const first = expected[0];
+      const periods = await periodsOf(first.username);
+      const lane = rows.first().getByRole("img");
+      const track = (await lane.boundingBox())!;
+      expect(track.width).toBeGreaterThan(400);
+      const xOf = (instant: number) => track.x + (Math.min(span, Math.max(0, instant - dayStart)) / span) * track.width;
+      const drawn = (await lane.locator("path[data-lane-bars]").boundingBox())!;
+      expect(drawn.x).toBeCloseTo(xOf(Date.parse(periods[0].start)), 0);
+      expect(drawn.x + drawn.width).toBeCloseTo(xOf(Date.parse(periods.at(-1)!.end)), 0);
+      const now = shared.locator("svg[data-now] line");
+      const nowAt = Date.parse((await shared.locator("svg[data-now]").getAttribute("data-now"))!);
+      expect((await now.boundingBox())!.x + 1).toBeCloseTo(xOf(nowAt), 0);
+
+      // From the first name, Tab reaches its bars: the first bar's start, end and length are told,
+      // and the arrow walks to the next.
+      await hydrated(shared);
+      const detail = shared.locator("[data-timeline-detail]");
+      const told = (i: number) => {
+        const { start, end } = periods[i];
+        const seconds = Math.floor((Date.parse(end) - Date.parse(start)) / 1000);
+        return `${first.username}: ${formatClock(start, timeZone)} – ${formatClock(end, timeZone)}, ${formatDuration(seconds)} (period ${i + 1} of ${periods.length})`;
+      };
+      await rows.first().getByRole("link", { name: first.username }).focus();
+      await shared.keyboard.press("Tab");
+      expect(await lane.evaluate((element) => element === document.activeElement)).toBe(true);
+      await expect.poll(() => detail.innerText(), WAIT).toBe(told(0));
+      expect(await shared.locator("svg[data-hovered]").count()).toBe(1);
+      await shots.take(shared, "day-team-timeline");
+      // The theme follows the system's until a reader picks one.
+      await shared.emulateMedia({ colorScheme: "dark" });
+      await shots.take(shared, "day-team-timeline-dark");
+      if (periods.length > 1) {
+        await shared.keyboard.press("ArrowRight");
+        await expect.poll(() => detail.innerText(), WAIT).toBe(told(1));
+      }
+      // Pointing at the last bar tells it too.
+      const last = periods.at(-1)!;
+      await shared.mouse.move(xOf((Date.parse(last.start) + Date.parse(last.end)) / 2), track.y + track.height / 2);
+      await expect.poll(() => detail.innerText(), WAIT).toBe(told(periods.length - 1));
+      expect(takePageProblems(shared)).toEqual([]);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it("opens a shared link to page 2 of a filtered, sorted week, and turns its pages by keyboard", async () => {
     const week = await summary("week", today);
     // A letter most, but not all, names contain: more than one page of 10.

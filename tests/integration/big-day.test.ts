@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getEmployee } from "@/app/api/dashboard/employees/[username]/route";
+import { GET as getDashboardView } from "@/app/api/dashboard/[view]/route";
 import { GET as getTimeline } from "@/app/api/users/[username]/timeline/route";
 import { loadConfig, type Config } from "@/lib/config";
 import { runHoursEngine } from "@/lib/hours/run";
@@ -219,5 +220,36 @@ describe.each(PROVIDERS)("a day of %s holding too many events", (provider) => {
     expect(view.day.periods.at(-1)).toEqual([1439 * 60_000 + 5_000, 40_000]);
     // The month around it and the page's other figures come to a few kilobytes.
     expect(bytes).toBeLessThan(40 * 1024);
+  });
+
+  it("keeps the Day page's team timeline bounded: a busy day drawn per quarter hour, a quiet one exactly", async () => {
+    const response = await getDashboardView(
+      new Request(`http://localhost/api/dashboard/day?date=${DATE}&sort=name`, { headers: tokens.read }),
+      { params: Promise.resolve({ view: "day" }) },
+    );
+    const bytes = (await response.clone().text()).length;
+    const view = await okData<{
+      employees: { username: string; periods: [number, number][]; periods_merged: boolean }[];
+    }>(response);
+    const rows = new Map(view.employees.map((row) => [row.username, row]));
+    // 12,000 periods over 400 minutes from 21:00Z: 27 quarter hours, each from its first start to its last end.
+    const flooder = rows.get(FLOODER)!;
+    expect(flooder.periods_merged).toBe(true);
+    expect(flooder.periods).toHaveLength(27);
+    expect(flooder.periods[0]).toEqual([3_600_000, 899_000]);
+    expect(flooder.periods.at(-1)).toEqual([3_600_000 + 390 * 60_000, 599_000]);
+    // Two periods a minute all day: one bar per quarter hour, 96.
+    const allDay = rows.get(ALL_DAY)!;
+    expect(allDay.periods_merged).toBe(true);
+    expect(allDay.periods).toHaveLength(96);
+    expect(allDay.periods[0]).toEqual([5_000, 880_000]);
+    // A handful of periods are drawn one by one, as the timeline gives them.
+    const ties = rows.get(TIES)!;
+    const timelineOfTies = await okData<Page>(timeline(TIES, ""));
+    expect(ties.periods_merged).toBe(false);
+    expect(ties.periods.map(([start, length]) => [start + DAY_START, start + length + DAY_START])).toEqual(
+      timelineOfTies.periods.map((p) => [Date.parse(p.start), Date.parse(p.end)]),
+    );
+    expect(bytes).toBeLessThan(16 * 1024);
   });
 });

@@ -85,6 +85,10 @@ const call = (
   params: Record<string, string> = {},
 ) => handler(new Request(`http://localhost${url}`, { headers }), { params: Promise.resolve(params) } as never);
 
+/** An instant as a date and time on the Dubai clock (UTC+4 all year). */
+const formatClockIn = (iso: string) =>
+  new Date(Date.parse(iso) + 4 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
+
 /** Every date from `start` to `end`, counted independently of the code under test. */
 function everyDate(start: string, end: string): string[] {
   const dates = [start];
@@ -181,6 +185,24 @@ async function expectPeriodViewMatchesApi(reader: Reader, view: PeriodView) {
   }
   // Nobody the API has a row for is missing from the view.
   for (const row of rows) expect(view.employees.some(sameUser(row.username)), row.username).toBe(true);
+  if (view.view === "day") await expectTeamTimelineMatchesApi(reader, view);
+  else expect(view.day_bounds).toBeUndefined();
+}
+
+/** The day view's team timeline: each employee's bars are their timeline's merged periods. */
+async function expectTeamTimelineMatchesApi(reader: Reader, view: PeriodView) {
+  const bounds = view.day_bounds!;
+  expect(Date.parse(bounds.ends_at) - Date.parse(bounds.starts_at)).toBe(24 * 3_600_000); // Dubai: no DST
+  expect(formatClockIn(bounds.starts_at)).toBe(`${view.date} 00:00`);
+  for (const employee of view.employees) {
+    const timeline = await okData<Timeline>(reader.timeline(employee.username, view.date));
+    const periods = employee.periods!.map(([start, length]) => ({
+      start: new Date(Date.parse(bounds.starts_at) + start).toISOString(),
+      end: new Date(Date.parse(bounds.starts_at) + start + length).toISOString(),
+    }));
+    expect(periods, `${employee.username}'s bars on ${view.date}`).toEqual(timeline.periods);
+    expect(employee.periods_merged).toBe(false);
+  }
 }
 
 /** The today view against GET /api/users and the day summary of today. */

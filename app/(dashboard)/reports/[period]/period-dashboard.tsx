@@ -6,6 +6,7 @@ import { formatDuration } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { formatPeriodTitle, PeriodNav } from "../../../_components/period-nav";
+import { TeamTimeline } from "../../../_components/team-timeline";
 import {
   ActivityCells,
   bodyRow,
@@ -157,6 +158,29 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                       .
                     </p>
                   ) : null}
+                </section>
+              ) : null}
+              {view.day_bounds ? (
+                <section aria-labelledby="team-timeline-title" className="mb-6">
+                  <h2
+                    id="team-timeline-title"
+                    className="mb-2 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
+                  >
+                    Who worked when
+                  </h2>
+                  <TeamTimeline
+                    caption={`Working periods per employee, ${periodTitle(view)}`}
+                    dayStart={Date.parse(view.day_bounds.starts_at)}
+                    dayEnd={Date.parse(view.day_bounds.ends_at)}
+                    timeZone={timezone}
+                    now={view.date === today ? Date.parse(view.generated_at) : undefined}
+                    rows={shown.map((e) => ({
+                      username: e.username,
+                      href: employeeHref(e.username),
+                      spans: e.periods ?? [],
+                      merged: e.periods_merged ?? false,
+                    }))}
+                  />
                 </section>
               ) : null}
               <section aria-labelledby="totals-title">
