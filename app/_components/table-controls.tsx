@@ -25,7 +25,16 @@ function NameFilter({ value, onChange }: { value: string; onChange: (q: string) 
   useEffect(() => {
     if (typed === value) return;
     const timer = setTimeout(() => onChange(typed), TYPING_MS);
-    return () => clearTimeout(timer);
+    // A link followed before the pause takes the page elsewhere; rewriting the URL after that
+    // would cancel its navigation, and the click would seem to do nothing.
+    const onLink = (event: MouseEvent) => {
+      if (event.target instanceof Element && event.target.closest("a[href]")) clearTimeout(timer);
+    };
+    document.addEventListener("click", onLink, true);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("click", onLink, true);
+    };
   }, [typed, value, onChange]);
   return (
     <label className="relative">

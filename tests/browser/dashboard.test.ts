@@ -420,6 +420,11 @@ describe("the dashboard in Chromium, with demo data", () => {
     await page.getByRole("searchbox", { name: "Filter by name" }).fill(".");
     await page.getByRole("combobox", { name: "Team" }).selectOption(team.name);
     await expect.poll(() => searchOf(page).get("team"), WAIT).toBe(team.name);
+    await expect.poll(() => searchOf(page).get("q"), WAIT).toBe(".");
+    // The arrow is clicked once it shows the filters, as a person sees them before moving on.
+    await expect
+      .poll(async () => new URL((await previous.getAttribute("href")) ?? "", server.url).searchParams.get("team"), WAIT)
+      .toBe(team.name);
     await previous.click();
     const before = addDays(chosen, -7);
     await page.waitForURL((url) => url.searchParams.get("date") === before);
