@@ -76,7 +76,12 @@ function indexSchedules(rows: readonly ScheduleRow[]): Indexed {
  * default's. In several teams with a schedule in force, the team created first (lowest id)
  * decides, so the choice is stable and does not jump between teams as their hours change.
  */
-function scheduleOn(index: Indexed, userKey: string, teamIds: readonly number[], date: LocalDate): ScheduleRow | undefined {
+function scheduleOn(
+  index: Indexed,
+  userKey: string,
+  teamIds: readonly number[],
+  date: LocalDate,
+): ScheduleRow | undefined {
   const own = inForce(index.byEmployee.get(userKey), date);
   if (own) return own;
   for (const teamId of teamIds) {

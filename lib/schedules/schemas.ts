@@ -50,7 +50,10 @@ const employee = z
     z
       .string()
       .min(1, "employee must not be empty")
-      .refine((value) => [...value].length <= MAX_USERNAME_LENGTH, `employee must be at most ${MAX_USERNAME_LENGTH} characters`)
+      .refine(
+        (value) => [...value].length <= MAX_USERNAME_LENGTH,
+        `employee must be at most ${MAX_USERNAME_LENGTH} characters`,
+      )
       .check((ctx) => {
         const problem = explainNameCharacters("employee", ctx.value);
         if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
@@ -85,7 +88,10 @@ export const holidayInputSchema = z.object({
     .trim()
     .min(1, "name must not be empty")
     .max(MAX_HOLIDAY_NAME, `name must be at most ${MAX_HOLIDAY_NAME} characters`)
-    .refine((value) => explainNameCharacters("name", value) === null, "name must not hold control or invisible characters"),
+    .refine(
+      (value) => explainNameCharacters("name", value) === null,
+      "name must not hold control or invisible characters",
+    ),
 });
 export type HolidayInput = z.input<typeof holidayInputSchema>;
 
@@ -102,6 +108,10 @@ export const leaveInputSchema = z
   .superRefine(({ start, end }, ctx) => {
     if (end < start) ctx.addIssue({ code: "custom", path: ["end"], message: "to must not be before from" });
     else if ((Date.parse(end) - Date.parse(start)) / 86_400_000 + 1 > MAX_LEAVE_DAYS)
-      ctx.addIssue({ code: "custom", path: ["end"], message: `leave may span at most ${MAX_LEAVE_DAYS} days per entry` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["end"],
+        message: `leave may span at most ${MAX_LEAVE_DAYS} days per entry`,
+      });
   });
 export type LeaveInput = z.input<typeof leaveInputSchema>;

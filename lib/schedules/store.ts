@@ -258,7 +258,13 @@ export async function addLeave(
       ...context,
       action: "leave.add",
       target: valid.username,
-      details: { id: row.id, from: valid.start, to: valid.end, kind: valid.kind, ...(row.note ? { note: row.note } : {}) },
+      details: {
+        id: row.id,
+        from: valid.start,
+        to: valid.end,
+        kind: valid.kind,
+        ...(row.note ? { note: row.note } : {}),
+      },
     });
     return toLeave(row);
   });
