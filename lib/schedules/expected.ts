@@ -39,7 +39,7 @@ export type Calendar = {
 };
 
 /** 0 for Monday … 6 for Sunday. */
-export const weekdayIndex = (date: LocalDate) => (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+const weekdayIndex = (date: LocalDate) => (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
 
 /** The row of `rows` (one scope's, sorted by date) in force on `date`, if any. */
 function inForce(rows: readonly ScheduleRow[] | undefined, date: LocalDate): ScheduleRow | undefined {

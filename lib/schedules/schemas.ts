@@ -13,7 +13,7 @@ const MAX_NOTE = 500;
 /** The longest leave one entry may hold: a long illness is entered in spans of at most a year. */
 const MAX_LEAVE_DAYS = 366;
 
-export const localDateSchema = (name: string) =>
+const localDateSchema = (name: string) =>
   z
     .string({ error: `${name} is required` })
     .trim()
@@ -95,7 +95,7 @@ export const holidayInputSchema = z.object({
 });
 export type HolidayInput = z.input<typeof holidayInputSchema>;
 
-export const leaveKindSchema = z.enum(LEAVE_KINDS, { error: 'kind must be "vacation", "sick" or "other"' });
+const leaveKindSchema = z.enum(LEAVE_KINDS, { error: 'kind must be "vacation", "sick" or "other"' });
 
 export const leaveInputSchema = z
   .object({

@@ -29,8 +29,8 @@ export function toDecimalHours(seconds: number): string {
   return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, "0")}`;
 }
 
-/** Seconds as decimal hours with a minus sign when negative (undertime). */
-const toSignedDecimalHours = (seconds: number) => (seconds < 0 ? "-" : "") + toDecimalHours(Math.abs(seconds));
+/** A balance as decimal hours to two places, "-8.00" for undertime (the CSV writer keeps it a number). */
+const toBalanceHours = (seconds: number) => (seconds < 0 ? "-" : "") + toDecimalHours(Math.abs(seconds));
 
 /** Seconds as h:mm, rounded to the nearest minute; hours run past 24. */
 export function toHoursMinutes(seconds: number): string {
@@ -83,7 +83,7 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Columns {
       toLocalDateTime(row.first_activity, timeZone),
       toLocalDateTime(row.last_activity, timeZone),
       toDecimalHours(row.expected_seconds),
-      toSignedDecimalHours(row.balance_seconds),
+      toBalanceHours(row.balance_seconds),
     ]),
   };
 }
@@ -116,7 +116,7 @@ function dailyRows(sorted: readonly ExportDay[], timeZone: string): Columns {
       toLocalDateTime(row.first_activity, timeZone),
       toLocalDateTime(row.last_activity, timeZone),
       toDecimalHours(row.expected_seconds),
-      toSignedDecimalHours(row.working_seconds - row.expected_seconds),
+      toBalanceHours(row.working_seconds - row.expected_seconds),
       row.off,
     ]),
   };
@@ -124,7 +124,7 @@ function dailyRows(sorted: readonly ExportDay[], timeZone: string): Columns {
 
 /**
  * A period for payroll: the summary (one row per employee), or with `by: "day"` one row per
- * employee and day worked or expected to be worked (so undertime days are there too); times
+ * employee and day worked, expected to be worked or off (so undertime days and leave are there too); times
  * local to the report zone.
  */
 export async function loadExportTable(
@@ -150,8 +150,8 @@ export async function loadExportTable(
       const expectedDays = expected.daysOf(key);
       expected.dates.forEach((workDate, i) => {
         const day = stored.get(`${key}\n${workDate}`);
-        if (!(day && day.working_seconds > 0) && expectedDays[i] === 0) return;
         const off = expected.dayOffOf(key, workDate);
+        if (!(day && day.working_seconds > 0) && expectedDays[i] === 0 && off === null) return;
         rows.push({
           username: day?.username ?? user.username,
           work_date: workDate,
