@@ -231,10 +231,12 @@ async function loadPeriodView(
   const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
-  const expected = await loadExpected(db, { start, end }, settings, now);
-  const [summary, teams] = await Promise.all([
-    summarise(db, { period: query.period, date }, settings, now, visible, expected),
+  // Read once, beside the summary's own queries, and shared with the day cells below.
+  const loading = loadExpected(db, { start, end }, settings, now);
+  const [summary, teams, expected] = await Promise.all([
+    summarise(db, { period: query.period, date }, settings, now, visible, loading),
     listTeamsByUserKey(db, visible),
+    loading,
   ]);
   const everyone = summary.map(({ period_start: _start, period_end: _end, ...row }) => ({
     ...row,
@@ -310,12 +312,13 @@ export async function loadEmployeeView(
   const key = overview.userKey;
   const only = new Set([key]);
   const month = periodBounds("month", date, settings.weekStartsOn);
-  const expected = await loadExpected(db, month, settings, now);
-  const [[status], [monthTotals], daily, teams] = await Promise.all([
+  const loading = loadExpected(db, month, settings, now);
+  const [[status], [monthTotals], daily, teams, expected] = await Promise.all([
     listUsers(db, settings, now, only),
-    summarise(db, { period: "month", date, username: overview.username }, settings, now, only, expected),
+    summarise(db, { period: "month", date, username: overview.username }, settings, now, only, loading),
     listDailyTotals(db, { ...month, username: overview.username }, only),
     listTeamsByUserKey(db, visible),
+    loading,
   ]);
   const byDate = new Map<LocalDate, DailyRow>(daily.map((row) => [row.work_date, row]));
   const expectedDays = expected.daysOf(key);

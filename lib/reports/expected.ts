@@ -29,14 +29,16 @@ export async function loadExpected(
   const dates: LocalDate[] = [];
   for (let d = range.start; d <= range.end; d = addDays(d, 1)) dates.push(d);
   const expectedDays = createExpectedCalculator(calendar);
-  const totals = new Map<string, number>();
+  // Employees on the same schedule without leave share one array of days: sum it once.
+  const totals = new WeakMap<number[], number>();
   const daysOf = (userKey: string) => expectedDays(userKey, dates);
   return {
     dates,
     daysOf,
     totalOf(userKey) {
-      let total = totals.get(userKey);
-      if (total === undefined) totals.set(userKey, (total = daysOf(userKey).reduce((a, b) => a + b, 0)));
+      const days = daysOf(userKey);
+      let total = totals.get(days);
+      if (total === undefined) totals.set(days, (total = days.reduce((a, b) => a + b, 0)));
       return total;
     },
     dayOffOf: (userKey, date) => dayOffOf(calendar, userKey, date),

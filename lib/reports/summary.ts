@@ -51,7 +51,7 @@ export async function summarise(
   settings: ReportSettings,
   now = Date.now(),
   visible: Visible = null,
-  expected?: ExpectedRange,
+  expected?: ExpectedRange | Promise<ExpectedRange>,
 ): Promise<SummaryRow[]> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
