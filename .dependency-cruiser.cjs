@@ -1,7 +1,8 @@
 // The layering of DESIGN §2, checked on every `npm run lint`. From the top:
 //   app, server.ts, instrumentation.ts, proxy.ts, scripts       entry points
 //   lib/jobs, lib/server, lib/demo                              work that drives several domains
-//   lib/ingest, lib/hours, lib/reports, lib/auth, lib/devices   the domain
+//   lib/ingest, lib/hours, lib/reports, lib/auth, lib/devices,
+//   lib/schedules                                               the domain
 //   lib/users.ts, lib/time.ts, lib/db                           shared vocabulary
 //   lib/config.ts, lib/errors.ts, lib/log.ts, lib/metrics        the bottom
 // Each uses only what lies below it (and its own folder).
@@ -9,7 +10,7 @@
 // sideways import, and it knows nothing of the database; lib/server reads the scrape-time figures.
 const BOTTOM = "^lib/((config|errors|log|validation)\\.ts$|metrics/)";
 const VOCABULARY = "^lib/(users\\.ts|time\\.ts|db/)";
-const DOMAIN = "^lib/(ingest|hours|reports|auth|devices)/";
+const DOMAIN = "^lib/(ingest|hours|reports|auth|devices|schedules)/";
 const GENERATED = "^lib/generated/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -52,12 +53,19 @@ module.exports = {
         "A domain folder uses another only through a named entry point; " +
         "what several domains share (user keys, the event type, instants, SQL dialects) lives in the vocabulary below them. " +
         "Add an entry point here, with its reason, before adding such an import. " +
-        "lib/devices/status.ts: a user's status combines their devices' statuses (DESIGN §6), so the reports read it.",
+        "lib/devices/status.ts: a user's status combines their devices' statuses (DESIGN §6), so the reports read it. " +
+        "lib/schedules/expected.ts and store.ts (loadCalendar): every report adds expected hours (DESIGN §11). " +
+        "lib/auth/audit.ts: every admin change, schedules and leave included, goes to the one audit log.",
       severity: "error",
-      from: { path: "^lib/(ingest|hours|reports|auth|devices)/" },
+      from: { path: "^lib/(ingest|hours|reports|auth|devices|schedules)/" },
       to: {
         path: DOMAIN,
-        pathNot: ["^lib/$1/", "^lib/devices/status\\.ts$"],
+        pathNot: [
+          "^lib/$1/",
+          "^lib/devices/status\\.ts$",
+          "^lib/schedules/(expected|store)\\.ts$",
+          "^lib/auth/audit\\.ts$",
+        ],
       },
     },
     {

@@ -73,3 +73,17 @@ export function formatDateRange(start: string, end: string): string {
 export function weekdayOf(date: string): number {
   return new Date(dateUtc(date)).getUTCDay();
 }
+
+/** A balance (worked − expected) as "+1h 05m over", "−2h 30m under" or "on target": words, not colour alone. */
+export function formatBalance(seconds: number): string {
+  if (Math.abs(seconds) < 60) return "on target";
+  return `${seconds > 0 ? "+" : "−"}${formatDuration(Math.abs(seconds))} ${seconds > 0 ? "over" : "under"}`;
+}
+
+/** A schedule's seconds as hours a person types back: "8", "7.5", "7:20" → "7:20". */
+export function formatScheduleHours(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  return minutes % 60 === 0
+    ? String(minutes / 60)
+    : `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
+}

@@ -1,8 +1,26 @@
 import Link from "next/link";
-import { formatDay, formatDuration, formatHours, weekdayOf } from "./format";
+import { formatBalance, formatDay, formatDuration, formatHours, weekdayOf } from "./format";
 
-export type HeatmapCell = { working_seconds: number; real_hours_counted: number };
-export type HeatmapRow = HeatmapCell & { username: string; href: string; cells: HeatmapCell[] };
+/** A public holiday (named) or the employee's leave (of a kind): a day nobody expected work. */
+export type DayOff = { holiday: string } | { leave: string };
+export type HeatmapCell = {
+  working_seconds: number;
+  real_hours_counted: number;
+  expected_seconds?: number;
+  off?: DayOff | null;
+};
+export type HeatmapRow = HeatmapCell & {
+  username: string;
+  href: string;
+  cells: HeatmapCell[];
+  /** Worked − expected over the period; shown as a column when given. */
+  balance_seconds?: number;
+};
+
+/** "public holiday: Christmas" or "on leave (sick)": the words that mark a day off. */
+export function describeDayOff(off: DayOff): string {
+  return "holiday" in off ? `public holiday: ${off.holiday}` : `on leave (${off.leave})`;
+}
 
 const HOUR = 3600;
 
@@ -57,6 +75,9 @@ export function Heatmap({
   // A week has room for the hours written in each cell; a month gets plain squares.
   const roomy = days.length <= 7;
   const hasFuture = days.some((date) => date > today);
+  const showBalance = rows.some((row) => row.balance_seconds !== undefined);
+  const hasHoliday = rows.some((row) => row.cells.some((cell) => cell.off && "holiday" in cell.off));
+  const hasLeave = rows.some((row) => row.cells.some((cell) => cell.off && "leave" in cell.off));
   const pickColumnTint = (date: string) => (date === today ? "hm-today" : isWeekend(date, weekendDays) ? "hm-wk" : "");
 
   return (
@@ -124,13 +145,21 @@ export function Heatmap({
                   Real hours
                 </abbr>
               </th>
+              {showBalance && (
+                <th
+                  scope="col"
+                  className="border-b border-slate-200 px-3 py-2 text-right text-xs font-medium whitespace-nowrap text-slate-500 dark:border-slate-800 dark:text-slate-400"
+                >
+                  Balance
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
             {rows.length === 0 && (
               <tr>
                 <td
-                  colSpan={days.length + 3}
+                  colSpan={days.length + (showBalance ? 4 : 3)}
                   className="px-3 py-8 text-center text-sm text-slate-500 dark:text-slate-400"
                 >
                   No employees to show.
@@ -156,9 +185,10 @@ export function Heatmap({
                   const future = date > today;
                   const bucket = pickBucket(cell.working_seconds);
                   const look = HEATMAP_BUCKETS[bucket];
+                  const offText = cell.off ? `, ${describeDayOff(cell.off)}` : "";
                   const text = future
-                    ? `${row.username}, ${formatDay(date)}: not yet`
-                    : `${row.username}, ${describeDayWork(date, cell)}`;
+                    ? `${row.username}, ${formatDay(date)}: not yet${offText}`
+                    : `${row.username}, ${describeDayWork(date, cell)}${offText}`;
                   return (
                     <td key={date} className={`hm-td ${pickColumnTint(date)}`}>
                       {/* The title names the cell for screen readers too (role="img") and shows on hover. */}
@@ -169,10 +199,16 @@ export function Heatmap({
                         data-seconds={cell.working_seconds}
                         data-bucket={future ? undefined : bucket}
                         data-future={future ? "" : undefined}
+                        data-off={cell.off ? ("holiday" in cell.off ? "holiday" : "leave") : undefined}
                         className={`hm-cell ${roomy ? "hm-wide" : "hm-sq"} ${future ? "hm-future" : look.className}`}
                       >
                         {roomy && !future && cell.working_seconds > 0 && (
                           <span aria-hidden="true">{formatHours(cell.working_seconds)}</span>
+                        )}
+                        {cell.off && (
+                          <span aria-hidden="true" className="text-[9px] font-bold underline">
+                            {"holiday" in cell.off ? "H" : "L"}
+                          </span>
                         )}
                       </div>
                     </td>
@@ -184,6 +220,14 @@ export function Heatmap({
                 <td className="border-b border-slate-100 px-3 py-1.5 text-right font-medium whitespace-nowrap text-slate-900 tabular-nums dark:border-slate-800/70 dark:text-slate-50">
                   {row.real_hours_counted}
                 </td>
+                {showBalance && (
+                  <td
+                    data-balance={row.balance_seconds ?? 0}
+                    className="border-b border-slate-100 px-3 py-1.5 text-right whitespace-nowrap text-slate-700 tabular-nums dark:border-slate-800/70 dark:text-slate-200"
+                  >
+                    {formatBalance(row.balance_seconds ?? 0)}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -201,6 +245,22 @@ export function Heatmap({
           ))}
         </ul>
         <span>More</span>
+        {hasHoliday && (
+          <span className="flex items-center gap-1 border-l border-slate-200 pl-3 dark:border-slate-800">
+            <span aria-hidden="true" className="font-bold underline">
+              H
+            </span>
+            Public holiday
+          </span>
+        )}
+        {hasLeave && (
+          <span className="flex items-center gap-1 border-l border-slate-200 pl-3 dark:border-slate-800">
+            <span aria-hidden="true" className="font-bold underline">
+              L
+            </span>
+            Leave
+          </span>
+        )}
         {hasFuture && (
           <span className="flex items-center gap-1 border-l border-slate-200 pl-3 dark:border-slate-800">
             <span

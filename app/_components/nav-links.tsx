@@ -23,6 +23,7 @@ export function NavLinks({ role }: { role: string }) {
   const links = [
     ...LINKS,
     ...(role === "admin" || role === "supervisor" ? [{ href: "/fleet", label: "Fleet" } as const] : []),
+    ...(role === "supervisor" ? [{ href: "/admin/leave", label: "Leave" } as const] : []),
     ...(role === "admin" ? [{ href: "/admin", label: "Admin" } as const] : []),
   ];
   return (

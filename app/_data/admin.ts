@@ -9,6 +9,8 @@ import { SESSION_COOKIE } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { listDevicesByToken } from "@/lib/devices/fleet";
+import { visibleUserKeys, toAccountPrincipal } from "@/lib/auth/principal";
+import { listHolidays, listLeave, listSchedules } from "@/lib/schedules/store";
 import { FLASH_HEADER } from "../admin/_lib/flash-cookie";
 import { openFlash, type Flash } from "../admin/_lib/flash";
 import { requirePageSession, type PageSession } from "./session";
@@ -28,6 +30,21 @@ export async function requireAdminPage(path: string): Promise<AdminPage> {
   return { ...session, flash: flash?.page === path ? flash : null };
 }
 
+/**
+ * The leave page: admins (every employee) and supervisors (their own teams' employees). Viewers
+ * go home; `visible` is whom the reader may enter leave for (null: everyone).
+ */
+export async function requireLeavePage(path: string): Promise<AdminPage & { visible: Set<string> | null }> {
+  const session = await requirePageSession(path);
+  if (session.account.role !== "admin" && session.account.role !== "supervisor") redirect("/?denied=admin");
+  const flash = openFlash((await cookies()).get(SESSION_COOKIE)?.value ?? "", (await headers()).get(FLASH_HEADER));
+  const visible = await visibleUserKeys(getDb(), toAccountPrincipal(session.account));
+  return { ...session, flash: flash?.page === path ? flash : null, visible };
+}
+
+export const loadSchedules = () => listSchedules(getDb());
+export const loadHolidays = () => listHolidays(getDb());
+export const loadLeave = (visible: Set<string> | null, username?: string) => listLeave(getDb(), { username }, visible);
 export const loadAccounts = () => listAccounts(getDb());
 export const loadTeams = () => listTeams(getDb());
 export const loadTokens = () => listTokens(getDb());

@@ -16,11 +16,14 @@ export const tooBusy = (error: AppError) =>
 export const crossSite = () =>
   new Response("Cross-site form posts are refused", { status: 403, headers: { "Content-Type": "text/plain" } });
 
-/** The posted fields; a body that is not a form, or too large, reads as an empty form. */
-export async function readForm(request: Request): Promise<FormData> {
+/**
+ * The posted fields; a body that is not a form, or too large, reads as an empty form. A form
+ * that uploads a file (a holiday calendar) may allow more than the default.
+ */
+export async function readForm(request: Request, maxBytes = MAX_FORM_BYTES): Promise<FormData> {
   const type = request.headers.get("content-type") ?? "";
   const size = Number(request.headers.get("content-length") ?? 0);
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) || size > MAX_FORM_BYTES)
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) || size > maxBytes)
     return new FormData();
   return request.formData().catch(() => new FormData());
 }

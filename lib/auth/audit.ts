@@ -14,7 +14,14 @@ type AuditAction =
   | "team.delete"
   | "team.members"
   | "token.create"
-  | "token.revoke";
+  | "token.revoke"
+  | "schedule.set"
+  | "schedule.delete"
+  | "holiday.add"
+  | "holiday.import"
+  | "holiday.delete"
+  | "leave.add"
+  | "leave.delete";
 
 /** Details are stored as JSON: never put a password, token or cookie in them. */
 export type AuditInput = AuditContext & {

@@ -8,6 +8,8 @@ import { type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
 import { periodBounds, summarise, type SummaryRow } from "./summary.ts";
 import { getDayOverview, listTeamDayPeriods } from "./timeline.ts";
+import { loadExpected } from "./expected.ts";
+import type { DayOff } from "../schedules/expected.ts";
 import { pageRows, type TablePage, type TableQuery } from "./table.ts";
 import { listUsers, type UserRow } from "./users.ts";
 
@@ -24,6 +26,8 @@ type ViewMeta = {
 };
 
 type DayTotals = { working_seconds: number; real_hours_counted: number };
+/** A day against the schedule (DESIGN §11): `off` marks a public holiday or the employee's leave. */
+type DayExpected = { expected_seconds: number; balance_seconds: number; off: DayOff | null };
 
 type TodayEmployee = Omit<UserRow, "devices"> &
   Omit<SummaryRow, "username" | "period_start" | "period_end" | "days_active"> & { teams: string[] };
@@ -34,13 +38,21 @@ export type TodayView = ViewMeta & {
   employees: TodayEmployee[];
   table: TablePage;
   /** Over everyone the reader may see, whatever the filter and page. */
-  totals: { working: number; idle: number; offline: number; working_seconds: number; real_hours_counted: number };
+  totals: {
+    working: number;
+    idle: number;
+    offline: number;
+    working_seconds: number;
+    real_hours_counted: number;
+    expected_seconds: number;
+    balance_seconds: number;
+  };
   teams: string[];
 };
 
 type PeriodEmployee = Omit<SummaryRow, "period_start" | "period_end"> & {
   teams: string[];
-  days: DayTotals[];
+  days: (DayTotals & DayExpected)[];
   /** The day view only: the day's merged periods, by start, as the team timeline draws them. */
   periods?: DaySpan[];
   /** The day view only: the periods are joined per quarter hour, the day has too many to draw one by one. */
@@ -57,7 +69,13 @@ export type PeriodView = ViewMeta & {
   employees: PeriodEmployee[];
   table: TablePage;
   /** Over everyone the reader may see, whatever the filter and page. */
-  totals: { active: number; working_seconds: number; real_hours_counted: number };
+  totals: {
+    active: number;
+    working_seconds: number;
+    real_hours_counted: number;
+    expected_seconds: number;
+    balance_seconds: number;
+  };
   teams: string[];
   /** The day view only: the local day's bounds (a DST day lasts 23 or 25 hours), which `periods` count from. */
   day_bounds?: { starts_at: string; ends_at: string };
@@ -70,35 +88,37 @@ export type PeriodView = ViewMeta & {
  */
 type DaySpan = [start: number, length: number];
 
-type EmployeeDay = DayTotals & { date: LocalDate; first_activity: string | null; last_activity: string | null };
+type EmployeeDay = DayTotals &
+  DayExpected & { date: LocalDate; first_activity: string | null; last_activity: string | null };
 export type EmployeeView = ViewMeta & {
   view: "employee";
   username: string;
   teams: string[];
   date: LocalDate;
   status: UserRow | null;
-  day: DayTotals & {
-    /** The local day's bounds (a DST day lasts 23 or 25 hours). */
-    starts_at: string;
-    ends_at: string;
-    /** By start. */
-    periods: DaySpan[];
-    periods_total: number;
-    /** The periods are merged per minute: the day has too many to draw one by one. */
-    periods_merged: boolean;
-    /**
-     * With more than one device, each device's own periods (the most recently active first),
-     * as `periods` are given; with one, none: its periods are `periods` (see `only_device`).
-     */
-    devices: { device: string; periods: DaySpan[]; periods_total: number; periods_merged: boolean }[];
-    /** The one device the user ever reported from ("" for the unnamed device), or null with none or several. */
-    only_device: string | null;
-    /** Devices the user has beyond those listed. */
-    devices_more: number;
-    events: number;
-    first_activity: string | null;
-    last_activity: string | null;
-  };
+  day: DayTotals &
+    DayExpected & {
+      /** The local day's bounds (a DST day lasts 23 or 25 hours). */
+      starts_at: string;
+      ends_at: string;
+      /** By start. */
+      periods: DaySpan[];
+      periods_total: number;
+      /** The periods are merged per minute: the day has too many to draw one by one. */
+      periods_merged: boolean;
+      /**
+       * With more than one device, each device's own periods (the most recently active first),
+       * as `periods` are given; with one, none: its periods are `periods` (see `only_device`).
+       */
+      devices: { device: string; periods: DaySpan[]; periods_total: number; periods_merged: boolean }[];
+      /** The one device the user ever reported from ("" for the unnamed device), or null with none or several. */
+      only_device: string | null;
+      /** Devices the user has beyond those listed. */
+      devices_more: number;
+      events: number;
+      first_activity: string | null;
+      last_activity: string | null;
+    };
   month: Omit<SummaryRow, "username" | "first_activity" | "last_activity"> & { days: EmployeeDay[] };
 };
 
@@ -130,6 +150,7 @@ const TODAY_SORTS: Record<string, (row: TodayEmployee) => string | number | null
   last: (row) => row.last_activity,
   worked: (row) => row.working_seconds,
   rwh: (row) => row.real_hours_counted,
+  balance: (row) => row.balance_seconds,
 };
 
 const PERIOD_SORTS: Record<string, (row: Omit<PeriodEmployee, "days">) => string | number | null> = {
@@ -139,6 +160,8 @@ const PERIOD_SORTS: Record<string, (row: Omit<PeriodEmployee, "days">) => string
   last: (row) => row.last_activity,
   worked: (row) => row.working_seconds,
   rwh: (row) => row.real_hours_counted,
+  expected: (row) => row.expected_seconds,
+  balance: (row) => row.balance_seconds,
 };
 
 const sum = <T>(rows: readonly T[], value: (row: T) => number) => rows.reduce((total, row) => total + value(row), 0);
@@ -169,6 +192,8 @@ async function loadTodayView(
       real_hours_counted: day?.real_hours_counted ?? 0,
       first_activity: day?.first_activity ?? null,
       last_activity: day?.last_activity ?? null,
+      expected_seconds: day?.expected_seconds ?? 0,
+      balance_seconds: day?.balance_seconds ?? 0,
     };
   });
   const { rows, table } = pageRows(everyone, query, TODAY_SORTS, {
@@ -188,6 +213,8 @@ async function loadTodayView(
       offline: everyone.filter((e) => e.status === "offline").length,
       working_seconds: sum(everyone, (e) => e.working_seconds),
       real_hours_counted: sum(everyone, (e) => e.real_hours_counted),
+      expected_seconds: sum(everyone, (e) => e.expected_seconds),
+      balance_seconds: sum(everyone, (e) => e.balance_seconds),
     },
     teams: teamNames(
       teams,
@@ -210,9 +237,12 @@ async function loadPeriodView(
   const meta = await metaOf(db, settings, now);
   const date = query.date ?? meta.today;
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
-  const [summary, teams] = await Promise.all([
-    summarise(db, { period: query.period, date }, settings, now, visible),
+  // Read once, beside the summary's own queries, and shared with the day cells below.
+  const loading = loadExpected(db, { start, end }, settings, now);
+  const [summary, teams, expected] = await Promise.all([
+    summarise(db, { period: query.period, date }, settings, now, visible, loading),
     listTeamsByUserKey(db, visible),
+    loading,
   ]);
   const everyone = summary.map(({ period_start: _start, period_end: _end, ...row }) => ({
     ...row,
@@ -222,6 +252,7 @@ async function loadPeriodView(
   const dates = datesOf(start, end);
   const column = new Map(dates.map((d, i) => [d, i]));
   const grid = new Map<string, DayTotals[]>();
+  const empty = () => dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }));
   // Only the page's days are read: a month of 10,000 employees is 300,000 of them.
   const pageKeys = rows.map((row) => toUserKey(row.username));
   const day = query.period === "day";
@@ -232,7 +263,7 @@ async function loadPeriodView(
   const dayStart = startOfLocalDay(start, settings.timeZone);
   for (const row of daily) {
     let days = grid.get(row.userKey);
-    if (!days) grid.set(row.userKey, (days = dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }))));
+    if (!days) grid.set(row.userKey, (days = empty()));
     days[column.get(row.work_date)!] = {
       working_seconds: row.working_seconds,
       real_hours_counted: row.real_hours_counted,
@@ -240,7 +271,13 @@ async function loadPeriodView(
   }
   const employees = rows.map((row): PeriodEmployee => {
     const key = toUserKey(row.username);
-    const days = grid.get(key) ?? dates.map(() => ({ working_seconds: 0, real_hours_counted: 0 }));
+    const expectedDays = expected.daysOf(key);
+    const days = (grid.get(key) ?? empty()).map((day, i) => ({
+      ...day,
+      expected_seconds: expectedDays[i],
+      balance_seconds: day.working_seconds - expectedDays[i],
+      off: expected.dayOffOf(key, dates[i]),
+    }));
     if (!drawn) return { ...row, days };
     const periods = drawn.get(key);
     return {
@@ -263,6 +300,8 @@ async function loadPeriodView(
       active: everyone.filter((e) => e.working_seconds > 0).length,
       working_seconds: sum(everyone, (e) => e.working_seconds),
       real_hours_counted: sum(everyone, (e) => e.real_hours_counted),
+      expected_seconds: sum(everyone, (e) => e.expected_seconds),
+      balance_seconds: sum(everyone, (e) => e.balance_seconds),
     },
     teams: teamNames(
       teams,
@@ -296,23 +335,31 @@ export async function loadEmployeeView(
   const key = overview.userKey;
   const only = new Set([key]);
   const month = periodBounds("month", date, settings.weekStartsOn);
-  const [[status], [monthTotals], daily, teams] = await Promise.all([
+  const loading = loadExpected(db, month, settings, now);
+  const [[status], [monthTotals], daily, teams, expected] = await Promise.all([
     listUsers(db, settings, now, only),
-    summarise(db, { period: "month", date, username: overview.username }, settings, now, only),
+    summarise(db, { period: "month", date, username: overview.username }, settings, now, only, loading),
     listDailyTotals(db, { ...month, username: overview.username }, only),
     listTeamsByUserKey(db, visible),
+    loading,
   ]);
   const byDate = new Map<LocalDate, DailyRow>(daily.map((row) => [row.work_date, row]));
-  const days = datesOf(month.start, month.end).map((d): EmployeeDay => {
+  const expectedDays = expected.daysOf(key);
+  const days = datesOf(month.start, month.end).map((d, i): EmployeeDay => {
     const row = byDate.get(d);
+    const worked = row?.working_seconds ?? 0;
     return {
       date: d,
-      working_seconds: row?.working_seconds ?? 0,
+      working_seconds: worked,
       real_hours_counted: row?.real_hours_counted ?? 0,
       first_activity: row?.first_activity ?? null,
       last_activity: row?.last_activity ?? null,
+      expected_seconds: expectedDays[i],
+      balance_seconds: worked - expectedDays[i],
+      off: expected.dayOffOf(key, d),
     };
   });
+  const dayExpected = days.find((d) => d.date === date)?.expected_seconds ?? 0;
   const today = byDate.get(date);
   const dayStart = startOfLocalDay(date, settings.timeZone);
   const toSpans = (periods: readonly { start: number; end: number }[]) =>
@@ -331,6 +378,8 @@ export async function loadEmployeeView(
     days_active: 0,
     first_activity: null,
     last_activity: null,
+    expected_seconds: 0,
+    balance_seconds: 0,
   };
   return {
     ...meta,
@@ -356,6 +405,9 @@ export async function loadEmployeeView(
       events: overview.events,
       working_seconds: overview.working_seconds,
       real_hours_counted: overview.real_hours_counted,
+      expected_seconds: dayExpected,
+      balance_seconds: overview.working_seconds - dayExpected,
+      off: expected.dayOffOf(key, date),
       first_activity: today?.first_activity ?? null,
       last_activity: today?.last_activity ?? null,
     },

@@ -6,6 +6,7 @@ import type { Period, SummaryQuery } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
 import { byUserKey, canSee, type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull, toNumber } from "../db/dialect.ts";
+import { loadExpected, type ExpectedRange } from "./expected.ts";
 
 export type SummaryRow = {
   username: string;
@@ -16,6 +17,10 @@ export type SummaryRow = {
   days_active: number;
   first_activity: string | null;
   last_activity: string | null;
+  /** Seconds the schedule expected over the period's days so far, less holidays and leave (DESIGN §11). */
+  expected_seconds: number;
+  /** working_seconds − expected_seconds: positive is overtime, negative undertime. */
+  balance_seconds: number;
 };
 
 /** The first and last local dates of the day, week or calendar month that contains `date`. */
@@ -46,6 +51,7 @@ export async function summarise(
   settings: ReportSettings,
   now = Date.now(),
   visible: Visible = null,
+  expected?: ExpectedRange | Promise<ExpectedRange>,
 ): Promise<SummaryRow[]> {
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
@@ -55,7 +61,7 @@ export async function summarise(
   const onlyUser = userKey ? " AND user_key = ?" : "";
   const userParam: SqlValue[] = userKey ? [userKey] : [];
 
-  const [users, days] = await Promise.all([
+  const [users, days, calendar] = await Promise.all([
     db.raw.query<Record<string, unknown>>(
       `SELECT user_key, display_name FROM tracked_users WHERE first_seen_at < ${d.at}${onlyUser}`,
       [startOfLocalDay(addDays(end, 1), settings.timeZone), ...userParam],
@@ -68,6 +74,7 @@ export async function summarise(
        FROM user_real_work_summary WHERE work_date >= ? AND work_date <= ?${onlyUser} GROUP BY user_key`,
       [start, end, ...userParam],
     ),
+    expected ?? loadExpected(db, { start, end }, settings, now),
   ]);
 
   const rows = new Map<string, SummaryRow & { userKey: string }>();
@@ -81,6 +88,8 @@ export async function summarise(
     days_active: 0,
     first_activity: null,
     last_activity: null,
+    expected_seconds: 0,
+    balance_seconds: 0,
   });
   for (const user of users.filter((row) => canSee(visible, String(row.user_key))))
     rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
@@ -98,5 +107,8 @@ export async function summarise(
       last_activity: toIsoOrNull(day.last_activity),
     });
   }
-  return [...rows.values()].sort(byUserKey).map(({ userKey: _userKey, ...row }) => row);
+  return [...rows.values()].sort(byUserKey).map(({ userKey, ...row }) => {
+    const expectedSeconds = calendar.totalOf(userKey);
+    return { ...row, expected_seconds: expectedSeconds, balance_seconds: row.working_seconds - expectedSeconds };
+  });
 }

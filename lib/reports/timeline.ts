@@ -6,6 +6,7 @@ import { badRequest, notFound } from "../errors.ts";
 import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import { TIMELINE_PAGE_MAX, type TimelinePageQuery, type TimelineQuery } from "./schemas.ts";
+import { loadExpected } from "./expected.ts";
 import type { ReportSettings } from "./settings.ts";
 import { canSee, type Visible } from "./visible.ts";
 import { dialectOf, toNumber } from "../db/dialect.ts";
@@ -33,6 +34,9 @@ export type Timeline = {
   next_cursor: string | null;
   working_seconds: number;
   real_hours_counted: number;
+  /** What the schedule expected that day, 0 on a holiday or leave (DESIGN §11); balance = worked − expected. */
+  expected_seconds: number;
+  balance_seconds: number;
 };
 
 /**
@@ -216,7 +220,7 @@ export async function getTimeline(
   const limit = Math.min(query.limit ?? TIMELINE_PAGE_MAX, TIMELINE_PAGE_MAX);
   const cursor = decodeCursor(query.cursor);
   const day = await findDay(db, query, settings, now, visible);
-  const [events, periods, devicePeriods, eventCounts, periodsTotal, devicePeriodsTotal, devices, [totals]] =
+  const [events, periods, devicePeriods, eventCounts, periodsTotal, devicePeriodsTotal, devices, [totals], expected] =
     await Promise.all([
       cursor.e === false ? [] : readEvents(db, day, cursor.e, limit),
       cursor.p === false ? [] : readPeriods(db, day, cursor.p, limit),
@@ -229,6 +233,7 @@ export async function getTimeline(
         `SELECT working_seconds, real_hours_counted FROM user_real_work_summary WHERE user_key = ? AND work_date = ?`,
         [day.userKey, day.date],
       ),
+      loadExpected(db, { start: day.date, end: day.date }, settings, now),
     ]);
   const eventPage = events.slice(0, limit);
   const periodPage = periods.slice(0, limit);
@@ -265,6 +270,8 @@ export async function getTimeline(
     next_cursor: next.e === false && next.p === false && next.d === false ? null : encodeCursor(next),
     working_seconds: totals ? toNumber(totals.working_seconds) : 0,
     real_hours_counted: totals ? toNumber(totals.real_hours_counted) : 0,
+    expected_seconds: expected.totalOf(day.userKey),
+    balance_seconds: (totals ? toNumber(totals.working_seconds) : 0) - expected.totalOf(day.userKey),
   };
 }
 

@@ -1,7 +1,9 @@
 // Dashboard benchmark (issue 5, issue 14): the server's time to render each dashboard page for
 // 500 employees with 30 days of demo data (or 10,000 with a few days), as a signed-in admin sees
 // them, and the pages' size.
-//   1. fills a fresh database with the demo data (through the ingest path and the engine);
+//   1. fills a fresh database with the demo data (through the ingest path and the engine), and
+//      puts expected hours in place: a default schedule, one per team, two holidays this month
+//      and three days of leave for every tenth employee (DESIGN §11);
 //   2. starts the built server as `npm start` does and signs in;
 //   3. per page: a few warm-up requests, then --requests sequential ones, each read to the end
 //      of the streamed HTML; prints p50 / p95 / max and the server's RSS.
@@ -11,6 +13,10 @@ import os from "node:os";
 import { createBenchDatabase } from "./database.ts";
 import { parseBenchOptions } from "./options.ts";
 import { checkBuild, startBenchServer, watchRss, type BenchServer } from "./server.ts";
+import { listTeams } from "../../lib/auth/teams.ts";
+import { openDb } from "../../lib/db/index.ts";
+import { addHolidays, addLeave, setSchedule } from "../../lib/schedules/store.ts";
+import { addDays, localDateOf } from "../../lib/time.ts";
 
 /** Issue 5: 500 employees under 300 ms; DESIGN §10: 10,000 under 500 ms and 1 MB of HTML. */
 const targetMs = (employees: number) => (employees <= 500 ? 300 : 500);
@@ -48,6 +54,62 @@ async function fillDatabase(url: string, employees: number, days: number): Promi
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve(output) : reject(new Error(`demo-data exited with ${code}`))));
   });
+}
+
+/** Schedules, holidays and leave, so every page computes expected hours as it would in use. */
+async function addExpectedHours(url: string): Promise<string> {
+  const db = openDb(url);
+  try {
+    const context = { actor: "bench" };
+    const today = localDateOf(Date.now(), process.env.REPORT_TIMEZONE || "Asia/Dubai");
+    const monthStart = `${today.slice(0, 8)}01`;
+    const H = 3600;
+    await setSchedule(
+      db,
+      { scope: "default", effectiveFrom: "2020-01-01", week: [8, 8, 8, 8, 8, 0, 0].map((h) => h * H) },
+      context,
+    );
+    const teams = await listTeams(db);
+    for (const [i, team] of teams.entries())
+      await setSchedule(
+        db,
+        {
+          scope: "team",
+          teamId: team.id,
+          effectiveFrom: addDays(monthStart, 9),
+          week: [7, 7, 7, 7, 6 - (i % 3), 0, 0].map((h) => h * H),
+        },
+        context,
+      );
+    await addHolidays(
+      db,
+      [
+        { date: monthStart, name: "Bench day" },
+        { date: addDays(monthStart, 3), name: "Bench day 2" },
+      ],
+      context,
+    );
+    const users = await db.raw.query<{ user_key: string }>(`SELECT user_key FROM tracked_users ORDER BY user_key`);
+    let leave = 0;
+    for (const [i, user] of users.entries()) {
+      if (i % 10) continue;
+      await addLeave(
+        db,
+        {
+          username: user.user_key,
+          start: addDays(monthStart, i % 20),
+          end: addDays(monthStart, (i % 20) + 2),
+          kind: "vacation",
+        },
+        null,
+        context,
+      );
+      leave++;
+    }
+    return `default + ${teams.length} team schedules, 2 holidays, leave for ${leave} employees`;
+  } finally {
+    await db.close();
+  }
 }
 
 async function signIn(server: BenchServer): Promise<string> {
@@ -101,6 +163,7 @@ async function main() {
     const summary = await fillDatabase(database.url, options.employees, options.days);
     const events = /Events: ([\d,]+) stored/.exec(summary)?.[1] ?? "?";
     process.stdout.write(`  done in ${((performance.now() - filled) / 1000).toFixed(1)} s (${events} events)\n`);
+    process.stdout.write(`  expected hours: ${await addExpectedHours(database.url)}\n`);
 
     server = await startBenchServer({
       DATABASE_URL: database.url,

@@ -58,6 +58,9 @@ describe("the admin pages in Chromium", () => {
       "Accounts",
       "Teams",
       "Tokens",
+      "Schedules",
+      "Holidays",
+      "Leave",
       "Audit log",
     ]);
     await openFresh(page, `${server.url}/`);

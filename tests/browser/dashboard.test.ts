@@ -7,6 +7,7 @@ import {
   formatDateRange,
   formatDay,
   formatDayLong,
+  formatBalance,
   formatDuration,
   formatMonth,
   formatWhenRelative,
@@ -95,7 +96,7 @@ const readHeatmap = (page: Page): Promise<HeatRow[]> =>
         future: cell.hasAttribute("data-future"),
         label: cell.getAttribute("title") ?? "",
       })),
-      totals: [...row.querySelectorAll(":scope > td")].slice(-2).map((cell) => (cell.textContent ?? "").trim()),
+      totals: [...row.querySelectorAll(":scope > td")].slice(-3).map((cell) => (cell.textContent ?? "").trim()),
     })),
   );
 
@@ -227,6 +228,8 @@ describe("the dashboard in Chromium, with demo data", () => {
         last_activity: when(expected.last_activity),
         working_seconds: formatDuration(expected.working_seconds),
         real_hours_counted: String(expected.real_hours_counted),
+        expected_seconds: formatDuration(expected.expected_seconds),
+        balance_seconds: formatBalance(expected.balance_seconds),
       });
     }
 
@@ -285,7 +288,11 @@ describe("the dashboard in Chromium, with demo data", () => {
       }
       // A period's total is the sum of its days, in the API as on the page.
       expect(daysTotal, row.username).toBe(expected.working_seconds);
-      expect(row.totals).toEqual([formatDuration(expected.working_seconds), String(expected.real_hours_counted)]);
+      expect(row.totals).toEqual([
+        formatDuration(expected.working_seconds),
+        String(expected.real_hours_counted),
+        formatBalance(expected.balance_seconds),
+      ]);
     }
     return rows;
   }
@@ -719,7 +726,7 @@ describe("the dashboard in Chromium, with demo data", () => {
     const days = datesFrom(month.period_start, today);
     const perDay = await Promise.all(days.map(async (date) => (await daySummary(date)).get(worker.username)));
     expect(await page.getByTestId("month-totals").innerText()).toBe(
-      `${formatDuration(month.working_seconds)} worked · ${month.real_hours_counted} Real Work Hours · ${month.days_active} day${month.days_active === 1 ? "" : "s"} active`,
+      `${formatDuration(month.working_seconds)} worked · ${month.real_hours_counted} Real Work Hours · ${month.days_active} day${month.days_active === 1 ? "" : "s"} active · ${formatDuration(month.expected_seconds)} expected so far · ${formatBalance(month.balance_seconds)}`,
     );
     expect(await page.locator("figure svg[role=group]").count()).toBe(1);
     const bars = await page
@@ -747,6 +754,8 @@ describe("the dashboard in Chromium, with demo data", () => {
           when(figures?.last_activity),
           worked ? formatDuration(worked) : "—",
           worked ? String(figures!.real_hours_counted) : "—",
+          formatDuration(figures?.expected_seconds ?? 0),
+          formatBalance(figures?.balance_seconds ?? 0),
         ];
       }),
     );
@@ -926,7 +935,7 @@ describe("the dashboard in Chromium, with demo data", () => {
     expect(text.endsWith("\r\n")).toBe(true);
     const [header, ...lines] = text.slice(0, -2).split("\r\n");
     expect(header).toBe(
-      `username,period_start,period_end,working_hours,working_time (h:mm),real_hours_counted,days_active,first_activity (${timeZone}),last_activity (${timeZone})`,
+      `username,period_start,period_end,working_hours,working_time (h:mm),real_hours_counted,days_active,first_activity (${timeZone}),last_activity (${timeZone}),expected_hours,balance_hours`,
     );
     expect(lines).toHaveLength(week.length);
     const rows = new Map(lines.map((line) => [line.split(",")[0], line.split(",")]));

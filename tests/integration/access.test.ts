@@ -64,7 +64,12 @@ const ADMIN_FORM_ROUTES: Record<string, string> = {
   "admin/accounts/actions/route.ts": "/admin/accounts",
   "admin/teams/actions/route.ts": "/admin/teams",
   "admin/tokens/actions/route.ts": "/admin/tokens",
+  "admin/schedules/actions/route.ts": "/admin/schedules",
+  "admin/holidays/actions/route.ts": "/admin/holidays",
+  "admin/leave/actions/route.ts": "/admin/leave",
 };
+/** Admin form routes a supervisor may post too (leave for their teams; the form checks whom). */
+const SUPERVISOR_FORM_ROUTES = new Set(["admin/leave/actions/route.ts"]);
 
 const context = { params: Promise.resolve({ username: "alice", path: ["anything"] }) };
 
@@ -259,7 +264,7 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
         expect(await outcome(name), name).toBe(401);
     });
 
-    it("lets only an admin's session post the admin forms: 403 for other roles and tokens, the sign-in page for bad credentials", async () => {
+    it("lets only an admin's session post the admin forms (a supervisor's too for leave): 403 for other roles and tokens, the sign-in page for bad credentials", async () => {
       for (const [file, page] of Object.entries(ADMIN_FORM_ROUTES)) {
         const route = await loadRoute(file);
         for (const { name, headers } of Object.values(who)) {
@@ -271,7 +276,9 @@ describe.each(PROVIDERS)("access to every route on %s", (provider) => {
             context,
           );
           const where = `${name} POST ${file}`;
-          if (name === "admin session") {
+          const supervisorMay =
+            SUPERVISOR_FORM_ROUTES.has(file) && ["supervisor session", "team-limited supervisor"].includes(name);
+          if (name === "admin session" || supervisorMay) {
             expect(res.status, where).toBe(303);
             expect(res.headers.get("location"), where).toBe(page);
           } else if (["revoked token", "unknown token", "forged cookie"].includes(name)) {

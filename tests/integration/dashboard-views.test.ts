@@ -97,7 +97,15 @@ function everyDate(start: string, end: string): string[] {
 }
 
 const sameUser = (a: string) => (row: { username: string }) => toUserKey(row.username) === toUserKey(a);
-const zeros = { working_seconds: 0, real_hours_counted: 0, days_active: 0, first_activity: null, last_activity: null };
+const zeros = {
+  working_seconds: 0,
+  real_hours_counted: 0,
+  days_active: 0,
+  first_activity: null,
+  last_activity: null,
+  expected_seconds: 0,
+  balance_seconds: 0,
+};
 const totalsOf = ({
   username,
   working_seconds,
@@ -105,6 +113,8 @@ const totalsOf = ({
   days_active,
   first_activity,
   last_activity,
+  expected_seconds,
+  balance_seconds,
 }: Omit<SummaryRow, "period_start" | "period_end">) => ({
   username,
   working_seconds,
@@ -112,6 +122,8 @@ const totalsOf = ({
   days_active,
   first_activity,
   last_activity,
+  expected_seconds,
+  balance_seconds,
 });
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -176,11 +188,16 @@ async function expectPeriodViewMatchesApi(reader: Reader, view: PeriodView) {
       working_seconds: days[i].find(sameUser(employee.username))?.working_seconds ?? 0,
       real_hours_counted:
         rows.find((row) => row.work_date === date && sameUser(employee.username)(row))?.real_hours_counted ?? 0,
+      // Each cell's expected hours and balance are the day summary's.
+      expected_seconds: days[i].find(sameUser(employee.username))?.expected_seconds ?? 0,
+      balance_seconds: days[i].find(sameUser(employee.username))?.balance_seconds ?? 0,
+      off: null,
     }));
     expect(employee.days, `${employee.username}'s days of the ${view.view} of ${view.date}`).toEqual(expected);
     // The cells add up to the totals.
     expect(sum(employee.days.map((day) => day.working_seconds))).toBe(employee.working_seconds);
     expect(sum(employee.days.map((day) => day.real_hours_counted))).toBe(employee.real_hours_counted);
+    expect(sum(employee.days.map((day) => day.expected_seconds))).toBe(employee.expected_seconds);
     expect(employee.days.filter((day) => day.working_seconds > 0).length).toBe(employee.days_active);
   }
   // Nobody the API has a row for is missing from the view.
@@ -216,7 +233,16 @@ async function expectTodayViewMatchesApi(reader: Reader, view: TodayView) {
       today.find(sameUser(employee.username)) ?? { ...zeros, username: employee.username },
     );
     const { username, working_seconds, real_hours_counted, first_activity, last_activity } = employee;
-    expect({ username, working_seconds, real_hours_counted, first_activity, last_activity }).toEqual(day);
+    const { expected_seconds, balance_seconds } = employee;
+    expect({
+      username,
+      working_seconds,
+      real_hours_counted,
+      first_activity,
+      last_activity,
+      expected_seconds,
+      balance_seconds,
+    }).toEqual(day);
   }
   for (const row of today) expect(view.employees.some(sameUser(row.username)), row.username).toBe(true);
 }
@@ -273,6 +299,10 @@ async function expectEmployeeViewMatchesApi(reader: Reader, view: EmployeeView) 
           rows.find((r) => r.work_date === date && sameUser(view.username)(r))?.real_hours_counted ?? 0,
         first_activity: row?.first_activity ?? null,
         last_activity: row?.last_activity ?? null,
+        // Each day's expected hours and balance are the day summary's.
+        expected_seconds: row?.expected_seconds ?? 0,
+        balance_seconds: row?.balance_seconds ?? 0,
+        off: null,
       };
     }),
   );
@@ -347,8 +377,8 @@ describe.each(PROVIDERS)("dashboard views on %s", (provider) => {
       expect(week.employees.map((e) => e.username)).toEqual(["bob", ALICE, "dave", "Erin"]);
       // Dave's evening is cut at local midnight: 2 hours (3 blocks) on the 3rd, 1 hour (1 block) on the 4th.
       expect(pick("dave").days.slice(1, 3)).toEqual([
-        { working_seconds: 7200, real_hours_counted: 3 },
-        { working_seconds: 3600, real_hours_counted: 1 },
+        { working_seconds: 7200, real_hours_counted: 3, expected_seconds: 0, balance_seconds: 7200, off: null },
+        { working_seconds: 3600, real_hours_counted: 1, expected_seconds: 0, balance_seconds: 3600, off: null },
       ]);
       expect(pick("dave")).toMatchObject({ working_seconds: 10_800, real_hours_counted: 4, days_active: 2 });
       expect(pick("Erin")).toMatchObject({ working_seconds: 3600, real_hours_counted: 1, days_active: 1 });

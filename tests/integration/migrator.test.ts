@@ -93,6 +93,9 @@ describe.each(PROVIDERS)("the migrator on %s", (provider) => {
         "api_tokens",
         "audit_log",
         "sign_in_failures",
+        "work_schedules",
+        "holidays",
+        "leave",
       ].sort(),
     );
     const rows = await history();

@@ -280,6 +280,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
       period_start,
       period_end,
       working_seconds: 0,
+      expected_seconds: 0,
+      balance_seconds: 0,
       real_hours_counted: 0,
       days_active: 0,
       first_activity: null,
@@ -294,6 +296,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-03-02",
           period_end: "2026-03-02",
           working_seconds: 9000,
+          expected_seconds: 0,
+          balance_seconds: 9000,
           real_hours_counted: 3,
           days_active: 1,
           first_activity: "2026-03-02T05:00:00.000Z",
@@ -313,6 +317,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-03-02",
           period_end: "2026-03-08",
           working_seconds: 4800,
+          expected_seconds: 0,
+          balance_seconds: 4800,
           real_hours_counted: 2,
           days_active: 1,
           first_activity: "2026-03-03T04:00:00.000Z",
@@ -323,6 +329,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-03-02",
           period_end: "2026-03-08",
           working_seconds: 10800,
+          expected_seconds: 0,
+          balance_seconds: 10800,
           real_hours_counted: 3,
           days_active: 2,
           first_activity: "2026-03-02T05:00:00.000Z",
@@ -333,6 +341,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-03-02",
           period_end: "2026-03-08",
           working_seconds: 2400,
+          expected_seconds: 0,
+          balance_seconds: 2400,
           real_hours_counted: 1,
           days_active: 1,
           first_activity: "2026-03-03T08:00:00.000Z",
@@ -354,6 +364,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
             period_start: "2026-03-08",
             period_end: "2026-03-14",
             working_seconds: 3600,
+            expected_seconds: 0,
+            balance_seconds: 3600,
             real_hours_counted: 0,
             days_active: 2,
             first_activity: "2026-03-08T19:30:00.000Z",
@@ -380,6 +392,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-03-01",
           period_end: "2026-03-31",
           working_seconds: 15600,
+          expected_seconds: 0,
+          balance_seconds: 15600,
           real_hours_counted: 4,
           days_active: 4,
           first_activity: "2026-03-02T05:00:00.000Z",
@@ -394,6 +408,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-04-01",
           period_end: "2026-04-30",
           working_seconds: 1200,
+          expected_seconds: 0,
+          balance_seconds: 1200,
           real_hours_counted: 0,
           days_active: 1,
           first_activity: "2026-03-31T23:00:00.000Z",
@@ -408,6 +424,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
           period_start: "2026-02-01",
           period_end: "2026-02-28",
           working_seconds: 2700,
+          expected_seconds: 0,
+          balance_seconds: 2700,
           real_hours_counted: 1,
           days_active: 1,
           first_activity: "2026-02-28T06:00:00.000Z",
@@ -525,6 +543,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         limit: 5000,
         next_cursor: null,
         working_seconds: 9000,
+        expected_seconds: 0,
+        balance_seconds: 9000,
         real_hours_counted: 3,
       });
       expect(data.events.map((e) => [e.ts, e.state])).toEqual([
@@ -568,7 +588,7 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
   });
 
   describe("GET /api/reports/export.csv", () => {
-    const HEADER = `username,period_start,period_end,working_hours,working_time (h:mm),real_hours_counted,days_active,first_activity (${TZ}),last_activity (${TZ})`;
+    const HEADER = `username,period_start,period_end,working_hours,working_time (h:mm),real_hours_counted,days_active,first_activity (${TZ}),last_activity (${TZ}),expected_hours,balance_hours`;
 
     it("writes the week as CSV with a BOM, CRLF, decimal and h:mm hours and local times", async () => {
       const res = await call(getCsv, "/api/reports/export.csv?period=week&date=2026-03-05");
@@ -581,9 +601,9 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         "\uFEFF" +
           [
             HEADER,
-            "bob,2026-03-02,2026-03-08,1.33,1:20,2,1,2026-03-03 08:00:00,2026-03-03 09:20:00",
-            "CORP\\Alice,2026-03-02,2026-03-08,3.00,3:00,3,2,2026-03-02 09:00:00,2026-03-09 00:00:00",
-            "Zed,2026-03-02,2026-03-08,0.67,0:40,1,1,2026-03-03 12:00:00,2026-03-03 12:40:00",
+            "bob,2026-03-02,2026-03-08,1.33,1:20,2,1,2026-03-03 08:00:00,2026-03-03 09:20:00,0.00,1.33",
+            "CORP\\Alice,2026-03-02,2026-03-08,3.00,3:00,3,2,2026-03-02 09:00:00,2026-03-09 00:00:00,0.00,3.00",
+            "Zed,2026-03-02,2026-03-08,0.67,0:40,1,1,2026-03-03 12:00:00,2026-03-03 12:40:00,0.00,0.67",
           ].join("\r\n") +
           "\r\n",
       );
@@ -594,10 +614,10 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
       expect(res.headers.get("content-disposition")).toBe('attachment; filename="work-hours-week-2026-05-04.csv"');
       expect((await res.text()).replace(/^\uFEFF/, "").split("\r\n")).toEqual([
         HEADER,
-        `"'=SUM(1,2) ""x""",2026-05-04,2026-05-10,0.18,0:11,0,1,2026-05-04 14:00:00,2026-05-04 14:10:31`,
-        "bob,2026-05-04,2026-05-10,0.00,0:00,0,0,,",
-        "CORP\\Alice,2026-05-04,2026-05-10,0.00,0:00,0,0,,",
-        "Zed,2026-05-04,2026-05-10,0.00,0:00,0,0,,",
+        `"'=SUM(1,2) ""x""",2026-05-04,2026-05-10,0.18,0:11,0,1,2026-05-04 14:00:00,2026-05-04 14:10:31,0.00,0.18`,
+        "bob,2026-05-04,2026-05-10,0.00,0:00,0,0,,,0.00,0.00",
+        "CORP\\Alice,2026-05-04,2026-05-10,0.00,0:00,0,0,,,0.00,0.00",
+        "Zed,2026-05-04,2026-05-10,0.00,0:00,0,0,,,0.00,0.00",
         "",
       ]);
     });
@@ -640,11 +660,11 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         'attachment; filename="work-hours-week-2026-03-02-by-day.csv"',
       );
       expect((await res.text()).split("\r\n")).toEqual([
-        `username,work_date,working_hours,working_time (h:mm),real_hours_counted,first_activity (${TZ}),last_activity (${TZ})`,
-        "bob,2026-03-03,1.33,1:20,2,2026-03-03 08:00:00,2026-03-03 09:20:00",
-        "CORP\\Alice,2026-03-02,2.50,2:30,3,2026-03-02 09:00:00,2026-03-02 13:30:00",
-        "CORP\\Alice,2026-03-08,0.50,0:30,0,2026-03-08 23:30:00,2026-03-09 00:00:00",
-        "Zed,2026-03-03,0.67,0:40,1,2026-03-03 12:00:00,2026-03-03 12:40:00",
+        `username,work_date,working_hours,working_time (h:mm),real_hours_counted,first_activity (${TZ}),last_activity (${TZ}),expected_hours,balance_hours,day_off`,
+        "bob,2026-03-03,1.33,1:20,2,2026-03-03 08:00:00,2026-03-03 09:20:00,0.00,1.33,",
+        "CORP\\Alice,2026-03-02,2.50,2:30,3,2026-03-02 09:00:00,2026-03-02 13:30:00,0.00,2.50,",
+        "CORP\\Alice,2026-03-08,0.50,0:30,0,2026-03-08 23:30:00,2026-03-09 00:00:00,0.00,0.50,",
+        "Zed,2026-03-03,0.67,0:40,1,2026-03-03 12:00:00,2026-03-03 12:40:00,0.00,0.67,",
         "",
       ]);
       const alice = await call(
@@ -711,6 +731,8 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
         1,
         new Date("2026-03-03T08:00:00Z"),
         new Date("2026-03-03T09:20:00Z"),
+        0,
+        1.33,
       ]);
       expectSameAsCsv(sheet, csv);
     });
@@ -718,7 +740,7 @@ describe.each(PROVIDERS)("read API on %s", (provider) => {
     it("keeps a formula-like name as text and users without work as zeros with empty times", async () => {
       const { sheet, csv } = await both("period=week&date=2026-05-10");
       expect(sheet.rows.map((row) => row[0])).toEqual([FORMULA, "bob", ALICE, "Zed"]);
-      expect(sheet.rows[1].slice(3)).toEqual([0, 0, 0, 0, null, null]);
+      expect(sheet.rows[1].slice(3)).toEqual([0, 0, 0, 0, null, null, 0, 0]);
       expectSameAsCsv(sheet, csv);
     });
 

@@ -9,12 +9,23 @@ import { describeError, log } from "@/lib/log";
 import { crossSite, readForm, seeOther } from "@/app/auth/form";
 import { formatFlashCookie, sealFlash, type Flash } from "./flash";
 
-type AdminContext = { db: Db; form: FormData; actor: string; ip: string | null };
+type AdminContext = { db: Db; form: FormData; actor: string; ip: string | null; principal: Principal };
 /** What an action did: the notice to show, and optionally a new token to show once. */
 type ActionResult = { message: string; token?: string };
 export type ActionHandler = (context: AdminContext) => Promise<ActionResult>;
 
-const ADMIN_PAGES = ["/admin/accounts", "/admin/teams", "/admin/tokens", "/admin/audit"];
+const ADMIN_PAGES = [
+  "/admin/accounts",
+  "/admin/teams",
+  "/admin/tokens",
+  "/admin/audit",
+  "/admin/schedules",
+  "/admin/holidays",
+  "/admin/leave",
+];
+
+/** Who may post a page's forms: admins, or (leave) supervisors too; and how large a form may be. */
+type ActionOptions = { supervisors?: boolean; maxFormBytes?: number };
 
 const text = (status: number, body: string) =>
   new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
@@ -29,6 +40,7 @@ export async function runAdminAction(
   request: Request,
   page: string,
   actions: Record<string, ActionHandler>,
+  options: ActionOptions = {},
 ): Promise<Response> {
   if (!isSameOrigin(request)) return crossSite();
   const credentials = credentialsFrom(request.headers);
@@ -36,7 +48,10 @@ export async function runAdminAction(
   let principal: Principal;
   try {
     // A bearer token, even a valid one, is a 403 here: admin forms need an admin's session.
-    principal = await authorize(db, "admin", credentials);
+    principal = await authorize(db, options.supervisors ? "read" : "admin", credentials);
+    // A supervisor's form still needs a signed-in supervisor or admin: never a token, never a viewer.
+    if (options.supervisors && (principal.kind !== "account" || principal.role === "viewer"))
+      return text(403, "Only an admin or a supervisor may do this.");
   } catch (error) {
     if (error instanceof AppError && error.status === 401) return seeOther(signInPath(page));
     if (error instanceof AppError && error.status === 403) return text(403, "Only an admin may do this.");
@@ -44,7 +59,7 @@ export async function runAdminAction(
     return text(503, "The server cannot check access right now; try again shortly.");
   }
   const cookie = credentials.sessionCookie!;
-  const form = await readForm(request);
+  const form = await readForm(request, options.maxFormBytes);
   if (!isValidCsrfToken(cookie, String(form.get("csrf") ?? ""))) return crossSite();
   // A form may send the browser back to another admin page (the teams page sets supervisors' teams).
   const back = String(form.get("back") ?? "");
@@ -55,7 +70,7 @@ export async function runAdminAction(
   if (!action) flash = { kind: "error", message: "Unknown action.", page };
   else {
     try {
-      const result = await action({ db, form, actor, ip: clientIp(request.headers) });
+      const result = await action({ db, form, actor, ip: clientIp(request.headers), principal });
       flash = { kind: "notice", message: result.message, ...(result.token ? { token: result.token } : {}), page };
     } catch (error) {
       if (error instanceof AppError && error.status < 500) flash = { kind: "error", message: error.message, page };

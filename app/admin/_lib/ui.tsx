@@ -18,8 +18,13 @@ const SECTIONS = [
   { href: "/admin/accounts", label: "Accounts" },
   { href: "/admin/teams", label: "Teams" },
   { href: "/admin/tokens", label: "Tokens" },
+  { href: "/admin/schedules", label: "Schedules" },
+  { href: "/admin/holidays", label: "Holidays" },
+  { href: "/admin/leave", label: "Leave" },
   { href: "/admin/audit", label: "Audit log" },
 ] as const;
+/** What a supervisor may open here: leave for their teams' employees, nothing else. */
+const SUPERVISOR_SECTIONS = new Set<string>(["/admin/leave"]);
 
 /** A form posting to an admin action route, with the session's CSRF token and the operation. */
 export function ActionForm({
@@ -74,23 +79,25 @@ export function AdminShell({
         <header className="mb-6">
           <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
           <nav aria-label="Admin" className="mt-4 flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
-            {SECTIONS.map((section) => {
-              const active = section.href === current;
-              return (
-                <Link
-                  key={section.href}
-                  href={section.href}
-                  aria-current={active ? "page" : undefined}
-                  className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:ring-2 focus:ring-sky-500/50 focus:outline-none ${
-                    active
-                      ? "border-sky-600 text-sky-700 dark:text-sky-400"
-                      : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
-                  }`}
-                >
-                  {section.label}
-                </Link>
-              );
-            })}
+            {SECTIONS.filter((section) => account.role === "admin" || SUPERVISOR_SECTIONS.has(section.href)).map(
+              (section) => {
+                const active = section.href === current;
+                return (
+                  <Link
+                    key={section.href}
+                    href={section.href}
+                    aria-current={active ? "page" : undefined}
+                    className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium focus:ring-2 focus:ring-sky-500/50 focus:outline-none ${
+                      active
+                        ? "border-sky-600 text-sky-700 dark:text-sky-400"
+                        : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
+                    }`}
+                  >
+                    {section.label}
+                  </Link>
+                );
+              },
+            )}
           </nav>
         </header>
         {flash ? (

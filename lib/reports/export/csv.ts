@@ -21,8 +21,17 @@ export function toCsvField(value: Cell): string {
   return text !== value || /[",;\t\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/**
+ * A signed decimal ("-8.00", an undertime) that the export itself wrote in an hours column: a
+ * number to every reader, not text that could start a formula, so it is not defused.
+ */
+const isSignedHours = (cell: Cell, kind: ExportTable["kinds"][number] | undefined): cell is string =>
+  kind === "hours" && typeof cell === "string" && /^-?\d+\.\d\d$/.test(cell);
+
 /** A table as a CSV file: UTF-8 BOM (for Excel), CRLF line ends, a header row. */
 export function toCsvFile(table: ExportTable): { filename: string; csv: string } {
-  const lines = [table.header, ...table.rows].map((cells) => cells.map(toCsvField).join(","));
+  const lines = [table.header, ...table.rows].map((cells) =>
+    cells.map((cell, i) => (isSignedHours(cell, table.kinds[i]) ? cell : toCsvField(cell))).join(","),
+  );
   return { filename: `${table.name}.csv`, csv: BOM + lines.join(CRLF) + CRLF };
 }

@@ -4,7 +4,9 @@ import { listDailyTotals, type DailyRow } from "../daily.ts";
 import type { ExportQuery } from "../schemas.ts";
 import type { ReportSettings } from "../settings.ts";
 import { periodBounds, summarise, type SummaryRow } from "../summary.ts";
-import { byUserKey, type Visible } from "../visible.ts";
+import type { Visible } from "../visible.ts";
+import { loadExpected } from "../expected.ts";
+import { toUserKey } from "../../users.ts";
 
 export type Cell = string | number | null;
 
@@ -26,6 +28,9 @@ export function toDecimalHours(seconds: number): string {
   const hundredths = Math.round(seconds / 36);
   return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, "0")}`;
 }
+
+/** A balance as decimal hours to two places, "-8.00" for undertime (the CSV writer keeps it a number). */
+const toBalanceHours = (seconds: number) => (seconds < 0 ? "-" : "") + toDecimalHours(Math.abs(seconds));
 
 /** Seconds as h:mm, rounded to the nearest minute; hours run past 24. */
 export function toHoursMinutes(seconds: number): string {
@@ -51,8 +56,22 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Columns {
       "days_active",
       `first_activity (${timeZone})`,
       `last_activity (${timeZone})`,
+      "expected_hours",
+      "balance_hours",
     ],
-    kinds: ["text", "date", "date", "hours", "duration", "integer", "integer", "datetime", "datetime"],
+    kinds: [
+      "text",
+      "date",
+      "date",
+      "hours",
+      "duration",
+      "integer",
+      "integer",
+      "datetime",
+      "datetime",
+      "hours",
+      "hours",
+    ],
     rows: rows.map((row) => [
       row.username,
       row.period_start,
@@ -63,15 +82,16 @@ function summaryRows(rows: readonly SummaryRow[], timeZone: string): Columns {
       row.days_active,
       toLocalDateTime(row.first_activity, timeZone),
       toLocalDateTime(row.last_activity, timeZone),
+      toDecimalHours(row.expected_seconds),
+      toBalanceHours(row.balance_seconds),
     ]),
   };
 }
 
-/** Each employee's worked days, by username and then date. */
-function dailyRows(rows: readonly DailyRow[], timeZone: string): Columns {
-  const sorted = [...rows].sort(
-    (a, b) => byUserKey(a, b) || (a.work_date < b.work_date ? -1 : a.work_date > b.work_date ? 1 : 0),
-  );
+type ExportDay = Omit<DailyRow, "userKey"> & { expected_seconds: number; off: string | null };
+
+/** Each employee's days worked or expected to be worked, by username and then date. */
+function dailyRows(sorted: readonly ExportDay[], timeZone: string): Columns {
   return {
     sheet: "By day",
     header: [
@@ -82,8 +102,11 @@ function dailyRows(rows: readonly DailyRow[], timeZone: string): Columns {
       "real_hours_counted",
       `first_activity (${timeZone})`,
       `last_activity (${timeZone})`,
+      "expected_hours",
+      "balance_hours",
+      "day_off",
     ],
-    kinds: ["text", "date", "hours", "duration", "integer", "datetime", "datetime"],
+    kinds: ["text", "date", "hours", "duration", "integer", "datetime", "datetime", "hours", "hours", "text"],
     rows: sorted.map((row) => [
       row.username,
       row.work_date,
@@ -92,13 +115,17 @@ function dailyRows(rows: readonly DailyRow[], timeZone: string): Columns {
       row.real_hours_counted,
       toLocalDateTime(row.first_activity, timeZone),
       toLocalDateTime(row.last_activity, timeZone),
+      toDecimalHours(row.expected_seconds),
+      toBalanceHours(row.working_seconds - row.expected_seconds),
+      row.off,
     ]),
   };
 }
 
 /**
  * A period for payroll: the summary (one row per employee), or with `by: "day"` one row per
- * employee and day worked; times local to the report zone.
+ * employee and day worked, expected to be worked or off (so undertime days and leave are there too); times
+ * local to the report zone.
  */
 export async function loadExportTable(
   db: Db,
@@ -110,16 +137,35 @@ export async function loadExportTable(
   const date = query.date ?? localDateOf(now, settings.timeZone);
   const { start, end } = periodBounds(query.period, date, settings.weekStartsOn);
   const name = `work-hours-${query.period}-${start}${query.username ? `-${query.username.replace(/[^\w.-]+/g, "_")}` : ""}`;
+  const expected = await loadExpected(db, { start, end }, settings, now);
   if (query.by === "day") {
-    const days = await listDailyTotals(db, { start, end, username: query.username }, visible);
-    return {
-      name: `${name}-by-day`,
-      ...dailyRows(
-        days.filter((day) => day.working_seconds > 0),
-        settings.timeZone,
-      ),
-    };
+    const [users, days] = await Promise.all([
+      summarise(db, { ...query, date }, settings, now, visible, expected),
+      listDailyTotals(db, { start, end, username: query.username }, visible),
+    ]);
+    const stored = new Map(days.map((day) => [`${day.userKey}\n${day.work_date}`, day]));
+    const rows: ExportDay[] = [];
+    for (const user of users) {
+      const key = toUserKey(user.username);
+      const expectedDays = expected.daysOf(key);
+      expected.dates.forEach((workDate, i) => {
+        const day = stored.get(`${key}\n${workDate}`);
+        const off = expected.dayOffOf(key, workDate);
+        if (!(day && day.working_seconds > 0) && expectedDays[i] === 0 && off === null) return;
+        rows.push({
+          username: day?.username ?? user.username,
+          work_date: workDate,
+          working_seconds: day?.working_seconds ?? 0,
+          real_hours_counted: day?.real_hours_counted ?? 0,
+          first_activity: day?.first_activity ?? null,
+          last_activity: day?.last_activity ?? null,
+          expected_seconds: expectedDays[i],
+          off: off === null ? null : "holiday" in off ? `holiday: ${off.holiday}` : `leave: ${off.leave}`,
+        });
+      });
+    }
+    return { name: `${name}-by-day`, ...dailyRows(rows, settings.timeZone) };
   }
-  const rows = await summarise(db, { ...query, date }, settings, now, visible);
+  const rows = await summarise(db, { ...query, date }, settings, now, visible, expected);
   return { name, ...summaryRows(rows, settings.timeZone) };
 }

@@ -2,7 +2,15 @@
 
 import Link from "next/link";
 import type { EmployeeView } from "@/lib/reports/dashboard";
-import { formatClock, formatDay, formatDuration, formatMonth, formatWhenRelative } from "../../../_components/format";
+import {
+  formatBalance,
+  formatClock,
+  formatDay,
+  formatDuration,
+  formatMonth,
+  formatWhenRelative,
+} from "../../../_components/format";
+import { describeDayOff } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { PeriodNav } from "../../../_components/period-nav";
 import { StatusBadge } from "../../../_components/status-badge";
@@ -63,8 +71,22 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
         <PeriodNav period="day" date={date} start={date} end={date} today={today} basePath={base} />
       </div>
 
-      <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
+      {day.off ? (
+        <p
+          className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200"
+          data-testid="day-off"
+        >
+          {formatDay(date)}: {describeDayOff(day.off)}. No work was expected.
+        </p>
+      ) : null}
+      <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-5">
         <StatCard label="Time worked" value={formatDuration(day.working_seconds)} tone="sky" testId="stat-worked" />
+        <StatCard
+          label="Over / under"
+          value={formatBalance(day.balance_seconds)}
+          detail={`${formatDuration(day.expected_seconds)} expected`}
+          testId="stat-balance"
+        />
         <StatCard label="Real Work Hours" value={day.real_hours_counted} testId="stat-rwh" />
         <StatCard
           label="First activity"
@@ -135,7 +157,14 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
             </h2>
             <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="month-totals">
               {formatDuration(month.working_seconds)} worked · {month.real_hours_counted} Real Work Hours ·{" "}
-              {month.days_active} day{month.days_active === 1 ? "" : "s"} active
+              {month.days_active} day{month.days_active === 1 ? "" : "s"} active ·{" "}
+              {formatDuration(month.expected_seconds)} expected so far ·{" "}
+              <span data-testid="month-balance">{formatBalance(month.balance_seconds)}</span>
+            </p>
+            <p className="text-sm">
+              <Link href={`/admin/leave?employee=${encodeURIComponent(view.username)}`} className={linkClass}>
+                Enter leave for {view.username}
+              </Link>
             </p>
           </div>
           <ExportLinks period="month" date={date} username={view.username} />
@@ -146,7 +175,15 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
         <TableFrame caption={`Days of ${formatMonth(date)} for ${view.username}`}>
           <thead>
             <tr className={headRow}>
-              {["Date", "First activity", "Last activity", "Time worked", "Real Work Hours"].map((label, i) => (
+              {[
+                "Date",
+                "First activity",
+                "Last activity",
+                "Time worked",
+                "Real Work Hours",
+                "Expected",
+                "Over / under",
+              ].map((label, i) => (
                 <th
                   key={label}
                   scope="col"
@@ -171,8 +208,26 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
                     <Link href={hrefFor(d.date)} className={linkClass}>
                       {formatDay(d.date)}
                     </Link>
+                    {d.off ? (
+                      <span
+                        className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-normal text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+                        data-off={"holiday" in d.off ? "holiday" : "leave"}
+                      >
+                        {"holiday" in d.off ? `Holiday: ${d.off.holiday}` : `Leave: ${d.off.leave}`}
+                      </span>
+                    ) : null}
                   </th>
                   <ActivityCells row={d} day={d.date} timeZone={timezone} dashWhenIdle />
+                  <td className={`${cell} text-right tabular-nums`} data-col="expected_seconds">
+                    {formatDuration(d.expected_seconds)}
+                  </td>
+                  <td
+                    className={`${cell} text-right tabular-nums`}
+                    data-col="balance_seconds"
+                    data-seconds={d.balance_seconds}
+                  >
+                    {formatBalance(d.balance_seconds)}
+                  </td>
                 </tr>
               ))}
           </tbody>

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import type { PeriodView } from "@/lib/reports/dashboard";
-import { formatDuration } from "../../../_components/format";
+import { formatBalance, formatDuration } from "../../../_components/format";
 import { Heatmap } from "../../../_components/heatmap";
 import { LiveStatus } from "../../../_components/live-status";
 import { formatPeriodTitle, PeriodNav } from "../../../_components/period-nav";
@@ -56,6 +56,8 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
     { key: "last", label: "Last activity", numeric: true },
     { key: "worked", label: "Time worked", numeric: true },
     { key: "rwh", label: "Real Work Hours", numeric: true },
+    { key: "expected", label: "Expected", numeric: true },
+    { key: "balance", label: "Over / under", numeric: true },
   ];
 
   return (
@@ -88,7 +90,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
         />
       ) : (
         <>
-          <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
+          <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-5">
             <StatCard
               label="Employees active"
               value={`${totals.active.toLocaleString("en-US")} of ${table.total.toLocaleString("en-US")}`}
@@ -112,6 +114,12 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
               value={totals.active ? formatDuration(Math.floor(totals.working_seconds / totals.active)) : "—"}
               detail={multiDay ? "over the whole period" : undefined}
               testId="stat-average"
+            />
+            <StatCard
+              label="Over / under time"
+              value={formatBalance(totals.balance_seconds)}
+              detail={`against ${formatDuration(totals.expected_seconds)} expected so far`}
+              testId="stat-balance"
             />
           </div>
           <FilterBar params={params} onChange={setParams} teams={view.teams} table={table}>
@@ -146,6 +154,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                       cells: e.days,
                       working_seconds: e.working_seconds,
                       real_hours_counted: e.real_hours_counted,
+                      balance_seconds: e.balance_seconds,
                     }))}
                   />
                   {shown.length > HEATMAP_ROWS && !wholeHeatmap ? (
@@ -206,6 +215,12 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                           </td>
                         ) : null}
                         <ActivityCells row={employee} day={multiDay ? "" : view.date} timeZone={timezone} />
+                        <td className={numCell} data-col="expected_seconds">
+                          {formatDuration(employee.expected_seconds)}
+                        </td>
+                        <td className={numCell} data-col="balance_seconds" data-seconds={employee.balance_seconds}>
+                          {formatBalance(employee.balance_seconds)}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
