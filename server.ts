@@ -106,6 +106,10 @@ async function main() {
     req.headers[CLIENT_IP_SEAL_HEADER] = seal;
     void handle(req, res);
   });
+  // Node closes an idle keep-alive connection after 5 s: a client or proxy that reuses it just
+  // then (browsers, nginx's upstream pool) has its request reset. Outlast their idle times.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on("connect", (_req, socket: Socket) => {
     socket.end(rawRefusal(405, "Method Not Allowed"));
   });

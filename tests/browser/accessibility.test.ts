@@ -34,6 +34,9 @@ const PAGES: { path: string; status?: number; press?: string }[] = [
   { path: "/admin/teams" },
   { path: "/admin/tokens" },
   { path: "/admin/audit" },
+  { path: "/admin/schedules" },
+  { path: "/admin/holidays" },
+  { path: "/admin/leave" },
   { path: "/no-such-page", status: 404 },
   // The states a page explains itself in: nobody matching, an unknown employee, a bad date.
   { path: "/?q=nobody-matches-this" },

@@ -65,7 +65,7 @@ export default async function HolidaysPage() {
               iCalendar file (.ics)
               <input name="file" type="file" accept=".ics,text/calendar" required className={`mt-1 ${inputClass}`} />
             </label>
-            <p className="text-xs text-slate-500">
+            <p className="text-xs text-slate-500 dark:text-slate-400">
               Every all-day event becomes a holiday; yearly events are repeated from last year to two years ahead. Timed
               events (meetings) are left out. Dates already entered are renamed to the calendar&apos;s names.
             </p>
@@ -87,7 +87,7 @@ export default async function HolidaysPage() {
             <div key={year} className={`${card} mb-4 p-0`}>
               <table className="w-full text-sm">
                 <caption className="px-4 pt-3 text-left font-semibold">{year}</caption>
-                <thead className="text-left text-xs text-slate-500 uppercase">
+                <thead className="text-left text-xs text-slate-500 uppercase dark:text-slate-400">
                   <tr>
                     <th scope="col" className="px-4 py-2">
                       Date

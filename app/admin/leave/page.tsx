@@ -50,7 +50,7 @@ export default async function LeavePage({ searchParams }: Props) {
           label="Enter leave"
         >
           <label className="block min-w-56 flex-1 text-sm font-medium">
-            Employee <span className="font-normal text-slate-500">(as the agent reports)</span>
+            Employee <span className="font-normal text-slate-500 dark:text-slate-400">(as the agent reports)</span>
             <input
               name="employee"
               required
@@ -73,7 +73,7 @@ export default async function LeavePage({ searchParams }: Props) {
             <input name="from" type="date" required className={`mt-1 ${inputClass}`} />
           </label>
           <label className="block text-sm font-medium">
-            To <span className="font-normal text-slate-500">(included)</span>
+            To <span className="font-normal text-slate-500 dark:text-slate-400">(included)</span>
             <input name="to" type="date" className={`mt-1 ${inputClass}`} />
           </label>
           <label className="block text-sm font-medium">
@@ -87,7 +87,7 @@ export default async function LeavePage({ searchParams }: Props) {
             </select>
           </label>
           <label className="block min-w-48 flex-1 text-sm font-medium">
-            Note <span className="font-normal text-slate-500">(optional)</span>
+            Note <span className="font-normal text-slate-500 dark:text-slate-400">(optional)</span>
             <input name="note" maxLength={500} autoComplete="off" className={`mt-1 ${inputClass}`} />
           </label>
           <button type="submit" className={primaryButton}>
@@ -106,7 +106,7 @@ export default async function LeavePage({ searchParams }: Props) {
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-sm">
               <caption className="sr-only">Leave, the latest first</caption>
-              <thead className="text-left text-xs text-slate-500 uppercase">
+              <thead className="text-left text-xs text-slate-500 uppercase dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-4 py-2">
                     Employee

@@ -51,7 +51,7 @@ export default async function SchedulesPage() {
               </select>
             </label>
             <label className="block text-sm font-medium">
-              Team <span className="font-normal text-slate-500">(for a team)</span>
+              Team <span className="font-normal text-slate-500 dark:text-slate-400">(for a team)</span>
               <select name="team" defaultValue="" className={`mt-1 ${inputClass}`}>
                 <option value="">—</option>
                 {teams.map((team) => (
@@ -62,7 +62,10 @@ export default async function SchedulesPage() {
               </select>
             </label>
             <label className="block min-w-56 text-sm font-medium">
-              Employee <span className="font-normal text-slate-500">(for an employee, as the agent reports)</span>
+              Employee{" "}
+              <span className="font-normal text-slate-500 dark:text-slate-400">
+                (for an employee, as the agent reports)
+              </span>
               <input name="employee" autoComplete="off" maxLength={256} className={`mt-1 ${inputClass}`} />
             </label>
             <label className="block text-sm font-medium">
@@ -72,7 +75,8 @@ export default async function SchedulesPage() {
           </div>
           <fieldset>
             <legend className="text-sm font-medium">
-              Hours per weekday <span className="font-normal text-slate-500">(8, 7.5 or 7:30; empty is none)</span>
+              Hours per weekday{" "}
+              <span className="font-normal text-slate-500 dark:text-slate-400">(8, 7.5 or 7:30; empty is none)</span>
             </legend>
             <div className="mt-1 grid grid-cols-4 gap-2 sm:grid-cols-7">
               {WEEKDAYS.map((day, i) => (
@@ -104,7 +108,7 @@ export default async function SchedulesPage() {
           <div className={`${card} overflow-x-auto p-0`}>
             <table className="w-full text-sm">
               <caption className="sr-only">Schedule rows, each in force from its date</caption>
-              <thead className="text-left text-xs text-slate-500 uppercase">
+              <thead className="text-left text-xs text-slate-500 uppercase dark:text-slate-400">
                 <tr>
                   <th scope="col" className="px-4 py-2">
                     For
