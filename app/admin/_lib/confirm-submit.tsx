@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { dangerButton, secondaryButton } from "./buttons";
 
 /**
  * A form's destructive button that asks first: the first press shows the question with the
@@ -11,8 +12,8 @@ export function ConfirmSubmit({
   ariaLabel,
   question,
   confirmLabel,
-  className,
-  cancelClassName,
+  className = dangerButton,
+  cancelClassName = secondaryButton,
   details,
 }: {
   children: React.ReactNode;
@@ -21,8 +22,8 @@ export function ConfirmSubmit({
   /** What the action will do, shown with the question (say, the devices that fall silent). */
   details?: React.ReactNode;
   confirmLabel: string;
-  className: string;
-  cancelClassName: string;
+  className?: string;
+  cancelClassName?: string;
 }) {
   const [asking, setAsking] = useState(false);
   if (!asking) {

@@ -5,12 +5,7 @@ import type { AdminPage } from "@/app/_data/admin";
 
 export const inputClass =
   "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-950";
-export const primaryButton =
-  "rounded-lg bg-sky-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-800 focus:outline-none focus:ring-2 focus:ring-sky-500/50";
-export const secondaryButton =
-  "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500/50 dark:border-slate-700 dark:hover:bg-slate-800";
-export const dangerButton =
-  "rounded-lg border border-rose-300 px-3 py-1.5 text-sm font-medium text-rose-700 hover:bg-rose-50 focus:outline-none focus:ring-2 focus:ring-rose-500/50 dark:border-rose-900 dark:text-rose-300 dark:hover:bg-rose-950";
+export { primaryButton, secondaryButton } from "./buttons";
 export const card = "rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 export const sectionTitle = "mb-3 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 

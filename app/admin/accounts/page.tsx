@@ -9,7 +9,6 @@ import {
   ActionForm,
   AdminShell,
   card,
-  dangerButton,
   Empty,
   formatWhen,
   inputClass,
@@ -228,8 +227,6 @@ export default async function AccountsPage() {
                               <ConfirmSubmit
                                 question={`Disable ${account.username}? Their sessions end now.`}
                                 confirmLabel="Yes, disable"
-                                className={dangerButton}
-                                cancelClassName={secondaryButton}
                               >
                                 Disable account
                               </ConfirmSubmit>

@@ -2,17 +2,7 @@ import type { Metadata } from "next";
 import { loadHolidays, requireAdminPage } from "@/app/_data/admin";
 import { formatDay } from "@/app/_components/format";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import {
-  ActionForm,
-  AdminShell,
-  card,
-  dangerButton,
-  Empty,
-  inputClass,
-  primaryButton,
-  secondaryButton,
-  sectionTitle,
-} from "../_lib/ui";
+import { ActionForm, AdminShell, card, Empty, inputClass, primaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Holidays · Admin" };
@@ -118,8 +108,6 @@ export default async function HolidaysPage() {
                               ariaLabel={`Delete the holiday ${holiday.name} on ${holiday.date}`}
                               question={`Delete ${holiday.name} on ${holiday.date}?`}
                               confirmLabel="Yes, delete"
-                              className={dangerButton}
-                              cancelClassName={secondaryButton}
                             >
                               Delete
                             </ConfirmSubmit>

@@ -2,17 +2,7 @@ import type { Metadata } from "next";
 import { loadLeave, requireLeavePage } from "@/app/_data/admin";
 import { LEAVE_KINDS } from "@/lib/schedules/expected";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import {
-  ActionForm,
-  AdminShell,
-  card,
-  dangerButton,
-  Empty,
-  inputClass,
-  primaryButton,
-  secondaryButton,
-  sectionTitle,
-} from "../_lib/ui";
+import { ActionForm, AdminShell, card, Empty, inputClass, primaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Leave" };
@@ -149,8 +139,6 @@ export default async function LeavePage({ searchParams }: Props) {
                           ariaLabel={`Delete the ${row.kind} leave of ${row.userKey} from ${row.start}`}
                           question={`Delete this leave of ${row.userKey}, ${row.start} to ${row.end}?`}
                           confirmLabel="Yes, delete"
-                          className={dangerButton}
-                          cancelClassName={secondaryButton}
                         >
                           Delete
                         </ConfirmSubmit>

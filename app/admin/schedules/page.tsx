@@ -4,17 +4,7 @@ import { formatScheduleHours } from "@/app/_components/format";
 import { WEEKDAY_NAMES, WEEKDAYS } from "@/lib/schedules/schemas";
 import type { StoredSchedule } from "@/lib/schedules/store";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import {
-  ActionForm,
-  AdminShell,
-  card,
-  dangerButton,
-  Empty,
-  inputClass,
-  primaryButton,
-  secondaryButton,
-  sectionTitle,
-} from "../_lib/ui";
+import { ActionForm, AdminShell, card, Empty, inputClass, primaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Schedules · Admin" };
@@ -156,8 +146,6 @@ export default async function SchedulesPage() {
                           ariaLabel={`Delete the schedule of ${whomOf(row)} from ${row.effectiveFrom}`}
                           question={`Delete this row? The previous row for ${whomOf(row)} then holds from its own date.`}
                           confirmLabel="Yes, delete"
-                          className={dangerButton}
-                          cancelClassName={secondaryButton}
                         >
                           Delete
                         </ConfirmSubmit>

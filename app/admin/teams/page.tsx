@@ -6,7 +6,6 @@ import {
   ActionForm,
   AdminShell,
   card,
-  dangerButton,
   Empty,
   formatWhen,
   inputClass,
@@ -85,8 +84,6 @@ export default async function TeamsPage() {
                       ariaLabel={`Delete team ${team.name}`}
                       question={deleteQuestion(team)}
                       confirmLabel="Yes, delete"
-                      className={dangerButton}
-                      cancelClassName={secondaryButton}
                     >
                       Delete
                     </ConfirmSubmit>

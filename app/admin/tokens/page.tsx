@@ -3,18 +3,7 @@ import Link from "next/link";
 import { loadTokenDevices, loadTokens, reportTimeZone, requireAdminPage } from "@/app/_data/admin";
 import type { TokenDevice } from "@/lib/devices/fleet";
 import { ConfirmSubmit } from "../_lib/confirm-submit";
-import {
-  ActionForm,
-  AdminShell,
-  card,
-  dangerButton,
-  Empty,
-  formatWhen,
-  inputClass,
-  primaryButton,
-  secondaryButton,
-  sectionTitle,
-} from "../_lib/ui";
+import { ActionForm, AdminShell, card, Empty, formatWhen, inputClass, primaryButton, sectionTitle } from "../_lib/ui";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Tokens · Admin" };
@@ -157,8 +146,6 @@ export default async function TokensPage() {
                             question={`Revoke ${token.name}? Whatever uses it is refused from now on.`}
                             details={<SilencedDevices devices={devicesByToken.get(token.id) ?? []} />}
                             confirmLabel="Yes, revoke"
-                            className={dangerButton}
-                            cancelClassName={secondaryButton}
                           >
                             Revoke
                           </ConfirmSubmit>
