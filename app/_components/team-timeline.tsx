@@ -6,6 +6,7 @@ import { formatClock } from "./format";
 import {
   findBarAt,
   HoveredBar,
+  HourLabels,
   LaneBars,
   listHourTicks,
   toBars,
@@ -184,24 +185,7 @@ export function TeamTimeline({
         </p>
         <div className="flex">
           <div className={`${NAME_WIDTH} shrink-0`} />
-          <svg
-            aria-hidden="true"
-            className="block h-5 min-w-0 flex-1 overflow-visible fill-slate-500 text-[11px] tabular-nums dark:fill-slate-400"
-          >
-            {ticks
-              .filter((tick) => tick.label)
-              .map((tick) => (
-                <text
-                  key={tick.at}
-                  data-tick={tick.label}
-                  x={toPercent(tick.position)}
-                  y={14}
-                  textAnchor={tick.position === 0 ? "start" : "middle"}
-                >
-                  {tick.label}
-                </text>
-              ))}
-          </svg>
+          <HourLabels ticks={ticks} className="h-5 min-w-0 flex-1" baseline={14} />
         </div>
       </div>
       <div className="px-3 py-1">

@@ -276,29 +276,36 @@ export function TimelineBars({
         </p>
       ) : null}
 
-      <svg
-        aria-hidden="true"
-        className="mt-1.5 block h-4 w-full overflow-visible fill-slate-500 text-[11px] tabular-nums dark:fill-slate-400"
-      >
-        {ticks
-          .filter((tick) => tick.label)
-          .map((tick) => (
-            <text
-              key={tick.at}
-              data-tick={tick.label}
-              x={toPercent(tick.position)}
-              y={12}
-              textAnchor={tick.position === 0 ? "start" : "middle"}
-            >
-              {tick.label}
-            </text>
-          ))}
-      </svg>
+      <HourLabels ticks={ticks} className="mt-1.5 h-4 w-full" baseline={12} />
     </div>
   );
 }
 
 /** The bar under the pointer, outlined, with its times above it (or outlined only, `tip` false). */
+/** The hour axis' labels under (or over) a day's lanes. */
+export function HourLabels({ ticks, className, baseline }: { ticks: Tick[]; className: string; baseline: number }) {
+  return (
+    <svg
+      aria-hidden="true"
+      className={`block overflow-visible fill-slate-500 text-[11px] tabular-nums dark:fill-slate-400 ${className}`}
+    >
+      {ticks
+        .filter((tick) => tick.label)
+        .map((tick) => (
+          <text
+            key={tick.at}
+            data-tick={tick.label}
+            x={toPercent(tick.position)}
+            y={baseline}
+            textAnchor={tick.position === 0 ? "start" : "middle"}
+          >
+            {tick.label}
+          </text>
+        ))}
+    </svg>
+  );
+}
+
 export function HoveredBar({
   bar,
   span,

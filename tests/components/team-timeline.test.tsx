@@ -4,21 +4,17 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { TeamTimeline, type TeamTimelineRow } from "@/app/_components/team-timeline";
 import type { TimelineSpan } from "@/app/_components/timeline-bars";
-import { readLane } from "../helpers/lanes";
+import {
+  berlinSpringEnd,
+  berlinSpringStart,
+  dubaiEnd,
+  dubaiStart,
+  HOUR,
+  percent,
+  readLane,
+  spanOf,
+} from "../helpers/lanes";
 
-const HOUR = 3_600_000;
-// Asia/Dubai is UTC+4 all year: 24 November 2026 runs from 20:00Z on the 23rd for 24 hours.
-const dubaiStart = Date.parse("2026-11-23T20:00:00Z");
-const dubaiEnd = dubaiStart + 24 * HOUR;
-// Europe/Berlin springs forward on 29 March 2026 (02:00 → 03:00): a 23-hour day.
-const berlinSpringStart = Date.parse("2026-03-28T23:00:00Z");
-const berlinSpringEnd = Date.parse("2026-03-29T22:00:00Z");
-
-const percent = (value: string | null) => Number.parseFloat(value ?? "");
-const spanOf = (dayStart: number, start: string, end: string): TimelineSpan => [
-  Date.parse(start) - dayStart,
-  Date.parse(end) - Date.parse(start),
-];
 const rowOf = (username: string, spans: TimelineSpan[], merged = false): TeamTimelineRow => ({
   username,
   href: `/employees/${username}?date=2026-11-24`,

@@ -3,23 +3,18 @@ import { render, screen } from "@testing-library/react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { DeviceLanes, TimelineBars, type TimelineSpan } from "@/app/_components/timeline-bars";
-import { readLane } from "../helpers/lanes";
+import {
+  berlinSpringEnd,
+  berlinSpringStart,
+  dubaiEnd,
+  dubaiStart,
+  HOUR,
+  percent,
+  readLane,
+  spanOf,
+} from "../helpers/lanes";
 
-const HOUR = 3_600_000;
 const DAY_SECONDS = 86_400;
-// Asia/Dubai is UTC+4 all year: 24 November 2026 runs from 20:00Z on the 23rd for 24 hours.
-const dubaiStart = Date.parse("2026-11-23T20:00:00Z");
-const dubaiEnd = dubaiStart + 24 * HOUR;
-// Europe/Berlin springs forward on 29 March 2026 (02:00 → 03:00): a 23-hour day.
-const berlinSpringStart = Date.parse("2026-03-28T23:00:00Z");
-const berlinSpringEnd = Date.parse("2026-03-29T22:00:00Z");
-
-const percent = (value: string | null) => Number.parseFloat(value ?? "");
-/** A period between two instants as the employee view gives it: after the day's start, and how long. */
-const spanOf = (dayStart: number, start: string, end: string): TimelineSpan => [
-  Date.parse(start) - dayStart,
-  Date.parse(end) - Date.parse(start),
-];
 const tickLabels = (container: HTMLElement) =>
   [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) => tick.textContent);
 const summaryOf = (lane: HTMLElement) => document.getElementById(lane.getAttribute("aria-describedby")!)?.textContent;

@@ -1,3 +1,20 @@
+import type { TimelineSpan } from "@/app/_components/timeline-bars";
+
+export const HOUR = 3_600_000;
+// Asia/Dubai is UTC+4 all year: 24 November 2026 runs from 20:00Z on the 23rd for 24 hours.
+export const dubaiStart = Date.parse("2026-11-23T20:00:00Z");
+export const dubaiEnd = dubaiStart + 24 * HOUR;
+// Europe/Berlin springs forward on 29 March 2026 (02:00 → 03:00): a 23-hour day.
+export const berlinSpringStart = Date.parse("2026-03-28T23:00:00Z");
+export const berlinSpringEnd = Date.parse("2026-03-29T22:00:00Z");
+
+export const percent = (value: string | null) => Number.parseFloat(value ?? "");
+/** A period between two instants as the views give it: after the day's start, and how long. */
+export const spanOf = (dayStart: number, start: string, end: string): TimelineSpan => [
+  Date.parse(start) - dayStart,
+  Date.parse(end) - Date.parse(start),
+];
+
 function commandsOf(path: Element): [string, number][] {
   return [...path.getAttribute("d")!.matchAll(/([a-zA-Z])([^a-zA-Z]*)/g)].map(([, command, args]) => [
     command,
