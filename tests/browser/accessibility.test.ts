@@ -1,7 +1,15 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, hydrated, launchChromium, openFresh, takePageProblems, watchPage } from "../helpers/browser";
+import {
+  findChromium,
+  hydrated,
+  launchChromium,
+  openFresh,
+  postAndLoad,
+  takePageProblems,
+  watchPage,
+} from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { fillDemo } from "../helpers/demo";
 import { killTree } from "../helpers/processes";
@@ -345,7 +353,7 @@ describe("accessibility in Chromium, with demo data", () => {
     const create = form.getByRole("button", { name: "Create team" });
     await page.keyboard.press("Tab");
     await expectFocusShown(page, create, "Create team");
-    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
+    await postAndLoad(page, () => page.keyboard.press("Enter"));
     expect(await page.locator("main [role=status]").innerText()).toContain("Created team Keyboard team");
     expect(await seriousViolations(page)).toEqual([]);
     const members = page.getByRole("textbox", { name: /^Members of Keyboard team/ });

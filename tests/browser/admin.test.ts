@@ -1,6 +1,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
+import {
+  findChromium,
+  launchChromium,
+  openFresh,
+  postAndLoad,
+  screenshots,
+  explainFailure,
+  takePageProblems,
+  watchPage,
+} from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -28,7 +37,8 @@ describe("the admin pages in Chromium", () => {
     watchPage(page);
   });
   // Whatever a test did, the page logged no error and broke no rule of its CSP.
-  afterEach(() => {
+  afterEach(async (context) => {
+    await explainFailure(context, page, server?.output);
     if (page) expect(takePageProblems(page)).toEqual([]);
   });
   afterAll(async () => {
@@ -44,7 +54,7 @@ describe("the admin pages in Chromium", () => {
   const alert = () => page.locator("main [role=alert]");
   /** Clicks a form's button and waits for the page the post redirects to (often the same URL). */
   const submit = async (button: ReturnType<Page["locator"]>) => {
-    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), button.click()]);
+    await postAndLoad(page, () => button.click());
   };
 
   it("signs in from an admin page and comes back to it", async () => {

@@ -23,6 +23,7 @@ import type { Timeline } from "@/lib/reports/timeline";
 import type { UserRow, UserStatus } from "@/lib/reports/users";
 import { addDays, startOfLocalDay } from "@/lib/time";
 import {
+  explainFailure,
   findChromium,
   hydrated,
   launchChromium,
@@ -150,7 +151,8 @@ describe("the dashboard in Chromium, with demo data", () => {
     watchPage(page);
   }, 120_000);
   // Whatever a test did, by link, click or key, the page logged no error and broke no CSP rule.
-  afterEach(() => {
+  afterEach(async (context) => {
+    await explainFailure(context, page, server?.output);
     if (page) expect(takePageProblems(page)).toEqual([]);
   });
   afterAll(async () => {

@@ -5,7 +5,16 @@ import { assignTeams, createAccount } from "@/lib/auth/accounts";
 import { createTeam, setTeamMembers } from "@/lib/auth/teams";
 import { openDb, type Db } from "@/lib/db";
 import { formatBalance } from "@/app/_components/format";
-import { findChromium, launchChromium, openFresh, screenshots, takePageProblems, watchPage } from "../helpers/browser";
+import {
+  findChromium,
+  launchChromium,
+  openFresh,
+  postAndLoad,
+  screenshots,
+  explainFailure,
+  takePageProblems,
+  watchPage,
+} from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -77,7 +86,8 @@ describe("expected hours in Chromium", () => {
     page.setDefaultTimeout(10_000);
     watchPage(page);
   });
-  afterEach(() => {
+  afterEach(async (context) => {
+    await explainFailure(context, page, server?.output);
     if (page) expect(takePageProblems(page)).toEqual([]);
   });
   afterAll(async () => {
@@ -90,7 +100,7 @@ describe("expected hours in Chromium", () => {
   const status = (p = page) => p.locator("main [role=status]");
   const alert = (p = page) => p.locator("main [role=alert]");
   const submit = async (button: ReturnType<Page["locator"]>, p = page) => {
-    await Promise.all([p.waitForNavigation({ waitUntil: "load" }), button.click()]);
+    await postAndLoad(p, () => button.click());
   };
   const signIn = async (p: Page, path: string, username: string, password: string) => {
     await openFresh(p, `${server.url}${path}`);

@@ -193,3 +193,33 @@ export const hydrated = (page: Page) =>
     const heading = document.querySelector("main h1");
     return heading !== null && Object.keys(heading).some((key) => key.startsWith("__reactFiber"));
   });
+
+/**
+ * After a failed test, prints what the page showed and what the server last logged: a
+ * notice that never came is told apart from an error shown instead or a server that failed.
+ */
+export async function explainFailure(
+  context: { task: { result?: { state?: string } } },
+  page: Page | undefined,
+  serverOutput?: () => string,
+): Promise<void> {
+  if (context.task.result?.state !== "fail" || !page) return;
+  const main = await page
+    .locator("main")
+    .first()
+    .innerText({ timeout: 2_000 })
+    .catch((error: Error) => `(no main: ${error.message.split("\n")[0]})`);
+  console.log(
+    `After the failure, ${page.url()} showed:\n${main.slice(0, 2_000)}\n` +
+      (serverOutput ? `The server's last output:\n${serverOutput().slice(-4_000)}` : ""),
+  );
+}
+
+/**
+ * Does what posts a form (a click, Enter) and waits until the page its answer leads to has
+ * loaded. Not waitForNavigation: that also resolves on the history.replaceState Next's router
+ * makes when it hydrates, which can land between the click and the post's answer.
+ */
+export async function postAndLoad(page: Page, act: () => Promise<unknown>): Promise<void> {
+  await Promise.all([page.waitForEvent("load"), act()]);
+}
