@@ -15,7 +15,7 @@ import {
   takePageProblems,
   watchPage,
 } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/databases";
+import { createTestDatabase, PROVIDERS, type TestDatabase } from "../helpers/databases";
 import { killTree } from "../helpers/processes";
 import { startServer, type RunningServer } from "../helpers/server";
 
@@ -62,9 +62,13 @@ async function seed(db: Db) {
   await assignTeams(db, lead.id, [office.id], { actor: "tests" });
 }
 
-// Schedules, holidays and leave in a real browser against the built server (SQLite): each page
-// opened by a fresh load, as an admin and a supervisor use them, and the balance they make.
-describe("expected hours in Chromium", () => {
+// The other browser files run on SQLite: this one runs on PostgreSQL where the tests have it,
+// so the pages are browser-tested on both databases.
+const PROVIDER = PROVIDERS.includes("postgresql") ? "postgresql" : "sqlite";
+
+// Schedules, holidays and leave in a real browser against the built server: each page opened
+// by a fresh load, as an admin and a supervisor use them, and the balance they make.
+describe(`expected hours in Chromium, on ${PROVIDER}`, () => {
   let database: TestDatabase;
   let server: RunningServer;
   let browser: Browser;
@@ -73,7 +77,7 @@ describe("expected hours in Chromium", () => {
 
   beforeAll(async () => {
     findChromium();
-    database = await createTestDatabase("sqlite");
+    database = await createTestDatabase(PROVIDER);
     server = await startServer({ DATABASE_URL: database.url, ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD });
     const db = openDb(database.url);
     try {
