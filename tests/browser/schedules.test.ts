@@ -23,6 +23,8 @@ const ADMIN = "schedules-admin";
 const ADMIN_PASSWORD = "Schedules-Admin-Passw0rd-1";
 const SUPERVISOR = "office-lead";
 const SUPERVISOR_PASSWORD = "Office-Lead-Passw0rd-22";
+const VIEWER = "payroll-viewer";
+const VIEWER_PASSWORD = "Payroll-Viewer-Passw0rd-3";
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/ics");
 const H = 3600;
 
@@ -60,6 +62,7 @@ async function seed(db: Db) {
     { actor: "tests" },
   );
   await assignTeams(db, lead.id, [office.id], { actor: "tests" });
+  await createAccount(db, { username: VIEWER, role: "viewer", password: VIEWER_PASSWORD }, { actor: "tests" });
 }
 
 // The other browser files run on SQLite: this one runs on PostgreSQL where the tests have it,
@@ -201,5 +204,22 @@ describe(`expected hours in Chromium, on ${PROVIDER}`, () => {
       "/admin/leave?employee=Ann",
     );
     await shots.take(page, "employee-month");
+  });
+
+  it("shows a viewer the employee's balance but no way to enter leave", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const viewer = watchPage(await context.newPage());
+    try {
+      await signIn(viewer, "/employees/Ann", VIEWER, VIEWER_PASSWORD);
+      await openFresh(viewer, `${server.url}/employees/Ann?date=2026-03-30`);
+      expect(await viewer.getByTestId("month-balance").innerText()).toBe(formatBalance(2 * H));
+      expect(await viewer.getByRole("link", { name: /Enter leave/ }).count()).toBe(0);
+      expect(await viewer.getByRole("link", { name: "Leave" }).count()).toBe(0);
+      await openFresh(viewer, `${server.url}/admin/leave?employee=Ann`);
+      expect(new URL(viewer.url()).pathname).toBe("/");
+      expect(takePageProblems(viewer)).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

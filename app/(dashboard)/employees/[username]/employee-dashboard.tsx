@@ -25,7 +25,7 @@ const periodList =
 const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /** One employee: the chosen day's working periods across 24 hours, and that day's month. */
-export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
+export function EmployeeDashboard({ initial, canEnterLeave }: { initial: EmployeeView; canEnterLeave: boolean }) {
   const live = initial.date === initial.today;
   const base = `/employees/${encodeURIComponent(initial.username)}`;
   const { view, error, refreshing, refresh } = useLiveView(`/api/dashboard${base}?date=${initial.date}`, initial, live);
@@ -161,11 +161,13 @@ export function EmployeeDashboard({ initial }: { initial: EmployeeView }) {
               {formatDuration(month.expected_seconds)} expected so far ·{" "}
               <span data-testid="month-balance">{formatBalance(month.balance_seconds)}</span>
             </p>
-            <p className="text-sm">
-              <Link href={`/admin/leave?employee=${encodeURIComponent(view.username)}`} className={linkClass}>
-                Enter leave for {view.username}
-              </Link>
-            </p>
+            {canEnterLeave ? (
+              <p className="text-sm">
+                <Link href={`/admin/leave?employee=${encodeURIComponent(view.username)}`} className={linkClass}>
+                  Enter leave for {view.username}
+                </Link>
+              </p>
+            ) : null}
           </div>
           <ExportLinks period="month" date={date} username={view.username} />
         </div>

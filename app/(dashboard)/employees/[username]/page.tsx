@@ -41,7 +41,14 @@ async function Employee({
     linkText: "Back to today's overview",
   });
   if ("panel" in result) return result.panel;
-  return <EmployeeDashboard initial={result.data as EmployeeView} />;
+  // Leave is entered by admins and supervisors (of their teams): a viewer is not offered the link.
+  const role = session.account.role;
+  return (
+    <EmployeeDashboard
+      initial={result.data as EmployeeView}
+      canEnterLeave={role === "admin" || role === "supervisor"}
+    />
+  );
 }
 
 export default async function EmployeePage({ params, searchParams }: { params: Params; searchParams: Search }) {
