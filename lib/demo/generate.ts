@@ -529,20 +529,22 @@ const DAY = 24 * HOUR;
 const RETIRED_BEFORE = 10 * DAY;
 
 /**
- * Most people work at one PC. Every fourth has a laptop and a desktop and uses either on a
- * given sitting; the third person's PC was left on an older agent; the fourth moved from an old
- * laptop to a new PC ten days ago, so the laptop has gone silent; the first idle person has an
- * RDP session left open, idle, on a terminal server, since soon after they began work today. Sittings never overlap, so a person's
- * events are the same whichever device each sitting is on.
+ * Most people work at one PC. Every fourth has a laptop and a desktop, used on alternate days; the third person's PC was left on an older agent;
+ * the fourth moved from an old laptop to a new PC ten days ago, so the laptop has gone silent;
+ * the first idle person has an RDP session left open, idle, on a terminal server, since soon
+ * after they began work today. Sittings never overlap, so a person's events are the same
+ * whichever device each sitting is on.
  */
-function planDevices(seed: number, index: number, username: string, idleSession: boolean, now: number): DevicePlan {
+function planDevices(index: number, idleSession: boolean, now: number, timeZone: string): DevicePlan {
   const n = 1001 + index;
   const agent = index === 2 ? OLD_DEMO_AGENT : DEMO_AGENT;
   const single = { device: `WS-${n}`, agent };
   let deviceOf: DevicePlan["deviceOf"] = () => single;
   if (index % 4 === 1) {
+    // Day about: the laptop on even local days, the desktop on odd ones, so a working week uses
+    // both. Never a random pick: a week of sittings all on one would leave the other "silent".
     deviceOf = (sitting) =>
-      createRandom(hashKey(seed, username, "device", sitting.start))() < 0.5
+      (Date.parse(localDateOf(sitting.start, timeZone)) / DAY) % 2 === 0
         ? { device: `LT-${n}`, agent }
         : { device: `DT-${n}`, agent };
   } else if (index === 3) {
@@ -623,7 +625,7 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
   const dates = Array.from({ length: o.days }, (_, k) => addDays(today, k - o.days + 1));
 
   const firstIdle = employees.findIndex((e) => e.statusAtNow === "idle");
-  const devices = employees.map((e, i) => planDevices(o.seed, i, e.username, i === firstIdle, o.now));
+  const devices = employees.map((e, i) => planDevices(i, i === firstIdle, o.now, o.timeZone));
   const plan = (employee: DemoEmployee): Sitting[] => {
     const person = describePerson(createRandom(hashKey(o.seed, employee.username, "person")), employee.teams[0]);
     let sittings = dates.flatMap((date) => planDay(o.seed, employee.username, person, date, o.timeZone));

@@ -54,6 +54,18 @@ describe("the demo fleet", () => {
     expect(silent.map(([name]) => name)).toHaveLength(1);
   });
 
+  it("leaves only the retired laptop silent, whichever day the demo is made", () => {
+    for (let day = 0; day < 7; day++) {
+      const now = NOW + day * DAY + day * 37 * MINUTE;
+      const other = generateDemo({ employees: 8, days: 21, now, timeZone: "Asia/Dubai" });
+      const silent = [...fleetOf([...other.batches()].flat())].filter(([, d]) => now - d.last > 7 * DAY);
+      expect(
+        silent.map(([name]) => name),
+        new Date(now).toISOString(),
+      ).toEqual(["LT-1004"]);
+    }
+  });
+
   it("has one idle employee with an RDP session that only ever sends stopped heartbeats, up to now", () => {
     const rdp = fleet.get("RDS-01")!;
     expect([...rdp.users]).toHaveLength(1);
