@@ -10,6 +10,7 @@ import {
   cell,
   EmployeeCells,
   EmployeeTableHead,
+  ExpectedCells,
   FilterBar,
   NoMatch,
   Pager,
@@ -29,6 +30,8 @@ const COLUMNS: Column[] = [
   { key: "last", label: "Last activity", numeric: true },
   { key: "worked", label: "Time worked", numeric: true },
   { key: "rwh", label: "Real Work Hours", numeric: true },
+  { key: "expected", label: "Expected", numeric: true },
+  { key: "balance", label: "Over / under", numeric: true },
 ];
 
 /** Everyone's status now and their day so far, kept current every minute; the table a page at a time. */
@@ -99,6 +102,7 @@ export function TodayDashboard({ initial, blockMinutes }: { initial: TodayView; 
                       <StatusBadge status={employee.status} since={employee.since} today={today} timeZone={timezone} />
                     </td>
                     <ActivityCells row={employee} day={today} timeZone={timezone} />
+                    <ExpectedCells row={employee} />
                   </tr>
                 ))}
               </tbody>

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { DEFAULT_PAGE_SIZE, PAGE_SIZES, type SortDirection, type TablePage } from "@/lib/reports/table";
-import { formatDuration, formatWhenRelative } from "./format";
+import { formatBalance, formatDuration, formatWhenRelative } from "./format";
 import { buttonSecondary, EmptyState, linkClass, TeamChips } from "./ui";
 import type { ViewParams } from "./view-params";
 
@@ -400,6 +400,20 @@ export function ActivityCells({
       </td>
       <td className={numCell} data-col="real_hours_counted">
         {idle ? "—" : row.real_hours_counted}
+      </td>
+    </>
+  );
+}
+
+/** An employee's time against their schedule (DESIGN §11): expected so far, and over or under it. */
+export function ExpectedCells({ row }: { row: { expected_seconds: number; balance_seconds: number } }) {
+  return (
+    <>
+      <td className={numCell} data-col="expected_seconds">
+        {formatDuration(row.expected_seconds)}
+      </td>
+      <td className={numCell} data-col="balance_seconds" data-seconds={row.balance_seconds}>
+        {formatBalance(row.balance_seconds)}
       </td>
     </>
   );

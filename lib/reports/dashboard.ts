@@ -2,7 +2,7 @@ import type { Db } from "../db/index.ts";
 import { toUserKey } from "../users.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../time.ts";
 import { listDailyTotals, listTeamsByUserKey, type DailyRow } from "./daily.ts";
-import { daysBetween, type DashboardQuery, type Period } from "./schemas.ts";
+import { daysBetween, type DashboardQuery, type Period, type PeriodSort, type TodaySort } from "./schemas.ts";
 import type { ReportSettings } from "./settings.ts";
 import { type Visible } from "./visible.ts";
 import { dialectOf, toIsoOrNull } from "../db/dialect.ts";
@@ -143,17 +143,18 @@ const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
 
 const STATUS_ORDER = { working: 0, idle: 1, offline: 2 } as const;
 
-const TODAY_SORTS: Record<string, (row: TodayEmployee) => string | number | null> = {
+const TODAY_SORTS: Record<TodaySort, (row: TodayEmployee) => string | number | null> = {
   name: (row) => row.username,
   status: (row) => STATUS_ORDER[row.status],
   first: (row) => row.first_activity,
   last: (row) => row.last_activity,
   worked: (row) => row.working_seconds,
   rwh: (row) => row.real_hours_counted,
+  expected: (row) => row.expected_seconds,
   balance: (row) => row.balance_seconds,
 };
 
-const PERIOD_SORTS: Record<string, (row: Omit<PeriodEmployee, "days">) => string | number | null> = {
+const PERIOD_SORTS: Record<PeriodSort, (row: Omit<PeriodEmployee, "days">) => string | number | null> = {
   name: (row) => row.username,
   days: (row) => row.days_active,
   first: (row) => row.first_activity,

@@ -123,8 +123,10 @@ export function parseQuery<S extends z.ZodType>(schema: S, input: QueryInput): z
 const DASHBOARD_VIEWS = ["today", ...PERIODS] as const;
 export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
 
-const TODAY_SORTS = ["name", "status", "first", "last", "worked", "rwh"] as const;
-const PERIOD_SORTS = ["name", "days", "first", "last", "worked", "rwh"] as const;
+const TODAY_SORTS = ["name", "status", "first", "last", "worked", "rwh", "expected", "balance"] as const;
+const PERIOD_SORTS = ["name", "days", "first", "last", "worked", "rwh", "expected", "balance"] as const;
+export type TodaySort = (typeof TODAY_SORTS)[number];
+export type PeriodSort = (typeof PERIOD_SORTS)[number];
 const STATUSES = ["working", "idle", "offline"] as const;
 
 export const dashboardQuerySchema = z

@@ -354,6 +354,8 @@ describe("the dashboard in Chromium, with demo data", () => {
         last_activity: worked?.last_activity ? formatWhenRelative(worked.last_activity, today, timeZone) : "—",
         working_seconds: formatDuration(worked?.working_seconds ?? 0),
         real_hours_counted: String(worked?.real_hours_counted ?? 0),
+        expected_seconds: formatDuration(worked?.expected_seconds ?? 0),
+        balance_seconds: formatBalance(worked?.balance_seconds ?? 0),
       });
     }
     // Working first, then idle, then offline; by name within each.

@@ -6,6 +6,7 @@ import { POST as leavePost } from "@/app/admin/leave/actions/route";
 import { POST as schedulesPost } from "@/app/admin/schedules/actions/route";
 import { openFlash, type Flash } from "@/app/admin/_lib/flash";
 import { FLASH_COOKIE } from "@/app/admin/_lib/flash-cookie";
+import { GET as getDashboardView } from "@/app/api/dashboard/[view]/route";
 import { GET as getSummary } from "@/app/api/reports/summary/route";
 import { GET as getTimeline } from "@/app/api/users/[username]/timeline/route";
 import { listAudit } from "@/lib/auth/audit";
@@ -282,14 +283,19 @@ describe.each(PROVIDERS)("expected hours on %s", (provider) => {
     expect(day("2026-03-29")).toMatchObject({ working_seconds: 3 * H, expected_seconds: 0, balance_seconds: 3 * H });
     expect(ann.days.reduce((total, d) => total + d.expected_seconds, 0)).toBe(ann.expected_seconds);
     expect(view.totals.expected_seconds).toBe(view.employees.reduce((t, e) => t + e.expected_seconds, 0));
-    // Sorting by balance puts the most undertime first.
-    const sorted = (await loadDashboardView(
-      database.db,
-      { view: "month", date: "2026-03-10", sort: "balance", dir: "asc" },
-      SETTINGS,
-      NOW,
-    )) as PeriodView;
-    expect(sorted.employees.map((e) => e.username)).toEqual(["Dan", "Pat", "Ann"]);
+    // Sorting by balance, as the table's header asks the dashboard API, puts the most undertime first.
+    const token = await newToken(database.db, "read");
+    const sorted = async (url: string) => {
+      const res = await getDashboardView(new Request(`${ORIGIN}${url}`, { headers: bearer(token) }), {
+        params: Promise.resolve({ view: new URL(url, ORIGIN).pathname.split("/").pop()! }),
+      } as never);
+      return ((await okData(res)) as PeriodView).employees.map((e) => e.username);
+    };
+    expect(await sorted("/api/dashboard/month?date=2026-03-10&sort=balance&dir=asc")).toEqual(["Dan", "Pat", "Ann"]);
+    expect(await sorted("/api/dashboard/month?date=2026-03-10&sort=expected&dir=desc")).toEqual(["Dan", "Ann", "Pat"]);
+    // Today's table too. Whatever weekday today is, Ann and Dan (the default 8 h) owe at least
+    // as much as Pat (part-time, Monday to Wednesday 4 h), and equal balances go by name.
+    expect(await sorted("/api/dashboard/today?sort=balance&dir=asc")).toEqual(["Ann", "Dan", "Pat"]);
   });
 
   it("gives the read API's summary and timeline the same figures", async () => {

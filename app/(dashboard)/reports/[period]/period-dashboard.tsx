@@ -12,6 +12,7 @@ import {
   bodyRow,
   EmployeeCells,
   EmployeeTableHead,
+  ExpectedCells,
   FilterBar,
   NoMatch,
   numCell,
@@ -215,12 +216,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
                           </td>
                         ) : null}
                         <ActivityCells row={employee} day={multiDay ? "" : view.date} timeZone={timezone} />
-                        <td className={numCell} data-col="expected_seconds">
-                          {formatDuration(employee.expected_seconds)}
-                        </td>
-                        <td className={numCell} data-col="balance_seconds" data-seconds={employee.balance_seconds}>
-                          {formatBalance(employee.balance_seconds)}
-                        </td>
+                        <ExpectedCells row={employee} />
                       </tr>
                     ))}
                   </tbody>
