@@ -1169,8 +1169,9 @@ function Invoke-AgentFlush {
         }
         $json = '{"events":[' + (@($batch.Events | ForEach-Object { ConvertTo-AgentServerClock -Line $_ }) -join ',') + ']}'
         $bytes = $script:Utf8NoBom.GetBytes($json)
+        $asked = Get-AgentUtcNow
         $resp = Invoke-AgentHttpPost -Uri $Settings['API_ENDPOINT'] -Body $bytes -Token $Settings['AGENT_TOKEN'] -TimeoutSec ([int]$Settings['REQUEST_TIMEOUT_SECONDS'])
-        if ($resp.PSObject.Properties.Name -contains 'Date') { Update-AgentClockOffset -ServerDate $resp.Date -LocalNow (Get-AgentUtcNow) }
+        if ($resp.PSObject.Properties.Name -contains 'Date') { Update-AgentClockOffset -ServerDate $resp.Date -LocalNow (Get-AgentMidpoint -From $asked) }
         $class = Get-AgentRetryClass -StatusCode $resp.StatusCode -Body $resp.Body
         if ($class -eq 'split' -and $Sender.BatchSize -le 1) {
             # One event refused as too large: something between us and the server; keep it.
@@ -1455,14 +1456,22 @@ function Get-AgentRecoveryEvents {
 
 $script:AgentClockOffsetSeconds = 0
 
+function Get-AgentMidpoint {
+    # The local instant halfway through an exchange begun at $From: when the server most likely
+    # wrote its Date header, however long a busy server or network took each way.
+    param([DateTime]$From)
+    $to = Get-AgentUtcNow
+    return $From.AddTicks([long](($to - $From).Ticks / 2))
+}
+
 function Update-AgentClockOffset {
-    # Learns how far this PC's clock is from the server's (its Date header). The header has
-    # whole seconds and the answer took a moment to arrive, so differences of a few seconds are
-    # noise; they are ignored, which also keeps a resent event's corrected ts unchanged (the
-    # server's duplicate check needs the same ts).
+    # Learns how far this PC's clock is from the server's (its Date header, read at $LocalNow).
+    # The header has whole seconds, cut down: the server's time was half a second later on
+    # average. Differences of a few seconds are still noise; they are ignored, which also keeps
+    # a resent event's corrected ts unchanged (the server's duplicate check needs the same ts).
     param($ServerDate, [DateTime]$LocalNow)
     if ($null -eq $ServerDate) { return }
-    $offset = [Math]::Round(([DateTime]$ServerDate - $LocalNow).TotalSeconds)
+    $offset = [Math]::Round((([DateTime]$ServerDate).AddMilliseconds(500) - $LocalNow).TotalSeconds)
     if ([Math]::Abs($offset) -lt 5) { $offset = 0 }
     if ([Math]::Abs($offset - $script:AgentClockOffsetSeconds) -lt 5) { return }
     if ([Math]::Abs($offset) -gt 60) {
@@ -1691,8 +1700,9 @@ function Start-WorkTracingAgent {
 
         if ($s['API_ENDPOINT']) {
             # Before the first send, so that even events spooled offline arrive on the server's clock.
+            $asked = Get-AgentUtcNow
             $health = Invoke-AgentHttpGet -Uri (Get-AgentHealthUri -Endpoint $s['API_ENDPOINT']) -TimeoutSec ([int]$s['REQUEST_TIMEOUT_SECONDS'])
-            Update-AgentClockOffset -ServerDate $health.Date -LocalNow (Get-AgentUtcNow)
+            Update-AgentClockOffset -ServerDate $health.Date -LocalNow (Get-AgentMidpoint -From $asked)
         }
 
         $state = New-AgentState -User $user

@@ -181,3 +181,17 @@ Describe 'a server whose clock is 10 minutes behind the PC' {
         Get-Content -Raw (Join-Path $dir 'agent.log') | Should -Match 'clock is 6\d\d s ahead of the server''s'
     }
 }
+
+Describe 'the offset to the server''s clock' {
+    It 'is read at the middle of a slow exchange and the middle of the Date header''s second' {
+        # The PC is 600 s ahead. It asks at 12:00:00; the server answers 1.4 s later, at
+        # 11:50:01.4 on its clock, which its Date header says as 11:50:01; the answer arrives at
+        # 12:00:02.8. Taken at face value that is 602 s.
+        $script:AgentClockOffsetSeconds = 0
+        $asked = New-Object DateTime(2026, 3, 2, 12, 0, 0, [DateTimeKind]::Utc)
+        function Get-AgentUtcNow { return (New-Object DateTime(2026, 3, 2, 12, 0, 2, 800, [DateTimeKind]::Utc)) }
+        $header = New-Object DateTime(2026, 3, 2, 11, 50, 1, [DateTimeKind]::Utc)
+        Update-AgentClockOffset -ServerDate $header -LocalNow (Get-AgentMidpoint -From $asked)
+        $script:AgentClockOffsetSeconds | Should -Be -600
+    }
+}
