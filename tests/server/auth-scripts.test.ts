@@ -15,7 +15,7 @@ import { ROOT } from "../helpers/server";
 const secretKey = "test-secret-key-0123456789abcdef";
 
 function runScript(databaseUrl: string, script: string, args: string[], input?: string) {
-  const result = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [`scripts/${script}`, ...args], {
+  const result = spawnSync(process.execPath, ["--import", "tsx", `scripts/${script}`, ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
     input: input ?? "",

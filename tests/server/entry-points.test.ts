@@ -8,7 +8,7 @@ import { createTestDatabase, PROVIDERS } from "../helpers/databases";
 import { ROOT, startServer } from "../helpers/server";
 
 function migrateScript(databaseUrl: string) {
-  return spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/migrate.ts"], {
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/migrate.ts"], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     encoding: "utf8",
@@ -45,7 +45,8 @@ describe("npm run dev", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wt-dev-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("serves the development server on SQLite, creating the database", async () => {
+  // The development server compiles each route on its first request: minutes on a loaded machine.
+  it("serves the development server on SQLite, creating the database", { timeout: 240_000 }, async () => {
     const file = path.join(dir, "dev", "work_events.db");
     const server = await startServer({ DATABASE_URL: `file:${file}` }, { args: ["--dev"], timeoutMs: 120_000 });
     try {

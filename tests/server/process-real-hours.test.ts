@@ -14,7 +14,7 @@ const T0 = Date.parse("2026-03-02T05:00:00Z");
 const DAY = 86_400_000;
 
 function runScript(databaseUrl: string, ...args: string[]) {
-  const result = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/process-real-hours.ts", ...args], {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/process-real-hours.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, REPORT_TIMEZONE: "Asia/Dubai", LOG_LEVEL: "warn" },
     encoding: "utf8",
