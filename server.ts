@@ -7,6 +7,11 @@ Object.assign(process.env, { NODE_ENV: dev ? "development" : "production" });
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+// Output whose reader has gone (journald restarted, the terminal closed) fails with EPIPE. Unheard,
+// that error is an uncaught exception whose report fails the same way, over and over, and the
+// process spins and never stops. There is nobody left to tell: serving goes on without a log.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+
 // Plain until lib/log is loaded, which writes it as JSON under LOG_FORMAT=json.
 let writeFailure = (message: string): void => void process.stderr.write(`${message}\n`);
 
