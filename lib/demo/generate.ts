@@ -529,11 +529,11 @@ const DAY = 24 * HOUR;
 const RETIRED_BEFORE = 10 * DAY;
 
 /**
- * Most people work at one PC. Every fourth has a laptop and a desktop, used on alternate days; the third person's PC was left on an older agent;
- * the fourth moved from an old laptop to a new PC ten days ago, so the laptop has gone silent;
- * the first idle person has an RDP session left open, idle, on a terminal server, since soon
- * after they began work today. Sittings never overlap, so a person's events are the same
- * whichever device each sitting is on.
+ * Most people work at one PC. Every fourth has a laptop and a desktop, used on alternate days;
+ * the third person's PC was left on an older agent; the fourth moved from an old laptop to a
+ * new PC ten days ago, so the laptop has gone silent; the first idle person has an RDP session
+ * left open, idle, on a terminal server, since soon after they began work today. Sittings never
+ * overlap, so a person's events are the same whichever device each sitting is on.
  */
 function planDevices(index: number, idleSession: boolean, now: number, timeZone: string): DevicePlan {
   const n = 1001 + index;
