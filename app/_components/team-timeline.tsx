@@ -7,6 +7,7 @@ import {
   findBarAt,
   HoveredBar,
   HourLabels,
+  HourLines,
   LaneBars,
   listHourTicks,
   toBars,
@@ -201,20 +202,7 @@ export function TeamTimeline({
                   className="fill-slate-400/10"
                 />
               ) : null}
-              {ticks.map((tick) => (
-                <line
-                  key={tick.at}
-                  x1={toPercent(tick.position)}
-                  x2={toPercent(tick.position)}
-                  y1={0}
-                  y2="100%"
-                  className={
-                    tick.label
-                      ? "stroke-slate-300/80 dark:stroke-slate-600/70"
-                      : "stroke-slate-200/70 dark:stroke-slate-700/50"
-                  }
-                />
-              ))}
+              <HourLines ticks={ticks} />
             </svg>
           </div>
           <ul aria-label={caption} className="relative">

@@ -211,20 +211,7 @@ export function TimelineBars({
               />
             </>
           )}
-          {ticks.map((tick) => (
-            <line
-              key={tick.at}
-              x1={toPercent(tick.position)}
-              x2={toPercent(tick.position)}
-              y1={0}
-              y2="100%"
-              className={
-                tick.label
-                  ? "stroke-slate-300/80 dark:stroke-slate-600/70"
-                  : "stroke-slate-200 dark:stroke-slate-700/50"
-              }
-            />
-          ))}
+          <HourLines ticks={ticks} />
         </svg>
 
         {bars.length === 0 ? (
@@ -281,7 +268,22 @@ export function TimelineBars({
   );
 }
 
-/** The bar under the pointer, outlined, with its times above it (or outlined only, `tip` false). */
+/** The hour axis' lines across a day's lanes: stronger where the axis has a label. */
+export function HourLines({ ticks }: { ticks: Tick[] }) {
+  return ticks.map((tick) => (
+    <line
+      key={tick.at}
+      x1={toPercent(tick.position)}
+      x2={toPercent(tick.position)}
+      y1={0}
+      y2="100%"
+      className={
+        tick.label ? "stroke-slate-300/80 dark:stroke-slate-600/70" : "stroke-slate-200/70 dark:stroke-slate-700/50"
+      }
+    />
+  ));
+}
+
 /** The hour axis' labels under (or over) a day's lanes. */
 export function HourLabels({ ticks, className, baseline }: { ticks: Tick[]; className: string; baseline: number }) {
   return (

@@ -17,12 +17,11 @@ import { StatusBadge } from "../../../_components/status-badge";
 import { ActivityCells, bodyRow, cell, headRow, TableFrame } from "../../../_components/table-controls";
 import { DeviceLanes, TimelineBars } from "../../../_components/timeline-bars";
 import { TrendChart } from "../../../_components/trend-chart";
-import { ExportLinks, linkClass, PageHeading, panel, StatCard, TeamChips } from "../../../_components/ui";
+import { ExportLinks, linkClass, PageHeading, panel, sectionTitle, StatCard, TeamChips } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 
 const periodList =
   "mt-4 grid gap-1 text-sm sm:grid-cols-2 lg:grid-cols-3 *:flex *:justify-between *:gap-3 *:rounded-md *:bg-slate-50 *:px-2.5 *:py-1.5 *:tabular-nums dark:*:bg-slate-800/50 [&_span+span]:text-slate-500 dark:[&_span+span]:text-slate-400";
-const sectionTitle = "mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /** One employee: the chosen day's working periods across 24 hours, and that day's month. */
 export function EmployeeDashboard({ initial, canEnterLeave }: { initial: EmployeeView; canEnterLeave: boolean }) {

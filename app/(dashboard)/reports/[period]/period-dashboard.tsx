@@ -20,7 +20,7 @@ import {
   TableFrame,
   type Column,
 } from "../../../_components/table-controls";
-import { ExportLinks, linkClass, NoDataYet, PageHeading, StatCard } from "../../../_components/ui";
+import { ExportLinks, linkClass, NoDataYet, PageHeading, sectionTitle, StatCard } from "../../../_components/ui";
 import { useLiveView } from "../../../_components/use-live-view";
 import { carriedParams, tableSearch, useViewParams } from "../../../_components/view-params";
 
@@ -139,10 +139,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
             <>
               {multiDay ? (
                 <section aria-labelledby="heatmap-title" className="mb-6">
-                  <h2
-                    id="heatmap-title"
-                    className="mb-2 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
-                  >
+                  <h2 id="heatmap-title" className={sectionTitle}>
                     Hours per day
                   </h2>
                   <Heatmap
@@ -172,10 +169,7 @@ export function PeriodDashboard({ initial }: { initial: PeriodView }) {
               ) : null}
               {view.day_bounds ? (
                 <section aria-labelledby="team-timeline-title" className="mb-6">
-                  <h2
-                    id="team-timeline-title"
-                    className="mb-2 text-sm font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400"
-                  >
+                  <h2 id="team-timeline-title" className={sectionTitle}>
                     Who worked when
                   </h2>
                   <TeamTimeline
