@@ -34,6 +34,7 @@ import {
 } from "../helpers/browser";
 import { ingestTokenFor } from "../helpers/credentials";
 import { expectSameAsCsv, readXlsx } from "../helpers/xlsx";
+import { HOUR_LABELS } from "../helpers/lanes";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases";
 import { fillDemo } from "../helpers/demo";
 import { killTree } from "../helpers/processes";
@@ -831,16 +832,7 @@ describe("the dashboard in Chromium, with demo data", () => {
         return { label: tick.textContent, middle: box.x + box.width / 2 };
       }),
     );
-    expect(labels.map((tick) => tick.label)).toEqual([
-      "00:00",
-      "03:00",
-      "06:00",
-      "09:00",
-      "12:00",
-      "15:00",
-      "18:00",
-      "21:00",
-    ]);
+    expect(labels.map((tick) => tick.label)).toEqual(HOUR_LABELS);
     labels.slice(1).forEach((tick, i) => {
       expect(tick.middle, tick.label!).toBeCloseTo(track.x + ((i + 1) / 8) * track.width, -1);
     });

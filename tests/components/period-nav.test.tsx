@@ -15,6 +15,19 @@ beforeEach(() => push.mockClear());
 
 const href = (name: string) => screen.getByRole("link", { name }).getAttribute("href");
 
+/** The day before "today" in the Day report, as most cases here start. */
+const renderDay = () =>
+  render(
+    <PeriodNav
+      period="day"
+      date="2026-11-25"
+      start="2026-11-25"
+      end="2026-11-25"
+      today="2026-11-26"
+      basePath="/reports/day"
+    />,
+  );
+
 describe("shiftDate", () => {
   it("steps days and weeks across month and year ends", () => {
     expect(shiftDate("day", "2026-11-24", 1)).toBe("2026-11-25");
@@ -115,16 +128,7 @@ describe("PeriodNav", () => {
   });
 
   it("does not navigate on a half-typed or cleared date", () => {
-    render(
-      <PeriodNav
-        period="day"
-        date="2026-11-25"
-        start="2026-11-25"
-        end="2026-11-25"
-        today="2026-11-26"
-        basePath="/reports/day"
-      />,
-    );
+    renderDay();
     const input = screen.getByLabelText<HTMLInputElement>("Go to date");
     fireEvent.change(input, { target: { value: "0002-11-25" } });
     fireEvent.change(input, { target: { value: "" } });
@@ -151,16 +155,7 @@ describe("PeriodNav", () => {
   });
 
   it("waits for Enter, or leaving the field, before going to a date typed or stepped by key", () => {
-    render(
-      <PeriodNav
-        period="day"
-        date="2026-11-25"
-        start="2026-11-25"
-        end="2026-11-25"
-        today="2026-11-26"
-        basePath="/reports/day"
-      />,
-    );
+    renderDay();
     const input = screen.getByLabelText<HTMLInputElement>("Go to date");
     input.focus();
     fireEvent.keyDown(input, { key: "ArrowDown" });

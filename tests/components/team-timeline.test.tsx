@@ -10,6 +10,7 @@ import {
   dubaiEnd,
   dubaiStart,
   HOUR,
+  HOUR_LABELS,
   percent,
   readLane,
   spanOf,
@@ -66,16 +67,7 @@ describe("TeamTimeline", () => {
     expect([cyBar.x, cyBar.width]).toEqual([expect.closeTo((13 / 24) * 100, 3), expect.closeTo((4 / 24) * 100, 3)]);
     // The hour labels, drawn once above the rows.
     const ticks = [...container.querySelectorAll("[data-tick]")];
-    expect(ticks.map((tick) => tick.textContent)).toEqual([
-      "00:00",
-      "03:00",
-      "06:00",
-      "09:00",
-      "12:00",
-      "15:00",
-      "18:00",
-      "21:00",
-    ]);
+    expect(ticks.map((tick) => tick.textContent)).toEqual(HOUR_LABELS);
     expect(ticks.map((tick) => percent(tick.getAttribute("x")))).toEqual([0, 12.5, 25, 37.5, 50, 62.5, 75, 87.5]);
   });
 

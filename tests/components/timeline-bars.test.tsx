@@ -9,6 +9,7 @@ import {
   dubaiEnd,
   dubaiStart,
   HOUR,
+  HOUR_LABELS,
   percent,
   readLane,
   spanOf,
@@ -57,16 +58,7 @@ describe("TimelineBars", () => {
     expect(bar.width).toBeCloseTo((3.5 / 23) * 100, 3);
     // 03:00 comes two real hours after midnight that day.
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
-    expect(ticks.map((tick) => tick.textContent)).toEqual([
-      "00:00",
-      "03:00",
-      "06:00",
-      "09:00",
-      "12:00",
-      "15:00",
-      "18:00",
-      "21:00",
-    ]);
+    expect(ticks.map((tick) => tick.textContent)).toEqual(HOUR_LABELS);
     expect(percent(ticks[1].getAttribute("x"))).toBeCloseTo((2 / 23) * 100, 3);
     expect(percent(ticks[7].getAttribute("x"))).toBeCloseTo((20 / 23) * 100, 3);
   });
@@ -75,7 +67,7 @@ describe("TimelineBars", () => {
     const { container } = render(
       <TimelineBars spans={[]} dayStart={dubaiStart} dayEnd={dubaiEnd} timeZone="Asia/Dubai" />,
     );
-    expect(tickLabels(container)).toEqual(["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
+    expect(tickLabels(container)).toEqual(HOUR_LABELS);
     const positions = [...container.querySelectorAll<HTMLElement>("[data-tick]")].map((tick) =>
       percent(tick.getAttribute("x")),
     );
@@ -87,16 +79,7 @@ describe("TimelineBars", () => {
     const end = Date.parse("2026-10-25T23:00:00Z");
     const { container } = render(<TimelineBars spans={[]} dayStart={start} dayEnd={end} timeZone="Europe/Berlin" />);
     const ticks = [...container.querySelectorAll<HTMLElement>("[data-tick]")];
-    expect(ticks.map((tick) => tick.textContent)).toEqual([
-      "00:00",
-      "03:00",
-      "06:00",
-      "09:00",
-      "12:00",
-      "15:00",
-      "18:00",
-      "21:00",
-    ]);
+    expect(ticks.map((tick) => tick.textContent)).toEqual(HOUR_LABELS);
     expect(percent(ticks[1].getAttribute("x"))).toBeCloseTo((4 / 25) * 100, 3);
   });
 

@@ -42,3 +42,6 @@ export function readLane(lane: Element) {
   }
   return { bars, marks };
 }
+
+/** The hour axis' labels on any day, DST or not: every third hour of the clock. */
+export const HOUR_LABELS = ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"];
