@@ -53,7 +53,8 @@ module.exports = {
         "A domain folder uses another only through a named entry point; " +
         "what several domains share (user keys, the event type, instants, SQL dialects) lives in the vocabulary below them. " +
         "Add an entry point here, with its reason, before adding such an import. " +
-        "lib/devices/status.ts: a user's status combines their devices' statuses (DESIGN §6), so the reports read it. " +
+        "lib/devices/status.ts: a user's status combines their devices' statuses (DESIGN §6), so the reports read it; " +
+        "ingest keeps each stream's current run by its rule (findCurrentRun). " +
         "lib/schedules/expected.ts and store.ts (loadCalendar): every report adds expected hours (DESIGN §11). " +
         "lib/auth/audit.ts: every admin change, schedules and leave included, goes to the one audit log.",
       severity: "error",

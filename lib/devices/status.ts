@@ -2,7 +2,8 @@
  * Live status per (user, device) stream, and how a user's devices combine into one status
  * (DESIGN §6): a device is working or idle while its latest event is no older than the gap,
  * offline after that; the user is working if any device is, else idle if any is, else offline.
- * This is lib/reports' named entry point into lib/devices (see .dependency-cruiser.cjs).
+ * This is the named entry point into lib/devices for lib/reports and lib/ingest (see
+ * .dependency-cruiser.cjs).
  */
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/index.ts";
@@ -140,16 +141,28 @@ export async function listStreamStatuses(
   const tracked = (
     await db.raw.query<Record<string, unknown>>(
       `SELECT user_key, device_key, display_name, agent, token_id, last_state,
-              ${d.ms("first_event_at")} AS first_event_at, ${d.ms("last_event_at")} AS last_event_at
+              ${d.ms("first_event_at")} AS first_event_at, ${d.ms("last_event_at")} AS last_event_at,
+              ${d.ms("run_since")} AS run_since, run_after_other, run_gap_ms
        FROM tracked_devices`,
     )
   ).filter((row) => visible === null || visible.has(String(row.user_key)));
 
   const isLive = (lastSeen: number) => gapMs === 0 || now - lastSeen <= gapMs;
   const streams = tracked.map((row) => ({ userKey: String(row.user_key), deviceKey: String(row.device_key) }));
+  // The run ingest kept, where it knows it under this gap; the events are read for the rest.
+  const kept = tracked.map((row): Current | null =>
+    row.run_since === null || row.run_gap_ms === null || toNumber(row.run_gap_ms) !== gapMs
+      ? null
+      : {
+          latestTs: toNumber(row.last_event_at),
+          latestState: row.last_state as EventState,
+          since: toNumber(row.run_since),
+          afterOtherState: Boolean(row.run_after_other),
+        },
+  );
   const runs = await findCurrentRuns(
     db,
-    streams.filter((_, i) => isLive(toNumber(tracked[i].last_event_at))),
+    streams.filter((_, i) => !kept[i] && isLive(toNumber(tracked[i].last_event_at))),
     gapMs,
   );
 
@@ -162,7 +175,7 @@ export async function listStreamStatuses(
       firstEvent: toNumber(row.first_event_at),
     };
     // The newest event read beats tracked_devices' copy, which a report may have moved on since.
-    const run = runs.get(keyOf(streams[i]));
+    const run = kept[i] ?? runs.get(keyOf(streams[i]));
     if (run && isLive(run.latestTs)) {
       const working = run.latestState === "working";
       return {

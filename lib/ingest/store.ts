@@ -1,5 +1,8 @@
 import type { Database, Statement } from "better-sqlite3";
+import { getConfig } from "../config.ts";
 import type { Db } from "../db/index.ts";
+import type { Provider } from "../db/dialect.ts";
+import { findCurrentRun } from "../devices/status.ts";
 import { retryTransientConflicts } from "../db/retry.ts";
 import { recordGroupCommit } from "../metrics/registry.ts";
 import type { ParsedEvent } from "./schema.ts";
@@ -16,8 +19,8 @@ type Submission = {
   reject: (error: unknown) => void;
 };
 
-/** A user's or a device stream's newly stored events: the first seen (and its index), the earliest time and the latest event. */
-type Touched = { first: ParsedEvent; firstIndex: number; firstTs: number; latest: ParsedEvent };
+/** A user's or a device stream's newly stored events: the first seen (and its index), the earliest time, the latest event, all of them. */
+type Touched = { first: ParsedEvent; firstIndex: number; firstTs: number; latest: ParsedEvent; events: ParsedEvent[] };
 
 const deviceOf = (event: ParsedEvent) => event.deviceKey ?? "";
 const userOf = (event: ParsedEvent) => event.userKey;
@@ -40,14 +43,28 @@ function summarise(events: ParsedEvent[], stored: StoreResult, keyOf: (e: Parsed
     const key = keyOf(event);
     const seen = byKey.get(key);
     if (!seen) {
-      byKey.set(key, { first: event, firstIndex: i, firstTs: event.ts, latest: event });
+      byKey.set(key, { first: event, firstIndex: i, firstTs: event.ts, latest: event, events: [event] });
       return;
     }
+    seen.events.push(event);
     if (event.ts < seen.firstTs) seen.firstTs = event.ts;
     // At equal times "stopped" sorts after "working" (DESIGN §5.1), so it is the later state.
     if (event.ts > seen.latest.ts || (event.ts === seen.latest.ts && event.state === "stopped")) seen.latest = event;
   });
   return [...byKey.values()];
+}
+
+/** The last run of some events of one stream, as if they were all it had: when it began, and whether the other state came right before. */
+export type OwnRun = { since: number; afterOther: boolean };
+
+/** Works out `OwnRun` for a stream's new events, in any order, as status would (DESIGN §6). */
+export function findOwnRun(events: readonly { ts: number; state: ParsedEvent["state"] }[], gapMs: number): OwnRun {
+  // Newest first: at one instant "stopped" is the later state (DESIGN §5.1).
+  const newestFirst = [...events].sort(
+    (a, b) => b.ts - a.ts || (a.state === b.state ? 0 : a.state === "stopped" ? -1 : 1),
+  );
+  const run = findCurrentRun(newestFirst, gapMs)!;
+  return { since: run.since, afterOther: run.afterOtherState };
 }
 
 // Keeps tracked_users.last_* at the event latest in time, whatever order events arrive in.
@@ -66,29 +83,61 @@ const NEWER_DEVICE_EVENT =
 
 // A device stream keeps its earliest event, the state and agent version of its latest event,
 // and the token it sent with last (the one it uses now, whatever the times it sent).
-const UPSERT_DEVICE_SET = (
-  earliest: string,
-) => `first_event_at = ${earliest}(tracked_devices.first_event_at, excluded.first_event_at),
-    last_event_at = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_event_at ELSE tracked_devices.last_event_at END,
-    last_state = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_state ELSE tracked_devices.last_state END,
-    agent = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.agent ELSE tracked_devices.agent END,
-    token_id = COALESCE(excluded.token_id, tracked_devices.token_id)`;
+//
+// It also keeps its current run (DESIGN §6), folded forward from the commit's new events
+// (excluded.run_* is their own last run, excluded.run_gap_ms the gap in force) when they all come
+// after the stored latest: new events that are one run on their own (it began at their first
+// and nothing came before it) go on with the stored run, if in the same state within the gap, or
+// start one; events of several runs bring their own last one. An event older than the stored
+// latest may move the run's start anywhere: the run becomes unknown (NULL) until the next change
+// of run. A run worked out under another gap is unknown too.
+function upsertDeviceSet(provider: Provider): string {
+  const t = "tracked_devices";
+  const earliest = provider === "sqlite" ? "min" : "LEAST";
+  const silence = `excluded.first_event_at - ${t}.last_event_at`;
+  const gap = provider === "sqlite" ? "excluded.run_gap_ms" : "excluded.run_gap_ms * interval '1 millisecond'";
+  // At the stored latest's own instant only "stopped" after "working" can be new (DESIGN §5.1).
+  const allNewer = `(excluded.first_event_at > ${t}.last_event_at OR (excluded.first_event_at = ${t}.last_event_at AND ${t}.last_state = 'working'))`;
+  const oneRun = "excluded.run_since = excluded.first_event_at AND NOT excluded.run_after_other";
+  const near = `(excluded.run_gap_ms = 0 OR ${silence} <= ${gap})`;
+  const goesOn = `excluded.last_state = ${t}.last_state AND ${near}`;
+  return `first_event_at = ${earliest}(${t}.first_event_at, excluded.first_event_at),
+    last_event_at = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_event_at ELSE ${t}.last_event_at END,
+    last_state = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.last_state ELSE ${t}.last_state END,
+    agent = CASE WHEN ${NEWER_DEVICE_EVENT} THEN excluded.agent ELSE ${t}.agent END,
+    token_id = COALESCE(excluded.token_id, ${t}.token_id),
+    run_since = CASE WHEN NOT ${allNewer} THEN NULL
+      WHEN NOT (${oneRun}) THEN excluded.run_since
+      WHEN ${goesOn} THEN CASE WHEN ${t}.run_gap_ms = excluded.run_gap_ms THEN ${t}.run_since END
+      ELSE excluded.first_event_at END,
+    run_after_other = CASE WHEN NOT ${allNewer} THEN false
+      WHEN NOT (${oneRun}) THEN excluded.run_after_other
+      WHEN ${goesOn} THEN ${t}.run_after_other
+      ELSE excluded.last_state <> ${t}.last_state AND ${near} END,
+    run_gap_ms = excluded.run_gap_ms`;
+}
 
-/** SQLite: (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id). */
-export const SQLITE_UPSERT_DEVICE = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("min")}`;
+/**
+ * SQLite: (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id,
+ * run_since, run_after_other (0 or 1), run_gap_ms), the run being the new events' own (`findOwnRun`).
+ */
+export const SQLITE_UPSERT_DEVICE = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id,
+    run_since, run_after_other, run_gap_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (user_key, device_key) DO UPDATE SET ${upsertDeviceSet("sqlite")}`;
 
 /**
  * PostgreSQL: arrays $1 user keys, $2 device keys, $3 names, $4/$5 epoch-ms first/last, $6 states, $7 agents,
- * $8 tokens (or null for none). Rows are written in the order given, which callers keep sorted by key.
+ * $8 tokens (or null for none), $9 epoch-ms own run starts, $10 whether the other state came before them;
+ * $11 the gap in ms. Rows are written in the order given, which callers keep sorted by key.
  */
-export const PG_UPSERT_DEVICES = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id)
-  SELECT u, d, n, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), s, a, k
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::int[])
-    WITH ORDINALITY AS x(u, d, n, f, t, s, a, k, o)
+export const PG_UPSERT_DEVICES = `INSERT INTO tracked_devices (user_key, device_key, display_name, first_event_at, last_event_at, last_state, agent, token_id,
+    run_since, run_after_other, run_gap_ms)
+  SELECT u, d, n, to_timestamp(f / 1000.0), to_timestamp(t / 1000.0), s, a, k, to_timestamp(r / 1000.0), ro, $11::int
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::int[], $9::float8[], $10::boolean[])
+    WITH ORDINALITY AS x(u, d, n, f, t, s, a, k, r, ro, o)
   ORDER BY o
-  ON CONFLICT (user_key, device_key) DO UPDATE SET ${UPSERT_DEVICE_SET("LEAST")}`;
+  ON CONFLICT (user_key, device_key) DO UPDATE SET ${upsertDeviceSet("postgresql")}`;
 
 /** SQLite: (user_key, device_key, from_ts, to_ts): widens the stream's pending window for the hours engine. */
 export const SQLITE_QUEUE_HOURS = `INSERT INTO hours_queue (user_key, device_key, from_ts, to_ts, revision) VALUES (?, ?, ?, ?, 1)
@@ -110,7 +159,10 @@ class SqliteStore {
   private queueHours: Statement;
   private commit: (batch: Submission[]) => StoreResult[];
 
-  constructor(sqlite: Database) {
+  constructor(
+    sqlite: Database,
+    private gapMs: number,
+  ) {
     this.insertEvent = sqlite.prepare(
       `INSERT INTO work_events (user_key, username, state, ts, received_at, device_key, agent, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_key, ts, state, device_key) DO NOTHING`,
@@ -132,8 +184,9 @@ class SqliteStore {
     for (const { first, latest } of summarise(events, stored, userOf)) {
       this.upsertUser.run(first.userKey, first.username, receivedAt, latest.ts, latest.state);
     }
-    for (const { first, firstTs, latest } of summarise(events, stored, streamOf)) {
+    for (const { first, firstTs, latest, events: streamEvents } of summarise(events, stored, streamOf)) {
       this.queueHours.run(first.userKey, deviceOf(first), firstTs, latest.ts);
+      const run = findOwnRun(streamEvents, this.gapMs);
       this.upsertDevice.run(
         first.userKey,
         deviceOf(first),
@@ -143,6 +196,9 @@ class SqliteStore {
         latest.state,
         latest.agent ?? null,
         tokenId,
+        run.since,
+        run.afterOther ? 1 : 0,
+        this.gapMs,
       );
     }
     return stored;
@@ -160,7 +216,10 @@ class SqliteStore {
 const POSTGRES_COMMIT_DEADLINE_MS = 10_000;
 
 class PostgresStore {
-  constructor(private db: Db) {}
+  constructor(
+    private db: Db,
+    private gapMs: number,
+  ) {}
 
   /** A deadlock or serialization failure rolls the whole commit back; it is then run again. */
   flush(batch: Submission[]): Promise<StoreResult[]> {
@@ -256,6 +315,7 @@ class PostgresStore {
         const tokenId = sources[i].tokenId;
         if (stored[i] && tokenId !== null) tokens.set(streamOf(e), tokenId);
       });
+      const runs = streams.map((t) => findOwnRun(t.events, this.gapMs));
       const userKeys = streams.map((t) => t.first.userKey);
       const deviceKeys = streams.map((t) => deviceOf(t.first));
       await client.query(PG_QUEUE_HOURS, [
@@ -273,6 +333,9 @@ class PostgresStore {
         streams.map((t) => t.latest.state),
         streams.map((t) => t.latest.agent ?? null),
         streams.map((t) => tokens.get(streamOf(t.first)) ?? null),
+        runs.map((run) => run.since),
+        runs.map((run) => run.afterOther),
+        this.gapMs,
       ]);
     }
     let offset = 0;
@@ -291,8 +354,9 @@ export class EventStore {
   private scheduled = false;
   private backend: SqliteStore | PostgresStore;
 
-  constructor(db: Db) {
-    this.backend = db.provider === "sqlite" ? new SqliteStore(db.sqlite!) : new PostgresStore(db);
+  /** `gapMs`: the silence that ends a run (HEARTBEAT_TIMEOUT_MINUTES), for the run each stream keeps. */
+  constructor(db: Db, gapMs = getConfig().rules.gapMs) {
+    this.backend = db.provider === "sqlite" ? new SqliteStore(db.sqlite!, gapMs) : new PostgresStore(db, gapMs);
   }
 
   /** `tokenId`: the token that sent the events, recorded on each of them. */

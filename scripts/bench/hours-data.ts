@@ -8,7 +8,9 @@ import type { ParsedEvent } from "../../lib/ingest/schema.ts";
 import { addDays, localDateOf, startOfLocalDay, type LocalDate } from "../../lib/time.ts";
 import { createRandom } from "../../lib/demo/generate.ts";
 import {
+  findOwnRun,
   NEWER_THAN_STORED,
+  type OwnRun,
   PG_QUEUE_HOURS,
   PG_UPSERT_DEVICES,
   SQLITE_QUEUE_HOURS,
@@ -225,23 +227,27 @@ export function currentEvents(population: Population, count: number, after: Loca
 
 // ---- bulk loaders -------------------------------------------------------------------------
 
-type Touched = { firstTs: number; lastTs: number; lastState: BenchState };
+type Touched = { firstTs: number; lastTs: number; lastState: BenchState; run: OwnRun };
 
-/** Per user in a chunk: the span to re-derive and the latest state, as EventStore computes them. */
+/** Per user in a chunk: the span to re-derive, the latest state and the chunk's own last run, as EventStore computes them. */
 function touchedUsers(events: BenchEvent[]): Map<number, Touched> {
-  const byUser = new Map<number, Touched>();
+  const byUser = new Map<number, BenchEvent[]>();
   for (const e of events) {
-    const seen = byUser.get(e.user);
-    if (!seen) byUser.set(e.user, { firstTs: e.ts, lastTs: e.ts, lastState: e.state });
-    else {
-      seen.firstTs = Math.min(seen.firstTs, e.ts);
-      if (e.ts > seen.lastTs || (e.ts === seen.lastTs && e.state === "stopped")) {
-        seen.lastTs = e.ts;
-        seen.lastState = e.state;
-      }
-    }
+    const list = byUser.get(e.user);
+    if (list) list.push(e);
+    else byUser.set(e.user, [e]);
   }
-  return byUser;
+  return new Map(
+    [...byUser].map(([user, list]) => {
+      let latest = list[0];
+      let firstTs = latest.ts;
+      for (const e of list) {
+        firstTs = Math.min(firstTs, e.ts);
+        if (e.ts > latest.ts || (e.ts === latest.ts && e.state === "stopped")) latest = e;
+      }
+      return [user, { firstTs, lastTs: latest.ts, lastState: latest.state, run: findOwnRun(list, RULES.gapMs) }];
+    }),
+  );
 }
 
 export type Loader = {
@@ -299,7 +305,19 @@ export function sqliteLoader(file: string, population: Population): Loader {
     for (const e of events) insertEvent.run(userKeys[e.user], usernames[e.user], e.state, e.ts, receivedAtOf(e.ts));
     for (const [user, t] of touchedUsers(events)) {
       upsertUser.run(userKeys[user], usernames[user], receivedAtOf(t.firstTs), t.lastTs, t.lastState);
-      upsertDevice.run(userKeys[user], "", "", t.firstTs, t.lastTs, t.lastState, null, null);
+      upsertDevice.run(
+        userKeys[user],
+        "",
+        "",
+        t.firstTs,
+        t.lastTs,
+        t.lastState,
+        null,
+        null,
+        t.run.since,
+        t.run.afterOther ? 1 : 0,
+        RULES.gapMs,
+      );
       queueHours.run(userKeys[user], "", t.firstTs, t.lastTs);
     }
   });
@@ -367,6 +385,9 @@ export async function postgresLoader(pool: pg.Pool, population: Population): Pro
         touched.map(([, t]) => t.lastState),
         keys.map(() => null),
         null,
+        touched.map(([, t]) => t.run.since),
+        touched.map(([, t]) => t.run.afterOther),
+        RULES.gapMs,
       ]);
       await client.query("COMMIT");
     } catch (error) {
