@@ -41,9 +41,14 @@ export function formatWhenRelative(instant: string | number, today: string, time
 // Local dates are calendar dates: formatted in UTC so the zone of the browser or server never shifts them.
 const dateUtc = (date: string) => Date.parse(`${date}T12:00:00Z`);
 
+// A month's heatmap names each of its 31 dates in some 3,000 cells: each is formatted once.
+const dayNames = new Map<string, string>();
+
 /** A local date as "Tue 24 Nov". */
 export function formatDay(date: string): string {
-  return dateTimeFormat("UTC", "day").format(dateUtc(date));
+  let name = dayNames.get(date);
+  if (name === undefined) dayNames.set(date, (name = dateTimeFormat("UTC", "day").format(dateUtc(date))));
+  return name;
 }
 
 /** A local date as "Tuesday, 24 November 2026". */
