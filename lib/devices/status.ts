@@ -167,33 +167,22 @@ export async function listStreamStatuses(
   );
 
   return tracked.map((row, i): StreamStatus => {
-    const base = {
-      ...streams[i],
+    // The newest event read beats tracked_devices' copy, which a report may have moved on since.
+    const run = kept[i] ?? runs.get(keyOf(streams[i]));
+    const live = run !== undefined && run !== null && isLive(run.latestTs);
+    const lastSeen = run?.latestTs ?? toNumber(row.last_event_at);
+    const working = (run?.latestState ?? row.last_state) === "working";
+    return {
+      userKey: streams[i].userKey,
+      deviceKey: streams[i].deviceKey,
       device: String(row.display_name),
       agent: row.agent === null || row.agent === undefined ? null : String(row.agent),
       tokenId: row.token_id === null || row.token_id === undefined ? null : toNumber(row.token_id),
       firstEvent: toNumber(row.first_event_at),
-    };
-    // The newest event read beats tracked_devices' copy, which a report may have moved on since.
-    const run = kept[i] ?? runs.get(keyOf(streams[i]));
-    if (run && isLive(run.latestTs)) {
-      const working = run.latestState === "working";
-      return {
-        ...base,
-        lastSeen: run.latestTs,
-        status: working ? "working" : "idle",
-        since: run.since,
-        workedUntil: !working && run.afterOtherState ? run.since : null,
-      };
-    }
-    const lastSeen = run?.latestTs ?? toNumber(row.last_event_at);
-    const lastState = run?.latestState ?? (row.last_state as EventState);
-    return {
-      ...base,
       lastSeen,
-      status: "offline",
-      since: lastSeen + gapMs,
-      workedUntil: lastState === "working" ? lastSeen + gapMs : null,
+      status: live ? (working ? "working" : "idle") : "offline",
+      since: live ? run.since : lastSeen + gapMs,
+      workedUntil: live ? (!working && run.afterOtherState ? run.since : null) : working ? lastSeen + gapMs : null,
     };
   });
 }

@@ -11,7 +11,7 @@ import { getDayOverview, listTeamDayPeriods } from "./timeline.ts";
 import { loadExpected } from "./expected.ts";
 import type { DayOff } from "../schedules/expected.ts";
 import { pageRows, type TablePage, type TableQuery } from "./table.ts";
-import { listUsers, type UserRow } from "./users.ts";
+import { listUserStatuses, listUsers, type UserRow } from "./users.ts";
 
 // What each dashboard page shows, built only from the read API's own functions so that every
 // number on a page is the number the API gives for the same period.
@@ -143,7 +143,10 @@ const teamNames = (teams: Map<string, string[]>, userKeys: Iterable<string>) =>
 
 const STATUS_ORDER = { working: 0, idle: 1, offline: 2 } as const;
 
-const TODAY_SORTS: Record<TodaySort, (row: TodayEmployee) => string | number | null> = {
+/** A Today row before it is shaped for the page: instants in epoch ms, so only the page's rows are written out. */
+type TodayRow = Omit<TodayEmployee, "since" | "last_seen"> & { since: number; lastSeen: number };
+
+const TODAY_SORTS: Record<TodaySort, (row: TodayRow) => string | number | null> = {
   name: (row) => row.username,
   status: (row) => STATUS_ORDER[row.status],
   first: (row) => row.first_activity,
@@ -177,18 +180,20 @@ async function loadTodayView(
 ): Promise<TodayView> {
   const meta = await metaOf(db, settings, now);
   const [users, summary, teams] = await Promise.all([
-    listUsers(db, settings, now, visible),
+    listUserStatuses(db, settings, now, visible),
     summarise(db, { period: "day", date: meta.today }, settings, now, visible),
     listTeamsByUserKey(db, visible),
   ]);
   const totals = new Map(summary.map((row) => [toUserKey(row.username), row]));
   // Today's table shows each employee's combined status; their devices are on their own page.
-  const everyone = users.map(({ devices: _devices, ...user }): TodayEmployee => {
-    const key = toUserKey(user.username);
-    const day = totals.get(key);
+  const everyone = users.map((user): TodayRow => {
+    const day = totals.get(user.userKey);
     return {
-      ...user,
-      teams: teams.get(key) ?? [],
+      username: user.username,
+      status: user.status,
+      since: user.since,
+      lastSeen: user.lastSeen,
+      teams: teams.get(user.userKey) ?? [],
       working_seconds: day?.working_seconds ?? 0,
       real_hours_counted: day?.real_hours_counted ?? 0,
       first_activity: day?.first_activity ?? null,
@@ -206,7 +211,13 @@ async function loadTodayView(
     ...meta,
     view: "today",
     date: meta.today,
-    employees: rows,
+    employees: rows.map(({ username, status, since, lastSeen, ...day }) => ({
+      username,
+      status,
+      since: new Date(since).toISOString(),
+      last_seen: new Date(lastSeen).toISOString(),
+      ...day,
+    })),
     table,
     totals: {
       working: everyone.filter((e) => e.status === "working").length,
@@ -219,7 +230,7 @@ async function loadTodayView(
     },
     teams: teamNames(
       teams,
-      everyone.map((e) => toUserKey(e.username)),
+      users.map((user) => user.userKey),
     ),
   };
 }

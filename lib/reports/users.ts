@@ -39,17 +39,27 @@ const toDeviceRow = (stream: StreamStatus): UserDeviceRow => ({
   agent: stream.agent,
 });
 
+/** A user's combined status at `now`, instants in epoch ms, with the device streams it combines (by device key). */
+export type UserStatusRow = {
+  userKey: string;
+  username: string;
+  status: UserStatus;
+  since: number;
+  lastSeen: number;
+  devices: StreamStatus[];
+};
+
 /**
  * Every tracked user's status at `now`, judged per device and combined: working if any device
  * is, else idle if any is, else offline, with `since`, when that began (DESIGN §6). Only the
- * users in `visible` when it is a set.
+ * users in `visible` when it is a set; by user key.
  */
-export async function listUsers(
+export async function listUserStatuses(
   db: Db,
   settings: ReportSettings,
   now = Date.now(),
   visible: Visible = null,
-): Promise<UserRow[]> {
+): Promise<UserStatusRow[]> {
   if (visible?.size === 0) return [];
   const { gapMs } = settings;
   const d = dialectOf(db);
@@ -65,30 +75,33 @@ export async function listUsers(
     if (list) list.push(stream);
     else byUser.set(stream.userKey, [stream]);
   }
-  return users
-    .filter((row) => canSee(visible, String(row.user_key)))
-    .map((row) => ({
-      userKey: String(row.user_key),
-      username: String(row.display_name),
-      lastSeen: toNumber(row.last_event_at),
-    }))
-    .sort(byUserKey)
-    .map((user): UserRow => {
-      const devices = (byUser.get(user.userKey) ?? []).sort((a, b) =>
-        a.deviceKey < b.deviceKey ? -1 : a.deviceKey > b.deviceKey ? 1 : 0,
-      );
-      // A user without a device stream (none can be made since devices exist) is judged by tracked_users alone.
-      const combined = combineStatuses(devices) ?? {
-        status: "offline" as const,
-        since: user.lastSeen + gapMs,
-        lastSeen: user.lastSeen,
-      };
-      return {
-        username: user.username,
-        status: combined.status,
-        since: iso(combined.since),
-        last_seen: iso(combined.lastSeen),
-        devices: devices.map(toDeviceRow),
-      };
-    });
+  const rows: UserStatusRow[] = [];
+  for (const row of users) {
+    const userKey = String(row.user_key);
+    if (!canSee(visible, userKey)) continue;
+    const devices = (byUser.get(userKey) ?? []).sort((a, b) =>
+      a.deviceKey < b.deviceKey ? -1 : a.deviceKey > b.deviceKey ? 1 : 0,
+    );
+    const lastSeen = toNumber(row.last_event_at);
+    // A user without a device stream (none can be made since devices exist) is judged by tracked_users alone.
+    const combined = combineStatuses(devices) ?? { status: "offline" as const, since: lastSeen + gapMs, lastSeen };
+    rows.push({ userKey, username: String(row.display_name), ...combined, devices });
+  }
+  return rows.sort(byUserKey);
+}
+
+/** `listUserStatuses` as the read API gives it: instants in ISO 8601, each device's own status beside. */
+export async function listUsers(
+  db: Db,
+  settings: ReportSettings,
+  now = Date.now(),
+  visible: Visible = null,
+): Promise<UserRow[]> {
+  return (await listUserStatuses(db, settings, now, visible)).map((user) => ({
+    username: user.username,
+    status: user.status,
+    since: iso(user.since),
+    last_seen: iso(user.lastSeen),
+    devices: user.devices.map(toDeviceRow),
+  }));
 }
