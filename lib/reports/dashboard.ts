@@ -256,8 +256,15 @@ async function loadPeriodView(
     listTeamsByUserKey(db, visible),
     loading,
   ]);
-  const everyone = summary.map(({ period_start: _start, period_end: _end, ...row }) => ({
-    ...row,
+  const everyone = summary.map((row): Omit<PeriodEmployee, "days"> => ({
+    username: row.username,
+    working_seconds: row.working_seconds,
+    real_hours_counted: row.real_hours_counted,
+    days_active: row.days_active,
+    first_activity: row.first_activity,
+    last_activity: row.last_activity,
+    expected_seconds: row.expected_seconds,
+    balance_seconds: row.balance_seconds,
     teams: teams.get(toUserKey(row.username)) ?? [],
   }));
   const { rows, table } = pageRows(everyone, query, PERIOD_SORTS, { sort: "name", dir: "asc" });

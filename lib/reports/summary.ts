@@ -77,38 +77,34 @@ export async function summarise(
     expected ?? loadExpected(db, { start, end }, settings, now),
   ]);
 
-  const rows = new Map<string, SummaryRow & { userKey: string }>();
-  const empty = (key: string, username: string) => ({
-    userKey: key,
-    username,
-    period_start: start,
-    period_end: end,
-    working_seconds: 0,
-    real_hours_counted: 0,
-    days_active: 0,
-    first_activity: null,
-    last_activity: null,
-    expected_seconds: 0,
-    balance_seconds: 0,
-  });
-  for (const user of users.filter((row) => canSee(visible, String(row.user_key))))
-    rows.set(String(user.user_key), empty(String(user.user_key), String(user.display_name)));
+  // Each listed user once, with their row of the summary's GROUP BY when they have one.
+  const listed = new Map<string, { userKey: string; username: string; day?: Record<string, unknown> }>();
+  for (const user of users) {
+    const key = String(user.user_key);
+    if (canSee(visible, key)) listed.set(key, { userKey: key, username: String(user.display_name) });
+  }
   // A user first seen after the period (events sent late) still appears where they worked.
   for (const day of days) {
     const key = String(day.user_key);
     if (!canSee(visible, key)) continue;
-    const row = rows.get(key) ?? empty(key, String(day.username));
-    rows.set(key, {
-      ...row,
-      working_seconds: toNumber(day.working_seconds),
-      real_hours_counted: toNumber(day.real_hours_counted),
-      days_active: toNumber(day.days_active),
-      first_activity: toIsoOrNull(day.first_activity),
-      last_activity: toIsoOrNull(day.last_activity),
-    });
+    const user = listed.get(key);
+    if (user) user.day = day;
+    else listed.set(key, { userKey: key, username: String(day.username), day });
   }
-  return [...rows.values()].sort(byUserKey).map(({ userKey, ...row }) => {
+  return [...listed.values()].sort(byUserKey).map(({ userKey, username, day }): SummaryRow => {
     const expectedSeconds = calendar.totalOf(userKey);
-    return { ...row, expected_seconds: expectedSeconds, balance_seconds: row.working_seconds - expectedSeconds };
+    const workingSeconds = day ? toNumber(day.working_seconds) : 0;
+    return {
+      username,
+      period_start: start,
+      period_end: end,
+      working_seconds: workingSeconds,
+      real_hours_counted: day ? toNumber(day.real_hours_counted) : 0,
+      days_active: day ? toNumber(day.days_active) : 0,
+      first_activity: day ? toIsoOrNull(day.first_activity) : null,
+      last_activity: day ? toIsoOrNull(day.last_activity) : null,
+      expected_seconds: expectedSeconds,
+      balance_seconds: workingSeconds - expectedSeconds,
+    };
   });
 }
