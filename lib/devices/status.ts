@@ -138,14 +138,14 @@ export async function listStreamStatuses(
 ): Promise<StreamStatus[]> {
   if (visible?.size === 0) return [];
   const d = dialectOf(db);
-  const tracked = (
-    await db.raw.query<Record<string, unknown>>(
-      `SELECT user_key, device_key, display_name, agent, token_id, last_state,
-              ${d.ms("first_event_at")} AS first_event_at, ${d.ms("last_event_at")} AS last_event_at,
-              ${d.ms("run_since")} AS run_since, run_after_other, run_gap_ms
-       FROM tracked_devices`,
-    )
-  ).filter((row) => visible === null || visible.has(String(row.user_key)));
+  // Read only the visible users' rows: one employee's page reads one user's devices, not everyone's.
+  const tracked = await db.raw.query<Record<string, unknown>>(
+    `SELECT user_key, device_key, display_name, agent, token_id, last_state,
+            ${d.ms("first_event_at")} AS first_event_at, ${d.ms("last_event_at")} AS last_event_at,
+            ${d.ms("run_since")} AS run_since, run_after_other, run_gap_ms
+     FROM tracked_devices${visible === null ? "" : ` WHERE ${d.inJsonList("user_key")}`}`,
+    visible === null ? [] : [JSON.stringify([...visible])],
+  );
 
   const isLive = (lastSeen: number) => gapMs === 0 || now - lastSeen <= gapMs;
   const streams = tracked.map((row) => ({ userKey: String(row.user_key), deviceKey: String(row.device_key) }));

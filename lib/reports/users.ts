@@ -2,7 +2,7 @@ import type { Db } from "../db/index.ts";
 import { dialectOf, toNumber } from "../db/dialect.ts";
 import { combineStatuses, listStreamStatuses, type LiveStatus, type StreamStatus } from "../devices/status.ts";
 import type { ReportSettings } from "./settings.ts";
-import { byUserKey, canSee, type Visible } from "./visible.ts";
+import { byUserKey, type Visible } from "./visible.ts";
 
 export type UserStatus = LiveStatus;
 export { findCurrentRun } from "../devices/status.ts";
@@ -65,7 +65,9 @@ export async function listUserStatuses(
   const d = dialectOf(db);
   const [users, streams] = await Promise.all([
     db.raw.query<Record<string, unknown>>(
-      `SELECT user_key, display_name, ${d.ms("last_event_at")} AS last_event_at FROM tracked_users`,
+      `SELECT user_key, display_name, ${d.ms("last_event_at")} AS last_event_at
+       FROM tracked_users${visible === null ? "" : ` WHERE ${d.inJsonList("user_key")}`}`,
+      visible === null ? [] : [JSON.stringify([...visible])],
     ),
     listStreamStatuses(db, gapMs, now, visible),
   ]);
@@ -78,7 +80,6 @@ export async function listUserStatuses(
   const rows: UserStatusRow[] = [];
   for (const row of users) {
     const userKey = String(row.user_key);
-    if (!canSee(visible, userKey)) continue;
     const devices = (byUser.get(userKey) ?? []).sort((a, b) =>
       a.deviceKey < b.deviceKey ? -1 : a.deviceKey > b.deviceKey ? 1 : 0,
     );
