@@ -92,13 +92,8 @@ export async function listUserStatuses(
 }
 
 /** `listUserStatuses` as the read API gives it: instants in ISO 8601, each device's own status beside. */
-export async function listUsers(
-  db: Db,
-  settings: ReportSettings,
-  now = Date.now(),
-  visible: Visible = null,
-): Promise<UserRow[]> {
-  return (await listUserStatuses(db, settings, now, visible)).map((user) => ({
+export async function listUsers(...query: Parameters<typeof listUserStatuses>): Promise<UserRow[]> {
+  return (await listUserStatuses(...query)).map((user) => ({
     username: user.username,
     status: user.status,
     since: iso(user.since),
