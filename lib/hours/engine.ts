@@ -514,104 +514,160 @@ function asNamedQuery(sql: string, values: Param[], rowMode?: "array") {
   return { name, text, values, ...(rowMode ? { rowMode } : {}) };
 }
 
-function postgresProcessor(client: PoolClient): StreamProcessor {
+/**
+ * Connections working beside the one holding the engine's lock, in a run of many users: while
+ * PostgreSQL runs one lane's statements, this process prepares another's, and the database
+ * works on several at once. Each lane takes whole users, so no two lanes write the same rows.
+ */
+const PG_EXTRA_LANES = 2;
+const PG_USERS_PER_LANE = 16;
+/** Connections left in the pool for ingest and the pages when lanes are taken. */
+const PG_POOL_RESERVE = 4;
+
+type Lanes = { take: () => StreamWork[] | undefined; rules: HoursRules; done: Parameters<StreamProcessor>[2] };
+
+/** The streams of each user together, in the order given (by user). */
+function groupByUser(work: StreamWork[]): StreamWork[][] {
+  const groups: StreamWork[][] = [];
+  for (const item of work) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].userKey === item.userKey) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+async function takeExtraClients(db: Db, wanted: number): Promise<PoolClient[]> {
+  const pool = db.pool!;
+  const free = (pool.options.max ?? 10) - pool.totalCount + pool.idleCount - pool.waitingCount;
+  const count = Math.max(0, Math.min(wanted, free - PG_POOL_RESERVE));
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  return settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+}
+
+function postgresProcessor(db: Db, lockClient: PoolClient): StreamProcessor {
   return async (work, rules, done) => {
-    for (let next = 0; next < work.length;) {
-      // A transaction is rolled back whole on a deadlock or serialization failure, and its
-      // streams derive the same result when run again.
-      const outcomes = await retryTransientConflicts("hours engine", () => processBatch(work, next, rules));
-      for (const outcome of outcomes) done(work[next++], outcome);
-    }
+    const groups = groupByUser(work);
+    const extra = await takeExtraClients(db, Math.min(PG_EXTRA_LANES, Math.floor(groups.length / PG_USERS_PER_LANE)));
+    let next = 0;
+    let failed = false;
+    const lanes: Lanes = { take: () => (failed ? undefined : groups[next++]), rules, done };
+    const settled = await Promise.allSettled(
+      [lockClient, ...extra].map((client) =>
+        runLane(client, lanes).catch((error: unknown) => {
+          // The other lanes finish the transaction they are in and stop.
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    settled.forEach((result, i) => i > 0 && extra[i - 1].release(result.status === "rejected"));
+    const failure = settled.find((result) => result.status === "rejected");
+    if (failure) throw failure.reason;
   };
+}
 
-  async function processBatch(work: StreamWork[], first: number, rules: HoursRules): Promise<ReprocessOutcome[]> {
-    const started = performance.now();
-    await client.query("BEGIN");
-    try {
-      const outcomes: ReprocessOutcome[] = [];
-      const dequeue: { users: string[]; devices: string[]; revisions: number[] } = {
-        users: [],
-        devices: [],
-        revisions: [],
-      };
-      let cursors = 0;
-      do {
-        outcomes.push(await processStream(work[first + outcomes.length], rules, dequeue, () => ++cursors));
-      } while (first + outcomes.length < work.length && performance.now() - started < PG_BATCH_MS);
-      if (dequeue.users.length)
-        await client.query(
-          asNamedQuery(
-            `DELETE FROM hours_queue q USING unnest(?::text[], ?::text[], ?::int[]) AS x(user_key, device_key, revision)
-             WHERE q.user_key = x.user_key AND q.device_key = x.device_key AND q.revision = x.revision`,
-            [dequeue.users, dequeue.devices, dequeue.revisions],
-          ),
-        );
-      await client.query("COMMIT");
-      return outcomes;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    }
+async function runLane(client: PoolClient, lanes: Lanes): Promise<void> {
+  for (let group = lanes.take(); group; group = lanes.take()) {
+    const batch = [...group];
+    // A transaction is rolled back whole on a deadlock or serialization failure, and its
+    // streams derive the same result when run again.
+    const outcomes = await retryTransientConflicts("hours engine", () => processBatch(client, batch, lanes));
+    outcomes.forEach((outcome, i) => lanes.done(batch[i], outcome));
   }
+}
 
-  async function processStream(
-    work: StreamWork,
-    rules: HoursRules,
-    dequeue: { users: string[]; devices: string[]; revisions: number[] },
-    nextCursor: () => number,
-  ): Promise<ReprocessOutcome> {
-    const steps = reprocessStream(work, rules, DIALECTS.postgresql);
-    const values = async ({ sql, params }: Query) =>
-      (await client.query<unknown[]>(asNamedQuery(sql, params, "array"))).rows;
-    // A scan first reads one row more than a chunk: most windows fit, and need no cursor. A
-    // larger one is read again through a cursor, so that the driver never hands over more than
-    // one chunk of it at once.
-    let cursor = "";
-    let exhausted = true;
-    const fetch = async (size: number): Promise<Values> => {
-      if (exhausted) return [];
-      const { rows } = await client.query<unknown[]>({
-        text: `FETCH FORWARD ${size} FROM ${cursor}`,
-        rowMode: "array",
+/** Runs `batch`, and more users' streams while the transaction is young, adding them to `batch`. */
+async function processBatch(client: PoolClient, batch: StreamWork[], lanes: Lanes): Promise<ReprocessOutcome[]> {
+  const started = performance.now();
+  await client.query("BEGIN");
+  try {
+    const outcomes: ReprocessOutcome[] = [];
+    const dequeue: Dequeue = { users: [], devices: [], revisions: [] };
+    let cursors = 0;
+    for (;;) {
+      while (outcomes.length < batch.length)
+        outcomes.push(await processStream(client, batch[outcomes.length], lanes.rules, dequeue, () => ++cursors));
+      const more = performance.now() - started < PG_BATCH_MS ? lanes.take() : undefined;
+      if (!more) break;
+      batch.push(...more);
+    }
+    if (dequeue.users.length)
+      await client.query(
+        asNamedQuery(
+          `DELETE FROM hours_queue q USING unnest(?::text[], ?::text[], ?::int[]) AS x(user_key, device_key, revision)
+           WHERE q.user_key = x.user_key AND q.device_key = x.device_key AND q.revision = x.revision`,
+          [dequeue.users, dequeue.devices, dequeue.revisions],
+        ),
+      );
+    await client.query("COMMIT");
+    return outcomes;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+type Dequeue = { users: string[]; devices: string[]; revisions: number[] };
+
+async function processStream(
+  client: PoolClient,
+  work: StreamWork,
+  rules: HoursRules,
+  dequeue: Dequeue,
+  nextCursor: () => number,
+): Promise<ReprocessOutcome> {
+  const steps = reprocessStream(work, rules, DIALECTS.postgresql);
+  const values = async ({ sql, params }: Query) =>
+    (await client.query<unknown[]>(asNamedQuery(sql, params, "array"))).rows;
+  // A scan first reads one row more than a chunk: most windows fit, and need no cursor. A
+  // larger one is read again through a cursor, so that the driver never hands over more than
+  // one chunk of it at once.
+  let cursor = "";
+  let exhausted = true;
+  const fetch = async (size: number): Promise<Values> => {
+    if (exhausted) return [];
+    const { rows } = await client.query<unknown[]>({
+      text: `FETCH FORWARD ${size} FROM ${cursor}`,
+      rowMode: "array",
+    });
+    exhausted = rows.length < size;
+    return rows;
+  };
+  let result = steps.next();
+  while (!result.done) {
+    const step = result.value;
+    let reply: Reply = [];
+    if (step.kind === "scan") {
+      const rows = await values({ sql: `${step.sql} LIMIT ${step.size + 1}`, params: step.params });
+      if (rows.length <= step.size) reply = rows;
+      else {
+        cursor = `engine_scan_${nextCursor()}`;
+        await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${toNumberedPlaceholders(step.sql)}`, step.params);
+        exhausted = false;
+        reply = await fetch(step.size);
+      }
+    } else if (step.kind === "more") reply = await fetch(step.size);
+    else if (step.kind === "close") {
+      if (cursor) await client.query(`CLOSE ${cursor}`);
+      cursor = "";
+      exhausted = true;
+    } else if (step.kind === "values") reply = await values(step);
+    else if (step.kind === "reads") {
+      // All in one round trip, each row tagged with its read.
+      const rows = await values({
+        sql: step.reads.map((read, i) => `SELECT ${i}, r${i}.* FROM (${read.sql}) r${i}`).join(" UNION ALL "),
+        params: step.reads.flatMap((read) => read.params),
       });
-      exhausted = rows.length < size;
-      return rows;
-    };
-    let result = steps.next();
-    while (!result.done) {
-      const step = result.value;
-      let reply: Reply = [];
-      if (step.kind === "scan") {
-        const rows = await values({ sql: `${step.sql} LIMIT ${step.size + 1}`, params: step.params });
-        if (rows.length <= step.size) reply = rows;
-        else {
-          cursor = `engine_scan_${nextCursor()}`;
-          await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${toNumberedPlaceholders(step.sql)}`, step.params);
-          exhausted = false;
-          reply = await fetch(step.size);
-        }
-      } else if (step.kind === "more") reply = await fetch(step.size);
-      else if (step.kind === "close") {
-        if (cursor) await client.query(`CLOSE ${cursor}`);
-        cursor = "";
-        exhausted = true;
-      } else if (step.kind === "values") reply = await values(step);
-      else if (step.kind === "reads") {
-        // All in one round trip, each row tagged with its read.
-        const rows = await values({
-          sql: step.reads.map((read, i) => `SELECT ${i}, r${i}.* FROM (${read.sql}) r${i}`).join(" UNION ALL "),
-          params: step.reads.flatMap((read) => read.params),
-        });
-        reply = step.reads.map((_, i) => rows.filter((row) => row[0] === i).map((row) => row.slice(1)));
-      } else if (step.kind === "dequeue") {
-        dequeue.users.push(step.userKey);
-        dequeue.devices.push(step.deviceKey);
-        dequeue.revisions.push(step.revision);
-      } else reply = (await client.query(asNamedQuery(step.sql, step.params))).rows;
-      result = steps.next(reply);
-    }
-    return result.value;
+      reply = step.reads.map((_, i) => rows.filter((row) => row[0] === i).map((row) => row.slice(1)));
+    } else if (step.kind === "dequeue") {
+      dequeue.users.push(step.userKey);
+      dequeue.devices.push(step.deviceKey);
+      dequeue.revisions.push(step.revision);
+    } else reply = (await client.query(asNamedQuery(step.sql, step.params))).rows;
+    result = steps.next(reply);
   }
+  return result.value;
 }
 
 /**
@@ -623,7 +679,11 @@ export async function openProcessor(
 ): Promise<{ process: StreamProcessor; release: (discard?: boolean) => Promise<void>; client?: PoolClient }> {
   if (db.provider === "sqlite") return { process: sqliteProcessor(db), release: async () => undefined };
   const client = await db.pool!.connect();
-  return { process: postgresProcessor(client), release: async (discard = false) => client.release(discard), client };
+  return {
+    process: postgresProcessor(db, client),
+    release: async (discard = false) => client.release(discard),
+    client,
+  };
 }
 
 /** The span of instants a range of local dates covers, for rebuilding part of the history. */

@@ -173,9 +173,11 @@ async function runOnce(options: EngineOptions): Promise<EngineResult> {
     try {
       const work = await listWork(db, options, rules);
       let done = 0;
+      // On PostgreSQL several lanes finish streams in no set order.
+      const seen = new Set<string>();
       await processor.process(work, rules, (item, outcome) => {
-        // Streams come ordered by user: a user's devices follow one another.
-        if (item.userKey !== work[done - 1]?.userKey) users++;
+        seen.add(item.userKey);
+        users = seen.size;
         done++;
         events += outcome.events;
         options.onProgress?.({ done, total: work.length, events });

@@ -1121,3 +1121,94 @@ describe.each(PROVIDERS)("incremental processing on %s", (provider) => {
     );
   }, 60_000);
 });
+
+describe.each(PROVIDERS)("a run over many users on %s", (provider) => {
+  const database = useEmptyDatabase(provider);
+  const run = () => runHoursEngine({ trigger: "test", db: database.db, rules: RULES });
+  const USERS = 80;
+  const name = (u: number) => `CORP\\Lane${String(u).padStart(2, "0")}`;
+
+  /** Each user's morning, every third on two PCs, with a break; half of the second hour held back to arrive late. */
+  function mornings(): { first: Sent[]; late: Sent[] } {
+    const first: Sent[] = [];
+    const late: Sent[] = [];
+    for (let u = 0; u < USERS; u++) {
+      const start = ms(dubai(`08:${String(u % 50).padStart(2, "0")}`));
+      const devices = u % 3 === 0 ? ["PC-A", "PC-B"] : ["PC-A"];
+      for (const [d, device] of devices.entries())
+        for (let minute = d * 45; minute <= 240 - d * 60; minute += 4) {
+          const event: Sent = {
+            user: name(u),
+            device,
+            ts: start + minute * MINUTE,
+            state: minute >= 100 && minute < 130 ? "stopped" : "working",
+          };
+          (minute >= 60 && minute < 120 && minute % 8 === 0 ? late : first).push(event);
+        }
+    }
+    return { first, late };
+  }
+
+  it("derives every user exactly, with the users counted once, however the work is shared out", async () => {
+    const { db } = database;
+    const { first, late } = mornings();
+    const pids = provider === "postgresql";
+    if (pids)
+      await db.raw.execute(`CREATE TABLE IF NOT EXISTS lane_backends (pid int);
+        CREATE OR REPLACE FUNCTION note_lane_backend() RETURNS trigger AS $$
+          BEGIN INSERT INTO lane_backends VALUES (pg_backend_pid()); RETURN NULL; END $$ LANGUAGE plpgsql;
+        CREATE OR REPLACE TRIGGER note_lane_backend AFTER INSERT ON work_periods
+          FOR EACH STATEMENT EXECUTE FUNCTION note_lane_backend();`);
+    try {
+      await send(db, first);
+      expect(ok(await run()).users).toBe(USERS);
+      await send(db, late);
+      expect(ok(await run()).users).toBe(USERS);
+      expect(await queue(db)).toEqual([]);
+      expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
+      expect((await engineRuns(db)).map((r) => [r.status, r.users])).toEqual([
+        ["ok", USERS],
+        ["ok", USERS],
+      ]);
+      if (pids) {
+        // PostgreSQL shares a run of this size out over several connections.
+        const [row] = await db.raw.query(`SELECT COUNT(DISTINCT pid) AS n FROM lane_backends`);
+        expect(Number(row.n)).toBeGreaterThan(1);
+      }
+    } finally {
+      if (pids)
+        await db.raw.execute(`DROP TRIGGER IF EXISTS note_lane_backend ON work_periods;
+          DROP FUNCTION IF EXISTS note_lane_backend; DROP TABLE IF EXISTS lane_backends;`);
+    }
+  });
+
+  it("when one user's derivation fails, records the run failed, keeps that user's work queued, and the next run completes it", async () => {
+    const { db } = database;
+    const failing = toUserKey(name(41));
+    await send(db, mornings().first);
+    const trigger =
+      provider === "postgresql"
+        ? `CREATE OR REPLACE FUNCTION fail_lane_user() RETURNS trigger AS $$
+             BEGIN IF NEW.user_key = '${failing.replaceAll("'", "''")}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+             RETURN NEW; END $$ LANGUAGE plpgsql;
+           CREATE OR REPLACE TRIGGER fail_lane_user BEFORE INSERT ON device_periods
+             FOR EACH ROW EXECUTE FUNCTION fail_lane_user();`
+        : `CREATE TRIGGER fail_lane_user BEFORE INSERT ON device_periods
+             WHEN NEW.user_key = '${failing.replaceAll("'", "''")}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`;
+    await db.raw.execute(trigger);
+    try {
+      await expect(run()).rejects.toThrow(/refused by the test/);
+    } finally {
+      await db.raw.execute(
+        provider === "postgresql"
+          ? `DROP TRIGGER IF EXISTS fail_lane_user ON device_periods; DROP FUNCTION IF EXISTS fail_lane_user;`
+          : `DROP TRIGGER IF EXISTS fail_lane_user`,
+      );
+    }
+    expect((await engineRuns(db)).map((r) => r.status)).toEqual(["failed"]);
+    expect((await queue(db)).map((q) => q.userKey)).toContain(failing);
+    ok(await run());
+    expect(await queue(db)).toEqual([]);
+    expect(await derived(db)).toEqual(await expectedFromEvents(db, RULES));
+  });
+});
