@@ -4,16 +4,19 @@ type Count = { default: number; max: number };
 
 /**
  * The command line every dashboard-style benchmark takes: whole-number counts from 1 to their
- * maximum, `--postgres <url>` and `--help`. A bad count prints the help and exits 2.
+ * maximum, `--postgres <url>`, the benchmark's own text options and `--help`. A bad count prints
+ * the help and exits 2.
  */
-export function parseBenchOptions<K extends string>(
+export function parseBenchOptions<K extends string, T extends string = never>(
   help: string,
   counts: Record<K, Count>,
-): Record<K, number> & { postgres?: string } {
+  texts: readonly T[] = [],
+): Record<K, number> & { postgres?: string } & Partial<Record<T, string>> {
   const names = Object.keys(counts) as K[];
   const { values } = parseArgs({
     options: {
       ...Object.fromEntries(names.map((name) => [name, { type: "string", default: String(counts[name].default) }])),
+      ...Object.fromEntries(texts.map((name) => [name, { type: "string" }])),
       postgres: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -32,5 +35,6 @@ export function parseBenchOptions<K extends string>(
     }
     parsed[name] = n;
   }
-  return { ...parsed, postgres: values.postgres as string | undefined };
+  const text = Object.fromEntries(texts.map((name) => [name, (values as Record<string, unknown>)[name]]));
+  return { ...parsed, ...(text as Partial<Record<T, string>>), postgres: values.postgres as string | undefined };
 }
