@@ -36,6 +36,23 @@ const percentile = (samples: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
+/** The `count` windows of `spanMs` (by when requests were sent) with the highest p99 latency. */
+function worstWindows(latencies: number[], sentAt: number[], spanMs: number, count: number): string {
+  const windows = new Map<number, number[]>();
+  latencies.forEach((latency, i) => {
+    const start = Math.floor(sentAt[i] / spanMs) * spanMs;
+    const list = windows.get(start);
+    if (list) list.push(latency);
+    else windows.set(start, [latency]);
+  });
+  return [...windows]
+    .map(([start, list]) => ({ start, p99: percentile(list, 99) }))
+    .sort((a, b) => b.p99 - a.p99)
+    .slice(0, count)
+    .map(({ start, p99 }) => `${start / 1000}–${(start + spanMs) / 1000} s: ${Math.round(p99).toLocaleString("en")} ms`)
+    .join(", ");
+}
+
 async function main() {
   const options = parseBenchOptions(HELP, {
     agents: { default: 10_000, max: 200_000 },
@@ -130,6 +147,13 @@ async function main() {
     });
 
     const all = [...fleet.burstLatencies, ...fleet.latencies];
+    // Where the tail lies: a restarted instance's first seconds, or everywhere.
+    const within = (from: number, span: number, inWindow: boolean) =>
+      fleet.latencies.filter(
+        (_, i) => (fleet.latencySentAt[i] >= from && fleet.latencySentAt[i] < from + span) === inWindow,
+      );
+    const outside = (from: number, span: number) => within(from, span, false);
+    const inside = (from: number, span: number) => within(from, span, true);
     const activeSeconds = (fleet.drainedAt - fleet.startedAt) / 1000;
     const ms = (n: number) => `${Math.round(n).toLocaleString("en")} ms`;
     const rows: [string, string][] = [
@@ -160,6 +184,13 @@ async function main() {
         "latency p50 / p99, after it",
         `${ms(percentile(fleet.latencies, 50))} / ${ms(percentile(fleet.latencies, 99))}`,
       ],
+      [
+        "latency p99 after it, the 15 s after the restart apart",
+        kill
+          ? `${ms(percentile(outside(kill.killedAt - fleet.startedAt, 15_000), 99))} (within them: ${ms(percentile(inside(kill.killedAt - fleet.startedAt, 15_000), 99))})`
+          : "no restart",
+      ],
+      ["latency p99 per 10 s after it: the worst three", worstWindows(fleet.latencies, fleet.latencySentAt, 10_000, 3)],
       ["longest wait for a shared connection", ms(fleet.maxQueuedMs)],
       ["events/s acknowledged (start to drained)", Math.round(check.acknowledged / activeSeconds).toLocaleString("en")],
       ["spools drained after the last minute in", `${((fleet.drainedAt - fleet.endedAt) / 1000).toFixed(1)} s`],

@@ -101,6 +101,8 @@ type FleetResult = {
   rejected: number;
   /** Per request, ms from having a connection to the whole answer; those of the logon burst apart. */
   latencies: number[];
+  /** When each of `latencies` was sent, ms after the start. */
+  latencySentAt: number[];
   burstLatencies: number[];
   /** The longest any request waited for one of the shared connections. */
   maxQueuedMs: number;
@@ -158,6 +160,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     errors: {},
     rejected: 0,
     latencies: [],
+    latencySentAt: [],
     burstLatencies: [],
     maxQueuedMs: 0,
     samples: [],
@@ -185,13 +188,18 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     const body = `{"events":[${batch.map((event) => event.json).join(",")}]}`;
     const burst = Date.now() - result.startedAt < minuteMs;
     const called = performance.now();
+    const sentAt = Date.now();
     result.requests++;
     if (batch.length > 1) result.batches++;
     result.largestBatch = Math.max(result.largestBatch, batch.length);
     try {
       const answer = await postReport(url, body, { agent: connection, headers, timeoutMs: 15_000 });
       const ms = performance.now() - called - answer.queuedMs;
-      (burst ? result.burstLatencies : result.latencies).push(ms);
+      if (burst) result.burstLatencies.push(ms);
+      else {
+        result.latencies.push(ms);
+        result.latencySentAt.push(sentAt - result.startedAt);
+      }
       result.maxQueuedMs = Math.max(result.maxQueuedMs, answer.queuedMs);
       result.statuses[answer.status] = (result.statuses[answer.status] ?? 0) + 1;
       const reply = answer.body as { success?: boolean; error?: { code?: string } };
