@@ -83,13 +83,13 @@ const firstPage = ({ sql, params }: Query): Query => ({ sql: `${sql} LIMIT ${WIN
 /**
  * Reads events in the order `compare` gives until `find` names the window's edge, carrying the
  * last instant seen into the next chunk; `fallback` when the events end first. Most edges lie
- * among the first few events: one plain read (`firstRows`, the query's firstPage, read with the
+ * among the first few events: one plain read (`firstPage`, the query's firstPage, read with the
  * other edge's) finds them, and a chunked read (a cursor on PostgreSQL) starts again from the
  * first event only past them.
  */
 function* findEdge(
   { sql, params }: Query,
-  firstRows: Values,
+  firstPage: HoursEvent[],
   compare: (a: HoursEvent, b: HoursEvent) => number,
   d: Dialect,
   find: (events: HoursEvent[], from: number) => number | null,
@@ -97,7 +97,7 @@ function* findEdge(
   fallback: number,
 ): Generator<Step, number, Reply> {
   // Sorted here, because PostgreSQL reads both first pages in one statement that need not keep their order.
-  const first = toEvents(firstRows).sort(compare);
+  const first = [...firstPage].sort(compare);
   const complete = first.length < WINDOW_FIRST_CHUNK;
   const ordered = orderChunks(compare, d);
   const events = ordered(first);
@@ -288,9 +288,11 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
       { sql: `${inWindow} LIMIT ${SCAN_CHUNK + 1}`, params: [...stream, work.fromTs, work.toTs] },
     ],
   }) as Values[];
+  const beforePage = toEvents(beforeRows);
+  const afterPage = toEvents(afterRows);
   let start = yield* findEdge(
     before,
-    beforeRows,
+    beforePage,
     newestFirst,
     d,
     (chunk, from) => findWindowStart(chunk, from, rules.gapMs),
@@ -301,7 +303,7 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
     // The stream's older events ran out: start at its oldest kept event, never at 0. Periods
     // before it were derived from events pruned at a closure point (retention) and must stay.
     // The first pages name it unless the older side was longer than its page.
-    const known = [...toEvents(beforeRows), ...toEvents(middleRows).slice(0, 1), ...toEvents(afterRows).slice(0, 1)];
+    const known = [...beforePage, ...toEvents(middleRows.slice(0, 1)), ...afterPage];
     if (beforeRows.length < WINDOW_FIRST_CHUNK)
       start = known.length ? Math.min(...known.map((event) => event.ts)) : MAX_TS;
     else {
@@ -315,7 +317,7 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
   }
   const end = yield* findEdge(
     after,
-    afterRows,
+    afterPage,
     compareEvents,
     d,
     (chunk, from) => findWindowEnd(chunk, from, rules.gapMs),
@@ -327,8 +329,6 @@ function* reprocessStream(work: StreamWork, rules: HoursRules, d: Dialect): Gene
   let eventCount = 0;
   // A first page holds its side of the window when it is the whole side or reaches past the
   // edge: it holds every event up to its farthest instant (some of those, maybe not all).
-  const beforePage = toEvents(beforeRows);
-  const afterPage = toEvents(afterRows);
   const holds = (page: HoursEvent[], beyond: (ts: number) => boolean) =>
     page.length < WINDOW_FIRST_CHUNK || page.some((event) => beyond(event.ts));
   if (middleRows.length <= SCAN_CHUNK && holds(beforePage, (ts) => ts < start) && holds(afterPage, (ts) => ts > end)) {
@@ -654,12 +654,14 @@ async function processStream(
       exhausted = true;
     } else if (step.kind === "values") reply = await values(step);
     else if (step.kind === "reads") {
-      // All in one round trip, each row tagged with its read.
+      // All in one round trip, each row tagged with its read in a last column, which readers ignore.
       const rows = await values({
-        sql: step.reads.map((read, i) => `SELECT ${i}, r${i}.* FROM (${read.sql}) r${i}`).join(" UNION ALL "),
+        sql: step.reads.map((read, i) => `SELECT r${i}.*, ${i} FROM (${read.sql}) r${i}`).join(" UNION ALL "),
         params: step.reads.flatMap((read) => read.params),
       });
-      reply = step.reads.map((_, i) => rows.filter((row) => row[0] === i).map((row) => row.slice(1)));
+      const replies: Values[] = step.reads.map(() => []);
+      for (const row of rows) replies[row[row.length - 1] as number].push(row);
+      reply = replies;
     } else if (step.kind === "dequeue") {
       dequeue.users.push(step.userKey);
       dequeue.devices.push(step.deviceKey);
