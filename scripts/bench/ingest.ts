@@ -488,7 +488,8 @@ async function main() {
   let server: BenchServer | undefined;
   let baseline: Baseline | undefined;
   try {
-    server = await startBenchServer({ DATABASE_URL: dbs.serverUrl }, options.nodeArgs);
+    // The server's capacity is measured, not the per-token limit, which a batch phase passes in seconds.
+    server = await startBenchServer({ DATABASE_URL: dbs.serverUrl, INGEST_RATE_LIMIT: "0" }, options.nodeArgs);
     const rss = watchRss(server.pid);
     const run: Run = {
       server,
