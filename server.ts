@@ -102,7 +102,8 @@ async function main() {
       },
       { highWaterMark: 0 },
     );
-    const request = new Request(`http://${req.headers.host || "localhost"}${req.url}`, {
+    // Not the Host header, which the handler never reads and a client may send malformed.
+    const request = new Request(`http://localhost${req.url}`, {
       method: "POST",
       headers,
       body,

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "@/lib/ingest/schema";
 import { tokensFor } from "../helpers/credentials";
@@ -100,6 +101,25 @@ describe.each(PROVIDERS)("POST /api/report from server.ts and through Next on %s
       expect(direct.status, c.name).toBeLessThan(500);
       expect(direct.headers["content-security-policy"], c.name).toBe("default-src 'none'; frame-ancestors 'none'");
     }
+  });
+
+  it("stores a report whatever Host header came with it", async () => {
+    const { server, auth } = running["server.ts"]!;
+    const body = JSON.stringify(event("Ivy"));
+    const status = await new Promise<number>((resolve, reject) =>
+      http
+        .request(
+          `${server.url}/api/report`,
+          {
+            method: "POST",
+            headers: { ...auth.ingest, host: "not a host", "content-type": "application/json" },
+          },
+          (res) => res.resume().on("end", () => resolve(res.statusCode!)),
+        )
+        .on("error", reject)
+        .end(body),
+    );
+    expect(status).toBe(201);
   });
 
   it("answers in server.ts itself, without Next's routing", async () => {
