@@ -48,7 +48,7 @@ async function main() {
   const { CLIENT_IP_HEADER, CLIENT_IP_SEAL_HEADER, clientAddressOf, createClientAddressSeal } =
     await import("./lib/auth/request.ts");
   const { API_SECURITY_HEADERS } = await import("./lib/server/security-headers.ts");
-  const { POST: ingestReport } = await import("./app/api/report/route.ts");
+  const { POST: postReport } = await import("./app/api/report/route.ts");
 
   let config;
   try {
@@ -109,7 +109,7 @@ async function main() {
       body,
       duplex: "half",
     } as RequestInit);
-    const response = await ingestReport(request, { params: Promise.resolve({}) });
+    const response = await postReport(request, { params: Promise.resolve({}) });
     const answer = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, {
       ...API_SECURITY_HEADERS,
