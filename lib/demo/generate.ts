@@ -554,14 +554,17 @@ function planDevices(index: number, idleSession: boolean, now: number, timeZone:
 }
 
 /**
- * The stopped heartbeats of a session opened 10 minutes after the person's first work today
- * and left idle since: on a fixed grid, so a later run repeats them, and a few seconds off the
- * minute, so none falls on an instant of the person's own events.
+ * The stopped heartbeats of a session opened 10 minutes after the person's first work on their
+ * latest working day (today, or before it at night and on weekends) and left idle since: on a
+ * fixed grid, so a later run repeats them, and a few seconds off the minute, so none falls on
+ * an instant of the person's own events.
  */
 function idleSessionEvents(user: string, own: DemoEvent[], now: number, timeZone: string): DemoEvent[] {
-  const today = new Date(startOfLocalDay(localDateOf(now, timeZone), timeZone)).toISOString();
-  const firstWork = own.find((e) => e.state === "working" && e.ts >= today);
-  if (!firstWork) return [];
+  const lastWork = own.findLast((e) => e.state === "working");
+  if (!lastWork) return [];
+  const day = localDateOf(Date.parse(lastWork.ts), timeZone);
+  const dayStart = new Date(startOfLocalDay(day, timeZone)).toISOString();
+  const firstWork = own.find((e) => e.state === "working" && e.ts >= dayStart)!;
   const from = Date.parse(firstWork.ts) + 10 * MINUTE;
   const events: DemoEvent[] = [];
   for (let t = onGrid(now, IDLE_REPORT_MS, 2_345); t >= from; t -= IDLE_REPORT_MS)

@@ -77,4 +77,23 @@ describe("the demo fleet", () => {
     const ownWork = events.filter((e) => e.user === user && e.device !== "RDS-01" && e.state === "working");
     expect(ownWork.some((e) => Date.parse(e.ts) > rdp.first)).toBe(true);
   });
+
+  it("keeps that RDP session reporting at any hour: after midnight, before work, on a Monday morning", () => {
+    // Dubai times: the session stays open from the person's latest working day.
+    for (const at of [
+      "2026-03-05T00:05:00+04:00",
+      "2026-03-05T06:30:00+04:00",
+      "2026-03-05T23:55:00+04:00",
+      "2026-03-07T12:00:00+04:00",
+      "2026-03-09T00:01:00+04:00",
+    ]) {
+      const now = Date.parse(at);
+      const other = generateDemo({ employees: 24, days: 30, now, timeZone: "Asia/Dubai" });
+      const rdp = fleetOf([...other.batches()].flat()).get("RDS-01");
+      expect(rdp, at).toBeDefined();
+      expect([...rdp!.states], at).toEqual(["stopped"]);
+      expect(now - rdp!.last, at).toBeLessThan(5 * MINUTE);
+      expect(now - rdp!.last, at).toBeGreaterThanOrEqual(0);
+    }
+  });
 });
